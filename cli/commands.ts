@@ -1,0 +1,7 @@
+import type { Command } from './io.ts';
+
+/**
+ * Every `fleetgate` subcommand, loaded lazily so `fleetgate --help` stays fast.
+ * Add a command by adding one entry here and one file under `cli/`.
+ */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};

@@ -1,0 +1,67 @@
+/** Lifecycle of an executor host in the registry. */
+export type HostState = 'booting' | 'active' | 'draining';
+
+/** One executor host as stored in the registry. No secrets are ever stored here. */
+export interface Host {
+  /** Stable id, unique within a pool. */
+  id: string;
+  /** Base URL of the executor, e.g. `http://10.0.0.5:80`. */
+  url: string;
+  state: HostState;
+  /** Relative weight on the ring (default 1). */
+  weight: number;
+  labels: Record<string, string>;
+  /** Which provider created it (`static`, `process`, `command`, `manual`, …). */
+  provider: string;
+  /** Milliseconds since the epoch. */
+  registeredAt: number;
+  updatedAt: number;
+}
+
+/** What a caller supplies to register a host; the registry fills in the rest. */
+export interface HostInput {
+  id: string;
+  url: string;
+  state?: HostState;
+  weight?: number;
+  labels?: Record<string, string>;
+  provider?: string;
+}
+
+/** A consistent view of a pool: its hosts and the version they were read at. */
+export interface FleetSnapshot {
+  pool: string;
+  version: number;
+  hosts: Host[];
+}
+
+/** Called with each new snapshot, in increasing version order. */
+export type FleetListener = (snapshot: FleetSnapshot) => void;
+
+/** Handle returned by `watch`; stop it to unsubscribe. */
+export interface Watch {
+  stop(): void;
+}
+
+/**
+ * Where hosts are registered. Every gateway watches it; the scaler and operators write it.
+ * All writes are idempotent and bump the pool's version only when something changed.
+ */
+export interface HostRegistry {
+  /** Adds a host or updates it; returns the stored host. */
+  register(pool: string, host: HostInput): Promise<Host>;
+  /** Changes a host's state; returns undefined when the host is not registered. */
+  setState(pool: string, id: string, state: HostState): Promise<Host | undefined>;
+  /** Removes a host; returns whether it was there. */
+  deregister(pool: string, id: string): Promise<boolean>;
+  /** Reads every host of a pool with the version they were read at. */
+  list(pool: string): Promise<FleetSnapshot>;
+  /**
+   * Calls `listener` with the current snapshot and then with every newer one.
+   * Versions never go backwards; unchanged snapshots are not delivered twice.
+   */
+  watch(pool: string, listener: FleetListener): Watch;
+  /** Whether the backing store is reachable right now. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
