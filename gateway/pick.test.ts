@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { boundedLoadCap, type HostLoad, type PickInput, pick } from './pick.ts';
+import { createRing } from './ring.ts';
+
+const ids = ['h0', 'h1', 'h2', 'h3'];
+const ring = createRing(ids.map((id) => ({ id, weight: 1 })));
+const KEY = 'rt-1';
+const pref = ring.candidates(KEY); // the ring's own preference order for KEY
+
+function hostsWith(over: Record<string, Partial<HostLoad>> = {}): HostLoad[] {
+  return ids.map((id) => ({ id, state: 'active', healthy: true, inflight: 0, ...over[id] }));
+}
+
+function input(over: Partial<PickInput> = {}): PickInput {
+  return {
+    key: KEY,
+    addressing: 'anycast-efficient',
+    hosts: hostsWith(),
+    ring,
+    isWarm: () => false,
+    loadFactor: 1.25,
+    random: () => 0.5,
+    ...over,
+  };
+}
+
+describe('boundedLoadCap', () => {
+  it.each([
+    [0, 4, 1.25, 1],
+    [3, 4, 1.25, 2],
+    [39, 4, 1.25, 13],
+    [10, 1, 1.25, 14],
+    [7, 4, 1, 2],
+    [7, 4, 0.5, 2], // c below 1 is treated as 1: the cap must leave room for the new request
+    [5, 0, 1.25, 0],
+  ])('total=%i hosts=%i c=%f → %i', (total, n, c, cap) => {
+    expect(boundedLoadCap(total, n, c)).toBe(cap);
+  });
+});
+
+describe('pick (anycast-efficient)', () => {
+  it('follows the ring when every host is idle', () => {
+    expect(pick(input())).toEqual({ order: pref, reason: 'ring', warm: false });
+  });
+
+  it('prefers a host where the runtime is warm, even if it is not first on the ring', () => {
+    const warmHost = pref[2]!;
+    const r = pick(input({ isWarm: (id) => id === warmHost }));
+    expect(r).toEqual({
+      order: [warmHost, ...pref.filter((x) => x !== warmHost)],
+      reason: 'warm',
+      warm: true,
+    });
+  });
+
+  it('ignores warmth when warm preference is off', () => {
+    const r = pick(input({ isWarm: (id) => id === pref[2], warmPreference: false }));
+    expect(r.order[0]).toBe(pref[0]);
+    expect(r.reason).toBe('ring');
+  });
+
+  it('skips a warm host that is over the bounded-load cap', () => {
+    // total 12 → cap ceil(1.25 × 13 / 4) = 5; the warm host has 9 in flight
+    const warmHost = pref[1]!;
+    const hosts = hostsWith({ [warmHost]: { inflight: 9 }, [pref[0]!]: { inflight: 3 } });
+    const r = pick(input({ hosts, isWarm: (id) => id === warmHost }));
+    expect(r.order[0]).toBe(pref[0]);
+    expect(r.reason).toBe('ring');
+  });
+
+  it('overflows to the next candidate when the first is at the cap', () => {
+    const hosts = hostsWith({ [pref[0]!]: { inflight: 10 } }); // cap ceil(1.25 × 11 / 4) = 4
+    const r = pick(input({ hosts }));
+    expect(r.order).toEqual([pref[1], pref[0], pref[2], pref[3]]);
+    expect(r.reason).toBe('overflow');
+  });
+
+  it('does not cap when bounded loads are off', () => {
+    const hosts = hostsWith({ [pref[0]!]: { inflight: 100 } });
+    expect(pick(input({ hosts, boundedLoads: false })).order[0]).toBe(pref[0]);
+  });
+
+  it.each([
+    ['draining', { state: 'draining' as const }],
+    ['booting', { state: 'booting' as const }],
+    ['unhealthy', { healthy: false }],
+  ])('never sends new work to a %s host', (_name, over) => {
+    const r = pick(input({ hosts: hostsWith({ [pref[0]!]: over }), isWarm: (id) => id === pref[0] }));
+    expect(r.order).not.toContain(pref[0]);
+    expect(r.order[0]).toBe(pref[1]);
+  });
+
+  it('skips hosts already tried', () => {
+    const r = pick(input({ exclude: new Set([pref[0]!, pref[1]!]) }));
+    expect(r.order).toEqual([pref[2], pref[3]]);
+  });
+
+  it('falls back to unhealthy active hosts when no host is healthy', () => {
+    const hosts = ids.map((id) => ({ id, state: 'active' as const, healthy: false, inflight: 0 }));
+    const r = pick(input({ hosts }));
+    expect(r.reason).toBe('unhealthy-fallback');
+    expect(r.order).toEqual(pref);
+  });
+
+  it('answers none when there is no active host at all', () => {
+    const hosts = ids.map((id) => ({ id, state: 'draining' as const, healthy: true, inflight: 0 }));
+    expect(pick(input({ hosts }))).toEqual({ order: [], reason: 'none', warm: false });
+    expect(pick(input({ hosts: [] }))).toEqual({ order: [], reason: 'none', warm: false });
+  });
+
+  it('keeps the load under the cap for a single hot key', () => {
+    // Simulate 200 concurrent requests for one runtime: no host may exceed the cap at any point.
+    const loads = new Map(ids.map((id) => [id, 0]));
+    for (let i = 0; i < 200; i++) {
+      const hosts = ids.map((id) => ({
+        id,
+        state: 'active' as const,
+        healthy: true,
+        inflight: loads.get(id)!,
+      }));
+      const total = [...loads.values()].reduce((a, b) => a + b, 0);
+      const chosen = pick(input({ hosts })).order[0]!;
+      expect(loads.get(chosen)!).toBeLessThan(boundedLoadCap(total, 4, 1.25));
+      loads.set(chosen, loads.get(chosen)! + 1);
+    }
+    // At the end no host holds more than ceil(1.25 × 200 / 4) = 63 of the 200 requests (a plain ring: all 200).
+    expect(Math.max(...loads.values())).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('pick (anycast-fast and no key)', () => {
+  it.each([
+    // random() values pick indexes i then j among the remaining hosts
+    ['picks the less loaded of the two sampled hosts', [0.0, 0.4], { h0: 5, h2: 1 }, 'h2'],
+    ['keeps the first when loads tie', [0.0, 0.4], {}, 'h0'],
+    ['samples two distinct hosts', [0.75, 0.9], { h3: 4, h2: 0 }, 'h2'],
+  ])('%s', (_name, draws, loads, expected) => {
+    const seq = [...(draws as number[])];
+    const hosts = hostsWith(Object.fromEntries(Object.entries(loads).map(([k, v]) => [k, { inflight: v }])));
+    const r = pick(input({ key: undefined, hosts, random: () => seq.shift() ?? 0 }));
+    expect(r.reason).toBe('p2c');
+    expect(r.order[0]).toBe(expected);
+    expect(new Set(r.order).size).toBe(4);
+  });
+
+  it('uses power of two choices for anycast-fast even with a key', () => {
+    const r = pick(input({ addressing: 'anycast-fast', random: () => 0 }));
+    expect(r.reason).toBe('p2c');
+  });
+
+  it('orders the failover candidates least loaded first', () => {
+    const hosts = hostsWith({
+      h0: { inflight: 1 },
+      h1: { inflight: 9 },
+      h2: { inflight: 3 },
+      h3: { inflight: 2 },
+    });
+    const seq = [0.0, 0.0]; // samples h0 and h1 → h0 wins
+    const r = pick(input({ key: undefined, hosts, random: () => seq.shift() ?? 0 }));
+    expect(r.order).toEqual(['h0', 'h3', 'h2', 'h1']);
+  });
+
+  it('works with a single host', () => {
+    const r = pick(
+      input({ key: undefined, hosts: [{ id: 'h0', state: 'active', healthy: true, inflight: 3 }] }),
+    );
+    expect(r.order).toEqual(['h0']);
+  });
+});
