@@ -1,0 +1,80 @@
+import { parseBenchArgs } from '../lib/args.ts';
+import { type ResultTable, startResult } from '../lib/results.ts';
+import { round, seeded } from '../lib/stats.ts';
+import { RING_IMPLS } from './adapters.ts';
+import { measureRing, noiseFloor, type RingRow, randomIds, sequentialIds } from './measure.ts';
+
+/**
+ * `npm run bench:ring`: Fleetgate's ring next to `consistent-hash` (default and deterministic) and
+ * `hashring` on lookups/s, balance, disruption and order-independence (BENCHMARKS.md §4).
+ */
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const result = startResult('ring', args.quick);
+  const keyCount = args.quick ? 20_000 : 100_000;
+  const lookupMs = args.quick ? 100 : 600;
+  const sizes = [3, 10, 50];
+  const random = seeded(0x5eed);
+  const keys = { random: randomIds(keyCount, random), sequential: sequentialIds(keyCount) };
+  const shuffleRandom = seeded(42);
+  const shuffle = <T>(items: readonly T[]): T[] => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(shuffleRandom() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    // A shuffle that happens to keep the order would prove nothing: reverse instead.
+    return out.every((v, i) => v === items[i]) ? [...items].reverse() : out;
+  };
+
+  const rows: RingRow[] = [];
+  for (const n of sizes) {
+    const floor = noiseFloor(keyCount, n, seeded(n));
+    for (const impl of RING_IMPLS) {
+      const row = measureRing(impl, n, keys, floor, shuffle, lookupMs);
+      rows.push(row);
+      process.stderr.write(`[ring] ${impl.name} N=${n}: ${Math.round(row.lookupsPerSecond)} lookups/s\n`);
+    }
+  }
+
+  const fmt = (v: number | string | null, d = 2) => (typeof v === 'number' ? round(v, d) : v);
+  const table: ResultTable = {
+    title: `Ring quality, ${keyCount.toLocaleString('en')} random ids`,
+    columns: [
+      'ring',
+      'N',
+      'M lookups/s',
+      'peak/avg (random ids)',
+      'noise floor',
+      'peak/avg (fn-1…fn-K)',
+      'moved on add ÷ 1/(N+1) (rebuilt / in place)',
+      'moved on remove ÷ 1/N (rebuilt / in place)',
+      'add after remove',
+      'agreement, other insertion order',
+    ],
+    rows: rows.map((r) => [
+      r.impl,
+      r.n,
+      round(r.lookupsPerSecond / 1e6, 2),
+      round(r.peakAvgRandom, 3),
+      round(r.noiseFloor, 3),
+      round(r.peakAvgSequential, 3),
+      `${fmt(r.addMovedRebuilt)} / ${fmt(r.addMovedInPlace) ?? 'same'}`,
+      `${fmt(r.removeMovedRebuilt)} / ${fmt(r.removeMovedInPlace) ?? 'same'}`,
+      r.addAfterRemove,
+      `${round(r.agreement * 100, 1)} %`,
+    ]),
+    notes: [
+      'Moved ÷ ideal: 1.00 means exactly the share of keys that has to move; "rebuilt" builds a new ring from the new member list (what a second gateway or a restarted one does), "in place" calls add()/remove() on the running instance.',
+      'Noise floor: median peak/avg of a perfectly uniform random assignment of the same number of keys (15 trials).',
+      'Agreement: the same hosts added in a different order, as two gateway processes would; anything under 100 % sends one runtime to two hosts.',
+      'Lookups/s is single-threaded in this process; the machine is shared and noisy (±10–25 %), so compare rows of the same run.',
+    ],
+  };
+  result.finish(args.outDir, [table], [], { keyCount, rows });
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:ring failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
