@@ -1,0 +1,44 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { startProcess, type Tracked, waitForPort } from './procs.ts';
+
+/** How the benchmark wants one Fleetgate gateway process configured. */
+export interface FleetgateGatewaySpec {
+  port: number;
+  secret: string;
+  executorSecret: string;
+  /** Static executors (`host:port`), the `OPR_PROXY_EXECUTORS` pool. */
+  executors: string[];
+  logLevel?: string;
+}
+
+/** Why the Fleetgate gateway cannot be benchmarked yet, or undefined when it can. */
+export function fleetgateAvailable(): string | undefined {
+  if (!existsSync('cli/gateway.ts')) return 'gateway CLI (cli/gateway.ts) not built yet';
+  return undefined;
+}
+
+/**
+ * Starts `fleetgate gateway` as its own process (one Node process: bin/fleetgate.js loads tsx in
+ * process), configured the drop-in way through the `OPR_PROXY_*` environment.
+ */
+export async function startFleetgateGateway(
+  dir: string,
+  spec: FleetgateGatewaySpec,
+  cpus: string | undefined,
+): Promise<Tracked> {
+  mkdirSync(dir, { recursive: true });
+  const env = {
+    ...process.env,
+    PORT: String(spec.port),
+    OPR_PROXY_EXECUTORS: spec.executors.join(','),
+    OPR_PROXY_SECRET: spec.secret,
+    OPR_PROXY_EXECUTOR_SECRET: spec.executorSecret,
+    FLEETGATE_LOG_LEVEL: spec.logLevel ?? 'warn',
+  };
+  const proc = startProcess('fleetgate-gateway', process.execPath, ['bin/fleetgate.js', 'gateway'], {
+    cpus,
+    env,
+  });
+  await waitForPort(spec.port, 30_000, proc);
+  return proc;
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { freePort } from '../../lib/free-port.ts';
+import { type FleetgateGatewaySpec, fleetgateAvailable, startFleetgateGateway } from '../lib/fleetgate.ts';
+import { haproxyOverheadConfig, nginxOverheadConfig, startHaproxy, startNginx } from '../lib/peers.ts';
+import { onPath, startProcess, type Tracked, waitForPort } from '../lib/procs.ts';
+
+/** What a started target exposes to the load generator. */
+export interface RunningTarget {
+  port: number;
+  /** The proxy process whose CPU is measured; undefined for `direct`. */
+  proxy: Tracked | undefined;
+  headers: Record<string, string>;
+}
+
+/** A target of the overhead benchmark. */
+export interface OverheadTarget {
+  name: string;
+  /** Why it cannot run here (binary missing, not built yet); undefined when it can. */
+  unavailable(): string | undefined;
+  start(ctx: { runDir: string; backendPort: number; proxyCpus: string | undefined }): Promise<RunningTarget>;
+}
+
+/** A Node script of ours, run as its own process through tsx's loader (`node --import tsx`). */
+export function startNodeScript(name: string, script: string, args: string[], cpus?: string): Tracked {
+  return startProcess(name, process.execPath, ['--import', 'tsx', script, ...args], { cpus });
+}
+
+const SECRET = 'bench-gateway-secret';
+
+/** The five targets of BENCHMARKS.md §1 plus the Node floor, in round order. */
+export function overheadTargets(): OverheadTarget[] {
+  return [
+    {
+      name: 'direct',
+      unavailable: () => undefined,
+      async start({ backendPort }) {
+        return { port: backendPort, proxy: undefined, headers: {} };
+      },
+    },
+    {
+      name: 'Fleetgate',
+      unavailable: () => fleetgateAvailable(),
+      async start({ runDir, backendPort, proxyCpus }) {
+        const port = await freePort();
+        const spec: FleetgateGatewaySpec = {
+          port,
+          secret: SECRET,
+          executorSecret: 'bench-executor-secret',
+          executors: [`127.0.0.1:${backendPort}`],
+          logLevel: 'warn',
+        };
+        const proxy = await startFleetgateGateway(join(runDir, 'fleetgate'), spec, proxyCpus);
+        return { port, proxy, headers: { Authorization: `Bearer ${SECRET}` } };
+      },
+    },
+    {
+      name: 'node floor (node:http + undici)',
+      unavailable: () => undefined,
+      async start({ backendPort, proxyCpus }) {
+        const port = await freePort();
+        const proxy = startNodeScript(
+          'node-floor',
+          'bench/overhead/node-floor.ts',
+          [String(port), String(backendPort)],
+          proxyCpus,
+        );
+        await waitForPort(port, 20_000, proxy);
+        return { port, proxy, headers: {} };
+      },
+    },
+    {
+      name: 'HAProxy',
+      unavailable: () => (onPath('haproxy') ? undefined : 'haproxy not installed'),
+      async start({ runDir, backendPort, proxyCpus }) {
+        const port = await freePort();
+        const proxy = await startHaproxy(
+          join(runDir, 'haproxy'),
+          haproxyOverheadConfig(port, backendPort),
+          port,
+          proxyCpus,
+        );
+        return { port, proxy, headers: {} };
+      },
+    },
+    {
+      name: 'nginx',
+      unavailable: () => (onPath('nginx') ? undefined : 'nginx not installed'),
+      async start({ runDir, backendPort, proxyCpus }) {
+        const port = await freePort();
+        const dir = join(runDir, 'nginx');
+        const proxy = await startNginx(dir, nginxOverheadConfig(dir, port, backendPort), port, proxyCpus);
+        return { port, proxy, headers: {} };
+      },
+    },
+  ];
+}
