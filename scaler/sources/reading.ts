@@ -63,15 +63,21 @@ function checkSample(
   return undefined;
 }
 
-/** Parses a Prometheus sample value (`"1.5"`, `"NaN"`, `"+Inf"`, `"-Inf"`); undefined if not a number. */
+/**
+ * Parses a sample value (`"1.5"`, `"NaN"`, `"+Inf"`, `"-Inf"`); undefined if not a number.
+ * Case-insensitive like Go's strconv.ParseFloat, which Prometheus uses: prom-client writes `Nan`.
+ */
 export function parseSampleValue(text: string): number | undefined {
-  switch (text) {
-    case 'NaN':
+  switch (text.toLowerCase()) {
+    case 'nan':
       return Number.NaN;
-    case '+Inf':
-    case 'Inf':
+    case '+inf':
+    case 'inf':
+    case '+infinity':
+    case 'infinity':
       return Number.POSITIVE_INFINITY;
-    case '-Inf':
+    case '-inf':
+    case '-infinity':
       return Number.NEGATIVE_INFINITY;
   }
   if (text.trim() === '') return undefined;
