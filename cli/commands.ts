@@ -4,4 +4,9 @@ import type { Command } from './io.ts';
  * Every `fleetgate` subcommand, loaded lazily so `fleetgate --help` stays fast.
  * Add a command by adding one entry here and one file under `cli/`.
  */
-export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  load: {
+    summary: 'Send executions through a gateway at a fixed rate; print latency and cold routes',
+    load: async () => (await import('./load-command.ts')).loadCommand,
+  },
+};

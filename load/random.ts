@@ -1,0 +1,15 @@
+/**
+ * A seeded uniform generator in [0, 1) (mulberry32: 32-bit state, passes the usual smoke tests,
+ * fast enough to draw millions of values). The same seed always gives the same sequence, so a load
+ * run is reproducible.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
