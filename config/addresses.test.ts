@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { executorUrl, maskUrlPassword, parseHostPort, parseRedisUrl } from './addresses.ts';
+
+describe('parseHostPort', () => {
+  it.each([
+    ['executor', { host: 'executor', port: undefined }],
+    ['executor-1:8080', { host: 'executor-1', port: 8080 }],
+    ['10.0.0.2:80', { host: '10.0.0.2', port: 80 }],
+    ['[::1]:9000', { host: '[::1]', port: 9000 }],
+    ['my_service.internal', { host: 'my_service.internal', port: undefined }],
+  ])('%j is a host[:port]', (text, expected) => {
+    expect(parseHostPort(text)).toEqual(expected);
+  });
+
+  it.each(['', 'http://x', 'host:0', 'host:70000', 'host:', 'a b', 'host/path', ':80', '-host', 'host:8o'])(
+    '%j is not a host[:port]',
+    (text) => {
+      expect(parseHostPort(text)).toBeUndefined();
+    },
+  );
+});
+
+describe('executorUrl', () => {
+  it.each([
+    ['exec1', 'http://exec1'],
+    ['exec1:3000', 'http://exec1:3000'],
+    ['http://exec1:3000/', 'http://exec1:3000'],
+    ['https://exec.example.com', 'https://exec.example.com'],
+    ['https://exec.example.com/base/', 'https://exec.example.com/base'],
+  ])('%j becomes %j', (text, url) => {
+    expect(executorUrl(text)).toBe(url);
+  });
+
+  it.each(['ftp://exec1', 'http://', 'http://u:p@exec1', 'http://exec1?x=1', 'exec1:99999', 'exec 1'])(
+    '%j is rejected',
+    (text) => {
+      expect(executorUrl(text)).toBeUndefined();
+    },
+  );
+});
+
+describe('parseRedisUrl', () => {
+  it.each([
+    [
+      'redis://localhost',
+      { kind: 'standalone', tls: false, nodes: [{ host: 'localhost', port: 6379 }], db: undefined },
+    ],
+    [
+      'rediss://user:p%40ss@redis.example.com:6380/2',
+      {
+        kind: 'standalone',
+        tls: true,
+        nodes: [{ host: 'redis.example.com', port: 6380 }],
+        username: 'user',
+        password: 'p@ss',
+        db: 2,
+      },
+    ],
+    [
+      'redis://:secret@10.0.0.1:6379',
+      {
+        kind: 'standalone',
+        nodes: [{ host: '10.0.0.1', port: 6379 }],
+        username: undefined,
+        password: 'secret',
+      },
+    ],
+    [
+      'redis-cluster://h1:7000,h2:7001,h3',
+      {
+        kind: 'cluster',
+        nodes: [
+          { host: 'h1', port: 7000 },
+          { host: 'h2', port: 7001 },
+          { host: 'h3', port: 6379 },
+        ],
+      },
+    ],
+  ])('%j parses', (text, expected) => {
+    expect(parseRedisUrl(text)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['http://localhost', 'must start with redis://'],
+    ['localhost:6379', 'must start with redis://'],
+    ['redis://', 'where a host[:port] belongs'],
+    ['redis://host:99999', 'where a host[:port] belongs'],
+    ['redis://h1:1,h2:2', 'use redis-cluster://'],
+    ['redis://host/abc', 'not a number'],
+    ['redis-cluster://h1:1,,h2:2', 'where a host[:port] belongs'],
+    ['redis-cluster://h1:1/0', 'no database number'],
+  ])('%j is malformed: %s', (text, fragment) => {
+    const parsed = parseRedisUrl(text);
+    expect('error' in parsed && parsed.error).toContain(fragment);
+  });
+});
+
+describe('maskUrlPassword', () => {
+  it.each([
+    ['redis://:hunter2@host:6379', 'redis://:********@host:6379'],
+    ['rediss://user:hunter2@host', 'rediss://user:********@host'],
+    ['redis-cluster://u:p@h1:1,h2:2', 'redis-cluster://u:********@h1:1,h2:2'],
+    ['redis://host:6379', 'redis://host:6379'],
+    ['redis://:p@ss@host', 'redis://:********@host'],
+    ['redis://user@host', 'redis://user@host'],
+  ])('%j is shown as %j', (text, masked) => {
+    expect(maskUrlPassword(text)).toBe(masked);
+  });
+});

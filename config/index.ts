@@ -1,0 +1,21 @@
+export {
+  executorUrl,
+  type HostPort,
+  maskUrlPassword,
+  parseHostPort,
+  parseRedisUrl,
+  type RedisTarget,
+} from './addresses.ts';
+export { durationSchema, parseDuration, parseSize, sizeSchema } from './duration.ts';
+export { ENV_MAPPINGS, type EnvMapping, readEnvOverrides } from './env.ts';
+export { ConfigError, type ConfigIssue, formatIssue } from './errors.ts';
+export type { DeepReadonly } from './freeze.ts';
+export {
+  type FleetgateConfig,
+  type LoadConfigOptions,
+  loadConfig,
+  type ParseConfigOptions,
+  parseConfig,
+} from './load.ts';
+export { displayValue, isSecretPath, redactConfig } from './redact.ts';
+export { configSchema, type FleetgateConfigInput, type ResolvedConfig } from './schema/index.ts';

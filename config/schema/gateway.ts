@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { durationSchema, sizeSchema } from '../duration.ts';
+import { bindHostSchema, executorAddressSchema, portSchema, secretSchema } from './common.ts';
+
+const healthCheckSchema = z
+  .strictObject({
+    // open-runtimes/proxy's OPR_PROXY_HEALTHCHECK_INTERVAL defaults to 10000 ms.
+    interval: durationSchema
+      .prefault('10s')
+      .describe('Period of the active `GET /v1/health` probe per host.'),
+    timeout: durationSchema.prefault('2s').describe('Timeout of one health probe.'),
+    ejectAfter: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Consecutive failures (probes or connect errors) that eject a host.'),
+    probeBackoff: z
+      .strictObject({
+        min: durationSchema.prefault('1s').describe('First retry delay for an ejected host.'),
+        max: durationSchema.prefault('30s').describe('Longest retry delay for an ejected host.'),
+      })
+      .refine((b) => b.min <= b.max, { message: 'min must not exceed max', path: ['min'] })
+      .prefault({})
+      .describe('Exponential backoff between probes of an ejected host.'),
+  })
+  .prefault({})
+  .describe('Active and passive health checking of executor hosts.');
+
+const placementSchema = z
+  .strictObject({
+    maxEntries: z
+      .number()
+      .int()
+      .min(1)
+      .default(100_000)
+      .describe('Most runtime → host entries kept in the warm-placement map (oldest evicted first).'),
+    resyncInterval: durationSchema
+      .prefault('30s')
+      .describe('Period of the `GET /v1/runtimes` resynchronisation per host.'),
+  })
+  .prefault({})
+  .describe('Where runtimes are warm, learned from routed requests.');
+
+/** The `gateway` section: the HTTP front door that clients talk to. */
+export const gatewaySchema = z
+  .strictObject({
+    host: bindHostSchema.default('0.0.0.0').describe('Address to listen on.'),
+    // open-runtimes/proxy listens on PORT, default 80.
+    port: portSchema.default(80).describe('Port to listen on.'),
+    secret: secretSchema
+      .optional()
+      .describe('Clients must send `Authorization: Bearer <secret>`; required to start the gateway.'),
+    executorSecret: secretSchema
+      .optional()
+      .describe('Sent to executors as `Authorization: Bearer <executorSecret>`.'),
+    executors: z
+      .array(executorAddressSchema)
+      .default([])
+      .describe('Static executor hosts (`host[:port]` or `http(s)://` URL), registered at start.'),
+    healthCheck: healthCheckSchema,
+    // open-runtimes/proxy: OPR_PROXY_MAX_TIMEOUT, 900 s in its code.
+    maxTimeout: durationSchema.prefault('900s').describe('Longest time one forwarded request may take.'),
+    // The executor's own body limit is 22 MiB; past it the gateway answers 413.
+    bodyLimit: sizeSchema.prefault('22MiB').describe('Largest request body accepted.'),
+    // Bounded loads, c = 1.25 (Mirrokni, Thorup & Zadimoghaddam 2016; HAProxy hash-balance-factor 125).
+    loadFactor: z
+      .number()
+      .min(1, 'must be ≥ 1')
+      .default(1.25)
+      .describe('Bounded-load factor c: a host takes at most ceil(c × (in-flight + 1) / hosts).'),
+    boundedLoads: z.boolean().default(true).describe('Apply the bounded-load cap to runtime-aware picks.'),
+    warmPreference: z
+      .boolean()
+      .default(true)
+      .describe('Prefer a host where the runtime is known to be warm.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe('Further hosts tried after a connect failure (never after the request was sent).'),
+    hostHeader: z
+      .boolean()
+      .default(true)
+      .describe('Add the `x-fleetgate-host` response header naming the host that served.'),
+    algorithm: z
+      .enum(['random', 'round-robin', 'first', 'last'])
+      .optional()
+      .describe(
+        'Legacy `OPR_PROXY_ALGORITHM` for requests without a runtime key; unset means power of two choices.',
+      ),
+    env: z
+      .enum(['production', 'development'])
+      .default('production')
+      .describe('`OPR_PROXY_ENV`; `development` adds error detail to responses.'),
+    placement: placementSchema,
+    broadcastTimeout: durationSchema.prefault('10s').describe('Per-host timeout of a broadcast request.'),
+    headersTimeout: durationSchema.prefault('10s').describe('Time an executor has to send response headers.'),
+    shutdownTimeout: durationSchema
+      .prefault('30s')
+      .describe('On SIGTERM, how long in-flight requests may finish.'),
+    metricsToken: secretSchema
+      .optional()
+      .describe('When set, `/metrics` requires `Authorization: Bearer <metricsToken>`.'),
+    adminToken: secretSchema
+      .optional()
+      .describe('When set, enables the admin routes with this bearer token.'),
+  })
+  .prefault({})
+  .describe('The gateway: the HTTP endpoint clients talk to instead of one executor.');
