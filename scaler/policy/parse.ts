@@ -1,0 +1,169 @@
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { FleetgateError } from '../../lib/errors.ts';
+import { type Policy, policySchema } from './schema.ts';
+import { lineOfPath } from './yaml-lines.ts';
+
+/** One problem in a policy file: where (path and line), what was there, and what is wrong. */
+export interface PolicyIssue {
+  /** Dotted path from the file's root, e.g. `pools[1].scaleDown.stabilizationWindow`. */
+  path: string;
+  line: number | undefined;
+  message: string;
+}
+
+/** A policy file is invalid; `issues` names every problem, the message lists them one per line. */
+export class PolicyError extends FleetgateError {
+  readonly issues: PolicyIssue[];
+  constructor(filename: string, issues: PolicyIssue[]) {
+    const lines = issues.map(
+      (i) => `  ${filename}${i.line ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
+    );
+    super('POLICY_INVALID', `invalid policy ${filename}:\n${lines.join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+/** Formats a path the way a reader of the YAML thinks of it: `pools[0].metrics[1].target.value`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
+    .join('');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const s of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[s];
+  }
+  return v;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function issuesOf(
+  error: z.ZodError,
+  raw: unknown,
+  base: PropertyKey[],
+  doc: Document,
+  lc: LineCounter,
+): PolicyIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      const keyPath = [...path, issue.keys[0]!];
+      return {
+        path: formatPath(keyPath),
+        line: lineOfPath(doc.contents, keyPath, lc),
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      };
+    }
+    const value = valueAt(raw, issue.path);
+    const got = issue.message.includes('got ') ? '' : `, got ${describe(value)}`;
+    return {
+      path: formatPath(path),
+      line: lineOfPath(doc.contents, path, lc),
+      message: `${issue.message}${got}`,
+    };
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses a policy file. It may hold one policy, `pools: [ policy, ... ]`, or several YAML documents
+ * separated by `---` (each a policy or a `pools:` list). Returns frozen policies with every default
+ * filled in, or throws a PolicyError naming each field's path, value and line.
+ */
+export function parsePolicies(text: string, filename = 'policy'): readonly Policy[] {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const issues: PolicyIssue[] = [];
+  const policies: Policy[] = [];
+  const pools = new Map<string, string>();
+  for (const doc of list) {
+    for (const e of [...doc.errors, ...doc.warnings]) {
+      issues.push({
+        path: '',
+        line: lc.linePos(e.pos[0]).line,
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      });
+    }
+    if (doc.errors.length > 0) continue;
+    const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (raw === null || raw === undefined) continue;
+    const isList = typeof raw === 'object' && !Array.isArray(raw) && 'pools' in raw;
+    const entries: [PropertyKey[], unknown][] = [];
+    if (isList) {
+      const listed = (raw as { pools: unknown }).pools;
+      const extra = Object.keys(raw).filter((k) => k !== 'pools');
+      if (extra.length > 0) {
+        issues.push({
+          path: extra[0]!,
+          line: lineOfPath(doc.contents, [extra[0]!], lc),
+          message: 'a file with `pools:` holds nothing else at the top level',
+        });
+      }
+      if (!Array.isArray(listed)) {
+        issues.push({
+          path: 'pools',
+          line: lineOfPath(doc.contents, ['pools'], lc),
+          message: 'must be a list',
+        });
+        continue;
+      }
+      listed.forEach((p, i) => {
+        entries.push([['pools', i], p]);
+      });
+    } else {
+      entries.push([[], raw]);
+    }
+    for (const [base, input] of entries) {
+      const result = policySchema.safeParse(input);
+      if (!result.success) {
+        issues.push(...issuesOf(result.error, input, base, doc, lc));
+        continue;
+      }
+      const at = formatPath([...base, 'pool']);
+      const seen = pools.get(result.data.pool);
+      if (seen !== undefined) {
+        issues.push({
+          path: at,
+          line: lineOfPath(doc.contents, [...base, 'pool'], lc),
+          message: `pool "${result.data.pool}" is already defined (${seen})`,
+        });
+        continue;
+      }
+      pools.set(result.data.pool, at);
+      policies.push(result.data);
+    }
+  }
+  if (issues.length === 0 && policies.length === 0) {
+    issues.push({ path: '', line: undefined, message: 'the file holds no policy' });
+  }
+  if (issues.length > 0) throw new PolicyError(filename, issues);
+  return Object.freeze(policies.map((p) => deepFreeze(p)));
+}
+
+/** Parses a file that must hold exactly one policy. */
+export function parsePolicy(text: string, filename = 'policy'): Policy {
+  const policies = parsePolicies(text, filename);
+  if (policies.length !== 1) {
+    throw new PolicyError(filename, [
+      { path: '', line: undefined, message: `expected one policy, found ${policies.length}` },
+    ]);
+  }
+  return policies[0]!;
+}

@@ -1,0 +1,85 @@
+/**
+ * The parts of a policy only the I/O shell reads: where metric queries go (`source`) and what
+ * starts and stops hosts (`provider`). Kept apart from the evaluation fields so the shell's owner
+ * can grow them without touching the pure core.
+ */
+import { z } from 'zod';
+import { durationSchema } from '../../config/duration.ts';
+
+const positiveDuration = durationSchema.refine((ms) => ms > 0, { message: 'must be longer than 0' });
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' });
+
+/** Credentials by environment variable name, never inline (see scaler/sources/auth.ts). */
+const authSchema = z.union(
+  [
+    z.object({ bearerTokenEnv: z.string().min(1) }).strict(),
+    z.object({ usernameEnv: z.string().min(1), passwordEnv: z.string().min(1) }).strict(),
+  ],
+  { error: 'must be { bearerTokenEnv } or { usernameEnv, passwordEnv }' },
+);
+
+const prometheusSchema = z
+  .object({
+    url: httpUrl.default('http://127.0.0.1:9090'),
+    timeout: positiveDuration.default(5_000),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    auth: authSchema.optional(),
+    /** A sample older than this is stale (no data); 0 disables the check. */
+    maxAge: durationSchema.default(60_000),
+  })
+  .strict();
+
+const gatewaySourceSchema = z
+  .object({
+    /** Gateway base URLs to scrape; empty means the gateways of the embedding process (`fleetgate dev`). */
+    urls: z.array(httpUrl).default([]),
+    timeout: positiveDuration.default(5_000),
+    auth: authSchema.optional(),
+  })
+  .strict();
+
+/** Where metric queries go: exactly one of `prometheus` or `gateway`. */
+export const sourceSchema = z.union(
+  [
+    z.object({ prometheus: prometheusSchema.prefault({}) }).strict(),
+    z.object({ gateway: gatewaySourceSchema.prefault({}) }).strict(),
+  ],
+  { error: 'must be { prometheus: {...} } or { gateway: {...} }' },
+);
+
+/** What starts and stops hosts. */
+export const providerSchema = z.discriminatedUnion(
+  'type',
+  [
+    z
+      .object({
+        type: z.literal('static'),
+        /** Pre-provisioned executor base URLs, activated in order. */
+        hosts: z.array(httpUrl).min(1, 'needs at least one host URL'),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('process'),
+        /** Local executor processes to run when the pool starts (before the first tick). */
+        executors: z.number().int('must be a whole number').min(0, 'must be ≥ 0').default(1),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('command'),
+        /** Shell command that creates a host and prints its base URL on stdout. */
+        create: z.string().min(1, 'must not be empty'),
+        /** Shell command that destroys a host (its id and URL are in the environment). */
+        destroy: z.string().min(1, 'must not be empty'),
+        timeout: positiveDuration.default(120_000),
+      })
+      .strict(),
+  ],
+  { error: 'type must be static, process or command' },
+);
+
+/** A provider's validated configuration. */
+export type ProviderConfig = z.output<typeof providerSchema>;
+/** A source's validated configuration. */
+export type SourceConfig = z.output<typeof sourceSchema>;

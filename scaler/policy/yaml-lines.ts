@@ -1,0 +1,37 @@
+/**
+ * Maps a path inside a parsed YAML document to the line it was written on, so schema errors can say
+ * `policy.yaml:12`. (config/ has no exported equivalent yet; when it has, this can go.)
+ */
+import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+
+/**
+ * The 1-based line of the deepest node along `path` (the key's line for a map entry, so an
+ * unknown key points at itself); undefined when not even the first step exists.
+ */
+export function lineOfPath(
+  root: unknown,
+  path: readonly PropertyKey[],
+  lineCounter: LineCounter,
+): number | undefined {
+  let node = root as Node | null | undefined;
+  let offset = node?.range?.[0];
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+      if (!pair) break;
+      const keyOffset = (pair.key as Node | null)?.range?.[0];
+      offset = keyOffset ?? offset;
+      node = pair.value as Node | null;
+      // A scalar value reads better on its own line when it has one (a block scalar, say).
+      if (isScalar(node) && node.range) offset = keyOffset ?? node.range[0];
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
