@@ -5,6 +5,10 @@ import type { Command } from './io.ts';
  * Add a command by adding one entry here and one file under `cli/`.
  */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  config: {
+    summary: 'Validate configuration files and print them resolved, with secrets masked',
+    load: async () => (await import('./config-command.ts')).configCommand,
+  },
   load: {
     summary: 'Send executions through a gateway at a fixed rate; print latency and cold routes',
     load: async () => (await import('./load-command.ts')).loadCommand,

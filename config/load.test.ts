@@ -145,11 +145,15 @@ describe('parseConfig: file values and environment overrides', () => {
 
 describe('parseConfig: every error names the path, the value and the line', () => {
   it.each([
-    ['unknown top-level key', 'pool: a\ngatewy:\n  port: 1\n', 'gatewy: unknown key (c.yaml:2:1)'],
+    [
+      'unknown top-level key',
+      'pool: a\ngatewy:\n  port: 1\n',
+      'gatewy: unknown key (did you mean gateway?) (c.yaml:2:1)',
+    ],
     [
       'unknown nested key',
       'gateway:\n  healthCheck:\n    intervl: 5s\n',
-      'gateway.healthCheck.intervl: unknown key (c.yaml:3:5)',
+      'gateway.healthCheck.intervl: unknown key (did you mean interval?) (c.yaml:3:5)',
     ],
     ['wrong type', 'gateway:\n  port: eighty\n', 'gateway.port: must be a number, got "eighty" (c.yaml:2:9)'],
     [
@@ -381,5 +385,29 @@ describe('loadConfig', () => {
       code: 'CONFIG_UNREADABLE',
       message: expect.stringContaining(`cannot read ${missing}: no such file`),
     });
+  });
+});
+
+describe('parseConfig: unknown keys', () => {
+  it.each([
+    ['gateway:\n  retrys: 3\n', 'gateway.retrys: unknown key (did you mean retries?) (c.yaml:2:3)'],
+    [
+      'gateway:\n  healthcheck: {}\n',
+      'gateway.healthcheck: unknown key (did you mean healthCheck?) (c.yaml:2:3)',
+    ],
+    [
+      'registry:\n  sentinel: { name: m, sentinels: [a:1], pasword: x }\n',
+      'registry.sentinel.pasword: unknown key (did you mean password?)',
+    ],
+    ['gateway:\n  frobnicate: 3\n', 'gateway.frobnicate: unknown key (c.yaml:2:3)'],
+  ])('%j', (text, expected) => {
+    expect(issuesOf(() => parseConfig({ text, fileName: 'c.yaml' })).join('\n')).toContain(expected);
+  });
+
+  it('reports issues in file order', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ text: 'gateway:\n  port: x\nregistry:\n  type: nope\npool: "{}"\n', fileName: 'c.yaml' }),
+    );
+    expect(issues.map((i) => i.split(':')[0])).toEqual(['gateway.port', 'registry.type', 'pool']);
   });
 });

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from './errors.ts';
 import { type DeepReadonly, deepFreeze } from './freeze.ts';
 import { displayValue, isSecretPath } from './redact.ts';
 import { configSchema, type ResolvedConfig } from './schema/index.ts';
+import { suggestKey } from './suggest.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';
 
 /** The validated, deep-frozen configuration every process reads. */
@@ -98,9 +99,10 @@ function toIssues(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key];
+        const suggestion = suggestKey(issue.path, key);
         issues.push({
           path: dotted(path),
-          message: 'unknown key',
+          message: suggestion ? `unknown key (did you mean ${suggestion}?)` : 'unknown key',
           source: sourceOf(path, envSources, yaml, fileName, true),
         });
       }
@@ -117,7 +119,12 @@ function toIssues(
       source: sourceOf(issue.path, envSources, yaml, fileName),
     });
   }
-  return issues;
+  // Report in file order (values from the environment, and issues without a place, last).
+  const order = (issue: ConfigIssue) => {
+    const match = /:(\d+):(\d+)$/.exec(issue.source ?? '');
+    return match ? Number(match[1]) * 1e6 + Number(match[2]) : Number.MAX_SAFE_INTEGER;
+  };
+  return issues.sort((a, b) => order(a) - order(b));
 }
 
 function applyOverrides(
