@@ -15,7 +15,7 @@ requests, errors, p50/p95/p99 latency and cold routes per host. A progress bar i
 
 Options:
   --gateway URL        Gateway base URL (env FLEETGATE_GATEWAY_URL; default http://127.0.0.1:8080)
-  --secret S           Gateway secret (env FLEETGATE_SECRET or OPR_PROXY_SECRET)
+  --secret S           Gateway secret (env FLEETGATE_GATEWAY_SECRET or OPR_PROXY_SECRET)
   --rps N              Requests per second (default 20); with --trace, the mean replay rate
   --runtimes K         Distinct runtime ids (default 20)
   --zipf S             Zipf exponent of runtime popularity, 0 = uniform (default 1)
@@ -32,7 +32,7 @@ Options:
   --max-in-flight N    Skip (and count) requests due while N are outstanding (default 1000)
   --connections N      Keep-alive connections to the gateway (default 256)
   --function DIR       Function folder the executor runs (default examples/functions/hello)
-  --entrypoint FILE    Module inside the function folder (default index.js)
+  --entrypoint FILE    Module inside the function folder (default index.mjs)
   --image IMAGE        Runtime image (default openruntimes/node:v5-22)
   --json               Print the summary as JSON on stdout
   -h, --help           Show this help
@@ -111,7 +111,6 @@ export const loadCommand: Command = {
           source: options.source,
           entrypoint: options.entrypoint,
           timeoutSeconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
-          durationHeader: 'x-fleetgate-duration-ms',
         }),
         timeoutMs: options.timeoutMs,
         maxInFlight: options.maxInFlight,

@@ -21,7 +21,7 @@ describe('resolveLoadOptions', () => {
   it('prefers flags over the environment', () => {
     const o = resolveLoadOptions(
       { gateway: 'http://a:1', secret: 'flag', rps: '5', duration: '2m', json: true },
-      { FLEETGATE_SECRET: 'env', FLEETGATE_GATEWAY_URL: 'http://b:2' },
+      { FLEETGATE_GATEWAY_SECRET: 'env', FLEETGATE_GATEWAY_URL: 'http://b:2' },
     );
     expect(o).toMatchObject({
       gateway: 'http://a:1',

@@ -80,13 +80,13 @@ const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 const nonNegative = (n: number) => n >= 0;
 
 /**
- * Validates `fleetgate load` options. Environment: FLEETGATE_GATEWAY_URL, FLEETGATE_SECRET
+ * Validates `fleetgate load` options. Environment: FLEETGATE_GATEWAY_URL, FLEETGATE_GATEWAY_SECRET
  * (or OPR_PROXY_SECRET, the open-runtimes/proxy name).
  */
 export function resolveLoadOptions(values: LoadValues, env: NodeJS.ProcessEnv): LoadOptions {
   const options: LoadOptions = {
     gateway: url(text(values, 'gateway') ?? env.FLEETGATE_GATEWAY_URL ?? 'http://127.0.0.1:8080', 'gateway'),
-    secret: text(values, 'secret') ?? env.FLEETGATE_SECRET ?? env.OPR_PROXY_SECRET,
+    secret: text(values, 'secret') ?? env.FLEETGATE_GATEWAY_SECRET ?? env.OPR_PROXY_SECRET,
     rps: num(values, 'rps', 20, positive, 'a number > 0'),
     runtimes: num(values, 'runtimes', 20, positiveInt, 'a whole number ≥ 1'),
     zipf: num(values, 'zipf', 1, nonNegative, 'a number ≥ 0'),
@@ -98,7 +98,7 @@ export function resolveLoadOptions(values: LoadValues, env: NodeJS.ProcessEnv): 
     connections: num(values, 'connections', 256, positiveInt, 'a whole number ≥ 1'),
     image: text(values, 'image') ?? 'openruntimes/node:v5-22',
     source: text(values, 'function') ?? DEFAULT_FUNCTION,
-    entrypoint: text(values, 'entrypoint') ?? 'index.js',
+    entrypoint: text(values, 'entrypoint') ?? 'index.mjs',
     json: values.json === true,
   };
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(options.prefix)) {

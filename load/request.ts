@@ -1,5 +1,11 @@
 import type { LoadEvent } from './plan.ts';
 
+/**
+ * Function request header the local executor's simulated runtimes read as the execution time in ms
+ * (`SIM_DURATION_HEADER` in executor/simulated-backend.ts; also accepted as `simDurationMs` in the body).
+ */
+export const SIM_DURATION_HEADER = 'x-sim-duration-ms';
+
 /** One HTTP request as the runner sends it. */
 export interface HttpRequest {
   method: 'POST' | 'GET';
@@ -19,15 +25,10 @@ export interface ExecutionOptions {
   image: string;
   /** Function folder or `.tar.gz` on the executor's machine. */
   source: string;
-  /** Module inside `source`. */
+  /** Module inside `source` (`index.mjs` for the sample function). */
   entrypoint: string;
   /** Executor-side execution timeout in seconds (the contract's `timeout`, default 15). */
   timeoutSeconds: number;
-  /**
-   * Header that carries the planned execution time in ms (trace replay), read by executors that
-   * simulate runtimes; also passed to the function as a request header.
-   */
-  durationHeader: string;
 }
 
 /**
@@ -43,9 +44,11 @@ export function executionRequest(options: ExecutionOptions): RequestBuilder {
   return (event) => {
     const headers: Record<string, string> = { ...base, 'x-opr-runtime-id': event.runtimeId };
     const functionHeaders: Record<string, string> = {};
+    const functionBody: Record<string, unknown> = { runtimeId: event.runtimeId };
     if (event.durationMs !== undefined) {
-      headers[options.durationHeader] = String(event.durationMs);
-      functionHeaders[options.durationHeader] = String(event.durationMs);
+      // The local executor's simulated runtimes hold the execution this long (header or body field).
+      functionHeaders[SIM_DURATION_HEADER] = String(event.durationMs);
+      functionBody.simDurationMs = event.durationMs;
     }
     const body = JSON.stringify({
       image: options.image,
@@ -55,7 +58,7 @@ export function executionRequest(options: ExecutionOptions): RequestBuilder {
       method: 'POST',
       path: '/',
       headers: functionHeaders,
-      body: JSON.stringify({ runtimeId: event.runtimeId }),
+      body: JSON.stringify(functionBody),
     });
     return {
       method: 'POST',

@@ -44,9 +44,8 @@ const request = executionRequest({
   secret: 'sekret',
   image: 'openruntimes/node:v5-22',
   source: '/functions/hello',
-  entrypoint: 'index.js',
+  entrypoint: 'index.mjs',
   timeoutSeconds: 15,
-  durationHeader: 'x-fleetgate-duration-ms',
 });
 
 const plan = (n: number, runtimes = 4) =>
@@ -79,7 +78,7 @@ describe('runLoad', () => {
     expect(JSON.parse(first.body)).toMatchObject({
       image: 'openruntimes/node:v5-22',
       source: '/functions/hello',
-      entrypoint: 'index.js',
+      entrypoint: 'index.mjs',
       timeout: 15,
     });
     const hosts = Object.fromEntries(summary.hosts.map((h) => [h.host, h]));
@@ -181,7 +180,7 @@ describe('runLoad', () => {
     expect(summary.completed).toBe(summary.sent);
   });
 
-  it('puts the planned execution time in a header for simulated runtimes', async () => {
+  it('passes the planned execution time to simulated runtimes (function header and body field)', async () => {
     const { url, received } = await serve((_req, res) => res.end());
     await runLoad({
       target: url,
@@ -191,7 +190,8 @@ describe('runLoad', () => {
       timeoutMs: 5_000,
       maxInFlight: 1,
     });
-    expect(received[0]!.req.headers['x-fleetgate-duration-ms']).toBe('250');
-    expect(JSON.parse(received[0]!.body).headers).toEqual({ 'x-fleetgate-duration-ms': '250' });
+    const body = JSON.parse(received[0]!.body);
+    expect(body.headers).toEqual({ 'x-sim-duration-ms': '250' });
+    expect(JSON.parse(body.body)).toEqual({ runtimeId: 'f1', simDurationMs: 250 });
   });
 });

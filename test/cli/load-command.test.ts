@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('fleetgate load', () => {
   it('runs a short synthetic load and prints the summary as JSON', async () => {
     seen.length = 0;
-    const c = captureIO({ FLEETGATE_SECRET: 'from-env' });
+    const c = captureIO({ FLEETGATE_GATEWAY_SECRET: 'from-env' });
     const code = await main(
       ['load', '--gateway', url, '--rps', '100', '--duration', '300ms', '--runtimes', '3', '--json'],
       c.io,
