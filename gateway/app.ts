@@ -1,0 +1,234 @@
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
+import type { HostRegistry } from '../registry/types.ts';
+import { bearerChecker } from './auth.ts';
+import { GatewayError } from './errors.ts';
+import { Fleet } from './fleet.ts';
+import { FleetView } from './fleet-view.ts';
+import { HealthChecker } from './health-checker.ts';
+import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
+import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
+import { PlacementMap } from './placement.ts';
+import { PlacementSync } from './placement-sync.ts';
+import { type ProxyDeps, type ProxyResult, proxyRequest } from './proxy.ts';
+
+/** What the gateway is built from; tests pass fakes or real parts alike. */
+export interface GatewayDeps {
+  /** The host registry; absent for a static pool (`OPR_PROXY_EXECUTORS` only). */
+  registry?: HostRegistry | undefined;
+  clock: Clock;
+  logger: Logger;
+  metricsRegistry: Registry;
+  options: GatewayOptionsInput;
+  /** Registry pool this gateway routes to. */
+  pool?: string;
+  /** Uniform in [0, 1) for power-of-two choices; seed it in tests. */
+  random?: () => number;
+}
+
+/** A built gateway: the Hono app plus its lifecycle. */
+export interface Gateway {
+  app: Hono<{ Bindings: HttpBindings }>;
+  options: GatewayOptions;
+  fleet: Fleet;
+  view: FleetView;
+  placement: PlacementMap;
+  health: HealthChecker;
+  sync: PlacementSync;
+  metrics: GatewayMetrics;
+  /** Loads the fleet and starts the health checker, the placement resync and the registry watch. */
+  start(): Promise<void>;
+  /** Stops the loops and closes every upstream pool. */
+  stop(): Promise<void>;
+  /** From now on `/readyz` fails and responses close their connections. */
+  beginShutdown(): void;
+  /** Requests being handled right now. */
+  inflight(): number;
+  /** Whether `/readyz` would answer 200, and why not. */
+  readiness(): { ready: boolean; reasons: string[] };
+}
+
+type Env = { Bindings: HttpBindings };
+
+/** Builds the gateway: auth, runtime-aware routing, forwarding, health, placement, fleet view, metrics. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const options = resolveGatewayOptions(deps.options);
+  const pool = deps.pool ?? 'default';
+  const logger = deps.logger.child({ component: 'gateway' });
+  const metrics = createGatewayMetrics(deps.metricsRegistry);
+  const requestMetrics = new RequestMetrics(metrics);
+  const placement = new PlacementMap(options.placement.maxEntries);
+  const healthPolicy = {
+    ejectAfter: options.healthCheck.ejectAfter,
+    interval: options.healthCheck.interval,
+    backoffMin: options.healthCheck.probeBackoff.min,
+    backoffMax: options.healthCheck.probeBackoff.max,
+  };
+  const fleet = new Fleet({
+    logger,
+    now: () => deps.clock.now(),
+    health: healthPolicy,
+    // Connect timeout: a host that does not accept a connection in 5 s is as good as down.
+    pool: { connectTimeout: Math.min(5_000, options.maxTimeout), keepAliveTimeout: 4_000 },
+    onRemove: (id) => placement.removeHost(id),
+  });
+  const view = new FleetView({
+    fleet,
+    registry: deps.registry,
+    pool,
+    staticHosts: options.executors,
+    clock: deps.clock,
+    logger,
+    reloadInterval: options.registryReloadInterval,
+  });
+  const health = new HealthChecker({
+    fleet,
+    clock: deps.clock,
+    logger,
+    metrics,
+    placement,
+    policy: healthPolicy,
+    timeout: options.healthCheck.timeout,
+  });
+  const sync = new PlacementSync({
+    fleet,
+    placement,
+    logger,
+    authorization: `Bearer ${options.executorSecret}`,
+    interval: options.placement.resyncInterval,
+    timeout: Math.max(options.healthCheck.timeout, 5_000),
+  });
+  const authorized = bearerChecker(options.secret);
+  const adminAuthorized = bearerChecker(options.adminToken);
+  const metricsAuthorized = bearerChecker(options.metricsToken);
+  let shuttingDown = false;
+  let inflight = 0;
+  const proxyDeps: ProxyDeps = {
+    fleet,
+    health,
+    placement,
+    metrics,
+    options,
+    logger,
+    random: deps.random ?? Math.random,
+    authorized,
+    shuttingDown: () => shuttingDown,
+  };
+
+  const readiness = () => {
+    const reasons: string[] = [];
+    if (shuttingDown) reasons.push('shutting down');
+    if (deps.registry && view.stale()) reasons.push('registry unreachable: routing on the last fleet view');
+    if (!fleet.hosts.some((h) => h.state === 'active' && h.healthy)) reasons.push('no healthy active host');
+    return { ready: reasons.length === 0, reasons };
+  };
+
+  const app = new Hono<Env>();
+  app.get('/v1/proxy/health', (c) => c.text('OK'));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const r = readiness();
+    return c.json(
+      { ready: r.ready, reasons: r.reasons, registry: registryState(), hosts: fleet.hosts.length },
+      r.ready ? 200 : 503,
+    );
+  });
+  app.get('/metrics', async (c) => {
+    if (options.metricsToken !== '' && !metricsAuthorized(c.req.header('authorization'))) {
+      throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect metrics token.');
+    }
+    refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined);
+    return c.body(await deps.metricsRegistry.metrics(), 200, {
+      'content-type': deps.metricsRegistry.contentType,
+    });
+  });
+  app.get('/v1/fleet', (c) => {
+    const header = c.req.header('authorization');
+    if (!authorized(header) && !adminAuthorized(header)) {
+      throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
+    }
+    return c.json(fleetReport(fleet, view, placement, pool));
+  });
+  app.all('*', async (c) => {
+    const started = performance.now();
+    const result: ProxyResult = { route: 'other', addressing: 'unknown' };
+    const res = c.env.outgoing;
+    inflight += 1;
+    let status = 0;
+    try {
+      await proxyRequest(proxyDeps, c.env.incoming, res, result);
+      status = res.statusCode;
+      return RESPONSE_ALREADY_SENT;
+    } catch (error) {
+      status = error instanceof GatewayError ? error.status : 500;
+      throw error;
+    } finally {
+      inflight -= 1;
+      requestMetrics.record(
+        result.route,
+        c.env.incoming.method ?? 'GET',
+        status,
+        result.addressing,
+        (performance.now() - started) / 1000,
+      );
+    }
+  });
+  app.notFound((c) =>
+    c.json({ message: 'Not found.', code: 'general_route_not_found', version: options.version }, 404),
+  );
+  app.onError((error, c) => {
+    if (error instanceof GatewayError) {
+      if (error.status >= 500) logger.debug({ code: error.code, err: error.message }, 'request failed');
+      const body: Record<string, unknown> = {
+        message: error.message,
+        code: error.wireCode,
+        version: options.version,
+      };
+      if (error.details) Object.assign(body, error.details);
+      return c.json(body, error.status as 400);
+    }
+    logger.error({ err: error }, 'unexpected error');
+    const message =
+      options.env === 'development' && error instanceof Error ? error.message : 'Internal error.';
+    return c.json({ message, code: 'general_server_error', version: options.version }, 500);
+  });
+
+  function registryState(): 'none' | 'ok' | 'unreachable' {
+    if (!deps.registry) return 'none';
+    return view.stale() ? 'unreachable' : 'ok';
+  }
+
+  return {
+    app,
+    options,
+    fleet,
+    view,
+    placement,
+    health,
+    sync,
+    metrics,
+    async start() {
+      if (options.secret === '') logger.warn('no gateway secret configured: every client request is refused');
+      await view.start();
+      health.start();
+      sync.start();
+      logger.info({ pool, hosts: fleet.hosts.length }, 'gateway started');
+    },
+    async stop() {
+      view.stop();
+      health.stop();
+      sync.stop();
+      await fleet.close();
+    },
+    beginShutdown() {
+      shuttingDown = true;
+    },
+    inflight: () => inflight,
+    readiness,
+  };
+}

@@ -1,0 +1,182 @@
+import { Pool } from 'undici';
+import type { Logger } from '../lib/logger.ts';
+import type { HostState } from '../registry/types.ts';
+import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
+import type { HostLoad } from './pick.ts';
+import { createRing, type Ring } from './ring.ts';
+
+/** A host as the gateway needs it: from the registry or from the static list. */
+export interface HostSpec {
+  id: string;
+  url: string;
+  state: HostState;
+  weight: number;
+  source: 'static' | 'registry';
+}
+
+/** One host of the fleet view with its connection pool, health and in-flight count. */
+export class HostEntry implements HostLoad {
+  inflight = 0;
+  /** Host CPU usage reported by legacy executors (≤ 0.16) in `/v1/health`. */
+  usage: number | undefined;
+  constructor(
+    readonly id: string,
+    readonly url: string,
+    public state: HostState,
+    public weight: number,
+    public source: 'static' | 'registry',
+    readonly pool: Pool,
+    readonly health: HealthState,
+  ) {}
+  get healthy(): boolean {
+    return this.health.healthy;
+  }
+}
+
+/** Options of the keep-alive pool opened to each host. */
+export interface PoolOptions {
+  connectTimeout: number;
+  /** Idle keep-alive sockets are closed after this long (the executor's server decides too). */
+  keepAliveTimeout: number;
+}
+
+/**
+ * The hosts the gateway routes to, their pools and the ring over the active ones. `apply` takes a full
+ * host list (registry snapshot ∪ static hosts) and changes only what changed: pools survive updates,
+ * a removed host's pool is closed once its in-flight requests are done, the ring is rebuilt only when
+ * the set of active hosts or their weights change.
+ */
+export class Fleet {
+  hosts: HostEntry[] = [];
+  readonly byId = new Map<string, HostEntry>();
+  ring: Ring = createRing([]);
+  private ringKey = '';
+
+  constructor(
+    private readonly deps: {
+      logger: Logger;
+      now: () => number;
+      health: HealthPolicy;
+      pool: PoolOptions;
+      /** Called for each host that left the view. */
+      onRemove?: (id: string) => void;
+    },
+  ) {}
+
+  /** Replaces the view with `specs`; returns whether anything changed. */
+  apply(specs: readonly HostSpec[]): boolean {
+    const seen = new Set<string>();
+    let changed = false;
+    for (const spec of specs) {
+      if (seen.has(spec.id)) continue;
+      const url = normaliseUrl(spec.url);
+      if (url === undefined) {
+        this.deps.logger.warn({ host: spec.id, url: spec.url }, 'host has an invalid url; ignored');
+        continue;
+      }
+      seen.add(spec.id);
+      const existing = this.byId.get(spec.id);
+      if (existing && existing.url === url) {
+        if (existing.state !== spec.state || existing.weight !== spec.weight) {
+          this.deps.logger.info({ host: spec.id, from: existing.state, to: spec.state }, 'host updated');
+          existing.state = spec.state;
+          existing.weight = spec.weight;
+          changed = true;
+        }
+        existing.source = spec.source;
+        continue;
+      }
+      if (existing) this.remove(existing);
+      const entry = new HostEntry(
+        spec.id,
+        url,
+        spec.state,
+        spec.weight,
+        spec.source,
+        new Pool(url, {
+          connect: { timeout: this.deps.pool.connectTimeout },
+          keepAliveTimeout: this.deps.pool.keepAliveTimeout,
+          pipelining: 1,
+        }),
+        initialHealth(this.deps.now(), this.deps.health),
+      );
+      this.byId.set(spec.id, entry);
+      this.deps.logger.info({ host: spec.id, url, state: spec.state }, 'host joined');
+      changed = true;
+    }
+    for (const entry of [...this.byId.values()]) {
+      if (!seen.has(entry.id)) {
+        this.remove(entry);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.hosts = [...this.byId.values()];
+      this.rebuildRing();
+    }
+    return changed;
+  }
+
+  /** Closes every pool (after in-flight requests). */
+  async close(): Promise<void> {
+    const pools = [...this.byId.values()].map((h) => h.pool);
+    this.byId.clear();
+    this.hosts = [];
+    this.rebuildRing();
+    await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  /** Total requests in flight over every host. */
+  totalInflight(): number {
+    let total = 0;
+    for (const h of this.hosts) total += h.inflight;
+    return total;
+  }
+
+  private remove(entry: HostEntry): void {
+    this.byId.delete(entry.id);
+    this.deps.logger.info({ host: entry.id }, 'host left');
+    this.deps.onRemove?.(entry.id);
+    // close() lets queued and running requests finish first.
+    entry.pool.close().catch(() => undefined);
+  }
+
+  private rebuildRing(): void {
+    const members = this.hosts
+      .filter((h) => h.state === 'active')
+      .map((h) => ({ id: h.id, weight: h.weight > 0 ? h.weight : 1 }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const key = members.map((m) => `${m.id}:${m.weight}`).join(',');
+    if (key === this.ringKey) return;
+    this.ringKey = key;
+    this.ring = createRing(members);
+    this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
+  }
+}
+
+/**
+ * Normalises a host address to an origin URL: `host:port` (open-runtimes/proxy style, no scheme) gets
+ * `http://`; only http(s) URLs without credentials, path or query are accepted.
+ */
+export function normaliseUrl(address: string): string | undefined {
+  const text = address.trim();
+  if (text === '') return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
+    return undefined;
+  }
+  return url.origin;
+}

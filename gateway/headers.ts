@@ -1,0 +1,147 @@
+/**
+ * Header handling on the hot path: one pass over the client's raw headers picks out what the gateway
+ * needs and builds the flat header list sent upstream; one pass over the upstream's raw headers builds
+ * the list sent back. Hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway.
+ */
+
+/** Hop-by-hop headers plus the ones the gateway sets itself; lower case. */
+const DROP_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+  'authorization',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+]);
+
+const DROP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** What the gateway reads from a request's headers, plus the list it forwards. */
+export interface RequestHeaders {
+  authorization: string | undefined;
+  runtimeId: string | undefined;
+  addressing: string | undefined;
+  contentLength: string | undefined;
+  contentType: string | undefined;
+  /** The request body is chunked (no content-length). */
+  chunked: boolean;
+  /** Flat `[name, value, …]` list for undici, with the executor secret and x-forwarded-* set. */
+  forward: string[];
+}
+
+/**
+ * Reads the client's raw headers (`IncomingMessage.rawHeaders`) in one pass.
+ * `upstreamAuthorization` replaces the client's Authorization; `clientIp`/`proto` set x-forwarded-*.
+ */
+export function readRequestHeaders(
+  raw: readonly string[],
+  upstreamAuthorization: string,
+  clientIp: string,
+  proto: string,
+): RequestHeaders {
+  const forward: string[] = [];
+  let authorization: string | undefined;
+  let runtimeId: string | undefined;
+  let addressing: string | undefined;
+  let contentLength: string | undefined;
+  let contentType: string | undefined;
+  let forwardedFor: string | undefined;
+  let connectionTokens: string | undefined;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    switch (name) {
+      case 'authorization':
+        authorization = value;
+        continue;
+      case 'x-opr-runtime-id':
+        runtimeId = value;
+        break;
+      case 'x-opr-addressing-method':
+        addressing = value;
+        break;
+      case 'content-length':
+        contentLength = value;
+        break;
+      case 'content-type':
+        contentType = value;
+        break;
+      case 'transfer-encoding':
+        chunked = true;
+        continue;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        continue;
+      case 'connection':
+        connectionTokens = value;
+        continue;
+      default:
+        if (DROP_REQUEST.has(name)) continue;
+    }
+    forward.push(name, value);
+  }
+  if (connectionTokens !== undefined) dropConnectionTokens(forward, connectionTokens);
+  forward.push('authorization', upstreamAuthorization);
+  forward.push('x-forwarded-for', forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`);
+  forward.push('x-forwarded-proto', proto);
+  return { authorization, runtimeId, addressing, contentLength, contentType, chunked, forward };
+}
+
+/** Removes headers named in the client's `Connection` header (they are hop-by-hop too). */
+function dropConnectionTokens(forward: string[], tokens: string): void {
+  for (const token of tokens.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t === '' || t === 'keep-alive' || t === 'close') continue;
+    for (let i = forward.length - 2; i >= 0; i -= 2) {
+      if (forward[i] === t) forward.splice(i, 2);
+    }
+  }
+}
+
+/**
+ * Converts undici's raw response headers (Buffers) to the flat list `ServerResponse.writeHead` takes,
+ * without hop-by-hop headers, plus `x-fleetgate-host` when `hostId` is given.
+ */
+export function responseHeaders(
+  raw: readonly Buffer[] | readonly string[],
+  hostId: string | undefined,
+): string[] {
+  const out: string[] = [];
+  let connectionTokens: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (DROP_RESPONSE.has(lower)) {
+      if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1');
+      continue;
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (connectionTokens !== undefined) {
+    for (const token of connectionTokens.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t === '' || t === 'keep-alive' || t === 'close') continue;
+      for (let i = out.length - 2; i >= 0; i -= 2) if (out[i]!.toLowerCase() === t) out.splice(i, 2);
+    }
+  }
+  if (hostId !== undefined) out.push('x-fleetgate-host', hostId);
+  return out;
+}

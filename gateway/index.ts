@@ -1,0 +1,9 @@
+export { createGateway, type Gateway, type GatewayDeps } from './app.ts';
+export { GatewayError } from './errors.ts';
+export {
+  DEFAULT_GATEWAY_OPTIONS,
+  type GatewayOptions,
+  type GatewayOptionsInput,
+  resolveGatewayOptions,
+} from './options.ts';
+export { type ListenOptions, type RunningGateway, startGateway } from './server.ts';

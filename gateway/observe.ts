@@ -1,0 +1,96 @@
+import type { GatewayMetrics } from '../metrics/gateway.ts';
+import type { Fleet } from './fleet.ts';
+import type { FleetView } from './fleet-view.ts';
+import type { PlacementMap } from './placement.ts';
+import { ringShares } from './ring.ts';
+
+type CounterChild = ReturnType<GatewayMetrics['requests']['labels']>;
+type HistogramChild = ReturnType<GatewayMetrics['requestDuration']['labels']>;
+
+/**
+ * Per-request metrics with the label children cached: prom-client hashes the label values on every
+ * `inc({...})`, a cached child skips that on the hot path.
+ */
+export class RequestMetrics {
+  private readonly counters = new Map<string, CounterChild>();
+  private readonly durations = new Map<string, HistogramChild>();
+
+  constructor(private readonly metrics: GatewayMetrics) {}
+
+  /** Records one answered request. */
+  record(route: string, method: string, status: number, addressing: string, seconds: number): void {
+    const cls = status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'none';
+    const key = `${route} ${method} ${cls} ${addressing}`;
+    let counter = this.counters.get(key);
+    if (counter === undefined) {
+      counter = this.metrics.requests.labels(route, method, cls, addressing);
+      this.counters.set(key, counter);
+    }
+    counter.inc();
+    let duration = this.durations.get(route);
+    if (duration === undefined) {
+      duration = this.metrics.requestDuration.labels(route);
+      this.durations.set(route, duration);
+    }
+    duration.observe(seconds);
+  }
+}
+
+/** Sets the gauges that describe state (hosts, in-flight, registry) right before a scrape. */
+export function refreshStateGauges(
+  metrics: GatewayMetrics,
+  fleet: Fleet,
+  view: FleetView,
+  placement: PlacementMap,
+  registryConfigured: boolean,
+): void {
+  metrics.inflight.reset();
+  const states = { booting: 0, active: 0, draining: 0, unhealthy: 0 };
+  for (const h of fleet.hosts) {
+    metrics.inflight.set({ host: h.id }, h.inflight);
+    states[h.state] += 1;
+    if (!h.healthy) states.unhealthy += 1;
+  }
+  for (const [state, n] of Object.entries(states)) metrics.hosts.set({ state }, n);
+  metrics.placements.set(placement.size);
+  metrics.registryVersion.set(view.version);
+  metrics.registryStale.set(view.staleSeconds());
+  metrics.registryUp.set(registryConfigured && view.stale() ? 0 : 1);
+}
+
+/** The body of `GET /v1/fleet`: hosts, health, in-flight, ring share, warm runtimes. Never secrets. */
+export function fleetReport(
+  fleet: Fleet,
+  view: FleetView,
+  placement: PlacementMap,
+  pool: string,
+  maxListed = 1000,
+) {
+  const shares = ringShares(fleet.ring);
+  const warm = placement.byHost();
+  return {
+    pool,
+    registry: { version: view.version, stale: view.stale(), staleSeconds: view.staleSeconds() },
+    ringHosts: fleet.ring.members.length,
+    inflight: fleet.totalInflight(),
+    placements: placement.size,
+    hosts: fleet.hosts.map((h) => {
+      const runtimes = warm.get(h.id) ?? [];
+      return {
+        id: h.id,
+        url: h.url,
+        state: h.state,
+        source: h.source,
+        weight: h.weight,
+        healthy: h.healthy,
+        consecutiveFailures: h.health.consecutiveFailures,
+        lastError: h.health.lastError ?? null,
+        inflight: h.inflight,
+        ringShare: shares.get(h.id) ?? 0,
+        usage: h.usage ?? null,
+        warmRuntimeCount: runtimes.length,
+        warmRuntimes: runtimes.slice(0, maxListed),
+      };
+    }),
+  };
+}

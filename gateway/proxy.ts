@@ -1,0 +1,308 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Logger } from '../lib/logger.ts';
+import type { GatewayMetrics } from '../metrics/gateway.ts';
+import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
+import { broadcast } from './broadcast.ts';
+import { GatewayError } from './errors.ts';
+import type { Fleet, HostEntry } from './fleet.ts';
+import { forwardOnce } from './forward.ts';
+import { readRequestHeaders } from './headers.ts';
+import type { HealthChecker } from './health-checker.ts';
+import type { GatewayOptions } from './options.ts';
+import { pick } from './pick.ts';
+import type { PlacementMap } from './placement.ts';
+import {
+  type AddressingMethod,
+  assertRuntimeId,
+  classifyPath,
+  parseAddressing,
+  type RouteInfo,
+} from './route.ts';
+import { errorKind } from './upstream-call.ts';
+
+/** Dependencies of the forwarding path. */
+export interface ProxyDeps {
+  fleet: Fleet;
+  health: HealthChecker;
+  placement: PlacementMap;
+  metrics: GatewayMetrics;
+  options: GatewayOptions;
+  logger: Logger;
+  /** Uniform in [0, 1); seeded in tests. */
+  random: () => number;
+  /** Checks the client's Authorization header. */
+  authorized: (authorization: string | undefined) => boolean;
+  /** Whether the gateway is shutting down (responses then close their connection). */
+  shuttingDown: () => boolean;
+}
+
+/** What the proxy reports back for metrics, once per request. */
+export interface ProxyResult {
+  route: string;
+  addressing: AddressingMethod | 'unknown';
+}
+
+/**
+ * Forwards one request (already past the gateway's own endpoints): auth, runtime key, addressing,
+ * pick, forward with failover, learn. Resolves once the response is complete, having written it to
+ * `res` itself, or throws a GatewayError before anything was written (answered by the one onError).
+ * `result` is filled in as soon as the route and addressing are known, for the request metrics.
+ */
+export async function proxyRequest(
+  deps: ProxyDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: ProxyResult,
+): Promise<void> {
+  const url = req.url ?? '';
+  if (url.charCodeAt(0) !== 47 /* / */)
+    throw new GatewayError('GW_BAD_PATH', 'The request target must be a path.');
+  const q = url.indexOf('?');
+  const info = classifyPath(q === -1 ? url : url.slice(0, q));
+  result.route = info.route;
+  const opts = deps.options;
+  const h = readRequestHeaders(
+    req.rawHeaders,
+    `Bearer ${opts.executorSecret}`,
+    req.socket.remoteAddress ?? '',
+    'http',
+  );
+  if (!deps.authorized(h.authorization)) throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
+  const addressing = parseAddressing(h.addressing);
+  result.addressing = addressing;
+
+  if (info.pathRuntimeId !== undefined) assertRuntimeId(info.pathRuntimeId, 'the path');
+  let key: string | undefined;
+  if (h.runtimeId !== undefined && h.runtimeId !== '') key = assertRuntimeId(h.runtimeId, 'x-opr-runtime-id');
+  else key = info.pathRuntimeId;
+
+  if (h.contentLength !== undefined && Number(h.contentLength) > opts.bodyLimit) {
+    throw new GatewayError(
+      'GW_BODY_TOO_LARGE',
+      `Request body is larger than the limit of ${opts.bodyLimit} bytes.`,
+    );
+  }
+  const method = req.method ?? 'GET';
+  const hasBody = h.chunked || (h.contentLength !== undefined && h.contentLength !== '0');
+  let body: Readable | Buffer | null = null;
+  if (
+    addressing === 'broadcast' ||
+    (key === undefined && method === 'POST' && info.route === '/v1/runtimes')
+  ) {
+    const buffered = hasBody ? await readBoundedBody(req, opts.bodyLimit) : null;
+    if (key === undefined && buffered !== null && addressing !== 'broadcast') {
+      const fromBody = runtimeIdFromBody(buffered, h.contentType);
+      if (fromBody !== undefined) key = assertRuntimeId(fromBody, 'the body (runtimeId)');
+    }
+    if (addressing === 'broadcast') return broadcastRequest(deps, method, url, h.forward, buffered, key, res);
+    body = buffered;
+  } else if (hasBody) {
+    body = h.chunked ? req.pipe(new BodyLimit(opts.bodyLimit)) : req;
+  }
+  if (deps.shuttingDown()) res.shouldKeepAlive = false;
+  await forwardWithFailover(deps, { method, url, info, key, addressing, headers: h.forward, body }, res);
+}
+
+interface Forwardable {
+  method: string;
+  url: string;
+  info: RouteInfo;
+  key: string | undefined;
+  addressing: 'anycast-efficient' | 'anycast-fast';
+  headers: string[];
+  body: Readable | Buffer | null;
+}
+
+async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerResponse): Promise<void> {
+  const { fleet, placement, metrics, options } = deps;
+  const key = r.key;
+  const picked = pick({
+    key,
+    addressing: r.addressing,
+    hosts: fleet.hosts,
+    ring: fleet.ring,
+    isWarm: key === undefined ? never : (hostId) => placement.isWarm(key, hostId),
+    loadFactor: options.loadFactor,
+    boundedLoads: options.boundedLoads,
+    warmPreference: options.warmPreference,
+    random: deps.random,
+  });
+  metrics.picks.inc({ reason: picked.reason });
+  if (picked.order.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
+  if (key !== undefined && !picked.warm && isRuntimeWork(r))
+    metrics.coldRoutes.inc({ host: picked.order[0]! });
+
+  const tries = Math.min(picked.order.length, 1 + Math.max(0, options.retries));
+  let lastError: Error | undefined;
+  for (let i = 0; i < tries; i++) {
+    const host = fleet.byId.get(picked.order[i]!);
+    if (host === undefined) continue;
+    if (i > 0) metrics.retries.inc();
+    host.inflight += 1;
+    const started = performance.now();
+    let outcome: Awaited<ReturnType<typeof forwardOnce>>;
+    try {
+      outcome = await forwardOnce({
+        hostId: host.id,
+        dispatcher: host.pool,
+        method: r.method,
+        path: r.url,
+        headers: r.headers,
+        body: r.body,
+        res,
+        timeout: options.maxTimeout,
+        hostHeader: options.hostHeader,
+        peek404: key !== undefined,
+      });
+    } finally {
+      host.inflight -= 1;
+    }
+    if (r.body instanceof BodyLimit && r.body.exceeded) {
+      if (res.headersSent) return void res.destroy();
+      throw new GatewayError(
+        'GW_BODY_TOO_LARGE',
+        `Request body is larger than the limit of ${options.bodyLimit} bytes.`,
+      );
+    }
+    switch (outcome.kind) {
+      case 'done':
+        metrics.upstreamDuration.observe({ host: host.id }, (outcome.headersAt - started) / 1000);
+        deps.health.passiveSuccess(host);
+        if (key !== undefined) learn(placement, r, key, host, outcome.status, outcome.peek);
+        return;
+      case 'client-aborted':
+        metrics.upstreamErrors.inc({ host: host.id, kind: 'aborted' });
+        return;
+      case 'broken':
+        metrics.upstreamErrors.inc({ host: host.id, kind: errorKind(outcome.error) });
+        deps.logger.debug({ host: host.id, err: outcome.error.message }, 'upstream response broke off');
+        return;
+      case 'connect':
+        lastError = outcome.error;
+        metrics.upstreamErrors.inc({ host: host.id, kind: 'connect' });
+        deps.health.passiveFailure(host, `connect failed: ${errorCode(outcome.error)}`);
+        continue;
+      case 'failed': {
+        const kind = outcome.timeout ? 'timeout' : errorKind(outcome.error);
+        metrics.upstreamErrors.inc({ host: host.id, kind });
+        if (outcome.timeout) {
+          deps.health.passiveFailure(host, 'request timed out');
+          throw new GatewayError('GW_UPSTREAM_TIMEOUT', `Executor host ${host.id} did not answer in time.`, {
+            cause: outcome.error,
+          });
+        }
+        throw new GatewayError(
+          'GW_UPSTREAM_FAILED',
+          `Executor host ${host.id} failed: ${errorCode(outcome.error)}.`,
+          {
+            cause: outcome.error,
+          },
+        );
+      }
+    }
+  }
+  throw new GatewayError('GW_UPSTREAM_CONNECT', `No executor host could be reached (${tries} tried).`, {
+    cause: lastError,
+  });
+}
+
+function never(): boolean {
+  return false;
+}
+
+function isRuntimeWork(r: Forwardable): boolean {
+  return (
+    r.info.route === '/v1/runtimes/:runtimeId/executions' ||
+    (r.info.route === '/v1/runtimes' && r.method === 'POST')
+  );
+}
+
+/** Placement learning from one response. */
+function learn(
+  placement: PlacementMap,
+  r: Forwardable,
+  key: string,
+  host: HostEntry,
+  status: number,
+  peek: Buffer | undefined,
+): void {
+  const route = r.info.route;
+  if (r.method === 'DELETE' && route === '/v1/runtimes/:runtimeId') {
+    if (status < 300 || status === 404) placement.clear(key, host.id);
+    return;
+  }
+  if (status === 404) {
+    if (peek === undefined || peek.includes('runtime_not_found')) placement.clear(key, host.id);
+    return;
+  }
+  if (r.method !== 'POST') return;
+  // 409 runtime_conflict on create: the runtime exists (or is starting) there.
+  if (route === '/v1/runtimes' && ((status >= 200 && status < 300) || status === 409))
+    placement.markWarm(key, host.id);
+  else if (route === '/v1/runtimes/:runtimeId/executions' && status >= 200 && status < 300) {
+    placement.markWarm(key, host.id);
+  }
+}
+
+async function broadcastRequest(
+  deps: ProxyDeps,
+  method: string,
+  url: string,
+  headers: string[],
+  body: Buffer | null,
+  key: string | undefined,
+  res: ServerResponse,
+): Promise<void> {
+  const hosts = deps.fleet.hosts.filter((h) => h.state === 'active');
+  if (hosts.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
+  const failures = await broadcast(hosts, {
+    method,
+    path: url,
+    headers,
+    body,
+    timeout: deps.options.broadcastTimeout,
+  });
+  if (key !== undefined && method === 'DELETE') {
+    for (const h of hosts) if (!failures.some((f) => f.host === h.id)) deps.placement.clear(key, h.id);
+  }
+  deps.metrics.broadcasts.inc({ outcome: failures.length === 0 ? 'ok' : 'partial' });
+  if (failures.length > 0) {
+    throw new GatewayError(
+      'GW_BROADCAST_FAILED',
+      `Broadcast failed on ${failures.length} of ${hosts.length} hosts.`,
+      {
+        details: { failures },
+      },
+    );
+  }
+  res.writeHead(204);
+  res.end();
+}
+
+function errorCode(error: Error | undefined): string {
+  return (error as { code?: string } | undefined)?.code ?? error?.message ?? 'unknown error';
+}
+
+/** Counts a chunked request body and fails it past the limit (bodies with a length are checked up front). */
+class BodyLimit extends Transform {
+  private seen = 0;
+  exceeded = false;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) {
+      this.exceeded = true;
+      callback(
+        new GatewayError(
+          'GW_BODY_TOO_LARGE',
+          `Request body is larger than the limit of ${this.limit} bytes.`,
+        ),
+      );
+      return;
+    }
+    callback(null, chunk);
+  }
+}

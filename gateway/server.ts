@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Logger } from '../lib/logger.ts';
+import type { Gateway } from './app.ts';
+
+/** A gateway listening on a socket. */
+export interface RunningGateway {
+  server: Server;
+  port: number;
+  /** Graceful stop: readiness fails, no new connections, in-flight requests finish up to the deadline. */
+  close(): Promise<{ drained: boolean }>;
+}
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  shutdownTimeout: number;
+}
+
+/**
+ * Starts the gateway's loops and serves its app on @hono/node-server. Slow clients are cut off:
+ * `headersTimeout` bounds the time to send the headers (slowloris), `requestTimeout` the whole request.
+ */
+export async function startGateway(
+  gateway: Gateway,
+  listen: ListenOptions,
+  logger: Logger,
+): Promise<RunningGateway> {
+  await gateway.start();
+  // Node checks those timeouts every `connectionsCheckingInterval` (30 s by default): check often
+  // enough that a short headers timeout is enforced close to its value.
+  const checkEvery = Math.max(100, Math.min(5_000, Math.floor(listen.headersTimeout / 4)));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: gateway.app.fetch,
+        hostname: listen.host,
+        port: listen.port,
+        serverOptions: {
+          headersTimeout: listen.headersTimeout,
+          requestTimeout: listen.requestTimeout,
+          connectionsCheckingInterval: checkEvery,
+          keepAliveTimeout: 5_000,
+        },
+      },
+      () => resolve(s as Server),
+    ) as Server;
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: listen.host, port }, 'gateway listening');
+
+  let closing: Promise<{ drained: boolean }> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      gateway.beginShutdown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + listen.shutdownTimeout;
+      while (gateway.inflight() > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        server.closeIdleConnections();
+      }
+      const drained = gateway.inflight() === 0;
+      if (!drained)
+        logger.warn({ inflight: gateway.inflight() }, 'shutdown deadline reached; closing connections');
+      server.closeAllConnections();
+      await closed;
+      await gateway.stop();
+      logger.info({ drained }, 'gateway stopped');
+      return { drained };
+    })();
+    return closing;
+  };
+  return { server, port, close };
+}

@@ -1,0 +1,131 @@
+import type { Registry } from 'prom-client';
+import { buildMetrics, LATENCY_BUCKETS, type MetricDef } from './define.ts';
+
+/**
+ * Every metric the gateway exports (prefix `fleetgate_gateway_`). Labels are bounded: route pattern,
+ * method, status class, addressing method, host id, error kind, host state. Never a runtime id.
+ */
+export const GATEWAY_METRICS = {
+  requests: {
+    name: 'fleetgate_gateway_requests_total',
+    type: 'counter',
+    help: 'Requests answered by the gateway, by route pattern, method, status class and addressing method.',
+    labels: ['route', 'method', 'status_class', 'addressing'],
+    unit: 'requests',
+  },
+  requestDuration: {
+    name: 'fleetgate_gateway_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from receiving a request to the end of its response (or its failure), by route pattern.',
+    labels: ['route'],
+    unit: 'seconds',
+    buckets: LATENCY_BUCKETS,
+  },
+  upstreamDuration: {
+    name: 'fleetgate_gateway_upstream_duration_seconds',
+    type: 'histogram',
+    help: 'Time from dispatching a request to a host to the upstream response headers, by host.',
+    labels: ['host'],
+    unit: 'seconds',
+    buckets: LATENCY_BUCKETS,
+  },
+  inflight: {
+    name: 'fleetgate_gateway_inflight_requests',
+    type: 'gauge',
+    help: 'Requests in flight to each host (what the bounded-load cap is computed on).',
+    labels: ['host'],
+    unit: 'requests',
+  },
+  upstreamErrors: {
+    name: 'fleetgate_gateway_upstream_errors_total',
+    type: 'counter',
+    help: 'Failed upstream attempts by host and kind (connect, timeout, reset, aborted, other).',
+    labels: ['host', 'kind'],
+    unit: 'errors',
+  },
+  retries: {
+    name: 'fleetgate_gateway_retries_total',
+    type: 'counter',
+    help: 'Requests retried on the next candidate host after a connect failure (nothing had been sent).',
+    labels: [],
+    unit: 'retries',
+  },
+  ejections: {
+    name: 'fleetgate_gateway_ejections_total',
+    type: 'counter',
+    help: 'Times a host was ejected (marked unhealthy) by passive or active health checks.',
+    labels: ['host'],
+    unit: 'ejections',
+  },
+  readmissions: {
+    name: 'fleetgate_gateway_readmissions_total',
+    type: 'counter',
+    help: 'Times an ejected host was readmitted after a successful probe.',
+    labels: ['host'],
+    unit: 'readmissions',
+  },
+  coldRoutes: {
+    name: 'fleetgate_gateway_cold_routes_total',
+    type: 'counter',
+    help: 'Runtime requests routed to a host where the runtime was not known to be warm.',
+    labels: ['host'],
+    unit: 'requests',
+  },
+  picks: {
+    name: 'fleetgate_gateway_picks_total',
+    type: 'counter',
+    help: 'Host picks by reason (warm, ring, overflow, p2c, unhealthy-fallback, none).',
+    labels: ['reason'],
+    unit: 'picks',
+  },
+  broadcasts: {
+    name: 'fleetgate_gateway_broadcasts_total',
+    type: 'counter',
+    help: 'Broadcast requests by outcome (ok, partial).',
+    labels: ['outcome'],
+    unit: 'requests',
+  },
+  hosts: {
+    name: 'fleetgate_gateway_hosts',
+    type: 'gauge',
+    help: 'Hosts in the gateway fleet view by state (booting, active, draining, unhealthy).',
+    labels: ['state'],
+    unit: 'hosts',
+  },
+  placements: {
+    name: 'fleetgate_gateway_placements',
+    type: 'gauge',
+    help: 'Runtimes in the placement map (runtime → hosts where it is warm).',
+    labels: [],
+    unit: 'runtimes',
+  },
+  registryVersion: {
+    name: 'fleetgate_gateway_registry_version',
+    type: 'gauge',
+    help: 'Version of the registry snapshot the gateway routes on.',
+    labels: [],
+    unit: 'version',
+  },
+  registryStale: {
+    name: 'fleetgate_gateway_registry_stale_seconds',
+    type: 'gauge',
+    help: 'Seconds since the registry was last read successfully (0 while it is reachable).',
+    labels: [],
+    unit: 'seconds',
+  },
+  registryUp: {
+    name: 'fleetgate_gateway_registry_up',
+    type: 'gauge',
+    help: '1 when the registry is reachable, 0 while the gateway routes on its last view.',
+    labels: [],
+    unit: 'boolean',
+  },
+} as const satisfies Record<string, MetricDef>;
+
+/** The gateway's metrics, registered on an injected registry. */
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** Registers the gateway's metric table on `registry`. */
+export function createGatewayMetrics(registry: Registry) {
+  return buildMetrics(GATEWAY_METRICS, registry);
+}
