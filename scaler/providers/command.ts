@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../lib/logger.ts';
+import { runShell, tail } from './run-shell.ts';
+import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/** Options of the command provider. */
+export interface CommandProviderOptions {
+  pool: string;
+  /** Shell command that creates a host and prints its base URL as the last line of stdout. */
+  create: string;
+  /** Shell command that destroys a host; gets FLEETGATE_HOST_ID and FLEETGATE_HOST_URL. */
+  destroy: string;
+  /** Bound on each command; past it the command's process group is killed. */
+  timeoutMs: number;
+  logger: Logger;
+  /** Id generator; injected so tests are deterministic. */
+  newId?: () => string;
+}
+
+/**
+ * Runs operator-supplied shell commands. `create` runs with FLEETGATE_POOL and FLEETGATE_HOST_ID
+ * (the id the host will have) and must print the host's URL as its last stdout line; `destroy` runs
+ * with FLEETGATE_POOL, FLEETGATE_HOST_ID and FLEETGATE_HOST_URL. A non-zero exit, no URL, or no
+ * exit within the timeout is a ProviderError; the output is logged either way.
+ */
+export function createCommandProvider(options: CommandProviderOptions): HostProvider {
+  const log = options.logger.child({ component: 'provider', provider: 'command' });
+  const newId = options.newId ?? (() => `${options.pool}-${randomBytes(4).toString('hex')}`);
+
+  return {
+    kind: 'command',
+    async create({ signal }: CreateContext): Promise<ProvisionedHost> {
+      const id = newId();
+      const env = { FLEETGATE_POOL: options.pool, FLEETGATE_HOST_ID: id };
+      const result = await runShell(options.create, env, options.timeoutMs, signal);
+      log.info(
+        { host: id, code: result.code, stdout: result.stdout, stderr: result.stderr },
+        'create command ran',
+      );
+      if (result.code !== 0) {
+        throw new ProviderError(
+          'PROVIDER_CREATE_FAILED',
+          `create command exited with ${result.code ?? result.signal}\n${tail(result.stdout, result.stderr)}`,
+        );
+      }
+      const last = result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
+      let url: URL;
+      try {
+        url = new URL(last);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+      } catch {
+        throw new ProviderError(
+          'PROVIDER_BAD_OUTPUT',
+          `create command must print the host URL (http://…) as its last stdout line, got "${last.slice(0, 200)}"`,
+        );
+      }
+      return { id, url: url.toString().replace(/\/$/, ''), labels: {} };
+    },
+
+    async destroy(host: ProvisionedHost, signal?: AbortSignal): Promise<void> {
+      const env = { FLEETGATE_POOL: options.pool, FLEETGATE_HOST_ID: host.id, FLEETGATE_HOST_URL: host.url };
+      const result = await runShell(options.destroy, env, options.timeoutMs, signal);
+      log.info(
+        { host: host.id, code: result.code, stdout: result.stdout, stderr: result.stderr },
+        'destroy command ran',
+      );
+      if (result.code !== 0) {
+        throw new ProviderError(
+          'PROVIDER_DESTROY_FAILED',
+          `destroy command exited with ${result.code ?? result.signal}\n${tail(result.stdout, result.stderr)}`,
+        );
+      }
+    },
+
+    async close() {},
+  };
+}

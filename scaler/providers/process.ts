@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../lib/free-port.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/** The `fleetgate` entry point the process provider runs (`fleetgate executor …`). */
+export const FLEETGATE_BIN = fileURLToPath(new URL('../../bin/fleetgate.js', import.meta.url));
+
+/** Options of the process provider. */
+export interface ProcessProviderOptions {
+  pool: string;
+  /** Executor secret handed to each executor in its environment (never in argv or the registry). */
+  executorSecret: string;
+  /** Extra `fleetgate executor` arguments (e.g. `--mode simulated`). */
+  executorArgs?: string[];
+  /** Extra environment for the executors. */
+  env?: NodeJS.ProcessEnv;
+  /** How long `destroy` waits after SIGTERM (the executor drains its runtimes) before SIGKILL. */
+  stopTimeoutMs?: number;
+  logger: Logger;
+  /**
+   * What to run for a host on `port`; defaults to `node bin/fleetgate.js executor --port P
+   * --bind 127.0.0.1 …executorArgs`. Injected by tests.
+   */
+  command?: (port: number) => { command: string; args: string[] };
+}
+
+/**
+ * Starts each host as a local `fleetgate executor` child process on a free port (the embedded
+ * default). Hosts carry their pid and port as labels so another scaler on the same machine (a
+ * follower that took over) can stop them. `close()` stops every executor this provider started.
+ */
+export function createProcessProvider(options: ProcessProviderOptions): HostProvider {
+  const log = options.logger.child({ component: 'provider', provider: 'process' });
+  const children = new Map<string, ChildProcess>();
+  const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
+  const command =
+    options.command ??
+    ((port: number) => ({
+      command: process.execPath,
+      args: [
+        FLEETGATE_BIN,
+        'executor',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        ...(options.executorArgs ?? []),
+      ],
+    }));
+
+  async function stopPid(pid: number, child: ChildProcess | undefined): Promise<void> {
+    if (!alive(pid)) return;
+    const exited = child
+      ? new Promise<void>((r) =>
+          child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+        )
+      : undefined;
+    signal(pid, 'SIGTERM');
+    const deadline = Date.now() + stopTimeoutMs;
+    while (alive(pid) && Date.now() < deadline) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+    }
+    if (alive(pid)) {
+      log.warn({ pid }, 'executor did not stop after SIGTERM; killing it');
+      signal(pid, 'SIGKILL');
+      await exited;
+      const hard = Date.now() + 5000;
+      while (alive(pid) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  return {
+    kind: 'process',
+    async create({ signal: abort }: CreateContext): Promise<ProvisionedHost> {
+      if (abort?.aborted) throw new ProviderError('PROVIDER_TIMEOUT', 'aborted before start');
+      const port = await freePort();
+      const id = `${options.pool}-p${port}`;
+      const { command: bin, args } = command(port);
+      const child = spawn(bin, args, {
+        env: {
+          ...process.env,
+          ...options.env,
+          OPR_EXECUTOR_SECRET: options.executorSecret,
+          FLEETGATE_HOST_ID: id,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const spawned = await new Promise<Error | undefined>((resolve) => {
+        child.once('spawn', () => resolve(undefined));
+        child.once('error', resolve);
+      });
+      if (spawned || !child.pid) {
+        throw new ProviderError('PROVIDER_CREATE_FAILED', `could not start ${bin}: ${spawned?.message}`, {
+          cause: spawned,
+        });
+      }
+      const pid = child.pid;
+      const childLog = log.child({ host: id, pid });
+      child.stdout?.on('data', (d) => childLog.debug({ stream: 'stdout' }, String(d).trimEnd()));
+      child.stderr?.on('data', (d) => childLog.debug({ stream: 'stderr' }, String(d).trimEnd()));
+      child.once('exit', (code, sig) => {
+        children.delete(id);
+        childLog.info({ code, signal: sig }, 'executor process exited');
+      });
+      children.set(id, child);
+      childLog.info({ port }, 'executor process started');
+      return { id, url: `http://127.0.0.1:${port}`, labels: { pid: String(pid), port: String(port) } };
+    },
+
+    async destroy(host: ProvisionedHost): Promise<void> {
+      const child = children.get(host.id);
+      if (child?.pid) return stopPid(child.pid, child);
+      const pid = foreignPid(host);
+      if (pid !== undefined) await stopPid(pid, undefined);
+    },
+
+    async exists(host: ProvisionedHost): Promise<boolean | undefined> {
+      const child = children.get(host.id);
+      if (child) return child.exitCode === null && child.signalCode === null && alive(child.pid ?? 0);
+      const pid = Number(host.labels.pid);
+      if (!Number.isInteger(pid) || pid <= 0) return undefined;
+      return foreignPid(host) !== undefined;
+    },
+
+    async close(): Promise<void> {
+      await Promise.all([...children.values()].map((c) => (c.pid ? stopPid(c.pid, c) : undefined)));
+    },
+  };
+}
+
+/**
+ * The pid of a host started by another scaler process, only when that pid still runs an executor
+ * on the host's port (guards against pid reuse); undefined otherwise.
+ */
+function foreignPid(host: ProvisionedHost): number | undefined {
+  const pid = Number(host.labels.pid);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.includes('executor') && cmdline.includes(String(host.labels.port)) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` runs (a zombie, exited but not yet reaped by its parent, counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '../../lib/logger.ts';
+import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/** Options of the static provider. */
+export interface StaticProviderOptions {
+  /** Pre-provisioned executor base URLs, handed out in this order. */
+  hosts: string[];
+  logger: Logger;
+}
+
+/** The id of a static host: its `host:port` (stable whichever scaler registers it). */
+export function staticHostId(url: string): string {
+  const u = new URL(url);
+  return u.port ? `${u.hostname}:${u.port}` : u.host;
+}
+
+/**
+ * A fixed list of pre-provisioned hosts: scale-up registers the next one that is not in the pool
+ * yet, scale-down drains one and gives it back. Nothing is started or stopped, so `destroy` only
+ * forgets the host; `close` does nothing.
+ */
+export function createStaticProvider(options: StaticProviderOptions): HostProvider {
+  const hosts = options.hosts.map((url) => ({ id: staticHostId(url), url: url.replace(/\/$/, '') }));
+  const log = options.logger.child({ component: 'provider', provider: 'static' });
+  return {
+    kind: 'static',
+    async create({ inUse }: CreateContext): Promise<ProvisionedHost> {
+      const next = hosts.find((h) => !inUse.has(h.id));
+      if (!next) {
+        throw new ProviderError(
+          'PROVIDER_EXHAUSTED',
+          `every one of the ${hosts.length} static hosts is already in the pool`,
+        );
+      }
+      log.info({ host: next.id }, 'static host handed out');
+      return { ...next, labels: {} };
+    },
+    async destroy(host: ProvisionedHost): Promise<void> {
+      log.info({ host: host.id }, 'static host given back');
+    },
+    async exists(host: ProvisionedHost) {
+      return hosts.some((h) => h.id === host.id) ? undefined : false;
+    },
+    async close() {},
+  };
+}
