@@ -13,8 +13,4 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Send executions through a gateway at a fixed rate; print latency and cold routes',
     load: async () => (await import('./load-command.ts')).loadCommand,
   },
-  hosts: {
-    summary: 'List, add, drain and remove executor hosts in a Redis registry',
-    load: async () => (await import('./hosts-command.ts')).hostsCommand,
-  },
 };
