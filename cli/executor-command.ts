@@ -1,0 +1,164 @@
+import { parseDistribution } from '../executor/distribution.ts';
+import type { ExecutorOptions, RuntimeCommand } from '../executor/options.ts';
+import { startExecutor } from '../executor/server.ts';
+import { UsageError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { parseCommandArgs } from './args.ts';
+import type { CliIO, Command } from './io.ts';
+
+const HELP = `Usage: fleetgate executor --secret S [options]
+
+A local Open Runtimes executor: runtimes are child processes (or simulated in-process models).
+Prints one JSON log line with "url" once it listens; SIGTERM drains (waits for in-flight
+executions up to --drain-timeout), stops every runtime process and exits 0.
+
+Options:
+  --port P                    Port to listen on (default: PORT or 0 = any free port)
+  --bind ADDR                 Address to bind (default 127.0.0.1)
+  --secret S                  Executor secret, Authorization: Bearer S (default: OPR_EXECUTOR_SECRET)
+  --hostname NAME             Name this host reports in runtime objects (default executor-<pid>)
+  --mode process|simulated    Runtimes as child processes (default) or simulated
+  --runtime-command P=CMD     Command template for images matching P (repeatable), e.g.
+                              'openruntimes/python:*=python3 server.py'. Placeholders:
+                              {runtimeServer} {entrypoint} {port} {source}. Node images
+                              (openruntimes/node:*, node*) run Fleetgate's Node runtime by default.
+  --source-root DIR           "source" paths must be inside DIR (default: current directory)
+  --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
+  --inactive-threshold D      Reap runtimes idle this long (default 60s; 500ms, 2s, 1m)
+  --maintenance-interval D    Reaping sweep interval (default 10s)
+  --max-runtimes N            Warm runtimes kept; least recently used evicted (default 100)
+  --drain-timeout D           SIGTERM waits this long for in-flight executions (default 30s)
+  --legacy-health             Answer /v1/health with the pre-0.17 JSON {status, usage, runtimes}
+  --sim-cold-start DIST       Simulated cold start: 250, uniform:100:500, exponential:200,
+                              lognormal:300:0.5 (ms; default 250)
+  --sim-execution DIST        Simulated execution time unless x-sim-duration-ms is sent (default 20)
+  --sim-concurrency N         Simultaneous executions per simulated runtime (default 8)
+  --sim-memory MB             Host memory for simulated usage reports (default 8192)
+  --seed N                    Seed of the simulated distributions (default 1)
+  --log-level LEVEL           pino level (default info)
+  -h, --help                  Show this help
+`;
+
+/** Parses `500ms`, `2s`, `1m` or a bare number of seconds into milliseconds. */
+export function parseDurationMs(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--${option}: expected a duration like 500ms, 2s or 1m, got "${text}"`);
+  const n = Number(match[1]);
+  return match[2] === 'ms' ? n : match[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+function parseCount(text: string, option: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${option}: expected an integer ≥ ${min}, got "${text}"`);
+  return n;
+}
+
+function parseRuntimeCommand(text: string): RuntimeCommand {
+  const i = text.indexOf('=');
+  if (i <= 0 || i === text.length - 1) {
+    throw new UsageError(`--runtime-command: expected PATTERN=COMMAND, got "${text}"`);
+  }
+  return { pattern: text.slice(0, i), command: text.slice(i + 1) };
+}
+
+function distribution(text: string, option: string) {
+  try {
+    return parseDistribution(text);
+  } catch (error) {
+    throw new UsageError(`--${option}: ${(error as Error).message}`);
+  }
+}
+
+/** Turns parsed argv into executor options; exported for tests. */
+export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    bind: { type: 'string' },
+    secret: { type: 'string' },
+    hostname: { type: 'string' },
+    mode: { type: 'string' },
+    'runtime-command': { type: 'string', multiple: true },
+    'source-root': { type: 'string' },
+    'work-dir': { type: 'string' },
+    'inactive-threshold': { type: 'string' },
+    'maintenance-interval': { type: 'string' },
+    'max-runtimes': { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    'legacy-health': { type: 'boolean' },
+    'sim-cold-start': { type: 'string' },
+    'sim-execution': { type: 'string' },
+    'sim-concurrency': { type: 'string' },
+    'sim-memory': { type: 'string' },
+    seed: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.help) return { help: true as const };
+  const secret = values.secret ?? env.OPR_EXECUTOR_SECRET;
+  if (!secret) throw new UsageError('--secret is required (or set OPR_EXECUTOR_SECRET)');
+  const mode = values.mode ?? 'process';
+  if (mode !== 'process' && mode !== 'simulated') {
+    throw new UsageError(`--mode: expected process or simulated, got "${mode}"`);
+  }
+  const options: Partial<ExecutorOptions> & { secret: string } = {
+    secret,
+    mode,
+    port: parseCount(values.port ?? env.PORT ?? '0', 'port', 0),
+    legacyHealth: values['legacy-health'] ?? false,
+    runtimeCommands: (values['runtime-command'] ?? []).map(parseRuntimeCommand),
+  };
+  if (options.port! > 65535) throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
+  if (values.bind) options.bind = values.bind;
+  if (values.hostname) options.hostname = values.hostname;
+  if (values['source-root']) options.sourceRoot = values['source-root'];
+  if (values['work-dir']) options.workDir = values['work-dir'];
+  const dur = (key: 'inactive-threshold' | 'maintenance-interval' | 'drain-timeout') =>
+    values[key] === undefined ? undefined : parseDurationMs(values[key], key);
+  const inactive = dur('inactive-threshold');
+  if (inactive !== undefined) options.inactiveThresholdMs = inactive;
+  const interval = dur('maintenance-interval');
+  if (interval !== undefined) options.maintenanceIntervalMs = Math.max(1, interval);
+  const drain = dur('drain-timeout');
+  if (drain !== undefined) options.drainTimeoutMs = drain;
+  if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
+  const sim: Partial<ExecutorOptions['simulated']> = {};
+  if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');
+  if (values['sim-execution']) sim.execution = distribution(values['sim-execution'], 'sim-execution');
+  if (values['sim-concurrency'])
+    sim.concurrency = parseCount(values['sim-concurrency'], 'sim-concurrency', 1);
+  if (values['sim-memory']) sim.memoryMb = parseCount(values['sim-memory'], 'sim-memory', 1);
+  if (values.seed) sim.seed = parseCount(values.seed, 'seed', 0);
+  options.simulated = sim as ExecutorOptions['simulated'];
+  return { help: false as const, options, logLevel: values['log-level'] };
+}
+
+/** `fleetgate executor`: runs one local executor until SIGTERM/SIGINT. */
+export const executorCommand: Command = {
+  summary: 'Run a local Open Runtimes executor (process or simulated runtimes)',
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const parsed = executorOptionsFromArgs(argv, io.env);
+    if (parsed.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const logger = createLogger({ name: 'executor', level: parsed.logLevel, destination: io.stdout });
+    const running = await startExecutor(parsed.options, { logger });
+    logger.info(
+      { url: running.url, port: running.port, mode: running.executor.options.mode },
+      'executor listening',
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        logger.info({ signal }, 'draining');
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        running.close().then(resolve, resolve);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    logger.info('executor stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,164 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { bearerToken, secretEquals } from '../lib/secrets.ts';
+import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
+import type { RuntimeBackend } from './backend.ts';
+import { ExecutorError } from './errors.ts';
+import { registerExecutionRoute } from './execution-route.ts';
+import { checkRuntimeId, FieldReader, readFields } from './fields.ts';
+import { legacyHealth, runtimeView } from './health.ts';
+import { registerLogsRoute } from './logs-route.ts';
+import type { ExecutorOptions } from './options.ts';
+import { RuntimeTable } from './runtimes.ts';
+import { readRuntimeSpec } from './spec.ts';
+
+/** The executor's version string in error bodies. */
+export const EXECUTOR_VERSION = 'fleetgate-executor-0.1.0';
+
+/** What `createExecutor` needs; tests pass fakes (manual clock, simulated backend). */
+export interface ExecutorDeps {
+  options: ExecutorOptions;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  backend: RuntimeBackend;
+}
+
+/** An executor without a socket: the Hono app, its runtime table and drain control. */
+export interface Executor {
+  app: Hono;
+  table: RuntimeTable;
+  metrics: ExecutorMetrics;
+  options: ExecutorOptions;
+  /** Reaps idle runtimes and enforces the cap now. */
+  sweep(): Promise<string[]>;
+  /** From now on, new work is refused with 503. */
+  startDraining(): void;
+  /** Waits until no execution is in flight or `timeoutMs` passed; true when drained. */
+  waitIdle(timeoutMs: number): Promise<boolean>;
+}
+
+/** Builds the executor app: routes, auth, error mapping, metrics. */
+export function createExecutor(deps: ExecutorDeps): Executor {
+  const { options, clock, registry } = deps;
+  const logger = deps.logger.child({ component: 'executor' });
+  const metrics = createExecutorMetrics(registry);
+  metrics.memoryCapacity.set(options.simulated.memoryMb * 1024 * 1024);
+  const table = new RuntimeTable({
+    backend: deps.backend,
+    clock,
+    logger,
+    metrics,
+    inactiveThresholdMs: options.inactiveThresholdMs,
+    maxRuntimes: options.maxRuntimes,
+  });
+  let draining = false;
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set('Server', 'Executor');
+  });
+  app.onError((error, c) => {
+    const e =
+      error instanceof ExecutorError
+        ? error
+        : new ExecutorError('general_unknown', undefined, { cause: error, status: 500 });
+    if (e.type === 'general_unknown') logger.error({ err: error }, 'unexpected error');
+    else logger.debug({ type: e.type, message: e.message }, 'request failed');
+    return c.json(
+      { type: e.type, message: e.message, code: e.status, version: EXECUTOR_VERSION },
+      e.status as 400,
+    );
+  });
+  app.notFound(() => {
+    throw new ExecutorError('general_route_not_found');
+  });
+
+  app.get('/v1/health', (c) => {
+    if (draining) return c.text('Draining', 503);
+    return options.legacyHealth ? c.json(legacyHealth(table, options)) : c.text('OK');
+  });
+  app.get('/metrics', async (c) => {
+    return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
+  });
+
+  app.use('/v1/*', async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (token === undefined || !secretEquals(token, options.secret))
+      throw new ExecutorError('general_unauthorized');
+    if (draining) throw new ExecutorError('general_unknown', 'Executor is shutting down.', { status: 503 });
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: () => {
+        throw new ExecutorError('general_payload_too_large');
+      },
+    }),
+  );
+
+  app.get('/v1/runtimes', (c) => c.json(table.list().map((e) => runtimeView(e, options, clock.now()))));
+  app.get('/v1/runtimes/:runtimeId', (c) => {
+    const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
+    const entry = table.get(id);
+    if (!entry) throw new ExecutorError('runtime_not_found', `Runtime "${id}" not found.`);
+    return c.json(runtimeView(entry, options, clock.now()));
+  });
+  app.post('/v1/runtimes', async (c) => {
+    const reader = new FieldReader(
+      await readFields(c, 'general_argument_invalid'),
+      'general_argument_invalid',
+    );
+    const id = reader.runtimeId('runtimeId');
+    const timeoutMs = reader.number('timeout', 600) * 1000;
+    const remove = reader.boolean('remove', false);
+    const spec = await readRuntimeSpec(reader, id, options);
+    const started = clock.now();
+    const entry = table.create(spec);
+    try {
+      await table.acquire(id, undefined, started + timeoutMs);
+    } catch (error) {
+      if (error instanceof ExecutorError && error.type === 'runtime_failed') {
+        throw new ExecutorError('build_failed', error.message, { cause: error });
+      }
+      throw error;
+    }
+    entry.inflight--;
+    if (remove) await table.remove(id, 'deleted');
+    return c.json(
+      { output: entry.output, startTime: started / 1000, duration: (clock.now() - started) / 1000 },
+      201,
+    );
+  });
+  app.delete('/v1/runtimes/:runtimeId', async (c) => {
+    const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
+    if (!(await table.remove(id, 'deleted'))) {
+      throw new ExecutorError('runtime_not_found', `Runtime "${id}" not found.`);
+    }
+    return c.body(null, 200);
+  });
+  registerExecutionRoute(app, { table, metrics, clock, options, logger });
+  registerLogsRoute(app, { table, clock });
+
+  return {
+    app,
+    table,
+    metrics,
+    options,
+    sweep: () => table.sweep(),
+    startDraining: () => {
+      draining = true;
+    },
+    async waitIdle(timeoutMs: number) {
+      const until = Date.now() + timeoutMs;
+      while (table.inflight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      return table.inflight() === 0;
+    },
+  };
+}

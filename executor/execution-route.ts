@@ -1,0 +1,93 @@
+import type { Context, Hono } from 'hono';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ExecutorMetrics } from '../metrics/executor.ts';
+import { ExecutorError } from './errors.ts';
+import {
+  type ExecutionOutcome,
+  executionJson,
+  executionMultipart,
+  keepsHeaderArrays,
+  wantsJson,
+} from './execution-response.ts';
+import { checkRuntimeId, FieldReader, readFields } from './fields.ts';
+import type { ExecutorOptions } from './options.ts';
+import type { RuntimeTable } from './runtimes.ts';
+import { readRuntimeSpec } from './spec.ts';
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']);
+
+interface RouteDeps {
+  table: RuntimeTable;
+  metrics: ExecutorMetrics;
+  clock: Clock;
+  options: ExecutorOptions;
+  logger: Logger;
+}
+
+/** `POST /v1/runtimes/:runtimeId/executions` (and `/execution`): cold start when needed, then run. */
+export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
+  const { table, metrics, clock, options } = deps;
+  const handler = async (c: Context) => {
+    const id = checkRuntimeId(c.req.param('runtimeId') ?? '', 'execution_bad_request');
+    const started = clock.now();
+    const began = performance.now();
+    const mode = options.mode;
+    metrics.inflightExecutions.inc({ mode });
+    let outcome = 'failed';
+    try {
+      const reader = new FieldReader(await readFields(c, 'execution_bad_request'), 'execution_bad_request');
+      // The real executor's defaults: 15 s timeout, GET /, logging on.
+      const timeoutMs = reader.number('timeout', 15) * 1000;
+      const method = reader.string('method', 'GET').toUpperCase();
+      if (!METHODS.has(method)) throw reader.invalid('method', `must be one of ${[...METHODS].join(', ')}`);
+      let path = reader.string('path', '/');
+      if (!path.startsWith('/')) path = `/${path}`;
+      const request = {
+        method,
+        path,
+        headers: lowerKeys(reader.record('headers')),
+        body: await reader.bytes('body'),
+        logging: reader.boolean('logging', true),
+        timeoutMs,
+      };
+      const wantsStart = reader.has('image') || reader.has('source');
+      const spec = wantsStart ? await readRuntimeSpec(reader, id, options) : undefined;
+      const deadline = started + timeoutMs;
+      const entry = await table.acquire(id, spec, deadline);
+      request.timeoutMs = Math.max(1, deadline - clock.now());
+      const result = await table.execute(entry, request);
+      outcome = result.statusCode >= 400 ? 'function_error' : 'success';
+      const full: ExecutionOutcome = {
+        ...result,
+        duration: (performance.now() - began) / 1000,
+        startTime: started / 1000,
+      };
+      const keepArrays = keepsHeaderArrays(c.req.header('x-executor-response-format'));
+      if (wantsJson(c.req.header('accept'))) {
+        return c.body(executionJson(full, keepArrays), 200, { 'content-type': 'application/json' });
+      }
+      return executionMultipart(full, keepArrays);
+    } catch (error) {
+      if (
+        error instanceof ExecutorError &&
+        (error.type === 'execution_timeout' || error.type === 'runtime_timeout')
+      ) {
+        outcome = 'timeout';
+      }
+      throw error;
+    } finally {
+      metrics.inflightExecutions.dec({ mode });
+      metrics.executions.inc({ outcome });
+      metrics.executionDuration.observe({ outcome }, (performance.now() - began) / 1000);
+    }
+  };
+  app.post('/v1/runtimes/:runtimeId/executions', handler);
+  app.post('/v1/runtimes/:runtimeId/execution', handler);
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}

@@ -1,0 +1,123 @@
+import type { Context } from 'hono';
+import { ExecutorError, type ExecutorErrorType } from './errors.ts';
+
+/** A request's fields, from a JSON object body or a multipart/urlencoded form. */
+export type Fields = Record<string, unknown>;
+
+/** Runtime ids: at most 64 characters from `[A-Za-z0-9._-]` (the real executor's limit). */
+export const RUNTIME_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Reads the body as fields: JSON (must be an object), multipart/form-data or urlencoded; an empty
+ * body is no fields. Bad input becomes `errorType` (400) naming what was wrong.
+ */
+export async function readFields(c: Context, errorType: ExecutorErrorType): Promise<Fields> {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+    try {
+      return (await c.req.parseBody()) as Fields;
+    } catch (error) {
+      throw new ExecutorError(errorType, `Invalid multipart body: ${(error as Error).message}`);
+    }
+  }
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ExecutorError(errorType, `Invalid JSON body: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ExecutorError(errorType, 'Invalid JSON body: expected an object.');
+  }
+  return parsed as Fields;
+}
+
+/** Typed access to fields with defaults; every failure names the field. */
+export class FieldReader {
+  constructor(
+    private readonly fields: Fields,
+    readonly errorType: ExecutorErrorType,
+  ) {}
+
+  has(name: string): boolean {
+    const v = this.fields[name];
+    return v !== undefined && v !== null && v !== '';
+  }
+
+  string(name: string, fallback = ''): string {
+    const v = this.fields[name];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw this.bad(name, 'must be a string');
+  }
+
+  number(name: string, fallback: number, min = 0): number {
+    const v = this.fields[name];
+    if (v === undefined || v === null || v === '') return fallback;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+    if (!Number.isFinite(n) || n < min)
+      throw this.bad(name, `must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const v = this.fields[name];
+    if (v === undefined || v === null || v === '') return fallback;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === '1' || v === 1) return true;
+    if (v === 'false' || v === '0' || v === 0) return false;
+    throw this.bad(name, `must be a boolean, got ${JSON.stringify(v)}`);
+  }
+
+  /** An object of string values, given as an object or a JSON string (multipart). */
+  record(name: string): Record<string, string> {
+    let v = this.fields[name];
+    if (v === undefined || v === null || v === '') return {};
+    if (typeof v === 'string') {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        throw this.bad(name, 'must be an object or a JSON object string');
+      }
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw this.bad(name, 'must be an object');
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+    return out;
+  }
+
+  /** A body given as a string or an uploaded file part. */
+  async bytes(name: string): Promise<Buffer> {
+    const v = this.fields[name];
+    if (v === undefined || v === null) return Buffer.alloc(0);
+    if (typeof v === 'string') return Buffer.from(v);
+    if (v instanceof Blob) return Buffer.from(await v.arrayBuffer());
+    return Buffer.from(JSON.stringify(v));
+  }
+
+  /** A runtime id checked against RUNTIME_ID_PATTERN. */
+  runtimeId(name: string, value = this.string(name)): string {
+    if (value === '') throw this.bad(name, 'is required');
+    if (!RUNTIME_ID_PATTERN.test(value)) {
+      throw this.bad(name, 'must be 1-64 characters from [A-Za-z0-9._-]');
+    }
+    return value;
+  }
+
+  /** An error of this reader's type naming the field and what was wrong with it. */
+  invalid(name: string, what: string): ExecutorError {
+    return this.bad(name, what);
+  }
+
+  private bad(name: string, what: string): ExecutorError {
+    return new ExecutorError(this.errorType, `Invalid "${name}": ${what}.`);
+  }
+}
+
+/** Checks a runtime id taken from the path. */
+export function checkRuntimeId(id: string, errorType: ExecutorErrorType): string {
+  return new FieldReader({}, errorType).runtimeId('runtimeId', id);
+}

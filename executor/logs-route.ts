@@ -1,0 +1,71 @@
+import type { Hono } from 'hono';
+import type { Clock } from '../lib/clock.ts';
+import { ExecutorError } from './errors.ts';
+import { checkRuntimeId } from './fields.ts';
+import type { LogLine, RuntimeEntry, RuntimeTable } from './runtimes.ts';
+
+// How often an absent runtime is looked for while a logs request waits for it.
+const APPEAR_POLL_MS = 50;
+
+/**
+ * `GET /v1/runtimes/:runtimeId/logs?timeout=600`: an event stream of `<ISO time> <text>` lines,
+ * the runtime's output so far and then as it comes, until the timeout or the runtime stops.
+ * Waits for an absent runtime to appear; 504 `logs_timeout` if it never does.
+ */
+export function registerLogsRoute(app: Hono, deps: { table: RuntimeTable; clock: Clock }): void {
+  app.get('/v1/runtimes/:runtimeId/logs', async (c) => {
+    const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
+    const raw = c.req.query('timeout');
+    const timeoutS = raw === undefined || raw === '' ? 600 : Number(raw);
+    if (!Number.isFinite(timeoutS) || timeoutS < 0) {
+      throw new ExecutorError(
+        'general_argument_invalid',
+        `Invalid "timeout": must be a number ≥ 0, got "${raw}".`,
+      );
+    }
+    const until = Date.now() + timeoutS * 1000;
+    let entry = deps.table.get(id);
+    while (!entry && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.min(APPEAR_POLL_MS, Math.max(0, until - Date.now()))));
+      entry = deps.table.get(id);
+    }
+    if (!entry) throw new ExecutorError('logs_timeout', `Timed out waiting for logs of runtime "${id}".`);
+    return new Response(logStream(entry, until), {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    });
+  });
+}
+
+function logStream(entry: RuntimeEntry, until: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cleanup = () => {};
+  return new ReadableStream({
+    start(controller) {
+      const format = (l: LogLine) => encoder.encode(`${l.timestamp} ${l.content}\n`);
+      for (const line of entry.output) controller.enqueue(format(line));
+      let closed = false;
+      const listener = (line: LogLine | undefined) => {
+        if (closed) return;
+        if (line) controller.enqueue(format(line));
+        else finish();
+      };
+      const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        cleanup();
+        controller.close();
+      };
+      cleanup = () => {
+        clearTimeout(timer);
+        entry.listeners.delete(listener);
+      };
+      if (entry.gone) return finish();
+      entry.listeners.add(listener);
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+}

@@ -1,0 +1,270 @@
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ExecutorMetrics } from '../metrics/executor.ts';
+import type {
+  ExecutionRequest,
+  ExecutionResult,
+  RuntimeBackend,
+  RuntimeInstance,
+  RuntimeSpec,
+} from './backend.ts';
+import { ExecutorError } from './errors.ts';
+
+/** One line of a runtime's output, as the create response and the logs stream carry it. */
+export interface LogLine {
+  timestamp: string;
+  content: string;
+}
+
+/** A runtime this host knows: starting (`instance` undefined) or warm. */
+export interface RuntimeEntry {
+  spec: RuntimeSpec;
+  created: number;
+  updated: number;
+  startedAt: number | undefined;
+  instance: RuntimeInstance | undefined;
+  /** Settles when the cold start finished (rejects with the start error). */
+  ready: Promise<RuntimeEntry>;
+  inflight: number;
+  output: LogLine[];
+  /** Log followers; called with `undefined` when the runtime is gone. */
+  listeners: Set<(line: LogLine | undefined) => void>;
+  abort: AbortController;
+  /** Set once the runtime left the map. */
+  gone: boolean;
+}
+
+/** Why a runtime stopped (the `reason` label of the stopped counter). */
+export type StopReason = 'idle' | 'evicted' | 'deleted' | 'exited' | 'failed' | 'shutdown';
+
+/** Dependencies of the runtime table. */
+export interface RuntimeTableDeps {
+  backend: RuntimeBackend;
+  clock: Clock;
+  logger: Logger;
+  metrics: ExecutorMetrics;
+  inactiveThresholdMs: number;
+  maxRuntimes: number;
+}
+
+// Output kept per runtime for the create response and late log readers.
+const MAX_OUTPUT_LINES = 1000;
+
+/**
+ * The runtimes of one host: single-flight cold starts, executions, idle reaping, LRU eviction
+ * and shutdown. Time comes from the injected clock; the caller drives `sweep()`.
+ */
+export class RuntimeTable {
+  private readonly entries = new Map<string, RuntimeEntry>();
+  private readonly mode: string;
+
+  constructor(private readonly deps: RuntimeTableDeps) {
+    this.mode = deps.backend.mode;
+  }
+
+  /** Every known runtime, starting ones included. */
+  list(): RuntimeEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(id: string): RuntimeEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Warm (started) runtimes. */
+  warmCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.instance) n++;
+    return n;
+  }
+
+  /** Executions in progress on any runtime. */
+  inflight(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.inflight;
+    return n;
+  }
+
+  /** Starts a runtime; 409 `runtime_conflict` when it exists or is starting. */
+  create(spec: RuntimeSpec): RuntimeEntry {
+    if (this.entries.has(spec.id)) {
+      throw new ExecutorError('runtime_conflict', `Runtime "${spec.id}" already exists or is starting.`);
+    }
+    return this.start(spec);
+  }
+
+  /**
+   * The runtime `id`, cold-starting it from `spec` when absent; concurrent callers share one start.
+   * Rejects with `runtime_not_found` when absent and no spec, `runtime_timeout` past `deadline`.
+   */
+  async acquire(id: string, spec: RuntimeSpec | undefined, deadline: number): Promise<RuntimeEntry> {
+    let entry = this.entries.get(id);
+    if (!entry) {
+      if (!spec) {
+        throw new ExecutorError(
+          'runtime_not_found',
+          `Runtime "${id}" not found. Create it first or give "image" to cold-start it.`,
+        );
+      }
+      entry = this.start(spec);
+    }
+    entry.inflight++;
+    try {
+      if (!entry.instance) await withDeadline(entry.ready, deadline - this.deps.clock.now(), id);
+    } catch (error) {
+      entry.inflight--;
+      throw error;
+    }
+    entry.updated = this.deps.clock.now();
+    return entry;
+  }
+
+  /** Runs one execution on an acquired runtime and releases it. */
+  async execute(entry: RuntimeEntry, request: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      return await entry.instance!.execute(request);
+    } finally {
+      entry.inflight--;
+      entry.updated = this.deps.clock.now();
+    }
+  }
+
+  /** Stops and forgets a runtime; false when unknown. */
+  async remove(id: string, reason: StopReason): Promise<boolean> {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    this.forget(entry, reason);
+    entry.abort.abort();
+    await entry.instance?.stop();
+    return true;
+  }
+
+  /** Reaps runtimes idle past the threshold and evicts down to the cap; returns the ids removed. */
+  async sweep(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const idle = this.list().filter(
+      (e) => e.instance && e.inflight === 0 && now - e.updated >= this.deps.inactiveThresholdMs,
+    );
+    await Promise.all(idle.map((e) => this.remove(e.spec.id, 'idle')));
+    const evicted = await this.evict(0);
+    return [...idle.map((e) => e.spec.id), ...evicted];
+  }
+
+  /** Stops every runtime (and aborts starting ones). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.list().map((e) => this.remove(e.spec.id, 'shutdown')));
+  }
+
+  /** Evicts least-recently-used idle warm runtimes until `room` more fit under the cap. */
+  private async evict(room: number): Promise<string[]> {
+    const over = this.entries.size + room - this.deps.maxRuntimes;
+    if (over <= 0) return [];
+    const victims = this.list()
+      .filter((e) => e.instance && e.inflight === 0)
+      .sort((a, b) => a.updated - b.updated)
+      .slice(0, over);
+    for (const v of victims) this.deps.logger.info({ runtimeId: v.spec.id }, 'evicting runtime (LRU)');
+    await Promise.all(victims.map((v) => this.remove(v.spec.id, 'evicted')));
+    return victims.map((v) => v.spec.id);
+  }
+
+  private start(spec: RuntimeSpec): RuntimeEntry {
+    // Make room first; when every runtime is busy the cap is exceeded until the next sweep.
+    void this.evict(1);
+    const { clock, metrics, logger } = this.deps;
+    const now = clock.now();
+    const abort = new AbortController();
+    const entry = {
+      spec,
+      created: now,
+      updated: now,
+      startedAt: undefined,
+      instance: undefined,
+      inflight: 0,
+      output: [],
+      listeners: new Set(),
+      abort,
+      gone: false,
+    } as unknown as RuntimeEntry;
+    const log = (content: string) => appendLine(entry, content, clock.now());
+    metrics.startingRuntimes.inc({ mode: this.mode });
+    const began = performance.now();
+    entry.ready = this.deps.backend.start(spec, { signal: abort.signal, log }).then(
+      (instance) => {
+        metrics.startingRuntimes.dec({ mode: this.mode });
+        if (entry.gone) {
+          void instance.stop();
+          throw new ExecutorError('runtime_failed', `Runtime "${spec.id}" was removed while starting.`);
+        }
+        entry.instance = instance;
+        entry.startedAt = clock.now();
+        entry.updated = entry.startedAt;
+        metrics.coldStarts.inc({ outcome: 'success' });
+        metrics.coldStartDuration.observe((performance.now() - began) / 1000);
+        metrics.runtimesStarted.inc({ mode: this.mode });
+        metrics.warmRuntimes.inc({ mode: this.mode });
+        metrics.runtimeMemory.inc(instance.memoryMb * 1024 * 1024);
+        instance.onExit((reason) => {
+          if (this.entries.get(spec.id) !== entry) return;
+          logger.info({ runtimeId: spec.id, reason }, 'runtime exited');
+          log(`Runtime exited: ${reason}`);
+          this.forget(entry, 'exited');
+        });
+        logger.info({ runtimeId: spec.id, pid: instance.pid }, 'runtime started');
+        return entry;
+      },
+      (error: unknown) => {
+        metrics.startingRuntimes.dec({ mode: this.mode });
+        metrics.coldStarts.inc({ outcome: 'failed' });
+        if (this.entries.get(spec.id) === entry) this.forget(entry, 'failed');
+        logger.info({ runtimeId: spec.id, err: error }, 'runtime failed to start');
+        throw error instanceof ExecutorError
+          ? error
+          : new ExecutorError('runtime_failed', `Runtime "${spec.id}" failed to start: ${String(error)}`, {
+              cause: error,
+            });
+      },
+    );
+    // Waiters handle the rejection; this keeps an unobserved failure from crashing the process.
+    entry.ready.catch(() => {});
+    this.entries.set(spec.id, entry);
+    return entry;
+  }
+
+  private forget(entry: RuntimeEntry, reason: StopReason): void {
+    if (entry.gone) return;
+    entry.gone = true;
+    this.entries.delete(entry.spec.id);
+    if (entry.instance) {
+      const { metrics } = this.deps;
+      metrics.warmRuntimes.dec({ mode: this.mode });
+      metrics.runtimeMemory.dec(entry.instance.memoryMb * 1024 * 1024);
+      metrics.runtimesStopped.inc({ reason });
+      if (reason !== 'exited') this.deps.logger.info({ runtimeId: entry.spec.id, reason }, 'runtime stopped');
+    }
+    for (const listener of entry.listeners) listener(undefined);
+    entry.listeners.clear();
+  }
+}
+
+function appendLine(entry: RuntimeEntry, content: string, now: number): void {
+  const line = { timestamp: new Date(now).toISOString(), content };
+  entry.output.push(line);
+  if (entry.output.length > MAX_OUTPUT_LINES) entry.output.shift();
+  for (const listener of entry.listeners) listener(line);
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, id: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ExecutorError('runtime_timeout', `Timed out waiting for runtime "${id}" to start.`)),
+      Math.max(0, ms),
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

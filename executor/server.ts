@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Registry } from 'prom-client';
+import { type Clock, systemClock } from '../lib/clock.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { createExecutor, type Executor } from './app.ts';
+import type { RuntimeBackend } from './backend.ts';
+import { seededRandom } from './distribution.ts';
+import { type ExecutorOptions, resolveExecutorOptions } from './options.ts';
+import { createProcessBackend } from './process-backend.ts';
+import { createSimulatedBackend } from './simulated-backend.ts';
+
+/** A listening executor. */
+export interface RunningExecutor {
+  url: string;
+  port: number;
+  executor: Executor;
+  /**
+   * Drains and stops: refuse new work, wait for in-flight executions up to the drain timeout,
+   * stop every runtime, close the socket. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Optional dependencies of `startExecutor`; defaults are the real ones. */
+export interface StartExecutorDeps {
+  clock?: Clock;
+  logger?: Logger;
+  registry?: Registry;
+  backend?: RuntimeBackend;
+}
+
+/** Starts an executor on `options.bind:options.port` (port 0 picks a free one). */
+export async function startExecutor(
+  input: Partial<ExecutorOptions> & { secret: string },
+  deps: StartExecutorDeps = {},
+): Promise<RunningExecutor> {
+  const ownWorkDir = !input.workDir;
+  const workDir = input.workDir || (await mkdtemp(join(tmpdir(), 'fleetgate-executor-')));
+  const options = resolveExecutorOptions({ ...input, workDir });
+  const logger = deps.logger ?? createLogger({ name: 'executor' });
+  const backend =
+    deps.backend ??
+    (options.mode === 'simulated'
+      ? createSimulatedBackend(options.simulated, seededRandom(options.simulated.seed), options.hostname)
+      : createProcessBackend({ runtimeCommands: options.runtimeCommands, workDir, logger }));
+  const executor = createExecutor({
+    options,
+    clock: deps.clock ?? systemClock,
+    logger,
+    registry: deps.registry ?? new Registry(),
+    backend,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: executor.app.fetch, port: options.port, hostname: options.bind }, () =>
+      resolve(s as Server),
+    ) as Server;
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const host = options.bind === '0.0.0.0' || options.bind === '::' ? '127.0.0.1' : options.bind;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const sweeper = setInterval(() => {
+    executor.sweep().catch((error) => logger.error({ err: error }, 'sweep failed'));
+  }, options.maintenanceIntervalMs);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      executor.startDraining();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const drained = await executor.waitIdle(options.drainTimeoutMs);
+      if (!drained) logger.warn({ inflight: executor.table.inflight() }, 'drain deadline passed');
+      await executor.table.stopAll();
+      server.closeAllConnections();
+      await closed;
+      if (ownWorkDir) await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    })();
+    return closing;
+  };
+  return { url, port, executor, close };
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  callExecutor,
+  type ExecutorFleet,
+  HELLO_ENTRYPOINT,
+  HELLO_SOURCE,
+  NODE_IMAGE,
+  startExecutors,
+} from '../support/executors.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return !alive(pid);
+}
+
+const PID_FN = { image: NODE_IMAGE, source: 'test/executor/fixtures/functions', entrypoint: 'pid.mjs' };
+
+describe('executor processes (startExecutors)', () => {
+  let fleet: ExecutorFleet | undefined;
+  afterEach(async () => {
+    await fleet?.stop();
+    fleet = undefined;
+  });
+
+  it('starts N executors on distinct ports that answer health and executions', async () => {
+    fleet = await startExecutors(2, { idPrefix: 'fleet' });
+    expect(fleet.hosts.map((h) => h.id)).toEqual(['fleet-0', 'fleet-1']);
+    expect(new Set(fleet.hosts.map((h) => h.port)).size).toBe(2);
+    for (const host of fleet.hosts) {
+      const health = await callExecutor(host.url, undefined, 'GET', '/v1/health');
+      expect(health.status).toBe(200);
+      expect(health.text).toBe('OK');
+      const exec = await callExecutor(host.url, fleet.secret, 'POST', '/v1/runtimes/hello/executions', {
+        image: NODE_IMAGE,
+        source: HELLO_SOURCE,
+        entrypoint: HELLO_ENTRYPOINT,
+        path: '/greet?name=fleet',
+      });
+      expect(exec.status).toBe(200);
+      expect(JSON.parse(exec.json.body)).toEqual({
+        greeting: 'Hello, fleet!',
+        method: 'GET',
+        path: '/greet',
+      });
+    }
+  });
+
+  it('SIGTERM finishes the in-flight execution, then stops every runtime process (no orphans)', async () => {
+    fleet = await startExecutors(1, { args: ['--drain-timeout', '20s'] });
+    const [host] = fleet.hosts;
+    const pids: number[] = [];
+    for (const id of ['drain-a', 'drain-b']) {
+      const r = await callExecutor(host!.url, fleet.secret, 'POST', `/v1/runtimes/${id}/executions`, PID_FN);
+      pids.push(JSON.parse(r.json.body).pid);
+    }
+    expect(pids.every(alive)).toBe(true);
+    const slow = callExecutor(host!.url, fleet.secret, 'POST', '/v1/runtimes/drain-a/executions', {
+      path: '/?sleep=1500',
+    });
+    // Give the slow request time to reach the runtime before the signal.
+    await new Promise((r) => setTimeout(r, 300));
+    await fleet.kill(0, 'SIGTERM');
+    const finished = await slow;
+    expect(finished.status).toBe(200);
+    expect(JSON.parse(finished.json.body).pid).toBe(pids[0]);
+    expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
+    for (const pid of pids) expect(await waitGone(pid)).toBe(true);
+  });
+
+  it('runtime processes die with an executor that is SIGKILLed', async () => {
+    fleet = await startExecutors(1);
+    const r = await callExecutor(
+      fleet.hosts[0]!.url,
+      fleet.secret,
+      'POST',
+      '/v1/runtimes/orphan/executions',
+      PID_FN,
+    );
+    const pid = JSON.parse(r.json.body).pid as number;
+    expect(alive(pid)).toBe(true);
+    await fleet.kill(0, 'SIGKILL');
+    expect(await waitGone(pid)).toBe(true);
+  });
+
+  it('answers the legacy health shape with --legacy-health (simulated mode)', async () => {
+    fleet = await startExecutors(1, {
+      mode: 'simulated',
+      legacyHealth: true,
+      args: ['--sim-cold-start', '5'],
+    });
+    const url = fleet.hosts[0]!.url;
+    await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes', { runtimeId: 'legacy', image: 'sim' });
+    const health = await callExecutor(url, undefined, 'GET', '/v1/health');
+    expect(health.json).toMatchObject({ status: 'pass', runtimes: { legacy: { status: 'pass', usage: 0 } } });
+    expect(typeof health.json.usage).toBe('number');
+  });
+});
