@@ -9,10 +9,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Validate configuration files and print them resolved, with secrets masked',
     load: async () => (await import('./config-command.ts')).configCommand,
   },
-  hosts: {
-    summary: 'List, add, drain and remove executor hosts in a Redis registry',
-    load: async () => (await import('./hosts-command.ts')).hostsCommand,
-  },
   load: {
     summary: 'Send executions through a gateway at a fixed rate; print latency and cold routes',
     load: async () => (await import('./load-command.ts')).loadCommand,
