@@ -1,0 +1,39 @@
+/** Default prefix of every registry key (`fleetgate:{pool}:…`). */
+export const DEFAULT_KEY_PREFIX = 'fleetgate';
+
+/** Every Redis key and channel name of one pool, built in this one place. */
+export interface PoolKeys {
+  /** Hash: host id → host JSON. */
+  hosts: string;
+  /** Integer bumped (INCR) by the same script as every change to `hosts`. */
+  version: string;
+  /** Pub/sub channel; each change publishes the new version. */
+  changed: string;
+  /** Scaler leader lock (`SET NX PX`). */
+  leader: string;
+  /** Capped list of scaler decision records. */
+  decisions: string;
+}
+
+/**
+ * Key names for a pool. The pool sits in a hash tag (`{pool}`) so Redis Cluster keeps all of a
+ * pool's keys on one slot, which multi-key scripts require.
+ */
+export function poolKeys(pool: string, prefix: string = DEFAULT_KEY_PREFIX): PoolKeys {
+  const base = `${prefix}:{${pool}}`;
+  return {
+    hosts: `${base}:hosts`,
+    version: `${base}:version`,
+    changed: `${base}:changed`,
+    leader: `${base}:leader`,
+    decisions: `${base}:decisions`,
+  };
+}
+
+/** The pool of a `changed` channel name, or undefined if the channel is not one of ours. */
+export function poolOfChannel(channel: string, prefix: string = DEFAULT_KEY_PREFIX): string | undefined {
+  const head = `${prefix}:{`;
+  const tail = '}:changed';
+  if (!channel.startsWith(head) || !channel.endsWith(tail)) return undefined;
+  return channel.slice(head.length, channel.length - tail.length);
+}

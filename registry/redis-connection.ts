@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { RegistryError } from './errors.ts';
+import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
+
+/** A Redis Sentinel setup: the master group name and the Sentinel addresses. */
+export interface SentinelOptions {
+  /** Master group name (`sentinel monitor <name> …`). */
+  name: string;
+  /** `host:port` of each Sentinel. */
+  sentinels: string[];
+  /** Password of the Sentinels and of the master (unless `url` gives the master's own). */
+  password?: string;
+}
+
+/** How to reach Redis: a URL, or Sentinel (optionally with a URL for the master's credentials/TLS). */
+export interface RedisConnectionOptions {
+  url?: string;
+  sentinel?: SentinelOptions;
+  /** Reconnect backoff; default 100 ms doubling to 5 s. */
+  backoff?: BackoffOptions;
+  /** Bound on one command and on waiting for a connection; default 2000 ms. */
+  commandTimeoutMs?: number;
+  /** PEM file of the CA that signed the Redis server's certificate (`rediss://`); default: system CAs. */
+  tlsCaFile?: string;
+}
+
+/** The two kinds of client the registry uses. */
+export type RedisClient = Redis | Cluster;
+
+/** Builds clients for one Redis deployment. */
+export interface RedisConnector {
+  /** Where it connects, with passwords redacted; for logs and errors. */
+  describe: string;
+  /**
+   * A new client. `command` clients fail fast while disconnected (no offline queue, no retries of
+   * in-flight commands); `subscriber` clients queue SUBSCRIBE until connected and resubscribe after.
+   */
+  create(role: 'command' | 'subscriber'): RedisClient;
+}
+
+/** Validates the connection options and returns a connector; throws REGISTRY_INVALID_CONFIG. */
+export function redisConnector(options: RedisConnectionOptions): RedisConnector {
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const commandTimeout = options.commandTimeoutMs ?? 2000;
+  const retryStrategy = (times: number) => backoffDelay(times, backoff, Math.random());
+  const roleOptions = (role: 'command' | 'subscriber'): RedisOptions =>
+    role === 'command'
+      ? // Fail fast: a caller gets REGISTRY_UNAVAILABLE instead of a command parked until Redis returns.
+        { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout }
+      : { enableOfflineQueue: true, maxRetriesPerRequest: null };
+
+  if (options.sentinel) {
+    const s = options.sentinel;
+    const fail = (reason: string): never => {
+      throw new RegistryError('REGISTRY_INVALID_CONFIG', `registry.sentinel: ${reason}`);
+    };
+    if (!s.name) fail('name: must be the master group name, got an empty value');
+    if (!Array.isArray(s.sentinels) || s.sentinels.length === 0) {
+      fail('sentinels: must list at least one host:port');
+    }
+    const sentinels = s.sentinels.map((entry) =>
+      parseNode(entry, (reason) => fail(`sentinels: ${JSON.stringify(entry)}: ${reason}`)),
+    );
+    const master = options.url ? parseRedisUrl(options.url) : undefined;
+    if (master && master.kind !== 'standalone') fail('url: must be redis:// or rediss:// with Sentinel');
+    const base: RedisOptions = {
+      name: s.name,
+      sentinels,
+      retryStrategy,
+      sentinelRetryStrategy: retryStrategy,
+      lazyConnect: false,
+    };
+    if (s.password) {
+      base.sentinelPassword = s.password;
+      base.password = s.password;
+    }
+    if (master?.kind === 'standalone') {
+      if (master.username) base.username = master.username;
+      if (master.password) base.password = master.password;
+      base.db = master.db;
+      if (master.tls) {
+        base.tls = tlsOptions(options.tlsCaFile);
+        base.enableTLSForSentinelMode = true;
+      }
+    }
+    return {
+      describe: `sentinel ${s.name} via ${sentinels.map(nodeName).join(',')}`,
+      create: (role) => new Redis({ ...base, ...roleOptions(role) }),
+    };
+  }
+
+  if (!options.url) {
+    throw new RegistryError('REGISTRY_INVALID_CONFIG', 'registry.url: required for a Redis registry');
+  }
+  const target = parseRedisUrl(options.url);
+  const describe = redactUrl(options.url);
+  const tls = target.tls ? tlsOptions(options.tlsCaFile) : undefined;
+  const auth: RedisOptions = {};
+  if (target.username) auth.username = target.username;
+  if (target.password) auth.password = target.password;
+  if (tls) auth.tls = tls;
+
+  if (target.kind === 'cluster') {
+    return {
+      describe,
+      create: (role) => {
+        const { enableOfflineQueue, ...perNode } = roleOptions(role);
+        const clusterOptions: ClusterOptions = {
+          enableOfflineQueue,
+          clusterRetryStrategy: retryStrategy,
+          redisOptions: { ...auth, ...perNode },
+        };
+        return new Cluster(target.nodes, clusterOptions);
+      },
+    };
+  }
+  return {
+    describe,
+    create: (role) =>
+      new Redis({
+        host: target.host,
+        port: target.port,
+        db: target.db,
+        ...auth,
+        retryStrategy,
+        ...roleOptions(role),
+      }),
+  };
+}
+
+/** TLS options for `rediss://`: the system CAs, or the given CA file. */
+function tlsOptions(caFile: string | undefined): { ca?: Buffer } {
+  return caFile ? { ca: readFileSync(caFile) } : {};
+}
+
+function nodeName(node: RedisNode): string {
+  return `${node.host}:${node.port}`;
+}

@@ -1,0 +1,197 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../lib/free-port.ts';
+import { type ManagedProcess, startProcess } from './processes.ts';
+
+/** Options for a test Redis. TLS is not offered yet (see README, "Registry"); it needs generated certificates. */
+export interface StartRedisOptions {
+  /** Sets `--requirepass`; the returned `url` carries it. */
+  password?: string;
+  /** Starts the node with `--cluster-enabled yes` and assigns it every slot: a one-node Redis Cluster. */
+  cluster?: boolean;
+  /**
+   * Keeps data across `kill()`/`restart()` (append-only file, fsync on every write), like a production
+   * Redis with AOF. Default false: `--save '' --appendonly no`, so a restart starts empty.
+   */
+  persist?: boolean;
+  /** Extra `redis-server` arguments. */
+  args?: string[];
+}
+
+/** A running `redis-server` owned by a test. */
+export interface TestRedis {
+  /** `redis://[:password@]127.0.0.1:<port>` (`redis-cluster://…` for a cluster node). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Current pid (changes after `restart()`). */
+  readonly pid: number;
+  /** SIGTERM, then SIGKILL after a deadline; idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after `stop()`/`kill()`, or stops it first); data kept only with `persist`. */
+  restart(): Promise<void>;
+  /** Sends one command over a raw connection and returns the raw RESP reply; for test setup. */
+  command(...args: string[]): Promise<string>;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * Starts a real `redis-server` on a free port with no persistence and waits until it answers PING.
+ * Fails with a clear message naming `redis-server` when it is not installed.
+ * Call `stop()` in `afterAll`; a process left behind by a failed test is killed when the worker exits.
+ */
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetgate-redis-'));
+  let port = 0;
+  let proc: ManagedProcess | undefined;
+  // Another parallel test may grab the free port between probe and bind: try a few ports.
+  for (let attempt = 1; !proc; attempt++) {
+    port = await freePort();
+    try {
+      proc = await launch(port, dir, options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('Address already in use')) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  if (options.cluster) await assignAllSlots(port, options.password);
+
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const scheme = options.cluster ? 'redis-cluster' : 'redis';
+  let current: ManagedProcess = proc;
+  let removed = false;
+  const redis: TestRedis = {
+    url: `${scheme}://${auth}${HOST}:${port}`,
+    host: HOST,
+    port,
+    get pid() {
+      return current.pid;
+    },
+    async stop() {
+      await current.stop();
+      if (!removed) {
+        removed = true;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    async kill() {
+      await current.kill();
+    },
+    async restart() {
+      await current.stop();
+      if (!options.persist) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+      }
+      current = await launch(port, dir, options);
+      if (options.cluster) await assignAllSlots(port, options.password);
+    },
+    command: (...args) => rawCommand(port, options.password, args),
+  };
+  return redis;
+}
+
+function launch(port: number, dir: string, options: StartRedisOptions): Promise<ManagedProcess> {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    options.persist ? 'yes' : 'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+  ];
+  if (options.persist) args.push('--appendfsync', 'always');
+  if (options.password) args.push('--requirepass', options.password);
+  if (options.cluster)
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+  args.push(...(options.args ?? []));
+  return startProcess({
+    name: `redis-server on port ${port}`,
+    command: 'redis-server',
+    packageHint: 'redis-server',
+    args,
+    ready: async () => (await rawCommand(port, options.password, ['PING'])).startsWith('+PONG'),
+  });
+}
+
+/** A one-node cluster owns all 16384 slots; wait until it reports `cluster_state:ok`. */
+async function assignAllSlots(port: number, password?: string): Promise<void> {
+  const reply = await rawCommand(port, password, ['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+  // After a persistent restart the node remembers its slots ("already busy"): nothing to do then.
+  if (!reply.startsWith('+OK') && !reply.includes('already busy'))
+    throw new Error(`CLUSTER ADDSLOTSRANGE failed: ${reply}`);
+  const until = Date.now() + 15_000;
+  while (!(await rawCommand(port, password, ['CLUSTER', 'INFO'])).includes('cluster_state:ok')) {
+    if (Date.now() > until) throw new Error(`Redis cluster on port ${port} did not reach cluster_state:ok`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function encode(args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+/**
+ * One command (after AUTH when a password is set) over a fresh TCP connection; resolves with the
+ * raw reply of the last command once the socket has been idle briefly or closed. Rejects on connect errors.
+ */
+function rawCommand(port: number, password: string | undefined, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: HOST, port });
+    const expected = password ? 2 : 1;
+    let data = '';
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      reject(new Error(`no reply from Redis on port ${port}`));
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.write((password ? encode(['AUTH', password]) : '') + encode(args));
+    });
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      // Replies here are simple strings, errors or one bulk string: count complete top-level replies.
+      const replies = splitReplies(data);
+      if (replies.length >= expected) {
+        socket.destroy();
+        resolve(replies[expected - 1] ?? '');
+      }
+    });
+  });
+}
+
+/** Splits simple-string, error, integer and bulk-string replies; enough for PING, AUTH and CLUSTER. */
+function splitReplies(data: string): string[] {
+  const out: string[] = [];
+  let rest = data;
+  while (rest.length > 0) {
+    const eol = rest.indexOf('\r\n');
+    if (eol < 0) break;
+    if (rest[0] === '$' || rest[0] === '=') {
+      const len = Number(rest.slice(1, eol));
+      const end = eol + 2 + Math.max(len, 0) + (len >= 0 ? 2 : 0);
+      if (Buffer.byteLength(rest) < end) break;
+      out.push(rest.slice(0, end));
+      rest = rest.slice(end);
+    } else {
+      out.push(rest.slice(0, eol));
+      rest = rest.slice(eol + 2);
+    }
+  }
+  return out;
+}
