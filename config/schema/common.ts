@@ -12,12 +12,16 @@ export const portSchema = z
 export const bindHostSchema = z.string().trim().min(1, 'must not be empty');
 
 /** A shared secret or token; never printed (see config/redact.ts). */
-export const secretSchema = z.string({ error: 'must be a string' }).min(1, 'must not be empty');
+export const secretSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .meta({ kind: 'secret' });
 
 /** A `host:port` pair (port required), e.g. a Redis Sentinel. */
-export const hostPortSchema = z.string().refine((text) => parseHostPort(text)?.port !== undefined, {
-  message: 'must be host:port',
-});
+export const hostPortSchema = z
+  .string()
+  .refine((text) => parseHostPort(text)?.port !== undefined, { message: 'must be host:port' })
+  .meta({ kind: 'host:port' });
 
 /**
  * An executor address: `host[:port]` (no scheme, as in `OPR_PROXY_EXECUTORS`) or an `http(s)://` URL.

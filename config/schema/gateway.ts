@@ -56,7 +56,7 @@ export const gatewaySchema = z
       .describe('Sent to executors as `Authorization: Bearer <executorSecret>`.'),
     executors: z
       .array(executorAddressSchema)
-      .default([])
+      .prefault([])
       .describe('Static executor hosts (`host[:port]` or `http(s)://` URL), registered at start.'),
     healthCheck: healthCheckSchema,
     // open-runtimes/proxy: OPR_PROXY_MAX_TIMEOUT, 900 s in its code.

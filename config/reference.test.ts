@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ENV_MAPPINGS } from './env.ts';
+import {
+  REFERENCE_END,
+  REFERENCE_START,
+  referenceRows,
+  renderReference,
+  replaceReference,
+} from './reference.ts';
+import { configSchema } from './schema/index.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+/** Every field path of the zod schema, found by walking the schema itself (not its JSON Schema). */
+function schemaPaths(schema: z.core.$ZodType, prefix: string[] = []): string[] {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case 'default':
+    case 'prefault':
+    case 'optional':
+    case 'nullable':
+    case 'readonly':
+      return schemaPaths(def.innerType as z.core.$ZodType, prefix);
+    case 'pipe':
+      return schemaPaths(def.in as z.core.$ZodType, prefix);
+    case 'object':
+      return Object.entries(def.shape as Record<string, z.core.$ZodType>).flatMap(([key, child]) => [
+        [...prefix, key].join('.'),
+        ...schemaPaths(child, [...prefix, key]),
+      ]);
+    default:
+      return [];
+  }
+}
+
+const allPaths = schemaPaths(configSchema);
+
+describe('README configuration reference', () => {
+  it('finds the fields of every section', () => {
+    expect(allPaths).toEqual(
+      expect.arrayContaining(['pool', 'gateway.healthCheck.probeBackoff.max', 'executor.mode']),
+    );
+    expect(allPaths.length).toBeGreaterThan(50);
+  });
+
+  it.each(allPaths)('documents %s in the README', (path) => {
+    expect(readme).toMatch(new RegExp(`^\\| (\\*\\*)?\`${path.replace(/\./g, '\\.')}\`(\\*\\*)? \\|`, 'm'));
+  });
+
+  it('has a description for every field', () => {
+    expect(
+      referenceRows()
+        .filter((r) => r.description === '')
+        .map((r) => r.path),
+    ).toEqual([]);
+  });
+
+  it('is the generated table (run `npx tsx scripts/config-reference.ts --write` when this fails)', () => {
+    const start = readme.indexOf(REFERENCE_START);
+    const end = readme.indexOf(REFERENCE_END);
+    expect(start).toBeGreaterThan(0);
+    expect(readme.slice(start + REFERENCE_START.length + 1, end)).toBe(renderReference());
+  });
+
+  it.each(ENV_MAPPINGS.map((m) => [m.env, m.path.join('.')]))(
+    '%s sets a real field (%s) and is documented',
+    (env, path) => {
+      expect(allPaths).toContain(path);
+      expect(readme).toContain(`\`${env}\``);
+    },
+  );
+});
+
+describe('replaceReference', () => {
+  it('replaces only the text between the markers, idempotently', () => {
+    const text = `# A\n\n${REFERENCE_START}\nold table\n${REFERENCE_END}\n\n## B\n`;
+    const once = replaceReference(text, 'new table\n');
+    expect(once).toBe(`# A\n\n${REFERENCE_START}\nnew table\n${REFERENCE_END}\n\n## B\n`);
+    expect(replaceReference(once, 'new table\n')).toBe(once);
+  });
+
+  it('throws when the markers are missing', () => {
+    expect(() => replaceReference('# no markers\n')).toThrow('config-reference:start');
+  });
+});
