@@ -28,7 +28,7 @@ export function pruneState(policy: Policy, state: ScalerState, now: number): Sca
   const eventWindow = Math.max(HOUR, ...periods);
   return {
     version: 1,
-    recommendations: state.recommendations.filter((r) => r.time > now - recWindow),
+    recommendations: state.recommendations.filter((r) => r.time >= now - recWindow),
     events: state.events.filter((e) => e.time > now - eventWindow),
     failures: state.failures,
     panic: state.panic ? { ...state.panic } : null,

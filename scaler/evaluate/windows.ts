@@ -12,7 +12,9 @@ export function stabilize(
   current: number,
   now: number,
 ): number {
-  const within = (window: number) => recommendations.filter((r) => r.time > now - window || r.time === now);
+  // Inclusive at the far end: a change waits at least the whole window after the last contrary
+  // recommendation (HPA excludes it, which lets a scale-down come one tick early).
+  const within = (window: number) => recommendations.filter((r) => r.time >= now - window);
   const up = Math.min(...within(policy.scaleUp.stabilizationWindow).map((r) => r.value));
   const down = Math.max(...within(policy.scaleDown.stabilizationWindow).map((r) => r.value));
   let result = current;

@@ -1,5 +1,6 @@
 import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
+import { deepFreeze } from '../../config/freeze.ts';
 import { FleetgateError } from '../../lib/errors.ts';
 import { type Policy, policySchema } from './schema.ts';
 import { lineOfPath } from './yaml-lines.ts';
@@ -59,7 +60,7 @@ function issuesOf(
       const keyPath = [...path, issue.keys[0]!];
       return {
         path: formatPath(keyPath),
-        line: lineOfPath(doc.contents, keyPath, lc),
+        line: lineOfPath(doc, keyPath, lc),
         message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
       };
     }
@@ -67,18 +68,10 @@ function issuesOf(
     const got = issue.message.includes('got ') ? '' : `, got ${describe(value)}`;
     return {
       path: formatPath(path),
-      line: lineOfPath(doc.contents, path, lc),
+      line: lineOfPath(doc, path, lc),
       message: `${issue.message}${got}`,
     };
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**
@@ -112,14 +105,14 @@ export function parsePolicies(text: string, filename = 'policy'): readonly Polic
       if (extra.length > 0) {
         issues.push({
           path: extra[0]!,
-          line: lineOfPath(doc.contents, [extra[0]!], lc),
+          line: lineOfPath(doc, [extra[0]!], lc),
           message: 'a file with `pools:` holds nothing else at the top level',
         });
       }
       if (!Array.isArray(listed)) {
         issues.push({
           path: 'pools',
-          line: lineOfPath(doc.contents, ['pools'], lc),
+          line: lineOfPath(doc, ['pools'], lc),
           message: 'must be a list',
         });
         continue;
@@ -141,7 +134,7 @@ export function parsePolicies(text: string, filename = 'policy'): readonly Polic
       if (seen !== undefined) {
         issues.push({
           path: at,
-          line: lineOfPath(doc.contents, [...base, 'pool'], lc),
+          line: lineOfPath(doc, [...base, 'pool'], lc),
           message: `pool "${result.data.pool}" is already defined (${seen})`,
         });
         continue;
@@ -154,7 +147,7 @@ export function parsePolicies(text: string, filename = 'policy'): readonly Polic
     issues.push({ path: '', line: undefined, message: 'the file holds no policy' });
   }
   if (issues.length > 0) throw new PolicyError(filename, issues);
-  return Object.freeze(policies.map((p) => deepFreeze(p)));
+  return Object.freeze(policies.map((p) => deepFreeze(p) as Policy));
 }
 
 /** Parses a file that must hold exactly one policy. */

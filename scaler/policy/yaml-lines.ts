@@ -1,19 +1,21 @@
 /**
  * Maps a path inside a parsed YAML document to the line it was written on, so schema errors can say
- * `policy.yaml:12`. (config/ has no exported equivalent yet; when it has, this can go.)
+ * `policy.yaml:12`. config/yaml-source.ts has the same walk bound to a single-document parse; a
+ * policy file may be a multi-document stream, so this one takes any document's root node.
  */
-import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 
 /**
  * The 1-based line of the deepest node along `path` (the key's line for a map entry, so an
  * unknown key points at itself); undefined when not even the first step exists.
  */
 export function lineOfPath(
-  root: unknown,
+  doc: Document,
   path: readonly PropertyKey[],
   lineCounter: LineCounter,
 ): number | undefined {
-  let node = root as Node | null | undefined;
+  const resolve = (n: unknown) => (isAlias(n) ? n.resolve(doc) : n) as Node | null | undefined;
+  let node = resolve(doc.contents);
   let offset = node?.range?.[0];
   for (const segment of path) {
     if (isMap(node)) {
@@ -21,11 +23,11 @@ export function lineOfPath(
       if (!pair) break;
       const keyOffset = (pair.key as Node | null)?.range?.[0];
       offset = keyOffset ?? offset;
-      node = pair.value as Node | null;
+      node = resolve(pair.value);
       // A scalar value reads better on its own line when it has one (a block scalar, say).
       if (isScalar(node) && node.range) offset = keyOffset ?? node.range[0];
     } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as Node | undefined;
+      const item = resolve(node.items[segment]);
       if (!item) break;
       node = item;
       offset = item.range?.[0] ?? offset;

@@ -1,0 +1,120 @@
+import { evaluate } from '../evaluate/evaluate.ts';
+import { initialState } from '../evaluate/state.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { Decision, DecisionRecord, MetricReading, Observation, ScalerState } from '../types.ts';
+import { computeFigures, type Figures, type Sample, type ScaleEventSample } from './figures.ts';
+import { SimFleet } from './fleet.ts';
+
+/** A simulated run: a policy against a demand series on a simulated clock. */
+export interface SimulationInput {
+  policy: Policy;
+  /** In-flight demand (concurrent executions wanted) at `t` ms since the start. */
+  demand: (t: number) => number;
+  durationMs: number;
+  /** Host boot delay (default 45 s, as in the scenario table). */
+  bootMs?: number;
+  /** Execution time, ms: how long a drained host takes to finish its work (default 1 s). */
+  execMs?: number;
+  /** Hosts active at t = 0 (default `hosts.min`). */
+  initialHosts?: number;
+  /** Overrides a metric reading at `t` (outages, empty results, NaN…); undefined = the real value. */
+  fault?: (t: number, metric: string) => MetricReading | undefined;
+  /** Times (ms) at which the scaler restarts: its state is lost and its ticks restart from there. */
+  restartAt?: readonly number[];
+  /** Whether the n-th host started (1-based) hangs in booting forever. */
+  hangs?: (n: number) => boolean;
+  /** A second policy evaluated on the very same observations (e.g. the dry-run of this one). */
+  shadow?: Policy;
+  /** Target in-flight per host for the figures (default: the first averagePerHost target, else 8). */
+  targetPerHost?: number;
+}
+
+/** A run's result: every decision record, per-second samples, the figures. */
+export interface SimulationResult {
+  records: DecisionRecord[];
+  shadowRecords: DecisionRecord[];
+  samples: Sample[];
+  figures: Figures;
+  /** Times (ms) of the scaler (re)starts, including 0. */
+  starts: number[];
+}
+
+const SECOND = 1_000;
+
+/** The target per host the figures measure capacity with. */
+export function targetOf(policy: Policy): number {
+  return policy.metrics.find((m) => m.target.type === 'averagePerHost')?.target.value ?? 8;
+}
+
+/**
+ * Runs the real `evaluate` once per policy interval against a simulated fleet, one second at a
+ * time. Each metric of the policy reads the fleet's in-flight total (the demand: the gateway counts
+ * queued requests as in flight), unless `fault` says otherwise. Actions are applied only when
+ * flagged to execute, so a dry-run leaves the fleet (and the registry) untouched.
+ */
+export function simulate(input: SimulationInput): SimulationResult {
+  const { policy } = input;
+  const fleet = new SimFleet({
+    bootMs: input.bootMs ?? 45 * SECOND,
+    execMs: input.execMs ?? SECOND,
+    drainTimeoutMs: policy.drain.timeout,
+    ...(input.hangs ? { hangs: input.hangs } : {}),
+  });
+  fleet.seedActive(input.initialHosts ?? policy.hosts.min, 0);
+  const restarts = [...(input.restartAt ?? [])].sort((a, b) => a - b);
+  let startedAt = 0;
+  let state: ScalerState = initialState();
+  let shadowState: ScalerState = initialState();
+  const records: DecisionRecord[] = [];
+  const shadowRecords: DecisionRecord[] = [];
+  const samples: Sample[] = [];
+  const events: ScaleEventSample[] = [];
+
+  for (let t = 0; t <= input.durationMs; t += SECOND) {
+    fleet.advance(t);
+    if (restarts[0] !== undefined && t >= restarts[0]) {
+      restarts.shift();
+      startedAt = t;
+      state = initialState();
+      shadowState = initialState();
+    }
+    const demand = Math.max(0, input.demand(t));
+    if ((t - startedAt) % policy.interval === 0) {
+      const obs: Observation = {
+        hosts: fleet.observe(t, demand),
+        metrics: Object.fromEntries(
+          policy.metrics.map((m) => [m.name, input.fault?.(t, m.name) ?? { ok: true, value: demand }]),
+        ),
+        startedAt,
+      };
+      const decision: Decision = evaluate(policy, state, obs, t);
+      state = decision.state;
+      records.push(decision.record);
+      if (input.shadow) {
+        const shadow = evaluate(input.shadow, shadowState, obs, t);
+        shadowState = shadow.state;
+        shadowRecords.push(shadow.record);
+      }
+      const planned = decision.actions.filter((a) => a.type !== 'replace');
+      if (planned.length > 0) {
+        events.push({ t: t / SECOND, direction: planned[0]!.type === 'start' ? 'up' : 'down' });
+      }
+      for (const action of decision.actions) {
+        if (!action.execute) continue;
+        if (action.type === 'start') fleet.start(action.count, t);
+        else if (action.type === 'drain') fleet.drain(action.hostId, t, demand);
+        else fleet.replace(action.hostId, t);
+      }
+    }
+    samples.push({ t: t / SECOND, demand, ...fleet.counts() });
+  }
+  const c = fleet.counters;
+  const figures = computeFigures(samples, events, input.targetPerHost ?? targetOf(policy), policy.tolerance, {
+    cutOff: c.cutOff,
+    stoppedBusy: c.stoppedBusy,
+    started: c.started,
+    replaced: c.replaced,
+    registryWrites: c.registryWrites,
+  });
+  return { records, shadowRecords, samples, figures, starts: [0, ...(input.restartAt ?? [])] };
+}
