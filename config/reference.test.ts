@@ -46,7 +46,7 @@ describe('README configuration reference', () => {
   });
 
   it.each(allPaths)('documents %s in the README', (path) => {
-    expect(readme).toMatch(new RegExp(`^\\| (\\*\\*)?\`${path.replace(/\./g, '\\.')}\`(\\*\\*)? \\|`, 'm'));
+    expect(readme).toMatch(new RegExp(`^\\| (\\*\\*)?\`${path.replace(/\./g, '\\.')}\`(\\*\\*)? +\\|`, 'm'));
   });
 
   it('has a description for every field', () => {
