@@ -64,6 +64,13 @@ describe('parseConfig: defaults', () => {
     expect(parseConfig({ text: '# only a comment\n', fileName: 'c.yaml' }).gateway.port).toBe(80);
   });
 
+  it('treats an empty value (`key:` or `~`) as the default', () => {
+    const config = parseConfig({ text: 'gateway:\nscaler:\n  port: ~\n  host:\nlog: null\n' });
+    expect(config.gateway.port).toBe(80);
+    expect(config.scaler).toMatchObject({ port: 9091, host: '0.0.0.0' });
+    expect(config.log.level).toBe('info');
+  });
+
   it('returns a deep-frozen object', () => {
     const config = parseConfig({ text: 'gateway:\n  executors: [a:1]\n' });
     expect(Object.isFrozen(config)).toBe(true);

@@ -34,6 +34,17 @@ function setPath(target: Record<string, unknown>, path: readonly PropertyKey[], 
   node[String(path[path.length - 1])] = value;
 }
 
+/** Drops `key:` and `key: ~` entries so an empty value means "the default", as YAML users expect. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+
 function getPath(value: unknown, path: readonly PropertyKey[]): unknown {
   let node = value;
   for (const segment of path) {
@@ -171,7 +182,7 @@ export function parseConfig(options: ParseConfigOptions = {}): FleetgateConfig {
         },
       ]);
     }
-    raw = parsed.value as Record<string, unknown>;
+    raw = withoutNulls(parsed.value) as Record<string, unknown>;
   }
   const env = readEnvOverrides(options.env ?? {});
   const envSources = applyOverrides(raw, env.overrides);
