@@ -17,4 +17,12 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Run a local Open Runtimes executor (process or simulated runtimes)',
     load: async () => (await import('./executor-command.ts')).executorCommand,
   },
+  fleet: {
+    summary: "Show a gateway's hosts: health, in-flight, ring share, warm runtimes",
+    load: async () => (await import('./fleet-command.ts')).fleetCommand,
+  },
+  hosts: {
+    summary: 'List, add, drain and remove executor hosts in a Redis registry',
+    load: async () => (await import('./hosts-command.ts')).hostsCommand,
+  },
 };

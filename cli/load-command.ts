@@ -1,4 +1,5 @@
 import { formatSummary, progressLine } from '../load/format.ts';
+import { readColdRoutes, withGatewayColdRoutes } from '../load/gateway-cold.ts';
 import { type LoadOptions, resolveLoadOptions } from '../load/options.ts';
 import { type LoadEvent, syntheticPlan } from '../load/plan.ts';
 import { executionRequest } from '../load/request.ts';
@@ -34,6 +35,8 @@ Options:
   --function DIR       Function folder the executor runs (default examples/functions/hello)
   --entrypoint FILE    Module inside the function folder (default index.mjs)
   --image IMAGE        Runtime image (default openruntimes/node:v5-22)
+  --metrics-token T    Token for the gateway's /metrics, to read its cold-route counter
+                       (env FLEETGATE_METRICS_TOKEN); without /metrics, cold routes are inferred
   --json               Print the summary as JSON on stdout
   -h, --help           Show this help
 
@@ -62,6 +65,7 @@ const OPTIONS = {
   function: { type: 'string' },
   entrypoint: { type: 'string' },
   image: { type: 'string' },
+  'metrics-token': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -97,11 +101,13 @@ export const loadCommand: Command = {
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     if (!options.json) io.stderr.write(`fleetgate load: ${description} → ${options.gateway}\n`);
 
+    // The gateway counts cold routes itself; read its counter around the run when /metrics is open.
+    const coldBefore = await readColdRoutes(options.gateway, options.metricsToken);
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
     try {
-      const summary = await runLoad({
+      const measured = await runLoad({
         target: options.gateway,
         plan: events,
         durationMs: options.durationMs,
@@ -119,6 +125,9 @@ export const loadCommand: Command = {
         ...(tty ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),
       });
       if (tty) io.stderr.write('\r\x1b[2K');
+      const coldAfter = coldBefore && (await readColdRoutes(options.gateway, options.metricsToken));
+      const summary =
+        coldBefore && coldAfter ? withGatewayColdRoutes(measured, coldBefore, coldAfter) : measured;
       if (options.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else io.stdout.write(formatSummary(summary));
       if (summary.ok === 0) {

@@ -30,6 +30,8 @@ export interface LoadOptions {
     durationScale: number;
     maxDurationMs: number;
   };
+  /** Bearer token of the gateway's `/metrics`, when it has one. */
+  metricsToken: string | undefined;
   json: boolean;
 }
 
@@ -99,6 +101,7 @@ export function resolveLoadOptions(values: LoadValues, env: NodeJS.ProcessEnv): 
     image: text(values, 'image') ?? 'openruntimes/node:v5-22',
     source: text(values, 'function') ?? DEFAULT_FUNCTION,
     entrypoint: text(values, 'entrypoint') ?? 'index.mjs',
+    metricsToken: text(values, 'metrics-token') ?? env.FLEETGATE_METRICS_TOKEN,
     json: values.json === true,
   };
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(options.prefix)) {

@@ -12,6 +12,7 @@ const seen: Array<{ auth: string | undefined; runtime: string | undefined }> = [
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === '/metrics') return void res.writeHead(404).end();
     seen.push({ auth: req.headers.authorization, runtime: req.headers['x-opr-runtime-id'] as string });
     req.resume();
     req.on('end', () => {
