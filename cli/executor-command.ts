@@ -1,5 +1,5 @@
 import { parseDistribution } from '../executor/distribution.ts';
-import type { ExecutorOptions, RuntimeCommand } from '../executor/options.ts';
+import type { ExecutorInput, RuntimeCommand, SimulatedOptions } from '../executor/options.ts';
 import { startExecutor } from '../executor/server.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -101,7 +101,7 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   if (mode !== 'process' && mode !== 'simulated') {
     throw new UsageError(`--mode: expected process or simulated, got "${mode}"`);
   }
-  const options: Partial<ExecutorOptions> & { secret: string } = {
+  const options: ExecutorInput = {
     secret,
     mode,
     port: parseCount(values.port ?? env.PORT ?? '0', 'port', 0),
@@ -122,14 +122,14 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   const drain = dur('drain-timeout');
   if (drain !== undefined) options.drainTimeoutMs = drain;
   if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
-  const sim: Partial<ExecutorOptions['simulated']> = {};
+  const sim: Partial<SimulatedOptions> = {};
   if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');
   if (values['sim-execution']) sim.execution = distribution(values['sim-execution'], 'sim-execution');
   if (values['sim-concurrency'])
     sim.concurrency = parseCount(values['sim-concurrency'], 'sim-concurrency', 1);
   if (values['sim-memory']) sim.memoryMb = parseCount(values['sim-memory'], 'sim-memory', 1);
   if (values.seed) sim.seed = parseCount(values.seed, 'seed', 0);
-  options.simulated = sim as ExecutorOptions['simulated'];
+  options.simulated = sim;
   return { help: false as const, options, logLevel: values['log-level'] };
 }
 

@@ -55,10 +55,14 @@ export const DEFAULT_RUNTIME_COMMANDS: RuntimeCommand[] = [
   { pattern: 'node*', command: 'node {runtimeServer}' },
 ];
 
+/** What callers give: the secret plus any settings to override (simulated ones field by field). */
+export type ExecutorInput = Partial<Omit<ExecutorOptions, 'simulated'>> & {
+  secret: string;
+  simulated?: Partial<SimulatedOptions>;
+};
+
 /** Fills defaults; later runtime commands given by the caller take precedence over the defaults. */
-export function resolveExecutorOptions(
-  input: Partial<ExecutorOptions> & { secret: string },
-): ExecutorOptions {
+export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
   return {
     port: 0,
     bind: '127.0.0.1',

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import { createExecutor, type Executor } from './app.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { seededRandom } from './distribution.ts';
-import { type ExecutorOptions, resolveExecutorOptions } from './options.ts';
+import { type ExecutorInput, resolveExecutorOptions } from './options.ts';
 import { createProcessBackend } from './process-backend.ts';
 import { createSimulatedBackend } from './simulated-backend.ts';
 
@@ -36,7 +36,7 @@ export interface StartExecutorDeps {
 
 /** Starts an executor on `options.bind:options.port` (port 0 picks a free one). */
 export async function startExecutor(
-  input: Partial<ExecutorOptions> & { secret: string },
+  input: ExecutorInput,
   deps: StartExecutorDeps = {},
 ): Promise<RunningExecutor> {
   const ownWorkDir = !input.workDir;

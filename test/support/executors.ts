@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import type { ExecutorOptions } from '../../executor/options.ts';
+import type { ExecutorInput } from '../../executor/options.ts';
 import { type RunningExecutor, type StartExecutorDeps, startExecutor } from '../../executor/server.ts';
 import { freePort } from '../../lib/free-port.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -201,7 +201,7 @@ async function healthy(url: string): Promise<boolean> {
 
 /** An executor in the test process: same app and sockets, injectable clock, registry and backend. */
 export async function startInProcessExecutor(
-  options: Partial<ExecutorOptions> & { secret?: string } = {},
+  options: Omit<ExecutorInput, 'secret'> & { secret?: string } = {},
   deps: StartExecutorDeps = {},
 ): Promise<RunningExecutor & { secret: string }> {
   const secret = options.secret ?? TEST_EXECUTOR_SECRET;
