@@ -17,8 +17,11 @@ export interface StartProcessOptions {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Resolves true once the child serves; polled until `readyTimeoutMs`. */
-  ready: () => Promise<boolean>;
+  /**
+   * True once the child serves (e.g. it answers on its port, or `output` holds its "listening" line);
+   * polled until `readyTimeoutMs`. Gets the child's stdout and stderr so far.
+   */
+  ready: (output: string) => Promise<boolean> | boolean;
   /** Default 15 s: the test machine is a noisy 2-core box running suites in parallel. */
   readyTimeoutMs?: number;
   /** Delay between readiness probes; default 10 ms. */
@@ -132,7 +135,12 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
         `${options.name} exited before it was ready (code ${early.code}, signal ${early.signal}):\n${output}`,
       );
     }
-    if (await options.ready().catch(() => false)) return handle;
+    if (
+      await Promise.resolve(output)
+        .then(options.ready)
+        .catch(() => false)
+    )
+      return handle;
     if (Date.now() > until) {
       await handle.kill();
       throw new Error(`${options.name} was not ready within ${timeoutMs} ms:\n${output}`);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,8 +117,11 @@ function launch(port: number, dir: string, options: StartRedisOptions): Promise<
   ];
   if (options.persist) args.push('--appendfsync', 'always');
   if (options.password) args.push('--requirepass', options.password);
-  if (options.cluster)
+  if (options.cluster) {
     args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+    // A lone node does not know its own address (CLUSTER SLOTS reports ""), so announce it.
+    args.push('--cluster-announce-ip', HOST);
+  }
   args.push(...(options.args ?? []));
   return startProcess({
     name: `redis-server on port ${port}`,
@@ -194,4 +197,55 @@ function splitReplies(data: string): string[] {
     }
   }
   return out;
+}
+
+/** A running Redis Sentinel that monitors one master. */
+export interface TestSentinel {
+  /** `127.0.0.1:<port>`, as `registry.sentinel.sentinels` takes it. */
+  readonly address: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Master group name. */
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server --sentinel` monitoring the given master (quorum 1) and waits until it
+ * reports the master's address. Stop it in `afterAll`, before the master.
+ */
+export async function startSentinel(master: TestRedis, name = 'fleetgate-master'): Promise<TestSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetgate-sentinel-'));
+  const port = await freePort();
+  const config = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so it must be a writable file of its own.
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      `bind ${HOST}`,
+      `dir ${dir}`,
+      `sentinel monitor ${name} ${HOST} ${master.port} 1`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      '',
+    ].join('\n'),
+  );
+  const proc = await startProcess({
+    name: `redis sentinel on port ${port}`,
+    command: 'redis-server',
+    packageHint: 'redis-server',
+    args: [config, '--sentinel'],
+    ready: async () =>
+      (await rawCommand(port, undefined, ['SENTINEL', 'get-master-addr-by-name', name])).startsWith('*2'),
+  });
+  return {
+    address: `${HOST}:${port}`,
+    port,
+    pid: proc.pid,
+    name,
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
