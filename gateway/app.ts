@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
@@ -7,6 +8,7 @@ import type { Logger } from '../lib/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
 import type { HostRegistry } from '../registry/types.ts';
 import { bearerChecker } from './auth.ts';
+import { errorAnswer, writeErrorAnswer } from './error-response.ts';
 import { GatewayError } from './errors.ts';
 import { Fleet } from './fleet.ts';
 import { FleetView } from './fleet-view.ts';
@@ -49,6 +51,11 @@ export interface Gateway {
   beginShutdown(): void;
   /** Requests being handled right now. */
   inflight(): number;
+  /**
+   * The forwarding path without the Hono layer, for the server's fast path: the same proxy code and
+   * the same error mapping (`errorAnswer`) as the app's catch-all route. Never rejects.
+   */
+  handleForward(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Whether `/readyz` would answer 200, and why not. */
   readiness(): { ready: boolean; reasons: string[] };
 }
@@ -113,6 +120,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     health,
     placement,
     metrics,
+    hot: requestMetrics,
     options,
     logger,
     random: deps.random ?? Math.random,
@@ -154,16 +162,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     return c.json(fleetReport(fleet, view, placement, pool));
   });
-  app.all('*', async (c) => {
+  /** Forwards one request; throws a GatewayError before anything was written. Records the metrics. */
+  async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const result: ProxyResult = { route: 'other', addressing: 'unknown' };
-    const res = c.env.outgoing;
     inflight += 1;
     let status = 0;
     try {
-      await proxyRequest(proxyDeps, c.env.incoming, res, result);
+      await proxyRequest(proxyDeps, req, res, result);
       status = res.statusCode;
-      return RESPONSE_ALREADY_SENT;
     } catch (error) {
       status = error instanceof GatewayError ? error.status : 500;
       throw error;
@@ -171,31 +178,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
       inflight -= 1;
       requestMetrics.record(
         result.route,
-        c.env.incoming.method ?? 'GET',
+        req.method ?? 'GET',
         status,
         result.addressing,
         (performance.now() - started) / 1000,
       );
     }
+  }
+
+  app.all('*', async (c) => {
+    await forward(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
   });
-  app.notFound((c) =>
-    c.json({ message: 'Not found.', code: 'general_route_not_found', version: options.version }, 404),
-  );
   app.onError((error, c) => {
-    if (error instanceof GatewayError) {
-      if (error.status >= 500) logger.debug({ code: error.code, err: error.message }, 'request failed');
-      const body: Record<string, unknown> = {
-        message: error.message,
-        code: error.wireCode,
-        version: options.version,
-      };
-      if (error.details) Object.assign(body, error.details);
-      return c.json(body, error.status as 400);
-    }
-    logger.error({ err: error }, 'unexpected error');
-    const message =
-      options.env === 'development' && error instanceof Error ? error.message : 'Internal error.';
-    return c.json({ message, code: 'general_server_error', version: options.version }, 500);
+    const answer = errorAnswer(error, options.version, options.env);
+    if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
+    else if (answer.status >= 500) logger.debug({ err: (error as Error).message }, 'request failed');
+    return c.json(answer.body, answer.status as 400);
   });
 
   function registryState(): 'none' | 'ok' | 'unreachable' {
@@ -229,6 +228,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       shuttingDown = true;
     },
     inflight: () => inflight,
+    handleForward(req, res) {
+      return forward(req, res).catch((error: unknown) => {
+        const answer = errorAnswer(error, options.version, options.env);
+        if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
+        writeErrorAnswer(res, answer);
+      });
+    },
     readiness,
   };
 }

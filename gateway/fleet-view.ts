@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { FleetSnapshot, HostRegistry, Watch } from '../registry/types.ts';
-import type { Fleet, HostSpec } from './fleet.ts';
+import { type Fleet, type HostSpec, normaliseUrl } from './fleet.ts';
 
 /** Dependencies of the fleet view. */
 export interface FleetViewDeps {
@@ -36,7 +36,9 @@ export class FleetView {
     this.staticSpecs = deps.staticHosts
       .map((h) => h.trim())
       .filter((h) => h !== '')
-      .map((h) => ({ id: h, url: h, state: 'active', weight: 1, source: 'static' }) satisfies HostSpec);
+      .map(
+        (h) => ({ id: staticId(h), url: h, state: 'active', weight: 1, source: 'static' }) satisfies HostSpec,
+      );
     this.applyAll();
   }
 
@@ -112,4 +114,10 @@ export class FleetView {
     const specs = [...this.registryHosts, ...this.staticSpecs.filter((s) => !registryIds.has(s.id))];
     this.deps.fleet.apply(specs);
   }
+}
+
+/** A static host's id: its `host:port` (what `OPR_PROXY_EXECUTORS` lists), whatever form it was given in. */
+export function staticId(address: string): string {
+  const url = normaliseUrl(address);
+  return url === undefined ? address : new URL(url).host;
 }

@@ -14,6 +14,8 @@ type HistogramChild = ReturnType<GatewayMetrics['requestDuration']['labels']>;
 export class RequestMetrics {
   private readonly counters = new Map<string, CounterChild>();
   private readonly durations = new Map<string, HistogramChild>();
+  private readonly pickReasons = new Map<string, ReturnType<GatewayMetrics['picks']['labels']>>();
+  private readonly upstream = new Map<string, ReturnType<GatewayMetrics['upstreamDuration']['labels']>>();
 
   constructor(private readonly metrics: GatewayMetrics) {}
 
@@ -33,6 +35,26 @@ export class RequestMetrics {
       this.durations.set(route, duration);
     }
     duration.observe(seconds);
+  }
+
+  /** Counts one pick by its reason. */
+  picked(reason: string): void {
+    let child = this.pickReasons.get(reason);
+    if (child === undefined) {
+      child = this.metrics.picks.labels(reason);
+      this.pickReasons.set(reason, child);
+    }
+    child.inc();
+  }
+
+  /** Records the time to upstream response headers for `host`. */
+  upstreamSeconds(host: string, seconds: number): void {
+    let child = this.upstream.get(host);
+    if (child === undefined) {
+      child = this.metrics.upstreamDuration.labels(host);
+      this.upstream.set(host, child);
+    }
+    child.observe(seconds);
   }
 }
 

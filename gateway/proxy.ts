@@ -9,6 +9,7 @@ import type { Fleet, HostEntry } from './fleet.ts';
 import { forwardOnce } from './forward.ts';
 import { readRequestHeaders } from './headers.ts';
 import type { HealthChecker } from './health-checker.ts';
+import type { RequestMetrics } from './observe.ts';
 import type { GatewayOptions } from './options.ts';
 import { pick } from './pick.ts';
 import type { PlacementMap } from './placement.ts';
@@ -27,6 +28,8 @@ export interface ProxyDeps {
   health: HealthChecker;
   placement: PlacementMap;
   metrics: GatewayMetrics;
+  /** Cached metric children for the per-request path. */
+  hot: RequestMetrics;
   options: GatewayOptions;
   logger: Logger;
   /** Uniform in [0, 1); seeded in tests. */
@@ -128,7 +131,7 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
     warmPreference: options.warmPreference,
     random: deps.random,
   });
-  metrics.picks.inc({ reason: picked.reason });
+  deps.hot.picked(picked.reason);
   if (picked.order.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
   if (key !== undefined && !picked.warm && isRuntimeWork(r))
     metrics.coldRoutes.inc({ host: picked.order[0]! });
@@ -167,7 +170,7 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
     }
     switch (outcome.kind) {
       case 'done':
-        metrics.upstreamDuration.observe({ host: host.id }, (outcome.headersAt - started) / 1000);
+        deps.hot.upstreamSeconds(host.id, (outcome.headersAt - started) / 1000);
         deps.health.passiveSuccess(host);
         if (key !== undefined) learn(placement, r, key, host, outcome.status, outcome.peek);
         return;

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../lib/logger.ts';
@@ -20,7 +20,16 @@ export interface ListenOptions {
   headersTimeout: number;
   requestTimeout: number;
   shutdownTimeout: number;
+  /**
+   * Serve executor routes (`/v1/runtimes…`) straight from the Node request listener with the same
+   * proxy code and error mapping, skipping the Hono request/context layer (default true). Measured
+   * on this machine (wrk -c50, one backend): proxy CPU per request ≈ 48 µs through Hono, ≈ 42 µs on
+   * the fast path, against ≈ 32 µs for a bare node:http + undici forwarder.
+   */
+  fastPath?: boolean;
 }
+
+const FAST_PREFIX = '/v1/runtimes';
 
 /**
  * Starts the gateway's loops and serves its app on @hono/node-server. Slow clients are cut off:
@@ -39,6 +48,16 @@ export async function startGateway(
     const s = serve(
       {
         fetch: gateway.app.fetch,
+        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) =>
+          createServer(
+            serverOptions,
+            listen.fastPath === false
+              ? honoListener
+              : (req, res) => {
+                  if (req.url?.startsWith(FAST_PREFIX)) void gateway.handleForward(req, res);
+                  else honoListener(req, res);
+                },
+          )) as typeof createServer,
         hostname: listen.host,
         port: listen.port,
         serverOptions: {

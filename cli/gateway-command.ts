@@ -1,0 +1,172 @@
+import { Registry } from 'prom-client';
+import { type FleetgateConfig, loadConfig } from '../config/load.ts';
+import { createGateway } from '../gateway/app.ts';
+import type { GatewayOptionsInput } from '../gateway/options.ts';
+import { startGateway } from '../gateway/server.ts';
+import { systemClock } from '../lib/clock.ts';
+import { UsageError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createRegistry, type RegistryOptions } from '../registry/create-registry.ts';
+import type { HostRegistry } from '../registry/types.ts';
+import { parseCommandArgs } from './args.ts';
+import type { CliIO, Command } from './io.ts';
+import { version } from './main.ts';
+
+const HELP = `Usage: fleetgate gateway [--config FILE] [options]
+
+The gateway: clients send executor API requests here (Authorization: Bearer <gateway secret>);
+each is routed to the executor host where its runtime is warm (weighted rendezvous hashing with
+bounded loads), streamed both ways, retried on another host when the connection failed.
+Configuration: the YAML file (--config or FLEETGATE_CONFIG), then OPR_PROXY_* and FLEETGATE_*
+environment variables (open-runtimes/proxy's OPR_PROXY_EXECUTORS, OPR_PROXY_SECRET,
+OPR_PROXY_EXECUTOR_SECRET, OPR_PROXY_MAX_TIMEOUT, OPR_PROXY_CONNECTIONS_STATE, PORT work as before).
+SIGTERM: /readyz fails, no new connections, in-flight requests finish (gateway.shutdownTimeout), exit 0.
+
+Options:
+  --config FILE     YAML configuration file
+  --port P          Port to listen on (overrides gateway.port)
+  --host ADDR       Address to listen on (overrides gateway.host)
+  --log-level L     pino level (overrides log.level)
+  -h, --help        Show this help
+`;
+
+/** Maps the loaded configuration onto the gateway's own options (plain data, durations in ms). */
+export function gatewayOptionsFromConfig(config: FleetgateConfig): GatewayOptionsInput {
+  const g = config.gateway;
+  return {
+    host: g.host,
+    port: g.port,
+    secret: g.secret ?? '',
+    executorSecret: g.executorSecret ?? '',
+    executors: [...g.executors],
+    healthCheck: {
+      interval: g.healthCheck.interval,
+      timeout: g.healthCheck.timeout,
+      ejectAfter: g.healthCheck.ejectAfter,
+      probeBackoff: { min: g.healthCheck.probeBackoff.min, max: g.healthCheck.probeBackoff.max },
+    },
+    maxTimeout: g.maxTimeout,
+    bodyLimit: g.bodyLimit,
+    loadFactor: g.loadFactor,
+    boundedLoads: g.boundedLoads,
+    warmPreference: g.warmPreference,
+    retries: g.retries,
+    hostHeader: g.hostHeader,
+    algorithm: g.algorithm ?? 'p2c',
+    env: g.env,
+    placement: { maxEntries: g.placement.maxEntries, resyncInterval: g.placement.resyncInterval },
+    broadcastTimeout: g.broadcastTimeout,
+    // The server's client-side header deadline (slowloris); upstream waits are bounded by maxTimeout.
+    headersTimeout: g.headersTimeout,
+    shutdownTimeout: g.shutdownTimeout,
+    registryReloadInterval: config.registry.reloadInterval,
+    metricsToken: g.metricsToken ?? '',
+    adminToken: g.adminToken ?? '',
+    version: version(),
+  };
+}
+
+/** The shared registry the configuration names, or undefined for a static pool. */
+export function registryFromConfig(
+  config: FleetgateConfig,
+  logger: ReturnType<typeof createLogger>,
+): HostRegistry | undefined {
+  const r = config.registry;
+  if (r.type !== 'redis') return undefined;
+  const options: RegistryOptions = {
+    type: 'redis',
+    keyPrefix: r.keyPrefix,
+    reloadIntervalMs: r.reloadInterval,
+    logger,
+  };
+  if (r.url !== undefined) options.url = withCredentials(r.url, r.username, r.password);
+  if (r.sentinel) options.sentinel = { ...r.sentinel, sentinels: [...r.sentinel.sentinels] };
+  return createRegistry(options);
+}
+
+function withCredentials(url: string, username?: string, password?: string): string {
+  if (username === undefined && password === undefined) return url;
+  const m = /^([a-z-]+:\/\/)(?:[^@/]*@)?(.*)$/i.exec(url);
+  if (!m) return url;
+  const user = username ? encodeURIComponent(username) : '';
+  const pass = password ? `:${encodeURIComponent(password)}` : '';
+  return `${m[1]}${user}${pass}@${m[2]}`;
+}
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    config: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const config = await loadConfig({ file: values.config, env: io.env });
+  const options = gatewayOptionsFromConfig(config);
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
+    }
+    options.port = port;
+  }
+  if (values.host !== undefined) options.host = values.host;
+  if (!options.secret) {
+    throw new UsageError(
+      'gateway.secret is required (OPR_PROXY_SECRET, FLEETGATE_GATEWAY_SECRET or the config file)',
+    );
+  }
+  const logger = createLogger({
+    level: values['log-level'] ?? config.log.level,
+    name: 'fleetgate-gateway',
+    destination: io.stdout,
+  });
+  const registry = registryFromConfig(config, logger);
+  const gateway = createGateway({
+    registry,
+    pool: config.pool,
+    clock: systemClock,
+    logger,
+    metricsRegistry: new Registry(),
+    options,
+  });
+  const o = gateway.options;
+  const running = await startGateway(
+    gateway,
+    {
+      host: o.host,
+      port: o.port,
+      headersTimeout: o.headersTimeout,
+      requestTimeout: o.requestTimeout,
+      shutdownTimeout: o.shutdownTimeout,
+    },
+    logger,
+  );
+  logger.info(
+    { url: `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${running.port}` },
+    'gateway ready',
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'draining');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await running.close();
+  await registry?.close();
+  return 0;
+}
+
+/** `fleetgate gateway`: the runtime-aware front door of an executor fleet. */
+export const gatewayCommand: Command = {
+  summary: 'Run the gateway: runtime-aware routing to executor hosts (drop-in for open-runtimes/proxy)',
+  run,
+};
