@@ -96,7 +96,10 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
     );
   }
 
-  // 6. Stabilize (panic skips the scale-up window: scale up at once).
+  // 6. Stabilize (panic skips the scale-up window: scale up at once). With no history (a fresh
+  // start, or no tick for longer than the windows) the current count counts as the recommendation
+  // made just before this tick, so a change needs a whole window of evidence here too.
+  if (state.recommendations.length === 0) state.recommendations.push({ time: now - 1, value: current });
   state.recommendations.push({ time: now, value: proposal });
   let next = stabilize(policy, state.recommendations, current, now);
   if (panicking && proposal > current) {

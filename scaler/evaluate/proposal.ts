@@ -54,7 +54,7 @@ export function proposeMetric(
   const ratio = metric.target.type === 'averagePerHost' ? value / (target * current) : value / target;
   const demand = metric.target.type === 'averagePerHost' ? value / target : Math.max(current, 1) * ratio;
   const detail = `value ${round(value)}, target ${target} (${metric.target.type})`;
-  if (current > 0 && Math.abs(ratio - 1) <= tolerance) {
+  if (current > 0 && Math.abs(ratio - 1) <= tolerance + EPSILON) {
     return { ok: true, hosts: current, demand, reason: 'WithinTolerance', detail };
   }
   return { ok: true, hosts: Math.ceil(demand - EPSILON), demand, reason: 'Proposed', detail };

@@ -47,6 +47,25 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+type ZodIssue = z.ZodError['issues'][number];
+
+/**
+ * A union that matched no branch reports every branch's issues; keep the branch that came
+ * closest (fewest issues, preferring one that recognised the keys), so the message names the
+ * real problem (`source.prometheus.url`) instead of "matched no option".
+ */
+function flattenUnions(issues: readonly ZodIssue[]): ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || !('errors' in issue) || issue.errors.length === 0) return [issue];
+    const score = (branch: readonly ZodIssue[]) =>
+      branch.length + (branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0) ? 100 : 0);
+    const best = [...issue.errors].sort((a, b) => score(a) - score(b))[0]!;
+    if (best.length === 0 || best.every((i) => i.code === 'invalid_type' && i.path.length === 0))
+      return [issue];
+    return flattenUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as ZodIssue));
+  });
+}
+
 function issuesOf(
   error: z.ZodError,
   raw: unknown,
@@ -54,7 +73,7 @@ function issuesOf(
   doc: Document,
   lc: LineCounter,
 ): PolicyIssue[] {
-  return error.issues.map((issue) => {
+  return flattenUnions(error.issues).map((issue) => {
     const path = [...base, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       const keyPath = [...path, issue.keys[0]!];
@@ -65,6 +84,9 @@ function issuesOf(
       };
     }
     const value = valueAt(raw, issue.path);
+    if (value === undefined && issue.code === 'invalid_type') {
+      return { path: formatPath(path), line: lineOfPath(doc, path, lc), message: 'is required' };
+    }
     const got = issue.message.includes('got ') ? '' : `, got ${describe(value)}`;
     return {
       path: formatPath(path),
@@ -146,6 +168,7 @@ export function parsePolicies(text: string, filename = 'policy'): readonly Polic
   if (issues.length === 0 && policies.length === 0) {
     issues.push({ path: '', line: undefined, message: 'the file holds no policy' });
   }
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (issues.length > 0) throw new PolicyError(filename, issues);
   return Object.freeze(policies.map((p) => deepFreeze(p) as Policy));
 }

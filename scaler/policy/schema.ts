@@ -59,7 +59,7 @@ const metricSchema = z
   .strict();
 
 const combineSchema = z.union([
-  z.literal('max'),
+  z.literal('max', { error: 'must be max or { formula: "..." }' }),
   z
     .object({ formula: z.string().min(1, 'must not be empty') })
     .strict()

@@ -38,14 +38,13 @@ const gatewaySourceSchema = z
   })
   .strict();
 
-/** Where metric queries go: exactly one of `prometheus` or `gateway`. */
-export const sourceSchema = z.union(
-  [
-    z.object({ prometheus: prometheusSchema.prefault({}) }).strict(),
-    z.object({ gateway: gatewaySourceSchema.prefault({}) }).strict(),
-  ],
-  { error: 'must be { prometheus: {...} } or { gateway: {...} }' },
-);
+/** Where metric queries go: exactly one of `prometheus` or `gateway` (check with `'gateway' in source`). */
+export const sourceSchema = z
+  .object({ prometheus: prometheusSchema.optional(), gateway: gatewaySourceSchema.optional() })
+  .strict()
+  .refine((s) => (s.prometheus === undefined) !== (s.gateway === undefined), {
+    message: 'must hold exactly one of prometheus or gateway',
+  });
 
 /** What starts and stops hosts. */
 export const providerSchema = z.discriminatedUnion(
