@@ -14,6 +14,10 @@ export interface RegistryOptions {
   url?: string;
   /** Redis Sentinel instead of (or with, for the master's credentials/TLS) a URL. */
   sentinel?: SentinelOptions;
+  /** Redis ACL user; overrides the one in `url`. */
+  username?: string;
+  /** Redis password (the master's, with Sentinel); overrides the one in `url`. */
+  password?: string;
   /** Prefix of every key; default `fleetgate`. */
   keyPrefix?: string;
   /** Period of the full reload that backs up pub/sub; default 5000 ms. */
@@ -63,6 +67,8 @@ export function createRegistry(options: RegistryOptions): HostRegistry {
   const connector = redisConnector({
     url: options.url,
     sentinel: options.sentinel,
+    username: options.username,
+    password: options.password,
     backoff: options.backoff,
     commandTimeoutMs: options.commandTimeoutMs,
     tlsCaFile: options.tlsCaFile,

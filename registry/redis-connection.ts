@@ -10,7 +10,7 @@ export interface SentinelOptions {
   name: string;
   /** `host:port` of each Sentinel. */
   sentinels: string[];
-  /** Password of the Sentinels and of the master (unless `url` gives the master's own). */
+  /** Password of the Sentinels themselves (ioredis `sentinelPassword`); the master's is `password`. */
   password?: string;
 }
 
@@ -18,6 +18,10 @@ export interface SentinelOptions {
 export interface RedisConnectionOptions {
   url?: string;
   sentinel?: SentinelOptions;
+  /** Redis ACL user; overrides the one in `url`. */
+  username?: string;
+  /** Redis password (of the master, with Sentinel); overrides the one in `url`. */
+  password?: string;
   /** Reconnect backoff; default 100 ms doubling to 5 s. */
   backoff?: BackoffOptions;
   /** Bound on one command and on waiting for a connection; default 2000 ms. */
@@ -72,10 +76,7 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
       sentinelRetryStrategy: retryStrategy,
       lazyConnect: false,
     };
-    if (s.password) {
-      base.sentinelPassword = s.password;
-      base.password = s.password;
-    }
+    if (s.password) base.sentinelPassword = s.password;
     if (master?.kind === 'standalone') {
       if (master.username) base.username = master.username;
       if (master.password) base.password = master.password;
@@ -85,6 +86,8 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
         base.enableTLSForSentinelMode = true;
       }
     }
+    if (options.username) base.username = options.username;
+    if (options.password) base.password = options.password;
     return {
       describe: `sentinel ${s.name} via ${sentinels.map(nodeName).join(',')}`,
       create: (role) => new Redis({ ...base, ...roleOptions(role) }),
@@ -98,8 +101,10 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
   const describe = redactUrl(options.url);
   const tls = target.tls ? tlsOptions(options.tlsCaFile) : undefined;
   const auth: RedisOptions = {};
-  if (target.username) auth.username = target.username;
-  if (target.password) auth.password = target.password;
+  const username = options.username ?? target.username;
+  const password = options.password ?? target.password;
+  if (username) auth.username = username;
+  if (password) auth.password = password;
   if (tls) auth.tls = tls;
 
   if (target.kind === 'cluster') {

@@ -231,6 +231,9 @@ describe('redis registry: Redis specifics', () => {
     const pool = uniquePool();
     await good.register(pool, { id: 'a', url: 'http://10.0.0.1:80' });
     expect((await good.list(pool)).version).toBe(1);
+    // registry.password overrides the URL's (here: none).
+    const overridden = connect({ url: `redis://127.0.0.1:${server.port}`, password: 'pw-s3cret' });
+    expect((await overridden.list(pool)).version).toBe(1);
 
     const { raw: rawLines, logger } = captureLogs();
     const wrongUrl = `redis://:wrong-pw@127.0.0.1:${server.port}`;
@@ -240,5 +243,23 @@ describe('redis registry: Redis specifics', () => {
     expect(String((error as Error).message)).not.toContain('wrong-pw');
     expect(rawLines.join('')).not.toContain('wrong-pw');
     expect(bad.healthy()).toBe(false);
+  });
+
+  it('connects over TLS (rediss://) when it trusts the server certificate, and refuses an untrusted one', async () => {
+    const server = await startRedis({ tls: true, password: 'tls-pw' });
+    servers.push(server);
+    expect(server.url).toMatch(/^rediss:\/\//);
+    const trusting = connect({ url: server.url, tlsCaFile: server.caFile });
+    const pool = uniquePool();
+    await trusting.register(pool, { id: 'a', url: 'http://10.0.0.1:80' });
+    expect((await trusting.list(pool)).hosts.map((h) => h.id)).toEqual(['a']);
+
+    const { lines, logger } = captureLogs();
+    const untrusting = connect({ url: server.url, logger });
+    await expect(untrusting.list(pool)).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+    await eventually('a certificate error in the log', () =>
+      lines.some((l) => /certificate/i.test(String(l.err))) ? true : undefined,
+    );
+    expect(untrusting.healthy()).toBe(false);
   });
 });

@@ -1,12 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { freePort } from '../../lib/free-port.ts';
-import { type ManagedProcess, startProcess } from './processes.ts';
+import { type ManagedProcess, requireBinary, startProcess } from './processes.ts';
 
-/** Options for a test Redis. TLS is not offered yet (see README, "Registry"); it needs generated certificates. */
+/** Options for a test Redis. */
 export interface StartRedisOptions {
+  /**
+   * Serves TLS only (`--port 0 --tls-port P`) with a fresh self-signed certificate for 127.0.0.1
+   * (made with `openssl`); the URL is `rediss://` and `caFile` is the certificate to trust.
+   * Not combinable with `cluster`.
+   */
+  tls?: boolean;
   /** Sets `--requirepass`; the returned `url` carries it. */
   password?: string;
   /** Starts the node with `--cluster-enabled yes` and assigns it every slot: a one-node Redis Cluster. */
@@ -22,8 +30,10 @@ export interface StartRedisOptions {
 
 /** A running `redis-server` owned by a test. */
 export interface TestRedis {
-  /** `redis://[:password@]127.0.0.1:<port>` (`redis-cluster://…` for a cluster node). */
+  /** `redis://[:password@]127.0.0.1:<port>` (`rediss://…` with TLS, `redis-cluster://…` for a cluster node). */
   readonly url: string;
+  /** With `tls`: the PEM certificate clients must trust. */
+  readonly caFile?: string;
   readonly host: string;
   readonly port: number;
   /** Current pid (changes after `restart()`). */
@@ -46,7 +56,9 @@ const HOST = '127.0.0.1';
  * Call `stop()` in `afterAll`; a process left behind by a failed test is killed when the worker exits.
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
+  if (options.tls && options.cluster) throw new Error('startRedis: tls and cluster cannot be combined');
   const dir = mkdtempSync(join(tmpdir(), 'fleetgate-redis-'));
+  const caFile = options.tls ? makeCertificate(dir) : undefined;
   let port = 0;
   let proc: ManagedProcess | undefined;
   // Another parallel test may grab the free port between probe and bind: try a few ports.
@@ -61,14 +73,16 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
       }
     }
   }
-  if (options.cluster) await assignAllSlots(port, options.password);
+  const conn = { port, password: options.password, tls: options.tls };
+  if (options.cluster) await assignAllSlots(conn);
 
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const scheme = options.cluster ? 'redis-cluster' : 'redis';
+  const scheme = options.cluster ? 'redis-cluster' : options.tls ? 'rediss' : 'redis';
   let current: ManagedProcess = proc;
   let removed = false;
   const redis: TestRedis = {
     url: `${scheme}://${auth}${HOST}:${port}`,
+    ...(caFile ? { caFile } : {}),
     host: HOST,
     port,
     get pid() {
@@ -87,21 +101,38 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     async restart() {
       await current.stop();
       if (!options.persist) {
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
+        rmSync(join(dir, 'data'), { recursive: true, force: true });
+        mkdirSync(join(dir, 'data'), { recursive: true });
       }
       current = await launch(port, dir, options);
-      if (options.cluster) await assignAllSlots(port, options.password);
+      if (options.cluster) await assignAllSlots(conn);
     },
-    command: (...args) => rawCommand(port, options.password, args),
+    command: (...args) => rawCommand(conn, args),
   };
   return redis;
 }
 
 function launch(port: number, dir: string, options: StartRedisOptions): Promise<ManagedProcess> {
+  const data = join(dir, 'data');
+  mkdirSync(data, { recursive: true });
+  const listen = options.tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        join(dir, 'cert.pem'),
+        '--tls-key-file',
+        join(dir, 'key.pem'),
+        '--tls-ca-cert-file',
+        join(dir, 'cert.pem'),
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   const args = [
-    '--port',
-    String(port),
+    ...listen,
     '--bind',
     HOST,
     '--save',
@@ -109,7 +140,7 @@ function launch(port: number, dir: string, options: StartRedisOptions): Promise<
     '--appendonly',
     options.persist ? 'yes' : 'no',
     '--dir',
-    dir,
+    data,
     '--daemonize',
     'no',
     '--loglevel',
@@ -118,7 +149,7 @@ function launch(port: number, dir: string, options: StartRedisOptions): Promise<
   if (options.persist) args.push('--appendfsync', 'always');
   if (options.password) args.push('--requirepass', options.password);
   if (options.cluster) {
-    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(data, 'nodes.conf'));
     // A lone node does not know its own address (CLUSTER SLOTS reports ""), so announce it.
     args.push('--cluster-announce-ip', HOST);
   }
@@ -128,19 +159,54 @@ function launch(port: number, dir: string, options: StartRedisOptions): Promise<
     command: 'redis-server',
     packageHint: 'redis-server',
     args,
-    ready: async () => (await rawCommand(port, options.password, ['PING'])).startsWith('+PONG'),
+    ready: async () =>
+      (await rawCommand({ port, password: options.password, tls: options.tls }, ['PING'])).startsWith(
+        '+PONG',
+      ),
   });
 }
 
+/** A self-signed EC certificate for 127.0.0.1 (fast to generate); returns the certificate's path. */
+function makeCertificate(dir: string): string {
+  requireBinary('openssl', 'openssl');
+  const cert = join(dir, 'cert.pem');
+  const result = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${HOST}`,
+      '-addext',
+      `subjectAltName=IP:${HOST}`,
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      cert,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`openssl could not make a test certificate: ${result.stderr}`);
+  return cert;
+}
+
 /** A one-node cluster owns all 16384 slots; wait until it reports `cluster_state:ok`. */
-async function assignAllSlots(port: number, password?: string): Promise<void> {
-  const reply = await rawCommand(port, password, ['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+async function assignAllSlots(conn: Conn): Promise<void> {
+  const reply = await rawCommand(conn, ['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
   // After a persistent restart the node remembers its slots ("already busy"): nothing to do then.
   if (!reply.startsWith('+OK') && !reply.includes('already busy'))
     throw new Error(`CLUSTER ADDSLOTSRANGE failed: ${reply}`);
   const until = Date.now() + 15_000;
-  while (!(await rawCommand(port, password, ['CLUSTER', 'INFO'])).includes('cluster_state:ok')) {
-    if (Date.now() > until) throw new Error(`Redis cluster on port ${port} did not reach cluster_state:ok`);
+  while (!(await rawCommand(conn, ['CLUSTER', 'INFO'])).includes('cluster_state:ok')) {
+    if (Date.now() > until)
+      throw new Error(`Redis cluster on port ${conn.port} did not reach cluster_state:ok`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -153,9 +219,18 @@ function encode(args: string[]): string {
  * One command (after AUTH when a password is set) over a fresh TCP connection; resolves with the
  * raw reply of the last command once the socket has been idle briefly or closed. Rejects on connect errors.
  */
-function rawCommand(port: number, password: string | undefined, args: string[]): Promise<string> {
+interface Conn {
+  port: number;
+  password?: string | undefined;
+  tls?: boolean | undefined;
+}
+
+function rawCommand({ port, password, tls }: Conn, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: HOST, port });
+    // The probe only checks liveness, so it does not verify the test certificate.
+    const socket = tls
+      ? tlsConnect({ host: HOST, port, rejectUnauthorized: false })
+      : createConnection({ host: HOST, port });
     const expected = password ? 2 : 1;
     let data = '';
     socket.setTimeout(2000, () => {
@@ -163,7 +238,7 @@ function rawCommand(port: number, password: string | undefined, args: string[]):
       reject(new Error(`no reply from Redis on port ${port}`));
     });
     socket.once('error', reject);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       socket.write((password ? encode(['AUTH', password]) : '') + encode(args));
     });
     socket.on('data', (chunk) => {
@@ -236,7 +311,7 @@ export async function startSentinel(master: TestRedis, name = 'fleetgate-master'
     packageHint: 'redis-server',
     args: [config, '--sentinel'],
     ready: async () =>
-      (await rawCommand(port, undefined, ['SENTINEL', 'get-master-addr-by-name', name])).startsWith('*2'),
+      (await rawCommand({ port }, ['SENTINEL', 'get-master-addr-by-name', name])).startsWith('*2'),
   });
   return {
     address: `${HOST}:${port}`,
