@@ -1,0 +1,62 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
+
+function multipart(fields: Record<string, string>, boundary = 'XyZ'): Buffer {
+  const parts = Object.entries(fields).map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+  );
+  return Buffer.from(`${parts.join('')}--${boundary}--\r\n`);
+}
+
+describe('runtimeIdFromBody', () => {
+  it.each([
+    ['json', Buffer.from('{"runtimeId":"rt-1","image":"x"}'), 'application/json', 'rt-1'],
+    ['json without id', Buffer.from('{"image":"x"}'), 'application/json; charset=utf-8', undefined],
+    ['no content type', Buffer.from('{"runtimeId":"rt-2"}'), undefined, 'rt-2'],
+    ['empty body', Buffer.alloc(0), 'application/json', undefined],
+    ['multipart', multipart({ image: 'x', runtimeId: 'rt-3' }), 'multipart/form-data; boundary=XyZ', 'rt-3'],
+    [
+      'quoted boundary',
+      multipart({ runtimeId: 'rt-4' }, 'a b'),
+      'multipart/form-data; boundary="a b"',
+      'rt-4',
+    ],
+    ['multipart without id', multipart({ image: 'x' }), 'multipart/form-data; boundary=XyZ', undefined],
+    ['other type', Buffer.from('runtimeId=rt'), 'text/plain', undefined],
+  ])('%s', (_name, body, type, expected) => {
+    expect(runtimeIdFromBody(body, type)).toBe(expected);
+  });
+
+  it.each([
+    ['malformed json', Buffer.from('{"runtimeId":'), 'application/json', /Malformed JSON/],
+    ['json array', Buffer.from('[1]'), 'application/json', /expected an object/],
+    ['numeric id', Buffer.from('{"runtimeId":5}'), 'application/json', /must be a string/],
+    ['no boundary', multipart({ runtimeId: 'x' }), 'multipart/form-data', /no boundary/],
+    ['no opening boundary', Buffer.from('hello'), 'multipart/form-data; boundary=XyZ', /no opening boundary/],
+    [
+      'truncated multipart',
+      Buffer.from('--XyZ\r\nContent-Disposition: form-data; name="runtimeId"\r\n\r\nrt'),
+      'multipart/form-data; boundary=XyZ',
+      /missing/,
+    ],
+  ])('400 on %s', (_name, body, type, message) => {
+    expect(() => runtimeIdFromBody(body, type)).toThrowError(message);
+  });
+});
+
+describe('readBoundedBody', () => {
+  it('reads a body within the limit', async () => {
+    const body = await readBoundedBody(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4);
+    expect(body.toString()).toBe('abcd');
+  });
+
+  it('fails with 413 past the limit', async () => {
+    await expect(
+      readBoundedBody(Readable.from([Buffer.from('abc'), Buffer.from('de')]), 4),
+    ).rejects.toMatchObject({
+      code: 'GW_BODY_TOO_LARGE',
+      status: 413,
+    });
+  });
+});
