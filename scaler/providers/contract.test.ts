@@ -31,13 +31,14 @@ describeProviderContract('static', async () => {
   };
 });
 
+// The real thing: `fleetgate executor` processes, as in production.
 describeProviderContract('process', async () => {
   const provider = createProcessProvider({
     pool: 'contract',
     executorSecret: 'executor-secret',
     logger: silentLogger(),
-    stopTimeoutMs: 5000,
-    command: (port) => ({ command: process.execPath, args: [FAKE, 'executor', '--port', String(port)] }),
+    stopTimeoutMs: 10_000,
+    stopOnClose: true,
   });
   return { provider, destroyStopsHost: true, cleanup: async () => {} };
 });

@@ -12,6 +12,7 @@ function provider() {
     executorSecret: 's',
     logger: silentLogger(),
     stopTimeoutMs: 5000,
+    stopOnClose: true,
     command: (port) => ({ command: process.execPath, args: [FAKE, 'executor', '--port', String(port)] }),
   });
 }
@@ -46,6 +47,22 @@ describe('process provider', () => {
     expect(await p.exists?.(foreign)).toBe(false);
     await p.destroy(foreign);
     await p.close();
+  });
+
+  it('leaves its executors running on close unless told to stop them', async () => {
+    const keep = createProcessProvider({
+      pool: 'pp',
+      executorSecret: 's',
+      logger: silentLogger(),
+      command: (port) => ({ command: process.execPath, args: [FAKE, 'executor', '--port', String(port)] }),
+    });
+    const host = await keep.create({ inUse: new Set() });
+    await keep.close();
+    expect(await healthy(host.url, 15_000)).toBe(true);
+    const other = provider();
+    await other.destroy(host);
+    expect(await other.exists?.(host)).toBe(false);
+    await other.close();
   });
 
   it('reports a host whose process died as gone', async () => {

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/free-port.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -17,6 +19,13 @@ export interface ProcessProviderOptions {
   executorArgs?: string[];
   /** Extra environment for the executors. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where each executor's stdout and stderr go (`<logDir>/<host id>.log`). Files, not pipes: an
+   * executor must outlive a scaler that dies, and a closed pipe would break its logging.
+   */
+  logDir?: string;
+  /** Whether `close()` stops the executors this provider started (`fleetgate dev`); default false. */
+  stopOnClose?: boolean;
   /** How long `destroy` waits after SIGTERM (the executor drains its runtimes) before SIGKILL. */
   stopTimeoutMs?: number;
   logger: Logger;
@@ -30,12 +39,14 @@ export interface ProcessProviderOptions {
 /**
  * Starts each host as a local `fleetgate executor` child process on a free port (the embedded
  * default). Hosts carry their pid and port as labels so another scaler on the same machine (a
- * follower that took over) can stop them. `close()` stops every executor this provider started.
+ * follower that took over) can stop them. By default `close()` leaves them running, registered and
+ * serving, for the next leader to manage; with `stopOnClose` it stops them.
  */
 export function createProcessProvider(options: ProcessProviderOptions): HostProvider {
   const log = options.logger.child({ component: 'provider', provider: 'process' });
   const children = new Map<string, ChildProcess>();
   const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
+  const logDir = options.logDir ?? join(tmpdir(), 'fleetgate-executors');
   const command =
     options.command ??
     ((port: number) => ({
@@ -80,6 +91,9 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
       const port = await freePort();
       const id = `${options.pool}-p${port}`;
       const { command: bin, args } = command(port);
+      mkdirSync(logDir, { recursive: true });
+      const logFile = join(logDir, `${id}.log`);
+      const fd = openSync(logFile, 'a');
       const child = spawn(bin, args, {
         env: {
           ...process.env,
@@ -87,8 +101,9 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
           OPR_EXECUTOR_SECRET: options.executorSecret,
           FLEETGATE_HOST_ID: id,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', fd, fd],
       });
+      closeSync(fd);
       const spawned = await new Promise<Error | undefined>((resolve) => {
         child.once('spawn', () => resolve(undefined));
         child.once('error', resolve);
@@ -100,14 +115,12 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
       }
       const pid = child.pid;
       const childLog = log.child({ host: id, pid });
-      child.stdout?.on('data', (d) => childLog.debug({ stream: 'stdout' }, String(d).trimEnd()));
-      child.stderr?.on('data', (d) => childLog.debug({ stream: 'stderr' }, String(d).trimEnd()));
       child.once('exit', (code, sig) => {
         children.delete(id);
         childLog.info({ code, signal: sig }, 'executor process exited');
       });
       children.set(id, child);
-      childLog.info({ port }, 'executor process started');
+      childLog.info({ port, logFile }, 'executor process started');
       return { id, url: `http://127.0.0.1:${port}`, labels: { pid: String(pid), port: String(port) } };
     },
 
@@ -127,6 +140,7 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
     },
 
     async close(): Promise<void> {
+      if (!options.stopOnClose) return;
       await Promise.all([...children.values()].map((c) => (c.pid ? stopPid(c.pid, c) : undefined)));
     },
   };

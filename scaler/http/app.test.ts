@@ -1,0 +1,65 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/logger.ts';
+import { createScalerMetrics } from '../../metrics/scaler.ts';
+import { memoryDecisionLog } from '../loop/decision-log.ts';
+import type { TickRecord } from '../loop/record.ts';
+import { createScalerApp, type PoolView } from './app.ts';
+
+async function app(poolNames = ['a']) {
+  const metrics = new Registry();
+  createScalerMetrics(metrics).leader.set({ pool: 'a' }, 1);
+  const pools = new Map<string, PoolView>();
+  for (const name of poolNames) {
+    const decisions = memoryDecisionLog();
+    for (let i = 0; i < 3; i++) {
+      const record: TickRecord = {
+        time: i,
+        pool: name,
+        leader: true,
+        reason: 'NoChange',
+        desired: 1,
+        outcomes: [],
+        durationMs: 1,
+      };
+      await decisions.append(record);
+    }
+    pools.set(name, { decisions, isLeader: () => true, mode: 'enforce' });
+  }
+  return createScalerApp({ pools, metrics, logger: silentLogger() });
+}
+
+describe('scaler HTTP app', () => {
+  it('serves recent decision records newest first', async () => {
+    const res = await (await app()).request('/explain?pool=a&limit=2');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { pool: string; records: TickRecord[] };
+    expect(body.pool).toBe('a');
+    expect(body.records.map((r) => r.time)).toEqual([2, 1]);
+  });
+
+  it('defaults to the only pool', async () => {
+    const res = await (await app()).request('/explain');
+    expect(((await res.json()) as { records: unknown[] }).records).toHaveLength(3);
+  });
+
+  it.each([
+    ['an unknown pool', ['a'], '/explain?pool=zz', 404, 'unknown pool "zz"'],
+    ['no pool among several', ['a', 'b'], '/explain', 400, 'pool: required'],
+    ['a bad limit', ['a'], '/explain?limit=0', 400, 'limit: must be 1-500'],
+    ['a non-numeric limit', ['a'], '/explain?limit=x', 400, 'got "x"'],
+  ])('answers %s with a JSON error', async (_n, pools, path, status, message) => {
+    const res = await (await app(pools)).request(path);
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { message: string }).message).toContain(message);
+  });
+
+  it('serves /metrics and /healthz', async () => {
+    const a = await app();
+    expect(await (await a.request('/metrics')).text()).toContain('fleetgate_scaler_leader{pool="a"} 1');
+    expect(await (await a.request('/healthz')).json()).toEqual({
+      status: 'ok',
+      pools: { a: { leader: true, mode: 'enforce' } },
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import type { Logger } from '../../lib/logger.ts';
+import type { ProviderConfig } from '../policy/shell-schema.ts';
+import { createCommandProvider } from './command.ts';
+import { createProcessProvider } from './process.ts';
+import { createStaticProvider } from './static.ts';
+import type { HostProvider } from './types.ts';
+
+/** What building a provider from a policy needs besides the policy. */
+export interface ProviderContext {
+  pool: string;
+  logger: Logger;
+  /** The executor secret the process provider hands its executors (the gateway's executorSecret). */
+  executorSecret: string;
+  /** Extra `fleetgate executor` arguments for the process provider (e.g. `--mode simulated`). */
+  executorArgs?: string[];
+  /** Whether closing the process provider stops its executors (`fleetgate dev`); default false. */
+  stopOnClose?: boolean;
+}
+
+/** Builds the policy's provider (`static`, `process` or `command`). */
+export function createProvider(config: ProviderConfig, context: ProviderContext): HostProvider {
+  switch (config.type) {
+    case 'static':
+      return createStaticProvider({ hosts: [...config.hosts], logger: context.logger });
+    case 'process':
+      return createProcessProvider({
+        pool: context.pool,
+        executorSecret: context.executorSecret,
+        executorArgs: context.executorArgs ?? [],
+        stopOnClose: context.stopOnClose ?? false,
+        logger: context.logger,
+      });
+    case 'command':
+      return createCommandProvider({
+        pool: context.pool,
+        create: config.create,
+        destroy: config.destroy,
+        timeoutMs: config.timeout,
+        logger: context.logger,
+      });
+  }
+}
