@@ -13,7 +13,7 @@ export interface FleetgateGatewaySpec {
 
 /** Why the Fleetgate gateway cannot be benchmarked yet, or undefined when it can. */
 export function fleetgateAvailable(): string | undefined {
-  if (!existsSync('cli/gateway.ts')) return 'gateway CLI (cli/gateway.ts) not built yet';
+  if (!existsSync('cli/gateway-command.ts')) return 'gateway CLI (cli/gateway-command.ts) not built yet';
   return undefined;
 }
 

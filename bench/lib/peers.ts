@@ -38,6 +38,52 @@ backend be
 `;
 }
 
+/** The balancing lines of one HAProxy routing variant (BENCHMARKS.md §2). */
+export type HaproxyBalance =
+  | { kind: 'hash'; balanceFactor: number }
+  | { kind: 'roundrobin' }
+  | { kind: 'random' };
+
+/**
+ * The routing config of BENCHMARKS.md §2: hash on the `<runtimeId>` path segment, consistent sdbm
+ * avalanche, `hash-balance-factor` (0 = plain consistent hashing), `httpchk` on `/v1/health`, fixed
+ * server ids, weight 100 (16 points per unit of weight, so 1600 points per server). Servers named in
+ * `disabled` start in maintenance (the host to be added mid-run, enabled through the runtime API).
+ * `retries 2` + `option redispatch 1` give HAProxy the same connect-failure failover Fleetgate has.
+ */
+export function haproxyRoutingConfig(
+  listenPort: number,
+  socketPath: string,
+  servers: readonly PeerServer[],
+  balance: HaproxyBalance,
+  disabled: ReadonlySet<string>,
+): string {
+  const balanceLines =
+    balance.kind === 'hash'
+      ? [
+          '    balance hash path,field(4,/)',
+          '    hash-type consistent sdbm avalanche',
+          ...(balance.balanceFactor > 0 ? [`    hash-balance-factor ${balance.balanceFactor}`] : []),
+        ]
+      : [`    balance ${balance.kind}`];
+  const serverLines = servers.map(
+    (s) => `    server ${s.name} 127.0.0.1:${s.port} id ${s.id}${disabled.has(s.name) ? ' disabled' : ''}`,
+  );
+  return `${haproxyPreamble().replace('    nbthread 1\n', `    nbthread 1\n    stats socket ${socketPath} mode 600 level admin\n`)}frontend fe
+    bind 127.0.0.1:${listenPort}
+    default_backend be
+backend be
+${balanceLines.join('\n')}
+    option httpchk GET /v1/health
+    http-reuse always
+    retries 2
+    option redispatch 1
+    timeout server 120s
+    default-server check inter 500ms fall 2 rise 2 weight 100
+${serverLines.join('\n')}
+`;
+}
+
 /** Writes `config` to `<dir>/haproxy.cfg`, checks it with `haproxy -c`, starts `haproxy -db`. */
 export async function startHaproxy(
   dir: string,
@@ -95,9 +141,13 @@ ${nginxHttpCommon(dir)}    upstream be {
  * The routing config of BENCHMARKS.md §2: the runtime id from the path, `hash $runtime_id consistent`
  * (ketama, 160 points per unit of weight; no bounded loads). `servers` may be rewritten and reloaded.
  */
-export function nginxRoutingConfig(dir: string, listenPort: number, servers: readonly PeerServer[]): string {
+export function nginxRoutingConfig(
+  dir: string,
+  listenPort: number,
+  servers: readonly (PeerServer & { down?: boolean })[],
+): string {
   const lines = servers
-    .map((s) => `        server 127.0.0.1:${s.port} max_fails=2 fail_timeout=5s;`)
+    .map((s) => `        server 127.0.0.1:${s.port} max_fails=2 fail_timeout=5s${s.down ? ' down' : ''};`)
     .join('\n');
   return `${nginxCommon(dir)}http {
 ${nginxHttpCommon(dir)}    map $uri $runtime_id {

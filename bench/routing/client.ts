@@ -1,0 +1,160 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { LoadEvent } from '../../load/plan.ts';
+
+/** What happened to one scheduled request. */
+export interface RequestRecord {
+  runtimeId: string;
+  /** Scheduled send time, ms after the start. */
+  at: number;
+  /** Actual send time and completion time, ms after the start. */
+  sent: number;
+  end: number;
+  status: number;
+  /** The executor that ran it (from the simulated function's answer), when it succeeded. */
+  host?: string;
+  error?: string;
+}
+
+/** Something to do at a point of the schedule (add, drain or kill a host). */
+export interface ScheduledAction {
+  at: number;
+  name: string;
+  /** Runs the action; calls `mark()` at the instant it takes effect (after any scrape it does first). */
+  run(mark: () => void): Promise<void>;
+}
+
+/** What happened to an action: when it started, when it took effect, whether it failed. */
+export interface ActionLog {
+  name: string;
+  at: number;
+  effectiveAt?: number;
+  error?: string;
+}
+
+/** Options of one open-loop run. */
+export interface OpenLoopOptions {
+  url: string;
+  events: readonly LoadEvent[];
+  actions: readonly ScheduledAction[];
+  secret: string;
+  headers: Record<string, string>;
+  /** Per-request timeout (headers and body), ms. */
+  timeoutMs: number;
+  /** Seconds the function is allowed to run (the execution's `timeout` field). */
+  executionTimeoutSeconds: number;
+}
+
+/** The execution body: image/source so the executor cold-starts the runtime when it is absent. */
+function executionBody(timeoutSeconds: number): string {
+  return JSON.stringify({
+    image: 'openruntimes/node:v5-22.0',
+    source: '',
+    entrypoint: 'index.js',
+    timeout: timeoutSeconds,
+    method: 'POST',
+    path: '/',
+    headers: {},
+    body: '',
+  });
+}
+
+function hostOf(text: string): string | undefined {
+  try {
+    const outer = JSON.parse(text) as { body?: unknown };
+    if (typeof outer.body !== 'string') return undefined;
+    const inner = JSON.parse(outer.body) as { hostname?: unknown };
+    return typeof inner.hostname === 'string' ? inner.hostname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends every event at its scheduled time whatever the target does (open loop: a slow target meets
+ * the same demand, and latency is measured from the scheduled time, so queueing in the client counts
+ * against the target — no coordinated omission). Actions run at their time without pausing the load.
+ */
+export async function runOpenLoop(
+  options: OpenLoopOptions,
+): Promise<{ records: RequestRecord[]; actions: ActionLog[] }> {
+  const pool = new Pool(options.url, { connections: 1024, pipelining: 1 });
+  const body = executionBody(options.executionTimeoutSeconds);
+  const base = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    authorization: `Bearer ${options.secret}`,
+    ...options.headers,
+  };
+  const records: RequestRecord[] = [];
+  const pending: Promise<void>[] = [];
+  const actionLog: ActionLog[] = [];
+  const actions = [...options.actions].sort((a, b) => a.at - b.at);
+  const start = performance.now();
+  const now = () => performance.now() - start;
+
+  const fire = async (event: LoadEvent) => {
+    const sent = now();
+    const headers: Record<string, string> = { ...base };
+    if (event.durationMs !== undefined) headers['x-sim-duration-ms'] = String(event.durationMs);
+    const record: RequestRecord = { runtimeId: event.runtimeId, at: event.at, sent, end: 0, status: 0 };
+    try {
+      const res = await pool.request({
+        path: `/v1/runtimes/${encodeURIComponent(event.runtimeId)}/executions`,
+        method: 'POST',
+        headers,
+        body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      const text = await res.body.text();
+      record.status = res.statusCode;
+      if (res.statusCode >= 400) record.error = `http_${res.statusCode}`;
+      else {
+        const host = hostOf(text);
+        if (host) record.host = host;
+      }
+    } catch (error) {
+      record.error = (error as { code?: string }).code ?? (error as Error).name ?? 'error';
+    }
+    record.end = now();
+    records.push(record);
+  };
+
+  const runAction = (a: ScheduledAction) => {
+    const entry: ActionLog = { name: a.name, at: now() };
+    actionLog.push(entry);
+    pending.push(
+      a
+        .run(() => {
+          entry.effectiveAt = now();
+        })
+        .catch((error: unknown) => {
+          entry.error = (error as Error).message;
+        }),
+    );
+  };
+
+  const waitUntil = async (at: number) => {
+    const wait = at - now();
+    if (wait > 1) await sleep(wait);
+  };
+  let next = 0;
+  for (const event of options.events) {
+    while (next < actions.length && actions[next]!.at <= event.at) {
+      const a = actions[next++]!;
+      await waitUntil(a.at);
+      runAction(a);
+    }
+    await waitUntil(event.at);
+    pending.push(fire(event));
+  }
+  for (const a of actions.slice(next)) {
+    await waitUntil(a.at);
+    runAction(a);
+  }
+  await Promise.all(pending);
+  await pool.close();
+  return { records, actions: actionLog };
+}

@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { numberOption, parseBenchArgs } from '../lib/args.ts';
+import { installCleanupHooks, stopAll } from '../lib/procs.ts';
+import { type ResultTable, startResult } from '../lib/results.ts';
+import { round } from '../lib/stats.ts';
+import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.ts';
+import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction } from './client.ts';
+import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
+import { type RoutingTarget, routingTargets } from './targets.ts';
+import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
+
+const SECRET = 'bench-routing-secret';
+const HOSTS = 5;
+
+/** One (workload, target) run. */
+interface RunResult {
+  workload: string;
+  target: string;
+  family: string;
+  phases: PhaseStats[];
+  total: PhaseStats;
+  actions: ActionLog[];
+  /** The first failed requests, for diagnosis. */
+  failures: RequestRecord[];
+  /** Failed requests sent after the kill: ones the router could have sent elsewhere. */
+  errorsSentAfterKill: number;
+  /** Failed requests sent before the kill (in flight on the killed host; nothing can save them). */
+  errorsSentBeforeKill: number;
+}
+
+async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
+  const entries = await Promise.all(hosts.map(async (h) => [h.name, await scrapeHost(h)] as const));
+  return new Map(entries);
+}
+
+async function runOne(
+  workload: Workload,
+  target: RoutingTarget,
+  runDir: string,
+  options: { coldStart: string; concurrency: number; timeoutMs: number },
+): Promise<RunResult> {
+  const hosts = await startFleet(HOSTS, {
+    secret: SECRET,
+    coldStart: options.coldStart,
+    concurrency: options.concurrency,
+    seed: 7,
+  });
+  const [, e2, e3, , e5] = hosts as [ExecutorHost, ExecutorHost, ExecutorHost, ExecutorHost, ExecutorHost];
+  const d = workload.durationMs;
+  const phases: Phase[] = [
+    { name: 'steady (e1–e4)', from: 0, to: 0.4 * d, inService: ['e1', 'e2', 'e3', 'e4'] },
+    { name: 'e5 added', from: 0.4 * d, to: 0.6 * d, inService: ['e1', 'e2', 'e3', 'e4', 'e5'] },
+    { name: 'e2 drained', from: 0.6 * d, to: 0.8 * d, inService: ['e1', 'e3', 'e4', 'e5'] },
+    { name: 'e3 killed', from: 0.8 * d, to: d, inService: ['e1', 'e4', 'e5'] },
+  ];
+  try {
+    const router = await target.start({ runDir, secret: SECRET, hosts, spare: e5 });
+    try {
+      const snapshots: Snapshot[] = [await snapshot(hosts)];
+      const at = (phase: Phase, name: string, act: () => Promise<void>): ScheduledAction => ({
+        at: phase.from,
+        name,
+        async run(mark) {
+          snapshots.push(await snapshot(hosts));
+          mark();
+          await act();
+        },
+      });
+      const { records, actions } = await runOpenLoop({
+        url: router.url,
+        events: workload.events,
+        actions: [
+          at(phases[1]!, 'add e5', () => router.add(e5)),
+          at(phases[2]!, 'drain e2', () => router.drain(e2)),
+          at(phases[3]!, 'kill e3', () => killHost(e3)),
+        ],
+        secret: SECRET,
+        headers: router.headers,
+        timeoutMs: options.timeoutMs,
+        executionTimeoutSeconds: Math.ceil(options.timeoutMs / 1000),
+      });
+      snapshots.push(await snapshot(hosts));
+      const { phases: stats, total } = analyze(records, phases, snapshots);
+      const kill = actions.find((a) => a.name === 'kill e3');
+      const killAt = kill?.effectiveAt ?? kill?.at ?? d;
+      const failed = records.filter((r) => r.error);
+      return {
+        workload: workload.name,
+        target: target.name,
+        family: target.family,
+        phases: stats,
+        total,
+        actions,
+        errorsSentAfterKill: failed.filter((r) => r.sent >= killAt).length,
+        errorsSentBeforeKill: failed.filter((r) => r.sent < killAt).length,
+        failures: failed.slice(0, 40),
+      };
+    } finally {
+      await router.stop();
+    }
+  } finally {
+    await stopFleet(hosts);
+  }
+}
+
+function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
+  const ms = (v: number) => round(v, 0);
+  return {
+    title: `Routing, ${workload.name}: ${workload.description}`,
+    columns: [
+      'router',
+      'cold starts',
+      'steady / +add / +drain / +kill',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'in-flight peak ÷ avg (steady)',
+      'warm runtimes at end',
+      'errors: in flight at kill / sent after',
+    ],
+    rows: runs.map((r) => [
+      r.target,
+      r.total.coldStarts,
+      r.phases.map((p) => p.coldStarts).join(' / '),
+      ms(r.total.p50),
+      ms(r.total.p95),
+      ms(r.total.p99),
+      round(r.total.inflightPeakToAvg, 2),
+      r.total.warmRuntimesAtEnd,
+      `${r.errorsSentBeforeKill} / ${r.errorsSentAfterKill}`,
+    ]),
+  };
+}
+
+/**
+ * `npm run bench:routing`: routing quality against peers that hash (BENCHMARKS.md §2–3) on a fleet
+ * of simulated executors, with a host added, drained and killed mid-run.
+ */
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  installCleanupHooks();
+  const result = startResult('routing', args.quick);
+  const durationMs = numberOption(args, 'duration', args.quick ? 5 : 20) * 1000;
+  const coldStartMs = numberOption(args, 'cold-start', 500);
+  const concurrency = numberOption(args, 'concurrency', 8);
+  const wanted = (args.extra.get('workloads') ?? 'zipf,azure').split(',');
+  const filter = args.extra.get('targets')?.toLowerCase().split(',');
+  const targets = routingTargets().filter(
+    (t) => !filter || filter.some((f) => t.name.toLowerCase().includes(f)),
+  );
+  // --quick (the CI smoke run) exercises each moving part once: Fleetgate and HAProxy on Zipf, Fleetgate on the trace.
+  const QUICK: Record<string, string[]> = {
+    zipf: ['Fleetgate anycast-efficient', 'HAProxy hash, balance-factor 125'],
+    azure: ['Fleetgate anycast-efficient'],
+  };
+  const selected = (workload: string) =>
+    targets.filter((t) => !args.quick || filter || (QUICK[workload] ?? []).includes(t.name));
+
+  const workloads: Workload[] = [];
+  if (wanted.includes('zipf')) {
+    workloads.push(
+      zipfWorkload({ rps: 200, durationMs, runtimes: 100, s: 1.1, medianMs: 40, sigma: 1, seed: 11 }),
+    );
+  }
+  if (wanted.includes('azure')) {
+    workloads.push(
+      await azureWorkload({
+        traceDir: args.extra.get('trace') ?? '../shared/traces/azure-a',
+        speedup: 60,
+        scale: 0.15,
+        startMinute: 1,
+        durationMs,
+        durationScale: 0.1,
+        maxDurationMs: 5000,
+        seed: 5,
+      }),
+    );
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-routing-'));
+  const runs: RunResult[] = [];
+  const skipped: { target: string; reason: string }[] = [];
+  try {
+    for (const workload of workloads) {
+      for (const target of selected(workload.name)) {
+        const reason = target.unavailable();
+        if (reason) {
+          if (!skipped.some((s) => s.target === target.name)) skipped.push({ target: target.name, reason });
+          continue;
+        }
+        const started = Date.now();
+        const run = await runOne(workload, target, runDir, {
+          coldStart: String(coldStartMs),
+          concurrency,
+          timeoutMs: args.quick ? 20_000 : 60_000,
+        });
+        runs.push(run);
+        process.stderr.write(
+          `[routing] ${workload.name} ${target.name}: ${run.total.requests} req, ${run.total.coldStarts} cold, p99 ${Math.round(run.total.p99)} ms, ${run.total.errors} errors (${Math.round((Date.now() - started) / 1000)} s)\n`,
+        );
+      }
+    }
+  } finally {
+    await stopAll();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+
+  const tables = workloads.map((w) =>
+    workloadTable(
+      w,
+      runs.filter((r) => r.workload === w.name),
+    ),
+  );
+  const notes = [
+    `Fleet: ${HOSTS} local executors in simulated mode (\`fleetgate executor --mode simulated\`), cold start ${coldStartMs} ms per new runtime on a host, ${concurrency} simultaneous executions per runtime (more wait for a slot), idle reaping (60 s) never triggers within a run: every cold start is a (runtime, host) pair the router created.`,
+    `Phases: e1–e4 in service for 40 % of the run, then e5 is added (20 %), then e2 drained (20 %), then e3 is SIGKILLed (20 %). Cold starts per phase come from the executors' \`fleetgate_executor_cold_starts_total\`, scraped at each boundary.`,
+    "Latency is measured from each request's scheduled send time (open loop, undici, no coordinated omission), successful requests only; errors are non-2xx answers and failed connections.",
+    "In-flight peak ÷ avg: the busiest host's mean number of requests in flight ÷ the mean over the hosts in service, over the steady phase (1.00 = perfectly even).",
+    'Round-robin and random are HAProxy `balance roundrobin` / `balance random`: what open-runtimes/proxy does with current executors (its warm tier needs the /v1/health stats that executors ≥ 0.17 no longer report).',
+    'The machine is shared with other engineers running tests; compare rows of the same run.',
+  ];
+  for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
+  result.finish(args.outDir, tables, notes, {
+    durationMs,
+    coldStartMs,
+    concurrency,
+    workloads: workloads.map((w) => ({
+      name: w.name,
+      description: w.description,
+      requests: w.events.length,
+    })),
+    membership: Object.fromEntries(targets.map((t) => [t.name, t.membership])),
+    skipped,
+    runs,
+  });
+}
+
+main().catch(async (error) => {
+  process.stderr.write(`bench:routing failed: ${(error as Error).stack ?? error}\n`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,265 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../lib/free-port.ts';
+import type { HostRegistry } from '../../registry/types.ts';
+import { haproxyCommand } from '../lib/haproxy-admin.ts';
+import {
+  type HaproxyBalance,
+  haproxyRoutingConfig,
+  nginxRoutingConfig,
+  type PeerServer,
+  startHaproxy,
+  startNginx,
+} from '../lib/peers.ts';
+import { onPath, startProcess, stopProcess, type Tracked, waitForPort } from '../lib/procs.ts';
+import { type BenchRedis, startRedis } from '../lib/redis.ts';
+import type { ExecutorHost } from './fleet.ts';
+
+/** A router under test, started in front of the fleet. */
+export interface RunningRouter {
+  url: string;
+  /** Extra request headers (Fleetgate's addressing method). */
+  headers: Record<string, string>;
+  /** Put a new host into service. */
+  add(host: ExecutorHost): Promise<void>;
+  /** Stop sending new work to a host (it keeps serving what it has). */
+  drain(host: ExecutorHost): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a target needs to start. */
+export interface RouterContext {
+  runDir: string;
+  secret: string;
+  /** Every executor, including the spare that is added mid-run. */
+  hosts: readonly ExecutorHost[];
+  /** The spare: not in service at the start. */
+  spare: ExecutorHost;
+}
+
+/** A routing strategy of one product. */
+export interface RoutingTarget {
+  name: string;
+  family: 'Fleetgate' | 'HAProxy' | 'nginx';
+  /** How add and drain are carried out, for the README. */
+  membership: string;
+  unavailable(): string | undefined;
+  start(ctx: RouterContext): Promise<RunningRouter>;
+}
+
+const peerServers = (hosts: readonly ExecutorHost[]): PeerServer[] =>
+  hosts.map((h) => ({ name: h.name, port: h.port, id: h.id }));
+
+function haproxyTarget(name: string, balance: HaproxyBalance): RoutingTarget {
+  return {
+    name,
+    family: 'HAProxy',
+    membership:
+      'add: `set server be/<h> state ready` on the runtime API (server configured `disabled`); drain: `set server be/<h> state drain`',
+    unavailable: () => (onPath('haproxy') ? undefined : 'haproxy not installed'),
+    async start(ctx) {
+      const port = await freePort();
+      const dir = join(ctx.runDir, `haproxy-${name.replace(/\W+/g, '-')}`);
+      mkdirSync(dir, { recursive: true });
+      const socket = join(dir, 'admin.sock');
+      const config = haproxyRoutingConfig(
+        port,
+        socket,
+        peerServers(ctx.hosts),
+        balance,
+        new Set([ctx.spare.name]),
+      );
+      const proc = await startHaproxy(dir, config, port);
+      // Wait until the health checks have marked the enabled servers up (rise 2 × 500 ms).
+      await waitFor(async () => {
+        const stat = await haproxyCommand(socket, 'show servers state be');
+        return ctx.hosts
+          .filter((h) => h !== ctx.spare)
+          .every((h) => new RegExp(` ${h.name} \\S+ 2 `).test(stat));
+      }, 10_000);
+      return {
+        url: `http://127.0.0.1:${port}`,
+        headers: {},
+        add: async (h) => void (await haproxyCommand(socket, `set server be/${h.name} state ready`)),
+        drain: async (h) => void (await haproxyCommand(socket, `set server be/${h.name} state drain`)),
+        stop: () => stopProcess(proc),
+      };
+    },
+  };
+}
+
+function nginxTarget(): RoutingTarget {
+  return {
+    name: 'nginx hash consistent',
+    family: 'nginx',
+    membership: 'add: server line added + reload (SIGHUP); drain: server marked `down` + reload',
+    unavailable: () => (onPath('nginx') ? undefined : 'nginx not installed'),
+    async start(ctx) {
+      const port = await freePort();
+      const dir = join(ctx.runDir, 'nginx');
+      let members = ctx.hosts.filter((h) => h !== ctx.spare);
+      const down = new Set<string>();
+      const render = () =>
+        nginxRoutingConfig(
+          dir,
+          port,
+          peerServers(members).map((s) => ({ ...s, down: down.has(s.name) })),
+        );
+      const proc = await startNginx(dir, render(), port);
+      const reload = async () => {
+        writeFileSync(join(dir, 'nginx.conf'), render());
+        process.kill(proc.pid, 'SIGHUP');
+        // nginx answers SIGHUP by starting new workers; give them a moment before measuring on.
+        await new Promise((r) => setTimeout(r, 200));
+      };
+      return {
+        url: `http://127.0.0.1:${port}`,
+        headers: {},
+        async add(h) {
+          members = [...members, h].sort((a, b) => a.id - b.id);
+          await reload();
+        },
+        async drain(h) {
+          down.add(h.name);
+          await reload();
+        },
+        stop: () => stopProcess(proc),
+      };
+    },
+  };
+}
+
+/** Options of one Fleetgate variant. */
+interface FleetgateVariant {
+  addressing: 'anycast-efficient' | 'anycast-fast';
+  boundedLoads: boolean;
+  warmPreference: boolean;
+}
+
+/** Why Fleetgate's routing cannot be benchmarked yet (gateway CLI or Redis registry missing). */
+export function fleetgateRoutingUnavailable(): string | undefined {
+  if (!existsSync('cli/gateway-command.ts') && !existsSync('cli/gateway.ts')) {
+    return 'gateway CLI not built yet';
+  }
+  if (!onPath('redis-server')) return 'redis-server not installed';
+  return undefined;
+}
+
+function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget {
+  return {
+    name,
+    family: 'Fleetgate',
+    membership:
+      'add: host registered `active` in the Redis registry; drain: state `draining` (gateway watches the registry)',
+    unavailable: fleetgateRoutingUnavailable,
+    async start(ctx) {
+      const dir = join(ctx.runDir, `fleetgate-${name.replace(/\W+/g, '-')}`);
+      mkdirSync(dir, { recursive: true });
+      const redis: BenchRedis = await startRedis(dir);
+      const { createRegistry } = await import('../../registry/create-registry.ts');
+      const registry: HostRegistry = createRegistry({ type: 'redis', url: redis.url });
+      const pool = 'bench';
+      for (const h of ctx.hosts.filter((x) => x !== ctx.spare)) {
+        await registry.register(pool, { id: h.name, url: h.url, state: 'active', provider: 'static' });
+      }
+      const port = await freePort();
+      const configFile = join(dir, 'fleetgate.yaml');
+      writeFileSync(
+        configFile,
+        [
+          `pool: ${pool}`,
+          'log:',
+          '  level: warn',
+          'registry:',
+          '  type: redis',
+          `  url: ${redis.url}`,
+          'gateway:',
+          '  host: 127.0.0.1',
+          `  port: ${port}`,
+          `  secret: ${ctx.secret}`,
+          `  executorSecret: ${ctx.secret}`,
+          '  loadFactor: 1.25',
+          `  boundedLoads: ${variant.boundedLoads}`,
+          `  warmPreference: ${variant.warmPreference}`,
+          '  healthCheck:',
+          // The same detection budget as HAProxy's `inter 500ms fall 2`.
+          '    interval: 500ms',
+          '    ejectAfter: 2',
+          '',
+        ].join('\n'),
+      );
+      const proc: Tracked = startProcess('fleetgate-gateway', process.execPath, [
+        'bin/fleetgate.js',
+        'gateway',
+        '--config',
+        configFile,
+      ]);
+      await waitForPort(port, 30_000, proc);
+      await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        return res?.status === 200;
+      }, 15_000);
+      return {
+        url: `http://127.0.0.1:${port}`,
+        headers: { 'x-opr-addressing-method': variant.addressing },
+        add: async (h) =>
+          void (await registry.register(pool, {
+            id: h.name,
+            url: h.url,
+            state: 'active',
+            provider: 'static',
+          })),
+        drain: async (h) => void (await registry.setState(pool, h.name, 'draining')),
+        async stop() {
+          await stopProcess(proc);
+          await registry.close();
+          await stopProcess(redis.proc);
+        },
+      };
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not ready yet
+    }
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every routing target, Fleetgate's variants first. */
+export function routingTargets(): RoutingTarget[] {
+  return [
+    fleetgateTarget('Fleetgate anycast-efficient', {
+      addressing: 'anycast-efficient',
+      boundedLoads: true,
+      warmPreference: true,
+    }),
+    fleetgateTarget('Fleetgate efficient, no bounded loads', {
+      addressing: 'anycast-efficient',
+      boundedLoads: false,
+      warmPreference: true,
+    }),
+    fleetgateTarget('Fleetgate efficient, no warm preference', {
+      addressing: 'anycast-efficient',
+      boundedLoads: true,
+      warmPreference: false,
+    }),
+    fleetgateTarget('Fleetgate anycast-fast', {
+      addressing: 'anycast-fast',
+      boundedLoads: true,
+      warmPreference: true,
+    }),
+    haproxyTarget('HAProxy hash, balance-factor 125', { kind: 'hash', balanceFactor: 125 }),
+    haproxyTarget('HAProxy hash, balance-factor 0', { kind: 'hash', balanceFactor: 0 }),
+    nginxTarget(),
+    haproxyTarget('round-robin (HAProxy)', { kind: 'roundrobin' }),
+    haproxyTarget('random (HAProxy)', { kind: 'random' }),
+  ];
+}
