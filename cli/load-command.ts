@@ -21,6 +21,8 @@ Options:
   --runtimes K         Distinct runtime ids (default 20)
   --zipf S             Zipf exponent of runtime popularity, 0 = uniform (default 1)
   --duration D         Length of the run, e.g. 30s, 2m (default 30s)
+  --exec-time D        Each execution works this long (e.g. 200ms), so requests stay in flight
+                       like real functions do; the default function and simulated executors obey it
   --seed N             Random seed; the same seed sends the same requests (default 1)
   --prefix P           Runtime ids are P-0 … P-(K-1) (default load)
   --trace PATH         Replay an Azure Functions 2019 trace sample (folder or invocations.csv)
@@ -32,7 +34,8 @@ Options:
   --timeout D          Per-request timeout (default 30s)
   --max-in-flight N    Skip (and count) requests due while N are outstanding (default 1000)
   --connections N      Keep-alive connections to the gateway (default 256)
-  --function DIR       Function folder the executor runs (default examples/functions/hello)
+  --function DIR       Function folder the executor runs (default: load/function, which works for
+                       --exec-time; the executor must be allowed to read it)
   --entrypoint FILE    Module inside the function folder (default index.mjs)
   --image IMAGE        Runtime image (default openruntimes/node:v5-22)
   --metrics-token T    Token for the gateway's /metrics, to read its cold-route counter
@@ -51,6 +54,7 @@ const OPTIONS = {
   runtimes: { type: 'string' },
   zipf: { type: 'string' },
   duration: { type: 'string' },
+  'exec-time': { type: 'string' },
   seed: { type: 'string' },
   prefix: { type: 'string' },
   trace: { type: 'string' },
@@ -73,7 +77,7 @@ async function plan(options: LoadOptions): Promise<{ events: Iterable<LoadEvent>
   if (!options.trace) {
     return {
       events: syntheticPlan(options),
-      description: `${options.rps} req/s for ${options.durationMs / 1000} s over ${options.runtimes} runtimes (zipf ${options.zipf})`,
+      description: `${options.rps} req/s for ${options.durationMs / 1000} s over ${options.runtimes} runtimes (zipf ${options.zipf})${options.execTimeMs ? `, ${options.execTimeMs} ms per execution` : ''}`,
     };
   }
   const t = options.trace;

@@ -56,6 +56,8 @@ describe('resolveLoadOptions', () => {
     { values: { prefix: 'a/b' }, message: '--prefix must be 1–40 characters' },
     { values: { trace: '/t', scale: '2', rps: '5' }, message: '--scale and --rps both set' },
     { values: { trace: '/t', speedup: '-3' }, message: '--speedup must be a number > 0' },
+    { values: { trace: '/t', 'exec-time': '1s' }, message: '--exec-time applies to synthetic runs' },
+    { values: { 'exec-time': 'long' }, message: '--exec-time must be a duration like' },
   ])('rejects $values', ({ values, message }) => {
     expect(() => resolveLoadOptions(values, {})).toThrow(UsageError);
     expect(() => resolveLoadOptions(values, {})).toThrow(message);

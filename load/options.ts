@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../config/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 
-/** The sample function the load generator executes unless told otherwise. */
-export const DEFAULT_FUNCTION = fileURLToPath(new URL('../examples/functions/hello', import.meta.url));
+/** The function the load generator executes unless told otherwise: it works for `--exec-time`. */
+export const DEFAULT_FUNCTION = fileURLToPath(new URL('./function', import.meta.url));
 
 /** A load run, resolved and validated from command-line values and the environment. */
 export interface LoadOptions {
@@ -13,6 +13,8 @@ export interface LoadOptions {
   runtimes: number;
   zipf: number;
   durationMs: number;
+  /** Fixed execution time asked of every synthetic execution, ms (0: as fast as the function is). */
+  execTimeMs: number;
   seed: number;
   prefix: string;
   timeoutMs: number;
@@ -93,6 +95,7 @@ export function resolveLoadOptions(values: LoadValues, env: NodeJS.ProcessEnv): 
     runtimes: num(values, 'runtimes', 20, positiveInt, 'a whole number ≥ 1'),
     zipf: num(values, 'zipf', 1, nonNegative, 'a number ≥ 0'),
     durationMs: duration(values, 'duration', '30s'),
+    execTimeMs: text(values, 'exec-time') === undefined ? 0 : duration(values, 'exec-time', '0ms'),
     seed: num(values, 'seed', 1, (n) => Number.isInteger(n), 'a whole number'),
     prefix: text(values, 'prefix') ?? 'load',
     timeoutMs: duration(values, 'timeout', '30s'),
@@ -120,6 +123,11 @@ export function resolveLoadOptions(values: LoadValues, env: NodeJS.ProcessEnv): 
       durationScale: num(values, 'duration-scale', 1, nonNegative, 'a number ≥ 0'),
       maxDurationMs: duration(values, 'max-exec', '10s'),
     };
+    if (text(values, 'exec-time') !== undefined) {
+      throw new UsageError(
+        '--exec-time applies to synthetic runs: a trace replay draws execution times from its durations',
+      );
+    }
     if (options.trace.scale !== undefined && text(values, 'rps') !== undefined) {
       throw new UsageError('--scale and --rps both set the trace replay rate: give one of them');
     }

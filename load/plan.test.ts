@@ -26,6 +26,11 @@ describe('syntheticPlan', () => {
     expect([...syntheticPlan({ ...base, seed: 4 })].map((e) => e.runtimeId)).not.toEqual(a);
   });
 
+  it('asks every execution for the fixed execution time when given', () => {
+    expect([...syntheticPlan(base)].every((e) => e.durationMs === undefined)).toBe(true);
+    expect([...syntheticPlan({ ...base, execTimeMs: 200 })].every((e) => e.durationMs === 200)).toBe(true);
+  });
+
   it('rejects a rate that is not positive', () => {
     expect(() => [...syntheticPlan({ ...base, rps: 0 })]).toThrow('rps must be > 0');
   });

@@ -23,6 +23,8 @@ export interface SyntheticPlanOptions {
   seed: number;
   /** Runtime ids are `<prefix>-<rank>`; rank 0 is the most popular. */
   prefix: string;
+  /** Execution time asked of every request, ms; 0 or absent asks for none. */
+  execTimeMs?: number;
 }
 
 /**
@@ -36,7 +38,9 @@ export function* syntheticPlan(options: SyntheticPlanOptions): Generator<LoadEve
   for (let i = 0; ; i++) {
     const at = i * interval;
     if (at >= options.durationMs) return;
-    yield { at, runtimeId: `${options.prefix}-${draw()}` };
+    const event: LoadEvent = { at, runtimeId: `${options.prefix}-${draw()}` };
+    if (options.execTimeMs) event.durationMs = options.execTimeMs;
+    yield event;
   }
 }
 
