@@ -44,6 +44,7 @@ describe('executor API (simulated runtimes, real sockets)', () => {
   ])('answers 401 general_unauthorized for %s', async (_name, secret) => {
     const res = await callExecutor(ex.url, secret, 'GET', '/v1/runtimes');
     expect(res.status).toBe(401);
+    expect(res.headers.server).toBe('Executor');
     expect(res.json).toEqual({
       type: 'general_unauthorized',
       message: 'Missing executor key',
@@ -60,8 +61,14 @@ describe('executor API (simulated runtimes, real sockets)', () => {
   });
 
   it('answers 404 general_route_not_found for an unknown route', async () => {
-    const res = await call('GET', '/v1/nope');
-    expect([res.status, res.json.type]).toEqual([404, 'general_route_not_found']);
+    for (const path of ['/v1/nope', '/nope']) {
+      const res = await call('GET', path);
+      expect([res.status, res.json.type, res.headers.server]).toEqual([
+        404,
+        'general_route_not_found',
+        'Executor',
+      ]);
+    }
   });
 
   it('creates, lists, reads and deletes a runtime', async () => {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
@@ -62,21 +62,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     await next();
     c.res.headers.set('Server', 'Executor');
   });
-  app.onError((error, c) => {
+  const errorResponse = (error: unknown, c: Context) => {
     const e =
       error instanceof ExecutorError
         ? error
         : new ExecutorError('general_unknown', undefined, { cause: error, status: 500 });
     if (e.type === 'general_unknown') logger.error({ err: error }, 'unexpected error');
     else logger.debug({ type: e.type, message: e.message }, 'request failed');
-    return c.json(
-      { type: e.type, message: e.message, code: e.status, version: EXECUTOR_VERSION },
-      e.status as 400,
-    );
-  });
-  app.notFound(() => {
-    throw new ExecutorError('general_route_not_found');
-  });
+    const body = { type: e.type, message: e.message, code: e.status, version: EXECUTOR_VERSION };
+    return c.json(body, e.status as 400, { Server: 'Executor' });
+  };
+  app.onError(errorResponse);
+  app.notFound((c) => errorResponse(new ExecutorError('general_route_not_found'), c));
 
   app.get('/v1/health', (c) => {
     if (draining) return c.text('Draining', 503);

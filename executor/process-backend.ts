@@ -176,13 +176,11 @@ class ProcessRuntime implements RuntimeInstance {
         body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
         headersTimeout: request.timeoutMs,
         bodyTimeout: request.timeoutMs,
-        signal: AbortSignal.timeout(request.timeoutMs),
       });
       body = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
-      const name = (error as Error).name;
       const code = (error as { code?: string }).code;
-      if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         throw new ExecutorError(
           'execution_timeout',
           `Timed out waiting for execution (${request.timeoutMs} ms).`,

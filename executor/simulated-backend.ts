@@ -30,11 +30,7 @@ export function createSimulatedBackend(
     async start(spec: RuntimeSpec, context: StartContext): Promise<RuntimeInstance> {
       const delay = draw(options.coldStart, random);
       context.log(`Simulated cold start of ${spec.image} (${Math.round(delay)} ms)`);
-      await sleep(
-        delay,
-        context.signal,
-        () => new ExecutorError('runtime_failed', 'Runtime start was aborted.'),
-      );
+      await sleep(delay, context.signal);
       context.log('Runtime listening');
       return new SimulatedRuntime(spec, options, random, hostname);
     },
@@ -45,9 +41,9 @@ class SimulatedRuntime implements RuntimeInstance {
   readonly pid = undefined;
   readonly memoryMb: number;
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  private stopped = false;
-  private readonly stopController = new AbortController();
+  private readonly queue: Array<{ grant: () => void; fail: (error: Error) => void }> = [];
+  /** Cancels every timer in progress (stop()). */
+  private readonly pending = new Set<() => void>();
 
   constructor(
     private readonly spec: RuntimeSpec,
@@ -60,14 +56,13 @@ class SimulatedRuntime implements RuntimeInstance {
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
     const started = performance.now();
-    const timeout = AbortSignal.any([
-      AbortSignal.timeout(Math.max(1, request.timeoutMs)),
-      this.stopController.signal,
-    ]);
-    await this.takeSlot(timeout);
+    const deadline = started + Math.max(1, request.timeoutMs);
+    await this.takeSlot(deadline);
     try {
       const duration = requestedDuration(request) ?? draw(this.options.execution, this.random);
-      await sleep(duration, timeout, timeoutError);
+      const remaining = deadline - performance.now();
+      await this.wait(Math.min(duration, remaining));
+      if (duration > remaining) throw timeoutError();
       const status = Number(request.headers[SIM_STATUS_HEADER] ?? 200);
       const body = JSON.stringify({
         simulated: true,
@@ -84,45 +79,64 @@ class SimulatedRuntime implements RuntimeInstance {
         logs: request.logging ? `simulated execution of ${request.method} ${request.path}` : '',
         errors: '',
       };
-    } catch (error) {
-      if (this.stopped) throw new ExecutorError('runtime_failed', 'Runtime stopped during the execution.');
-      throw error;
     } finally {
       this.releaseSlot();
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopController.abort();
+    for (const cancel of [...this.pending]) cancel();
+    for (const waiter of this.queue.splice(0)) waiter.fail(stoppedError());
   }
 
   onExit(): void {}
 
-  private takeSlot(signal: AbortSignal): Promise<void> {
+  /** A timer that stop() rejects; no timer at all for 0 ms (the cheap path benchmarks use). */
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const cancel = () => {
+        clearTimeout(timer);
+        this.pending.delete(cancel);
+        reject(stoppedError());
+      };
+      const timer = setTimeout(() => {
+        this.pending.delete(cancel);
+        resolve();
+      }, ms);
+      this.pending.add(cancel);
+    });
+  }
+
+  private takeSlot(deadline: number): Promise<void> {
     if (this.active < this.options.concurrency) {
       this.active++;
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal.removeEventListener('abort', onAbort);
-        this.active++;
-        resolve();
+      const waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          this.active++;
+          resolve();
+        },
+        fail: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
-      const onAbort = () => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
+      const timer = setTimeout(() => {
+        const i = this.queue.indexOf(waiter);
+        if (i >= 0) this.queue.splice(i, 1);
         reject(timeoutError());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(grant);
+      }, deadline - performance.now());
+      this.queue.push(waiter);
     });
   }
 
   private releaseSlot(): void {
     this.active--;
-    this.waiting.shift()?.();
+    this.queue.shift()?.grant();
   }
 }
 
@@ -144,12 +158,17 @@ function timeoutError(): ExecutorError {
   return new ExecutorError('execution_timeout');
 }
 
-function sleep(ms: number, signal: AbortSignal, onAborted: () => Error): Promise<void> {
+function stoppedError(): ExecutorError {
+  return new ExecutorError('runtime_failed', 'Runtime stopped during the execution.');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(onAborted());
+    const aborted = () => new ExecutorError('runtime_failed', 'Runtime start was aborted.');
+    if (signal.aborted) return reject(aborted());
     const onAbort = () => {
       clearTimeout(timer);
-      reject(onAborted());
+      reject(aborted());
     };
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
