@@ -204,6 +204,14 @@ describe('redis registry: Redis specifics', () => {
       code: 'REGISTRY_UNAVAILABLE',
       message: expect.stringContaining(`127.0.0.1:${server.port}`),
     });
+    // A burst of callers during the outage: each fails fast, none hangs, no listener leak warning.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const burst = await Promise.all(Array.from({ length: 50 }, () => r.list(pool).catch((e: unknown) => e)));
+    process.off('warning', onWarning);
+    expect(burst.every((e) => (e as { code?: string }).code === 'REGISTRY_UNAVAILABLE')).toBe(true);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     const delays = await eventually('five reconnect attempts', () => {
       const d = lines
         .filter((l) => l.msg === 'reconnecting to Redis' && l.role === 'command')

@@ -69,6 +69,7 @@ export class RedisRegistry implements HostRegistry {
   private readonly clock: Clock;
   private readonly badEntries = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private readyPromise: Promise<void> | undefined;
   private closed = false;
   private everReady = false;
   private down = false;
@@ -211,22 +212,27 @@ export class RedisRegistry implements HostRegistry {
     if (this.closed)
       return Promise.reject(new RegistryError('REGISTRY_CLOSED', `${what}: registry is closed`));
     if (this.client.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
+    // One 'ready' listener however many calls wait, so a burst of calls during an outage adds no listeners.
+    this.readyPromise ??= new Promise<void>((resolve) => {
+      this.client.once('ready', () => {
+        this.readyPromise = undefined;
         resolve();
-      };
-      const timer = setTimeout(() => {
-        this.client.off('ready', onReady);
-        reject(
-          new RegistryError(
-            'REGISTRY_UNAVAILABLE',
-            `${what}: Redis at ${this.options.connector.describe} is unreachable (${this.client.status} for over ${this.commandTimeoutMs} ms)`,
-          ),
-        );
-      }, this.commandTimeoutMs);
-      this.client.once('ready', onReady);
+      });
     });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RegistryError(
+              'REGISTRY_UNAVAILABLE',
+              `${what}: Redis at ${this.options.connector.describe} is unreachable (${this.client.status} for over ${this.commandTimeoutMs} ms)`,
+            ),
+          ),
+        this.commandTimeoutMs,
+      );
+    });
+    return Promise.race([this.readyPromise, timeout]).finally(() => clearTimeout(timer));
   }
 
   private toError(what: string, error: unknown): RegistryError {
