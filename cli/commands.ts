@@ -17,6 +17,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'List, add, drain and remove executor hosts in a Redis registry',
     load: async () => (await import('./hosts-command.ts')).hostsCommand,
   },
+  dev: {
+    summary: 'Run a local fleet: gateway, scaler and executors, in-memory registry (npm start)',
+    load: async () => (await import('./dev-command.ts')).devCommand,
+  },
   fleet: {
     summary: "Show a gateway's hosts: health, in-flight, ring share, warm runtimes",
     load: async () => (await import('./fleet-command.ts')).fleetCommand,
@@ -28,5 +32,9 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   executor: {
     summary: 'Run a local Open Runtimes executor (process or simulated runtimes)',
     load: async () => (await import('./executor-command.ts')).executorCommand,
+  },
+  policy: {
+    summary: 'Check scaling policies (defaults filled in) and simulate them against demand series',
+    load: async () => (await import('./policy-command.ts')).policyCommand,
   },
 };

@@ -6,6 +6,8 @@ export interface Sample {
   active: number;
   booting: number;
   draining: number;
+  /** Active + booting at the start of the second, before that second's scaler tick acted. */
+  before: number;
 }
 
 /** One scaler tick that planned a start or a drain. */
@@ -68,7 +70,7 @@ export function computeFigures(
     over += Math.max(0, held - Math.ceil(s.demand / target - 1e-9));
     // An episode runs while the fleet (booting included) is short of the demand; its latency is
     // the wait for the first scale-up inside it.
-    const short = s.demand > (s.active + s.booting) * target * (1 + tolerance);
+    const short = s.demand > s.before * target * (1 + tolerance);
     if (!short) {
       shortSince = null;
       handled = false;

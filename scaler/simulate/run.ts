@@ -79,6 +79,8 @@ export function simulate(input: SimulationInput): SimulationResult {
       shadowState = initialState();
     }
     const demand = Math.max(0, input.demand(t));
+    const counts = fleet.counts();
+    const before = counts.active + counts.booting;
     if ((t - startedAt) % policy.interval === 0) {
       const obs: Observation = {
         hosts: fleet.observe(t, demand),
@@ -106,7 +108,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         else fleet.replace(action.hostId, t);
       }
     }
-    samples.push({ t: t / SECOND, demand, ...fleet.counts() });
+    samples.push({ t: t / SECOND, demand, ...fleet.counts(), before });
   }
   const c = fleet.counters;
   const figures = computeFigures(samples, events, input.targetPerHost ?? targetOf(policy), policy.tolerance, {
