@@ -18,7 +18,11 @@ export interface Host {
   updatedAt: number;
 }
 
-/** What a caller supplies to register a host; the registry fills in the rest. */
+/**
+ * What a caller supplies to register a host; the registry fills in the rest. For a new host an
+ * omitted field takes its default (state `active`, weight 1, no labels, provider `manual`); for a
+ * registered host an omitted field keeps its stored value, so re-registering never resets a drain.
+ */
 export interface HostInput {
   id: string;
   url: string;
