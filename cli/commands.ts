@@ -37,4 +37,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Check scaling policies (defaults filled in) and simulate them against demand series',
     load: async () => (await import('./policy-command.ts')).policyCommand,
   },
+  scaler: {
+    summary: 'Run the autoscaler: YAML policies on metrics; hosts started, drained and removed',
+    load: async () => (await import('./scaler-command.ts')).scalerCommand,
+  },
 };

@@ -56,6 +56,11 @@ export interface PoolLoopDeps {
   sharedLog?: DecisionLog;
   /** When this scaler process started (startup hold). */
   startedAt: number;
+  /**
+   * Hosts to have before the first evaluation when the pool has fewer (the process provider's
+   * `executors`); started once, by the first tick that acts.
+   */
+  initialHosts?: number;
   options?: Partial<PoolLoopOptions>;
 }
 
@@ -73,6 +78,7 @@ export class PoolLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickRecord> | undefined;
   private stopped = false;
+  private seeded = false;
 
   constructor(private readonly deps: PoolLoopDeps) {
     this.pool = deps.policy.pool;
@@ -173,6 +179,15 @@ export class PoolLoop {
       readByHost(source, this.options.warmRuntimesQuery),
     ]);
     const readAt = clock.now();
+
+    if (acting && !this.seeded) {
+      this.seeded = true;
+      const missing = (this.deps.initialHosts ?? 0) - snapshot.hosts.length;
+      if (missing > 0) {
+        outcomes.push(...(await this.lifecycle.start(missing, snapshot.hosts)));
+        snapshot = await registry.list(this.pool);
+      }
+    }
 
     // Lifecycle first (activate, vanished hosts, finished drains), then read the fleet again.
     if (acting) {

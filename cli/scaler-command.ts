@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../config/load.ts';
+import { systemClock } from '../lib/clock.ts';
+import { UsageError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createRegistry } from '../registry/create-registry.ts';
+import { type RedisClient, redisConnector } from '../registry/redis-connection.ts';
+import { createScalerApp } from '../scaler/http/app.ts';
+import { startScalerHttp } from '../scaler/http/server.ts';
+import { createScaler } from '../scaler/loop/scaler.ts';
+import { parsePolicies } from '../scaler/policy/parse.ts';
+import { parseCommandArgs } from './args.ts';
+import { registryFromConfig } from './gateway-command.ts';
+import type { CliIO, Command } from './io.ts';
+
+const HELP = `Usage: fleetgate scaler [--config FILE] [--policy FILE] [options]
+
+Runs the autoscaler: one tick per policy interval per pool reads the fleet from the registry and
+the policy's metrics (Prometheus or the gateways' /metrics), evaluates the policy, and starts,
+drains and removes hosts through the pool's provider (static, process or command). With a Redis
+registry one scaler per pool leads (Redis lease); the others follow in dry-run and take over
+within one lease when the leader dies. Serves /metrics, /healthz and GET /explain?pool=P.
+
+Options:
+  --config FILE          Configuration file (also FLEETGATE_CONFIG); registry, scaler.* and secrets
+  --policy FILE          Scaling policy YAML (default: scaler.policyFile)
+  --port P               HTTP port for /metrics and /explain (default: scaler.port, 9091; 0 = any)
+  --host ADDR            HTTP address (default: scaler.host)
+  --executor-arg ARG     Extra argument for executors the process provider starts (repeatable),
+                         e.g. --executor-arg=--mode --executor-arg=simulated
+  --log-level LEVEL      pino level (default: log.level)
+  -h, --help             Show this help
+
+The process provider hands its executors the executor secret (gateway.executorSecret, else
+executor.secret, else OPR_EXECUTOR_SECRET). SIGTERM stops ticking, releases the leader lock and
+exits; hosts keep running and stay registered for the next leader.
+`;
+
+/** Builds a Redis command client from the registry section, for leader locks and decision records. */
+function redisFromConfig(config: Awaited<ReturnType<typeof loadConfig>>): RedisClient | undefined {
+  const r = config.registry;
+  if (r.type !== 'redis') return undefined;
+  let url = r.url;
+  if (url && (r.username !== undefined || r.password !== undefined)) {
+    const u = new URL(url);
+    if (r.username !== undefined) u.username = encodeURIComponent(r.username);
+    if (r.password !== undefined) u.password = encodeURIComponent(r.password);
+    url = u.toString();
+  }
+  const connector = redisConnector({
+    ...(url ? { url } : {}),
+    ...(r.sentinel ? { sentinel: { ...r.sentinel, sentinels: [...r.sentinel.sentinels] } } : {}),
+  });
+  const client = connector.create('command');
+  client.on('error', () => {});
+  return client;
+}
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      config: { type: 'string' },
+      policy: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'executor-arg': { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+    },
+    false,
+  );
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const config = await loadConfig({ file: values.config, env: io.env });
+  const policyFile = values.policy ?? config.scaler.policyFile;
+  if (!policyFile) throw new UsageError('a policy is required: --policy FILE or scaler.policyFile');
+  let text: string;
+  try {
+    text = await readFile(policyFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--policy: cannot read ${policyFile}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  // An invalid policy throws PolicyError (file:line, path, value) before anything starts.
+  const policies = parsePolicies(text, policyFile);
+  let port = config.scaler.port;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
+  }
+  const host = values.host ?? config.scaler.host;
+  const executorSecret =
+    config.gateway.executorSecret ?? config.executor.secret ?? io.env.OPR_EXECUTOR_SECRET ?? '';
+  if (!executorSecret && policies.some((p) => p.provider.type === 'process')) {
+    throw new UsageError(
+      'the process provider needs an executor secret: gateway.executorSecret or OPR_EXECUTOR_SECRET',
+    );
+  }
+
+  const logger = createLogger({
+    level: values['log-level'] ?? config.log.level,
+    name: 'fleetgate-scaler',
+    destination: io.stdout,
+  });
+  const registry = registryFromConfig(config, logger) ?? createRegistry({ type: 'memory', logger });
+  const redis = redisFromConfig(config);
+  const metricsRegistry = new Registry();
+  const scaler = createScaler({
+    policies,
+    registry,
+    ...(redis ? { redis } : {}),
+    keyPrefix: config.registry.keyPrefix,
+    leaseTtlMs: config.scaler.leaseTtl,
+    clock: systemClock,
+    logger,
+    metricsRegistry,
+    provider: { executorSecret, executorArgs: values['executor-arg'] ?? [] },
+  });
+  const app = createScalerApp({ pools: scaler.pools, metrics: metricsRegistry, logger });
+  const http = await startScalerHttp(app, host, port);
+  scaler.start();
+  logger.info(
+    {
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${http.port}`,
+      pools: policies.map((p) => p.pool),
+      leadership: redis ? 'redis lease' : 'sole (memory registry)',
+    },
+    'scaler ready',
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'scaler stopping');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await scaler.stop();
+  await http.close();
+  await registry.close();
+  redis?.disconnect();
+  return 0;
+}
+
+/** `fleetgate scaler`: the autoscaler process. */
+export const scalerCommand: Command = {
+  summary: 'Run the autoscaler: YAML policies on metrics, hosts started, drained and removed',
+  run,
+};

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/free-port.ts';
+import { poolKeys } from '../../registry/keys.ts';
+import type { TickRecord } from '../../scaler/loop/record.ts';
+import { healthy } from '../../scaler/providers/contract.ts';
+import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import { type ScalerProcess, startScaler } from './scaler-process.ts';
+
+const FAKE = fileURLToPath(new URL('./fixtures/fake-executor.mjs', import.meta.url));
+const POOL = 'lead';
+const LEASE_MS = 3000;
+
+async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('leadership: two real scaler processes on one Redis', () => {
+  let redis: TestRedis;
+  let client: Redis;
+  let metrics: MetricsServer;
+  let demand: Gauge;
+  let dir: string;
+  const executors: ChildProcess[] = [];
+  const scalers: ScalerProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+    metrics = await startMetricsServer();
+    demand = new Gauge({ name: 'demand', help: 'demand', registers: [metrics.registry] });
+    demand.set(5);
+    const urls: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      executors.push(
+        spawn(process.execPath, [FAKE, 'executor', '--port', String(port)], { stdio: 'ignore' }),
+      );
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    for (const url of urls) expect(await healthy(url, 15_000)).toBe(true);
+    dir = await mkdtemp(join(tmpdir(), 'fleetgate-lead-'));
+    await writeFile(
+      join(dir, 'policy.yaml'),
+      [
+        `pool: ${POOL}`,
+        'interval: 1s',
+        'hosts: { min: 1, max: 2 }',
+        `provider: { type: static, hosts: ${JSON.stringify(urls)} }`,
+        `source: { gateway: { urls: [${JSON.stringify(metrics.url)}], timeout: 2s } }`,
+        'metrics:',
+        '  - { name: demand, query: sum(demand), target: { type: averagePerHost, value: 10 } }',
+        'startup: { holdFor: 0s }',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'config.yaml'),
+      [
+        `pool: ${POOL}`,
+        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
+        `scaler: { policyFile: policy.yaml, leaseTtl: ${LEASE_MS}ms }`,
+        'log: { level: warn }',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    for (const s of scalers) await s.proc.kill();
+    for (const e of executors) if (e.pid) process.kill(e.pid, 'SIGKILL');
+    client?.disconnect();
+    await metrics?.close();
+    await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('one leads and acts, the other follows in dry-run, and takes over within one lease after a SIGKILL', async () => {
+    const a = await startScaler(join(dir, 'config.yaml'));
+    scalers.push(a);
+    await until(() => a.isLeader(POOL), 20_000, 'scaler A to lead');
+    const b = await startScaler(join(dir, 'config.yaml'));
+    scalers.push(b);
+    // B has ticked as a follower: its own records say so, and it wrote nothing to the shared list.
+    const followerRecords = await until(
+      async () => {
+        const res = await fetch(`${b.url}/explain?pool=${POOL}&limit=5`);
+        const body = (await res.json()) as { records: TickRecord[] };
+        return body.records.length > 0 ? body.records : undefined;
+      },
+      20_000,
+      'a follower tick',
+    );
+    expect(followerRecords.every((r) => !r.leader)).toBe(true);
+    expect(await b.isLeader(POOL)).toBe(false);
+
+    // A registered one static host (demand 5 / target 10 → 1 host).
+    const hostsKey = poolKeys(POOL).hosts;
+    await until(async () => (await client.hlen(hostsKey)) === 1, 20_000, 'A to register one host');
+    const shared = (await client.lrange(poolKeys(POOL).decisions, 0, -1)).map(
+      (t) => JSON.parse(t) as TickRecord,
+    );
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.every((r) => r.leader)).toBe(true);
+
+    // Kill the leader without letting it release the lock: the lease must run out.
+    const ttl = await client.pttl(poolKeys(POOL).leader);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(LEASE_MS);
+    const killedAt = Date.now();
+    await a.proc.kill();
+    await until(() => b.isLeader(POOL), 30_000, 'scaler B to take over');
+    const tookOver = Date.now() - killedAt;
+    // Lease + one renewal period (lease/3), with slack for a noisy 2-core machine.
+    expect(tookOver).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 5000);
+
+    // B now acts: more demand → a second host, registered by B.
+    demand.set(15);
+    await until(async () => (await client.hlen(hostsKey)) === 2, 20_000, 'B to register a second host');
+
+    // SIGTERM releases the lock at once.
+    await b.proc.stop();
+    expect(await client.exists(poolKeys(POOL).leader)).toBe(0);
+  });
+});
