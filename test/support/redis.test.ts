@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, requireBinary, startProcess } from './processes.ts';
+import { isAlive, reapOrphans, requireBinary, startProcess, stopPid } from './processes.ts';
 import { startRedis, type TestRedis } from './redis.ts';
 
 describe('startRedis', () => {
@@ -88,4 +93,49 @@ describe('processes', () => {
     expect(info.signal).toBe('SIGKILL');
     expect(isAlive(child.pid)).toBe(false);
   });
+
+  it('reaps the children of a test worker that was SIGKILLed (so its exit hook never ran)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetgate-reap-'));
+    const script = join(dir, 'owner.mts');
+    const processes = fileURLToPath(new URL('./processes.ts', import.meta.url));
+    writeFileSync(
+      script,
+      `import { startProcess } from ${JSON.stringify(processes)};
+const child = await startProcess({ name: 'orphan', command: 'sleep', args: ['60'], ready: () => true });
+console.log(JSON.stringify({ child: child.pid }));
+setInterval(() => {}, 1000);
+`,
+    );
+    const owner = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    owner.stdout.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    const { child } = await eventuallyJson(() => out);
+    try {
+      owner.kill('SIGKILL');
+      await new Promise((resolve) => owner.once('exit', resolve));
+      expect(isAlive(child)).toBe(true);
+      reapOrphans();
+      await poll(() => !isAlive(child));
+    } finally {
+      await stopPid(child, 1000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+async function poll(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function eventuallyJson(read: () => string): Promise<{ child: number }> {
+  await poll(() => read().includes('\n'));
+  return JSON.parse(read().split('\n')[0] as string);
+}
