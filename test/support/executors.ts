@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { ExecutorInput } from '../../executor/options.ts';
@@ -56,7 +59,8 @@ export interface StartExecutorsOptions {
   readyTimeoutMs?: number;
 }
 
-const live = new Set<ChildProcess>();
+/** Running children and their work folders. */
+const live = new Map<ChildProcess, string>();
 let hookInstalled = false;
 
 function installExitHook(): void {
@@ -64,7 +68,10 @@ function installExitHook(): void {
   hookInstalled = true;
   // Synchronous on purpose: 'exit' handlers cannot await. Runtimes die with their executor (IPC).
   process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
+    for (const [child, workDir] of live) {
+      child.kill('SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 }
 
@@ -129,6 +136,8 @@ async function spawnAt(
   secret: string,
   options: StartExecutorsOptions,
 ): Promise<Spawned> {
+  // Our own work folder, removed when the child exits, even after SIGKILL.
+  const workDir = mkdtempSync(join(tmpdir(), 'fleetgate-executor-test-'));
   const args = [
     'bin/fleetgate.js',
     'executor',
@@ -142,6 +151,8 @@ async function spawnAt(
     options.mode ?? 'process',
     '--source-root',
     options.sourceRoot ?? REPO_ROOT,
+    '--work-dir',
+    workDir,
     ...(options.legacyHealth ? ['--legacy-health'] : []),
     ...(options.args ?? []),
   ];
@@ -150,7 +161,7 @@ async function spawnAt(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
+  live.set(child, workDir);
   let out = '';
   const append = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-16 * 1024);
@@ -160,6 +171,7 @@ async function spawnAt(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(child);
+      rmSync(workDir, { recursive: true, force: true });
       resolve({ code, signal });
     });
     child.once('error', () => resolve({ code: null, signal: null }));
