@@ -16,7 +16,10 @@ export interface HostSpec {
 
 /** One host of the fleet view with its connection pool, health and in-flight count. */
 export class HostEntry implements HostLoad {
+  /** Requests in flight (what bounded loads and power of two choices count), log streams excepted. */
   inflight = 0;
+  /** Open log streams. */
+  streams = 0;
   /** Host CPU usage reported by legacy executors (≤ 0.16) in `/v1/health`. */
   usage: number | undefined;
   constructor(

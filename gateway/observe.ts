@@ -108,6 +108,7 @@ export function fleetReport(
         consecutiveFailures: h.health.consecutiveFailures,
         lastError: h.health.lastError ?? null,
         inflight: h.inflight,
+        streams: h.streams,
         ringShare: shares.get(h.id) ?? 0,
         usage: h.usage ?? null,
         warmRuntimeCount: runtimes.length,

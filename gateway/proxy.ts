@@ -137,12 +137,16 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
     metrics.coldRoutes.inc({ host: picked.order[0]! });
 
   const tries = Math.min(picked.order.length, 1 + Math.max(0, options.retries));
+  const isStream = r.info.route === '/v1/runtimes/:runtimeId/logs';
   let lastError: Error | undefined;
   for (let i = 0; i < tries; i++) {
     const host = fleet.byId.get(picked.order[i]!);
     if (host === undefined) continue;
     if (i > 0) metrics.retries.inc();
-    host.inflight += 1;
+    // A log stream stays open for minutes but costs the host almost nothing: it is counted apart so
+    // it does not push the runtime's executions off their warm host through the bounded-load cap.
+    if (isStream) host.streams += 1;
+    else host.inflight += 1;
     const started = performance.now();
     let outcome: Awaited<ReturnType<typeof forwardOnce>>;
     try {
@@ -159,7 +163,8 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
         peek404: key !== undefined,
       });
     } finally {
-      host.inflight -= 1;
+      if (isStream) host.streams -= 1;
+      else host.inflight -= 1;
     }
     if (r.body instanceof BodyLimit && r.body.exceeded) {
       if (res.headersSent) return void res.destroy();
