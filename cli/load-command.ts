@@ -44,7 +44,7 @@ Options:
   -h, --help           Show this help
 
 Exit status: 0 when the run finished and at least one request succeeded, 1 otherwise, 2 on bad usage.
-Ctrl-C stops sending and prints the summary of what was sent.
+Ctrl-C stops sending, waits for the requests in flight and prints the summary (twice: abandons them).
 `;
 
 const OPTIONS = {
@@ -107,9 +107,11 @@ export const loadCommand: Command = {
 
     // The gateway counts cold routes itself; read its counter around the run when /metrics is open.
     const coldBefore = await readColdRoutes(options.gateway, options.metricsToken);
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
+    // First Ctrl-C: stop sending and wait for what is in flight; second: abandon it too.
+    const stop = new AbortController();
+    const abandon = new AbortController();
+    const onSignal = () => (stop.signal.aborted ? abandon.abort() : stop.abort());
+    process.on('SIGINT', onSignal);
     try {
       const measured = await runLoad({
         target: options.gateway,
@@ -125,7 +127,8 @@ export const loadCommand: Command = {
         timeoutMs: options.timeoutMs,
         maxInFlight: options.maxInFlight,
         connections: options.connections,
-        signal: abort.signal,
+        signal: stop.signal,
+        abandon: abandon.signal,
         ...(tty ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),
       });
       if (tty) io.stderr.write('\r\x1b[2K');
@@ -142,7 +145,7 @@ export const loadCommand: Command = {
       }
       return 0;
     } finally {
-      process.removeListener('SIGINT', onSignal);
+      process.off('SIGINT', onSignal);
     }
   },
 };

@@ -159,7 +159,28 @@ describe('runLoad', () => {
     });
   });
 
-  it('stops sending when aborted and reports what it sent', async () => {
+  it('abandons requests in flight only when told to', async () => {
+    const { url } = await serve(() => {
+      // never answers
+    });
+    const abandon = new AbortController();
+    const summary = await runLoad({
+      target: url,
+      plan: plan(3),
+      durationMs: 15,
+      request,
+      timeoutMs: 60_000,
+      maxInFlight: 10,
+      onProgress: (p) => {
+        if (p.sent === 3) abandon.abort();
+      },
+      progressIntervalMs: 20,
+      abandon: abandon.signal,
+    });
+    expect(summary).toMatchObject({ sent: 3, errors: 3, errorsByKind: { aborted: 3 } });
+  });
+
+  it('stops sending when aborted, lets requests in flight finish, and reports what it sent', async () => {
     const { url } = await serve((_req, res) => res.end());
     const abort = new AbortController();
     const summary = await runLoad({

@@ -42,8 +42,10 @@ export interface RunLoadOptions {
   coldHeader?: string;
   onProgress?: (progress: LoadProgress) => void;
   progressIntervalMs?: number;
-  /** Aborting stops sending at once and abandons requests in flight (counted as `aborted`). */
+  /** Aborting stops sending at once; requests in flight still finish (or time out). */
   signal?: AbortSignal;
+  /** Aborting abandons the requests in flight too (counted as `aborted`). */
+  abandon?: AbortSignal;
 }
 
 /** Maps a thrown request error to a short, stable kind for the summary. */
@@ -120,6 +122,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
+  const abandon = options.abandon ?? new AbortController().signal;
 
   const start = performance.now();
   let lastProgress = { at: start, completed: 0 };
@@ -162,7 +165,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
         continue;
       }
       report.sent++;
-      const p: Promise<void> = send(dispatcher, options.request(event), event.runtimeId, options, stop.signal)
+      const p: Promise<void> = send(dispatcher, options.request(event), event.runtimeId, options, abandon)
         .then((outcome) => report.add(outcome))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
