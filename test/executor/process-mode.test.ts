@@ -186,3 +186,33 @@ describe('executor with process runtimes', () => {
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   });
 });
+
+describe('runtime command templates', () => {
+  it.each([
+    ['a configured pattern', 'custom/runtime:1', 200, undefined],
+    ['a command that does not exist', 'missing/runtime:1', 400, 'runtime_failed'],
+  ])('starts images matching %s', async (_name, image, status, type) => {
+    const ex = await startInProcessExecutor({
+      mode: 'process',
+      runtimeCommands: [
+        { pattern: 'custom/*', command: 'node {runtimeServer} --port={port} --source={source}' },
+        { pattern: 'missing/*', command: 'fleetgate-no-such-binary {entrypoint}' },
+      ],
+    });
+    try {
+      const res = await callExecutor(
+        ex.url,
+        ex.secret,
+        'POST',
+        '/v1/runtimes/tpl/executions',
+        fn('pid.mjs', { image }),
+      );
+      expect(res.status).toBe(status);
+      if (type) expect(res.json.type).toBe(type);
+      else expect(res.json.statusCode).toBe(200);
+      expect((await callExecutor(ex.url, ex.secret, 'GET', '/v1/health')).text).toBe('OK');
+    } finally {
+      await ex.close();
+    }
+  });
+});
