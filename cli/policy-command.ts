@@ -13,7 +13,7 @@ import { renderSvg } from '../scaler/simulate/svg.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 
-const HELP = `Usage: fleetgate policy <check|simulate> ...
+const HELP = `Usage: fleetgate policy <check|simulate|explain> ...
 
   fleetgate policy check FILE...
       Validates scaling policy files (one policy, a \`pools:\` list, or several YAML documents
@@ -38,7 +38,8 @@ const HELP = `Usage: fleetgate policy <check|simulate> ...
       --json           print the decision records and the figures as JSON
       --svg FILE       draw demand, capacity and hosts over time into FILE
 
-(policy explain needs a running scaler and Redis; it belongs to the scaler's I/O commands.)
+  fleetgate policy explain --pool P [...]
+      Prints a running scaler's recent decision records (see fleetgate policy explain --help).
 `;
 
 async function check(files: string[], io: CliIO): Promise<number> {
@@ -159,7 +160,7 @@ async function simulateCommand(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-/** `fleetgate policy check|simulate`. */
+/** `fleetgate policy check|simulate|explain`. */
 export const policyCommand: Command = {
   summary: 'Check scaling policies (defaults filled in) and simulate them against demand series',
   async run(argv, io) {
@@ -167,6 +168,15 @@ export const policyCommand: Command = {
     if (sub === undefined || sub === '-h' || sub === '--help') {
       io.stdout.write(HELP);
       return sub === undefined ? 2 : 0;
+    }
+    if (sub === 'explain') {
+      // The scaler's I/O side owns explain (it reads Redis or a scaler's HTTP port).
+      const explain = await import('./policy-explain.ts');
+      if (rest.includes('-h') || rest.includes('--help')) {
+        io.stdout.write(explain.EXPLAIN_HELP);
+        return 0;
+      }
+      return explain.policyExplain(rest, io);
     }
     if (rest.includes('-h') || rest.includes('--help')) {
       io.stdout.write(HELP);
@@ -177,6 +187,6 @@ export const policyCommand: Command = {
       return check(positionals, io);
     }
     if (sub === 'simulate') return simulateCommand(rest, io);
-    throw new UsageError(`unknown policy subcommand "${sub}" (check, simulate)`);
+    throw new UsageError(`unknown policy subcommand "${sub}" (check, simulate, explain)`);
   },
 };

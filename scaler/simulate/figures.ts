@@ -35,6 +35,8 @@ export interface Figures {
   executionsCutOff: number;
   /** Hosts stopped while they still had executions (their drain timed out). */
   hostsStoppedBusy: number;
+  /** Warm runtimes held by the hosts that were drained (what a warm-aware drain keeps low). */
+  warmRuntimesDrained: number;
   hostsStarted: number;
   hostsReplaced: number;
   peakHosts: number;
@@ -48,7 +50,14 @@ export function computeFigures(
   events: readonly ScaleEventSample[],
   target: number,
   tolerance: number,
-  extra: { cutOff: number; stoppedBusy: number; started: number; replaced: number; registryWrites: number },
+  extra: {
+    cutOff: number;
+    stoppedBusy: number;
+    warmDrained?: number;
+    started: number;
+    replaced: number;
+    registryWrites: number;
+  },
 ): Figures {
   let under = 0;
   let over = 0;
@@ -95,6 +104,7 @@ export function computeFigures(
     reversals,
     executionsCutOff: extra.cutOff,
     hostsStoppedBusy: extra.stoppedBusy,
+    warmRuntimesDrained: extra.warmDrained ?? 0,
     hostsStarted: extra.started,
     hostsReplaced: extra.replaced,
     peakHosts: peak,

@@ -1,5 +1,14 @@
 import type { ObservedHost } from '../types.ts';
 
+/**
+ * Warm runtimes of a host: hosts that have served longer hold more (one per minute since it became
+ * active, up to 20, staggered per host so drain selectors have something to choose between).
+ */
+function warmOf(h: SimHost, now: number): number {
+  const stagger = Number(h.id.slice(1)) % 3;
+  return Math.min(20, Math.max(0, Math.floor((now - h.readyAt) / 60_000) + stagger));
+}
+
 /** One simulated host. */
 interface SimHost {
   id: string;
@@ -36,6 +45,8 @@ export interface FleetCounters {
   stoppedBusy: number;
   /** Registry writes: register, state change, deregister. */
   registryWrites: number;
+  /** Warm runtimes held by hosts when they were drained (warm state thrown away). */
+  warmDrained: number;
 }
 
 /**
@@ -54,6 +65,7 @@ export class SimFleet {
     cutOff: 0,
     stoppedBusy: 0,
     registryWrites: 0,
+    warmDrained: 0,
   };
 
   constructor(private readonly model: FleetModel) {}
@@ -78,6 +90,7 @@ export class SimFleet {
     const host = this.hosts.find((h) => h.id === id);
     if (!host || host.state === 'draining') return;
     host.drainInflight = host.state === 'active' ? this.perHost(demand) : 0;
+    this.counters.warmDrained += host.state === 'active' ? warmOf(host, now) : 0;
     host.state = 'draining';
     host.drainStartedAt = now;
     this.counters.drained++;
@@ -127,8 +140,7 @@ export class SimFleet {
       state: h.state,
       registeredAt: h.registeredAt,
       bootStartedAt: h.registeredAt,
-      // Older hosts have collected more warm runtimes (one per minute, up to 20).
-      warmRuntimes: h.state === 'active' ? Math.min(20, Math.floor((now - h.readyAt) / 60_000)) : 0,
+      warmRuntimes: h.state === 'active' ? warmOf(h, now) : 0,
       inflight:
         h.state === 'active' ? this.perHost(demand) : h.state === 'draining' ? this.drainLeft(h, now) : 0,
     }));

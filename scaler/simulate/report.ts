@@ -53,6 +53,7 @@ const LABELS: [keyof Figures, string][] = [
   ['scaleEvents', 'scale events'],
   ['reversals', 'direction reversals'],
   ['executionsCutOff', 'executions cut off'],
+  ['warmRuntimesDrained', 'warm runtimes drained'],
   ['hostsStarted', 'hosts started'],
   ['hostsReplaced', 'hosts replaced (boot timeout)'],
   ['peakHosts', 'peak hosts'],

@@ -114,6 +114,7 @@ export function simulate(input: SimulationInput): SimulationResult {
   const figures = computeFigures(samples, events, input.targetPerHost ?? targetOf(policy), policy.tolerance, {
     cutOff: c.cutOff,
     stoppedBusy: c.stoppedBusy,
+    warmDrained: c.warmDrained,
     started: c.started,
     replaced: c.replaced,
     registryWrites: c.registryWrites,
