@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/free-port.ts';
+import {
+  REPO_ROOT,
+  type RunningExecutor,
+  startInProcessExecutor,
+  TEST_EXECUTOR_SECRET,
+} from '../support/executors.ts';
+import { call, GATEWAY_SECRET, simExecution, startTestGateway, until } from './harness.ts';
+
+const slow = (ms: number) => simExecution({ body: JSON.stringify({ simDurationMs: ms }) });
+
+describe('graceful shutdown', () => {
+  let exec: RunningExecutor;
+
+  beforeAll(async () => {
+    exec = await startInProcessExecutor({ mode: 'simulated', port: 0 });
+  });
+
+  afterAll(async () => {
+    await exec?.close();
+  });
+
+  it('fails readiness, refuses new connections and lets in-flight requests finish', async () => {
+    const gw = await startTestGateway({ options: { executors: [exec.url] } });
+    const inflight = Array.from({ length: 3 }, (_, i) =>
+      call(gw.url, 'POST', `/v1/runtimes/sd-${i}/executions`, {
+        body: slow(1_500),
+        headers: { accept: 'application/json' },
+      }),
+    );
+    await until('three requests in flight', () => gw.gateway.inflight() === 3);
+    const closing = gw.close();
+    expect(gw.gateway.readiness()).toMatchObject({
+      ready: false,
+      reasons: expect.arrayContaining(['shutting down']),
+    });
+    await expect(call(gw.url, 'GET', '/v1/proxy/health', { auth: null })).rejects.toThrow();
+    const answers = await Promise.all(inflight);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(await closing).toEqual({ drained: true });
+  });
+
+  it('fleetgate gateway drains on SIGTERM and exits 0 (configured through OPR_PROXY_* only)', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['bin/fleetgate.js', 'gateway', '--host', '127.0.0.1'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        OPR_PROXY_SECRET: GATEWAY_SECRET,
+        OPR_PROXY_EXECUTOR_SECRET: TEST_EXECUTOR_SECRET,
+        OPR_PROXY_EXECUTORS: exec.url.replace('http://', ''),
+        FLEETGATE_LOG_LEVEL: 'warn',
+        FLEETGATE_CONFIG: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await until(
+        'the gateway is ready',
+        async () =>
+          (await call(url, 'GET', '/readyz', { auth: null }).catch(() => ({ status: 0 }))).status === 200,
+        30_000,
+      );
+      const pending = call(url, 'POST', '/v1/runtimes/cli-rt/executions', {
+        body: slow(1_500),
+        headers: { accept: 'application/json' },
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      const answer = await pending;
+      expect(answer.status, output).toBe(200);
+      expect(answer.headers['x-fleetgate-host']).toBe(exec.url.replace('http://', ''));
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
