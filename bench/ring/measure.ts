@@ -72,6 +72,23 @@ export function lookupsPerSecond(ring: RingUnderTest, keys: readonly string[], m
   return done / (elapsedMs / 1000);
 }
 
+/**
+ * Lookups/s of several rings, timed in `slices` alternating slices (A B C D, A B C D, …) and
+ * reduced to the median per ring, so a burst of load from another process hits every ring alike.
+ */
+export function interleavedLookups(
+  rings: readonly RingUnderTest[],
+  keys: readonly string[],
+  sliceMs: number,
+  slices: number,
+): number[] {
+  const samples = rings.map(() => [] as number[]);
+  for (let s = 0; s < slices; s++) {
+    rings.forEach((ring, i) => samples[i]!.push(lookupsPerSecond(ring, keys, sliceMs)));
+  }
+  return samples.map((v) => median(v));
+}
+
 /** What one ring implementation achieved for one fleet size. */
 export interface RingRow {
   impl: string;
@@ -117,7 +134,6 @@ export function measureRing(
   keys: { random: readonly string[]; sequential: readonly string[] },
   floor: number,
   shuffle: <T>(items: readonly T[]) => T[],
-  lookupMs: number,
 ): RingRow {
   const members = hostIds(n);
   const added = `executor-${n + 1}`;
@@ -145,7 +161,8 @@ export function measureRing(
   return {
     impl: impl.name,
     n,
-    lookupsPerSecond: lookupsPerSecond(base, keys.random, lookupMs),
+    // Filled in by `interleavedLookups` so every ring is timed in the same stretch of machine noise.
+    lookupsPerSecond: Number.NaN,
     peakAvgRandom: peakToAverage(baseOwners, n),
     peakAvgSequential: peakToAverage(owners(base, keys.sequential), n),
     noiseFloor: floor,
