@@ -255,6 +255,16 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     expect(res.json.type).toBe('execution_timeout');
   });
 
+  it('takes the simulated duration from the executor request header too', async () => {
+    const res = await call(
+      'POST',
+      '/v1/runtimes/slow-header/executions',
+      { image: 'sim:1', timeout: 0.2 },
+      { 'x-sim-duration-ms': '5000' },
+    );
+    expect(res.json.type).toBe('execution_timeout');
+  });
+
   it('rejects a body over 22 MiB with 413', async () => {
     const big = JSON.stringify({ image: 'sim', body: 'x'.repeat(23 * 1024 * 1024) });
     const res = await call('POST', '/v1/runtimes/big/executions', big, {
@@ -286,6 +296,11 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     const warm = metricValue(text, 'fleetgate_executor_warm_runtimes{mode="simulated"}');
     expect(warm).toBe((await call('GET', '/v1/runtimes')).json.length);
     expect(metricValue(text, 'fleetgate_executor_runtime_memory_bytes')).toBeGreaterThan(0);
+    for (const outcome of ['success', 'timeout', 'rejected']) {
+      expect(metricValue(text, `fleetgate_executor_executions_total{outcome="${outcome}"}`)).toBeGreaterThan(
+        0,
+      );
+    }
     for (const name of [
       'fleetgate_executor_inflight_executions',
       'fleetgate_executor_executions_total',

@@ -119,14 +119,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const started = clock.now();
     const entry = table.create(spec);
     try {
-      await table.acquire(id, undefined, started + timeoutMs);
+      table.release(await table.acquire(id, undefined, started + timeoutMs));
     } catch (error) {
       if (error instanceof ExecutorError && error.type === 'runtime_failed') {
         throw new ExecutorError('build_failed', error.message, { cause: error });
       }
       throw error;
     }
-    entry.inflight--;
     if (remove) await table.remove(id, 'deleted');
     return c.json(
       { output: entry.output, startTime: started / 1000, duration: (clock.now() - started) / 1000 },

@@ -13,6 +13,7 @@ import {
 import { checkRuntimeId, FieldReader, readFields } from './fields.ts';
 import type { ExecutorOptions } from './options.ts';
 import type { RuntimeTable } from './runtimes.ts';
+import { SIM_DURATION_HEADER } from './simulated-backend.ts';
 import { readRuntimeSpec } from './spec.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']);
@@ -51,6 +52,12 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
         logging: reader.boolean('logging', true),
         timeoutMs,
       };
+      // Simulated mode also takes the duration from the executor request's own header, so load
+      // tools can set it without rewriting the function headers.
+      const simHeader = mode === 'simulated' ? c.req.header(SIM_DURATION_HEADER) : undefined;
+      if (simHeader !== undefined && request.headers[SIM_DURATION_HEADER] === undefined) {
+        request.headers[SIM_DURATION_HEADER] = simHeader;
+      }
       const wantsStart = reader.has('image') || reader.has('source');
       const spec = wantsStart ? await readRuntimeSpec(reader, id, options) : undefined;
       const deadline = started + timeoutMs;
@@ -69,12 +76,7 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
       }
       return executionMultipart(full, keepArrays);
     } catch (error) {
-      if (
-        error instanceof ExecutorError &&
-        (error.type === 'execution_timeout' || error.type === 'runtime_timeout')
-      ) {
-        outcome = 'timeout';
-      }
+      outcome = outcomeOf(error);
       throw error;
     } finally {
       metrics.inflightExecutions.dec({ mode });
@@ -84,6 +86,14 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
   };
   app.post('/v1/runtimes/:runtimeId/executions', handler);
   app.post('/v1/runtimes/:runtimeId/execution', handler);
+}
+
+/** The `outcome` label of a failed execution. */
+function outcomeOf(error: unknown): string {
+  if (!(error instanceof ExecutorError)) return 'failed';
+  if (error.type === 'execution_timeout' || error.type === 'runtime_timeout') return 'timeout';
+  if (error.type === 'runtime_failed' || error.status >= 500) return 'failed';
+  return 'rejected';
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {

@@ -129,6 +129,12 @@ export class RuntimeTable {
     }
   }
 
+  /** Releases an acquired runtime without executing (a create that only waited for the start). */
+  release(entry: RuntimeEntry): void {
+    entry.inflight--;
+    entry.updated = this.deps.clock.now();
+  }
+
   /** Stops and forgets a runtime; false when unknown. */
   async remove(id: string, reason: StopReason): Promise<boolean> {
     const entry = this.entries.get(id);

@@ -27,7 +27,7 @@ export const EXECUTOR_METRICS = {
   executions: {
     name: 'fleetgate_executor_executions_total',
     type: 'counter',
-    help: 'Finished executions by outcome (success: function answered < 400; function_error: function answered >= 400; timeout; failed).',
+    help: 'Finished executions by outcome: success (function answered < 400), function_error (>= 400), timeout, failed (runtime failed or crashed), rejected (bad request, unknown runtime).',
     labels: ['outcome'],
     unit: 'executions',
   },
