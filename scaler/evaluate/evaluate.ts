@@ -14,6 +14,25 @@ import { combineProposals, type MetricProposal, proposeMetric } from './proposal
 import { pruneState } from './state.ts';
 import { eventsInLastHour, rateLimit, stabilize } from './windows.ts';
 
+/*
+ * Where SCALING-POLICY.md leaves a choice open, this evaluation decides:
+ * - Tolerance is per metric: |value / (target × current) − 1| ≤ tolerance proposes the current count.
+ * - `onEmpty: hold` holds without counting toward the fallback; `error` (and every HTTP/PromQL error,
+ *   NaN/Inf, several series, stale) holds and counts. `zero` reads an empty result as 0.
+ * - The static fallback never goes below the current count (missing data never removes capacity).
+ * - Panic compares the unrounded demand (hosts' worth) with the current capacity, averaged over the
+ *   panic window's samples; in panic the scale-up window is skipped and scale-down is blocked, but
+ *   rate policies, the churn budget and the clamps still apply (the step-up row wants the rates).
+ * - Stabilization windows include their far end, and a fresh state (restart) starts with the current
+ *   count as the latest recommendation, so a scale-down needs a full window of evidence after a
+ *   restart too (in addition to startup.holdFor).
+ * - Drain victims: booting hosts first (newest first), then active hosts in the selector's order.
+ * - A booting host past bootTimeout is replaced (1:1, so it still counts this tick) and never again;
+ *   afterwards it is not counted as capacity while it lingers in the registry.
+ * - dryRun: identical decisions and state, actions flagged `execute: false`, the `mode` step says
+ *   DryRun and `reason` keeps the decision's own code. paused: no actions, desired = current.
+ */
+
 /**
  * One tick of the scaler, pure: no I/O, no clock (`now` is an argument), no logger. Follows the
  * evaluation order of SCALING-POLICY.md and returns the desired host count, the planned actions

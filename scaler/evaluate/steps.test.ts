@@ -128,6 +128,15 @@ describe('step 7: rate policies', () => {
     ['up, min of the two from 10', both, 'min', [], 10, 0, 14],
     ['up, disabled', both, 'disabled', [], 10, 0, 10],
     [
+      'up from zero with percent only: at least one host',
+      [{ type: 'Percent' as const, value: 100, period: '15s' }],
+      'max',
+      [],
+      0,
+      0,
+      1,
+    ],
+    [
       'up, a change inside the period is counted',
       [{ type: 'Hosts' as const, value: 4, period: '60s' }],
       'max',

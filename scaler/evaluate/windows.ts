@@ -51,7 +51,9 @@ export function rateLimit(
   // The biggest change is the highest limit going up and the lowest going down.
   const biggest = direction.select === 'max';
   const limit = up === biggest ? Math.max(...limits) : Math.min(...limits);
-  return up ? Math.max(current, limit) : Math.max(0, Math.min(current, limit));
+  // Going up, at least one host is always allowed: a percentage of zero hosts is zero, and a pool
+  // scaled to zero must be able to wake.
+  return up ? Math.max(current, limit, 1) : Math.max(0, Math.min(current, limit));
 }
 
 /** Scale events within the last hour (what the churn budget counts). */
