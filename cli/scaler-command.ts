@@ -124,7 +124,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   });
   const app = createScalerApp({ pools: scaler.pools, metrics: metricsRegistry, logger });
   const http = await startScalerHttp(app, host, port);
-  scaler.start();
+  await scaler.start();
   logger.info(
     {
       url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${http.port}`,

@@ -43,7 +43,8 @@ export interface ScalerDeps {
 export interface Scaler {
   pools: Map<string, PoolView>;
   loops: PoolLoop[];
-  start(): void;
+  /** Campaigns once for every pool (so the first tick knows whether it leads), then starts ticking. */
+  start(): Promise<void>;
   /** Stops every loop, releases the leader locks, closes providers and sources. */
   stop(): Promise<void>;
 }
@@ -115,7 +116,8 @@ export function createScaler(deps: ScalerDeps): Scaler {
   return {
     pools,
     loops,
-    start() {
+    async start() {
+      await Promise.all(built.map(({ elector }) => elector.step()));
       for (const { elector } of built) elector.start();
       for (const loop of loops) loop.start();
     },
