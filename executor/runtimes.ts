@@ -141,7 +141,9 @@ export class RuntimeTable {
     if (!entry) return false;
     this.forget(entry, reason);
     entry.abort.abort();
-    await entry.instance?.stop();
+    // A starting runtime: its start gives up on the abort and stops its own process; wait for that.
+    if (entry.instance) await entry.instance.stop();
+    else await entry.ready.catch(() => {});
     return true;
   }
 
@@ -196,10 +198,10 @@ export class RuntimeTable {
     metrics.startingRuntimes.inc({ mode: this.mode });
     const began = performance.now();
     entry.ready = this.deps.backend.start(spec, { signal: abort.signal, log }).then(
-      (instance) => {
+      async (instance) => {
         metrics.startingRuntimes.dec({ mode: this.mode });
         if (entry.gone) {
-          void instance.stop();
+          await instance.stop();
           throw new ExecutorError('runtime_failed', `Runtime "${spec.id}" was removed while starting.`);
         }
         entry.instance = instance;

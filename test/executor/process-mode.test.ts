@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { callExecutor, NODE_IMAGE, startInProcessExecutor } from '../support/executors.ts';
@@ -213,6 +216,63 @@ describe('runtime command templates', () => {
       expect((await callExecutor(ex.url, ex.secret, 'GET', '/v1/health')).text).toBe('OK');
     } finally {
       await ex.close();
+    }
+  });
+});
+
+describe('slow cold starts', () => {
+  const pidFile = () => join(mkdtempSync(join(tmpdir(), 'fleetgate-slow-boot-')), 'pid');
+  const readPid = async (file: string) => {
+    const until = Date.now() + 15_000;
+    while (!existsSync(file) || readFileSync(file, 'utf8') === '') {
+      if (Date.now() > until) throw new Error('the runtime never wrote its pid');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Number(readFileSync(file, 'utf8'));
+  };
+
+  it('answers runtime_timeout when the boot outlives the timeout; close() still stops the process', async () => {
+    const ex = await startInProcessExecutor({ mode: 'process' });
+    const file = pidFile();
+    try {
+      const res = await callExecutor(
+        ex.url,
+        ex.secret,
+        'POST',
+        '/v1/runtimes/slow/executions',
+        fn('slow-boot.mjs', { timeout: 1, variables: { PID_FILE: file, BOOT_MS: '60000' } }),
+      );
+      expect([res.status, res.json.type]).toEqual([400, 'runtime_timeout']);
+      const pid = await readPid(file);
+      expect(alive(pid)).toBe(true);
+      await ex.close();
+      expect(await waitGone(pid)).toBe(true);
+    } finally {
+      await ex.close();
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('DELETE during a cold start fails the waiting execution and stops the process', async () => {
+    const ex = await startInProcessExecutor({ mode: 'process' });
+    const file = pidFile();
+    try {
+      const pending = callExecutor(
+        ex.url,
+        ex.secret,
+        'POST',
+        '/v1/runtimes/deleted/executions',
+        fn('slow-boot.mjs', { timeout: 60, variables: { PID_FILE: file, BOOT_MS: '60000' } }),
+      );
+      const pid = await readPid(file);
+      expect((await callExecutor(ex.url, ex.secret, 'DELETE', '/v1/runtimes/deleted')).status).toBe(200);
+      const res = await pending;
+      expect([res.status, res.json.type]).toEqual([400, 'runtime_failed']);
+      expect(await waitGone(pid)).toBe(true);
+      expect((await callExecutor(ex.url, ex.secret, 'GET', '/v1/runtimes')).json).toEqual([]);
+    } finally {
+      await ex.close();
+      rmSync(file, { force: true });
     }
   });
 });
