@@ -95,6 +95,21 @@ describe('fleetgate policy simulate', () => {
     expect(drawing.match(/<path /g)).toHaveLength(3);
   });
 
+  it.each([
+    ['--scenario', 'dry-run'],
+    ['--scenario', 'step-up', '--dry-run'],
+  ])('simulates a dry run (%s %s): decisions recorded, nothing executed', async (...argv) => {
+    const r = await run('simulate', policy, ...argv, '--json');
+    const { figures, records, title } = JSON.parse(r.out);
+    expect(title).toContain('(dryRun)');
+    expect(figures.registryWrites).toBe(0);
+    expect(records[4]).toMatchObject({
+      time: 60_000,
+      desired: 5,
+      actions: [{ type: 'start', count: 4, execute: false }],
+    });
+  });
+
   it('reads a CSV load series and honours --boot', async () => {
     const csv = write('load.csv', 'time,demand\n0,8\n60,160\n600,160\n');
     const r = await run('simulate', policy, '--load', csv, '--boot', '150s', '--json');

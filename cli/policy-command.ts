@@ -30,7 +30,9 @@ const HELP = `Usage: fleetgate policy <check|simulate|explain> ...
                        ([{time, demand}] or [[time, demand]]), or a directory holding an Azure
                        trace sample (invocations.csv + durations.csv, e.g. ../shared/traces/azure-a):
                        in flight = Σ invocations/min × average duration / 60 s, times --scale
-      --scenario NAME  one of: ${Object.keys(SCENARIOS).join(', ')}
+      --scenario NAME  one of: ${Object.keys(SCENARIOS).join(', ')}, or dry-run
+                       (step-up with the policy in dryRun mode: decisions, no registry writes)
+      --dry-run        run the policy in dryRun mode (same decisions, nothing executed)
       --scale N        multiply an Azure trace's demand (default 10)
       --initial N      hosts active at the start (default: what the first demand needs)
       --boot DURATION  host boot delay (default 45s, the slow-boot scenario 150s)
@@ -69,6 +71,7 @@ const SIMULATE_OPTIONS = {
   boot: { type: 'string' },
   pool: { type: 'string' },
   json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   svg: { type: 'string' },
 } as const;
 
@@ -115,7 +118,10 @@ async function simulateCommand(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`fleetgate policy simulate: ${error.message}\n`);
     return 1;
   }
-  const policy = pickPolicy(policies, values.pool, file);
+  const picked = pickPolicy(policies, values.pool, file);
+  const dryRun = values['dry-run'] === true || values.scenario === 'dry-run';
+  const policy: Policy = dryRun ? { ...picked, mode: 'dryRun' } : picked;
+  const scenarioName = values.scenario === 'dry-run' ? 'step-up' : values.scenario;
   let bootMs: number | undefined;
   if (values.boot !== undefined) {
     const parsed = parseDuration(values.boot);
@@ -124,8 +130,8 @@ async function simulateCommand(argv: string[], io: CliIO): Promise<number> {
   }
   let input: SimulationInput;
   let title: string;
-  if (values.scenario !== undefined) {
-    const scenario = SCENARIOS[values.scenario];
+  if (scenarioName !== undefined) {
+    const scenario = SCENARIOS[scenarioName];
     if (!scenario) {
       throw new UsageError(`unknown scenario "${values.scenario}" (${Object.keys(SCENARIOS).join(', ')})`);
     }
@@ -147,7 +153,7 @@ async function simulateCommand(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.initial !== undefined) input.initialHosts = number(values.initial, 'initial')!;
   const result = simulate(input);
-  title = `${title} — pool ${input.policy.pool}, boot ${(input.bootMs ?? 45_000) / 1000}s`;
+  title = `${title} — pool ${input.policy.pool}${dryRun ? ' (dryRun)' : ''}, boot ${(input.bootMs ?? 45_000) / 1000}s`;
   if (values.svg !== undefined)
     await writeFile(values.svg, renderSvg(result.samples, targetOf(input.policy), title));
   if (values.json) {

@@ -2,7 +2,7 @@ import type { Sample } from './figures.ts';
 
 const W = 900;
 const H = 360;
-const PAD = { left: 56, right: 16, top: 28, bottom: 40 };
+const PAD = { left: 60, right: 16, top: 28, bottom: 40 };
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
@@ -68,6 +68,7 @@ export function renderSvg(samples: readonly Sample[], target: number, title: str
     `<path d="${line((s) => s.active, true)}" fill="none" stroke="#1f77b4" stroke-width="2"/>`,
     `<path d="${line((s) => s.demand / target, false)}" fill="none" stroke="#d62728" stroke-width="1.2"/>`,
     legend,
+    `<text transform="translate(14 ${((H - PAD.bottom + PAD.top) / 2).toFixed(0)}) rotate(-90)" text-anchor="middle">hosts</text>`,
     `<text x="${(W / 2).toFixed(0)}" y="${H - 6}" text-anchor="middle">time (s) — ${escapeXml(title)}</text>`,
     '</svg>',
     '',
