@@ -82,6 +82,7 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
       metrics.inflightExecutions.dec({ mode });
       metrics.executions.inc({ outcome });
       metrics.executionDuration.observe({ outcome }, (performance.now() - began) / 1000);
+      deps.logger.debug({ runtimeId: id, outcome, ms: Math.round(performance.now() - began) }, 'execution');
     }
   };
   app.post('/v1/runtimes/:runtimeId/executions', handler);

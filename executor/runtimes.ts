@@ -182,18 +182,20 @@ export class RuntimeTable {
     const { clock, metrics, logger } = this.deps;
     const now = clock.now();
     const abort = new AbortController();
-    const entry = {
+    const entry: RuntimeEntry = {
       spec,
       created: now,
       updated: now,
       startedAt: undefined,
       instance: undefined,
+      // Replaced below: the start's callbacks need the entry itself.
+      ready: Promise.resolve(undefined as never),
       inflight: 0,
       output: [],
       listeners: new Set(),
       abort,
       gone: false,
-    } as unknown as RuntimeEntry;
+    };
     const log = (content: string) => appendLine(entry, content, clock.now());
     metrics.startingRuntimes.inc({ mode: this.mode });
     const began = performance.now();
