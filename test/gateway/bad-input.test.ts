@@ -1,8 +1,10 @@
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningExecutor } from '../../executor/server.ts';
 import { freePort } from '../../lib/free-port.ts';
-import { type RunningExecutor, startInProcessExecutor } from '../support/executors.ts';
+import { startInProcessExecutor } from '../support/executors.ts';
 import { AUTH, call, simExecution, startTestGateway, type TestGateway } from './harness.ts';
 
 const LIMIT = 1024 * 1024;
@@ -117,8 +119,8 @@ describe('bad input: each answered with a JSON error, and the gateway keeps serv
     const chunked = await request(`${gw.url}/v1/runtimes/rt/executions`, {
       method: 'POST',
       headers: { authorization: AUTH, 'content-type': 'application/json' },
-      body: chunks(),
-    }).catch((error: unknown) => error);
+      body: Readable.from(chunks()),
+    }).catch((error: Error) => error);
     // Either the 413 arrives, or the gateway cut the upload off (the client sees a reset).
     if (!(chunked instanceof Error)) {
       expect(chunked.statusCode).toBe(413);

@@ -29,6 +29,8 @@ export async function startTestGateway(
     pool?: string;
     options?: GatewayOptionsInput;
     random?: () => number;
+    /** false: every request goes through the Hono app (default: executor routes take the fast path). */
+    fastPath?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const metricsRegistry = new Registry();
@@ -64,6 +66,7 @@ export async function startTestGateway(
       headersTimeout: o.headersTimeout,
       requestTimeout: o.requestTimeout,
       shutdownTimeout: o.shutdownTimeout,
+      fastPath: setup.fastPath ?? true,
     },
     silentLogger(),
   );
@@ -110,6 +113,7 @@ export async function call(
 ): Promise<{
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields by name and assert on them
   body: any;
   text: string;
 }> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
-import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
+import { type ExecutorFleet, startExecutors, startInProcessExecutor } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
 
 // Four simulated executors behind one gateway with an in-memory registry: routing properties.
@@ -55,5 +55,63 @@ describe('gateway routing (simulated executors)', () => {
     expect(total).toBeGreaterThanOrEqual(12);
     expect(res.text).not.toContain('executor-test-secret');
     expect(res.body.hosts[0]).toMatchObject({ healthy: true, state: 'active', inflight: 0 });
+  });
+});
+
+describe('placement resync, legacy health and the Hono path', () => {
+  it('learns runtimes started behind its back from GET /v1/runtimes, and forgets reaped ones', async () => {
+    const exec = await startInProcessExecutor({ mode: 'simulated', port: 0 });
+    const gw = await startTestGateway({ options: { executors: [exec.url] }, fastPath: false });
+    try {
+      const id = new URL(exec.url).host;
+      // Created directly on the executor, not through the gateway.
+      const direct = await call(exec.url, 'POST', '/v1/runtimes', {
+        body: { runtimeId: 'behind-back', image: 'openruntimes/node:v5-22' },
+        auth: `Bearer ${exec.secret}`,
+      });
+      expect(direct.status).toBe(201);
+      expect(gw.gateway.placement.isWarm('behind-back', id)).toBe(false);
+      await gw.gateway.sync.syncNow();
+      expect(gw.gateway.placement.isWarm('behind-back', id)).toBe(true);
+      await call(exec.url, 'DELETE', '/v1/runtimes/behind-back', { auth: `Bearer ${exec.secret}` });
+      await gw.gateway.sync.syncNow();
+      expect(gw.gateway.placement.isWarm('behind-back', id)).toBe(false);
+      // fastPath: false — the same forwarding through the Hono app's catch-all route.
+      const res = await call(gw.url, 'POST', '/v1/runtimes/via-hono/executions', {
+        body: simExecution(),
+        headers: { accept: 'application/json' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-fleetgate-host']).toBe(id);
+      expect(gw.gateway.placement.isWarm('via-hono', id)).toBe(true);
+      const bad = await call(gw.url, 'POST', '/v1/runtimes/bad%20id/executions', { body: simExecution() });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ code: 'general_argument_invalid' });
+    } finally {
+      await gw.close();
+      await exec.close();
+    }
+  });
+
+  it('reads usage and warm runtimes from the legacy /v1/health JSON of executors ≤ 0.16', async () => {
+    const exec = await startInProcessExecutor({ mode: 'simulated', port: 0, legacyHealth: true });
+    const gw = await startTestGateway({
+      options: { executors: [exec.url], placement: { resyncInterval: 0 } },
+    });
+    try {
+      const id = new URL(exec.url).host;
+      await call(exec.url, 'POST', '/v1/runtimes', {
+        body: { runtimeId: 'legacy-rt', image: 'openruntimes/node:v5-22' },
+        auth: `Bearer ${exec.secret}`,
+      });
+      await gw.gateway.health.checkNow(true);
+      expect(gw.gateway.placement.isWarm('legacy-rt', id)).toBe(true);
+      const fleetView = await call(gw.url, 'GET', '/v1/fleet');
+      expect(typeof fleetView.body.hosts[0].usage).toBe('number');
+      expect(fleetView.body.hosts[0].warmRuntimes).toContain('legacy-rt');
+    } finally {
+      await gw.close();
+      await exec.close();
+    }
   });
 });

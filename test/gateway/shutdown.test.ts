@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningExecutor } from '../../executor/server.ts';
 import { freePort } from '../../lib/free-port.ts';
-import {
-  REPO_ROOT,
-  type RunningExecutor,
-  startInProcessExecutor,
-  TEST_EXECUTOR_SECRET,
-} from '../support/executors.ts';
+import { REPO_ROOT, startInProcessExecutor, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { call, GATEWAY_SECRET, simExecution, startTestGateway, until } from './harness.ts';
 
 const slow = (ms: number) => simExecution({ body: JSON.stringify({ simDurationMs: ms }) });
