@@ -7,7 +7,7 @@
 // this process (cold starts) and wrk (throughput), on the same machine.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -17,6 +17,7 @@ import {
   NODE_IMAGE,
   startExecutors,
 } from '../test/support/executors.ts';
+import { type BenchResult, machineInfo, writeResults } from './lib/results.ts';
 import { median, quantile, round } from './lib/stats.ts';
 import { parseWrk, type WrkResult } from './lib/wrk.ts';
 
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
+    out: { type: 'string', default: 'bench/results' },
   },
 });
 const runs = Number(values.runs);
@@ -69,6 +71,8 @@ async function wrkPost(url: string, secret: string, body: string): Promise<WrkRe
 }
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const machine = machineInfo();
   const processFleet = await startExecutors(1, { mode: 'process', args: ['--log-level', 'warn'] });
   const simFleet = await startExecutors(1, {
     mode: 'simulated',
@@ -113,18 +117,70 @@ async function main(): Promise<void> {
     });
     const sim = await wrkPost(`${simFleet.hosts[0]!.url}/v1/runtimes/sim/executions`, simFleet.secret, '{}');
 
-    const summary = {
-      coldStart: {
-        runs,
-        createMedianMs: round(median(createMs), 1),
-        createP90Ms: round(quantile(createMs, 0.9), 1),
-        serverDurationMedianMs: round(median(serverMs), 1),
-        firstExecutionMedianMs: round(median(firstExecMs), 1),
-      },
-      warmProcessRuntime: { connections, ...warm },
-      simulatedRuntime: { connections, ...sim },
+    const cold = {
+      runs,
+      createMedianMs: round(median(createMs), 1),
+      createP90Ms: round(quantile(createMs, 0.9), 1),
+      serverDurationMedianMs: round(median(serverMs), 1),
+      firstExecutionMedianMs: round(median(firstExecMs), 1),
     };
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    const throughputRow = (mode: string, r: WrkResult) => [
+      mode,
+      connections,
+      round(r.seconds, 1),
+      round(r.requestsPerSecond, 0),
+      round(r.p50Ms, 2),
+      round(r.p99Ms, 2),
+      r.errors,
+    ];
+    const result: BenchResult = {
+      benchmark: 'executor',
+      command: `node --import tsx bench/executor-coldstart.ts --runs ${runs} --seconds ${seconds} --connections ${connections}`,
+      quick: false,
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+      machine,
+      tables: [
+        {
+          title: 'Cold start of a process runtime (Fleetgate Node runtime, examples/functions/hello)',
+          columns: [
+            'runs',
+            'create median ms',
+            'create p90 ms',
+            'server duration median ms',
+            'first execution median ms',
+          ],
+          rows: [
+            [
+              cold.runs,
+              cold.createMedianMs,
+              cold.createP90Ms,
+              cold.serverDurationMedianMs,
+              cold.firstExecutionMedianMs,
+            ],
+          ],
+        },
+        {
+          title: 'Executions per second against one warm runtime (wrk, POST JSON in, JSON out)',
+          columns: ['runtime', 'connections', 'seconds', 'executions/s', 'p50 ms', 'p99 ms', 'errors'],
+          rows: [throughputRow('process (hello)', warm), throughputRow('simulated (0 ms)', sim)],
+        },
+      ],
+      notes: [
+        'Client, executor, runtime and wrk share the machine; absolute numbers depend on its load.',
+        `Load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}, at end ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}.`,
+        'create = client wall time of POST /v1/runtimes (spawn, import the module, /__opr/health answers);',
+        'first execution = POST .../executions with image/source on an absent runtime (cold start + run).',
+      ],
+      data: { cold, createMs, serverMs, firstExecMs, warm, sim },
+    };
+    const paths = writeResults(values.out!, 'executor', result);
+    process.stdout.write(
+      `${JSON.stringify({ cold, warm, sim }, null, 2)}\nwrote ${paths.json} and ${paths.md}\n`,
+    );
   } finally {
     await Promise.all([processFleet.stop(), simFleet.stop()]);
   }
