@@ -97,6 +97,12 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     expect((await call('DELETE', '/v1/runtimes/crud')).status).toBe(404);
   });
 
+  it('removes the runtime after a create with remove: true (build-only)', async () => {
+    const res = await call('POST', '/v1/runtimes', { runtimeId: 'build-only', image: 'sim:1', remove: true });
+    expect(res.status).toBe(201);
+    expect((await call('GET', '/v1/runtimes/build-only')).status).toBe(404);
+  });
+
   it('accepts a multipart create', async () => {
     const form = new FormData();
     form.set('runtimeId', 'multi');
