@@ -13,6 +13,7 @@ import { GatewayError } from './errors.ts';
 import { Fleet } from './fleet.ts';
 import { FleetView } from './fleet-view.ts';
 import { HealthChecker } from './health-checker.ts';
+import { isLegacyAlgorithm } from './legacy-order.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
 import { PlacementMap } from './placement.ts';
@@ -125,6 +126,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     random: deps.random ?? Math.random,
     authorized,
+    legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
+    legacyTurn: { value: 0 },
     shuttingDown: () => shuttingDown,
   };
 

@@ -38,7 +38,10 @@ export interface GatewayOptions {
   retries: number;
   /** Add `x-fleetgate-host` to forwarded responses. */
   hostHeader: boolean;
-  /** open-runtimes/proxy `OPR_PROXY_ALGORITHM`; accepted for compatibility, routing is runtime-aware. */
+  /**
+   * Requests without a runtime key: `p2c` (power of two choices on in-flight counts, the default) or
+   * open-runtimes/proxy's `OPR_PROXY_ALGORITHM` (`random`, `round-robin`, `first`, `last`).
+   */
   algorithm: string;
   /** open-runtimes/proxy `OPR_PROXY_ENV`: `development` adds error detail to 5xx bodies. */
   env: string;
@@ -81,7 +84,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = Object.freeze({
   warmPreference: true,
   retries: 2,
   hostHeader: true,
-  algorithm: 'random',
+  algorithm: 'p2c',
   env: 'production',
   placement: { maxEntries: 100_000, resyncInterval: 30_000 },
   broadcastTimeout: 30_000,

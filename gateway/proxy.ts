@@ -9,9 +9,10 @@ import type { Fleet, HostEntry } from './fleet.ts';
 import { forwardOnce } from './forward.ts';
 import { readRequestHeaders } from './headers.ts';
 import type { HealthChecker } from './health-checker.ts';
+import { type LegacyAlgorithm, legacyOrder } from './legacy-order.ts';
 import type { RequestMetrics } from './observe.ts';
 import type { GatewayOptions } from './options.ts';
-import { pick } from './pick.ts';
+import { type PickResult, pick } from './pick.ts';
 import type { PlacementMap } from './placement.ts';
 import {
   type AddressingMethod,
@@ -36,6 +37,13 @@ export interface ProxyDeps {
   random: () => number;
   /** Checks the client's Authorization header. */
   authorized: (authorization: string | undefined) => boolean;
+  /**
+   * open-runtimes/proxy's algorithm for requests without a runtime key (explicit anycast-fast stays
+   * power of two choices); undefined: power of two choices.
+   */
+  legacyAlgorithm: LegacyAlgorithm | undefined;
+  /** Round-robin counter of the legacy algorithm. */
+  legacyTurn: { value: number };
   /** Whether the gateway is shutting down (responses then close their connection). */
   shuttingDown: () => boolean;
 }
@@ -120,17 +128,20 @@ interface Forwardable {
 async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerResponse): Promise<void> {
   const { fleet, placement, metrics, options } = deps;
   const key = r.key;
-  const picked = pick({
-    key,
-    addressing: r.addressing,
-    hosts: fleet.hosts,
-    ring: fleet.ring,
-    isWarm: key === undefined ? never : (hostId) => placement.isWarm(key, hostId),
-    loadFactor: options.loadFactor,
-    boundedLoads: options.boundedLoads,
-    warmPreference: options.warmPreference,
-    random: deps.random,
-  });
+  const picked: PickResult =
+    key === undefined && r.addressing === 'anycast-efficient' && deps.legacyAlgorithm !== undefined
+      ? legacyPick(deps, deps.legacyAlgorithm)
+      : pick({
+          key,
+          addressing: r.addressing,
+          hosts: fleet.hosts,
+          ring: fleet.ring,
+          isWarm: key === undefined ? never : (hostId) => placement.isWarm(key, hostId),
+          loadFactor: options.loadFactor,
+          boundedLoads: options.boundedLoads,
+          warmPreference: options.warmPreference,
+          random: deps.random,
+        });
   deps.hot.picked(picked.reason);
   if (picked.order.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
   if (key !== undefined && !picked.warm && isRuntimeWork(r))
@@ -213,6 +224,12 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
   throw new GatewayError('GW_UPSTREAM_CONNECT', `No executor host could be reached (${tries} tried).`, {
     cause: lastError,
   });
+}
+
+/** A keyless request under open-runtimes/proxy's OPR_PROXY_ALGORITHM. */
+function legacyPick(deps: ProxyDeps, algorithm: LegacyAlgorithm): PickResult {
+  const order = legacyOrder(deps.fleet.hosts, algorithm, deps.legacyTurn.value++, deps.random);
+  return { order, reason: order.length === 0 ? 'none' : 'p2c', warm: false };
 }
 
 function never(): boolean {

@@ -115,3 +115,34 @@ describe('placement resync, legacy health and the Hono path', () => {
     }
   });
 });
+
+describe('compatibility options', () => {
+  it('OPR_PROXY_ALGORITHM=first sends keyless requests to the first host; hostHeader off hides the host', async () => {
+    const execs = [
+      await startInProcessExecutor({ mode: 'simulated', port: 0 }),
+      await startInProcessExecutor({ mode: 'simulated', port: 0 }),
+    ];
+    const gw = await startTestGateway({
+      options: { executors: execs.map((e) => e.url), algorithm: 'first' },
+    });
+    const hidden = await startTestGateway({
+      options: { executors: execs.map((e) => e.url), hostHeader: false },
+    });
+    try {
+      const first = new URL(execs[0]!.url).host;
+      for (let i = 0; i < 5; i++) {
+        const res = await call(gw.url, 'GET', '/v1/runtimes');
+        expect(res.status).toBe(200);
+        expect(res.headers['x-fleetgate-host']).toBe(first);
+      }
+      const res = await call(hidden.url, 'GET', '/v1/runtimes');
+      expect(res.status).toBe(200);
+      expect(res.headers['x-fleetgate-host']).toBeUndefined();
+      expect(res.headers.server).toBe('Executor');
+    } finally {
+      await gw.close();
+      await hidden.close();
+      await Promise.all(execs.map((e) => e.close()));
+    }
+  });
+});
