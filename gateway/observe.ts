@@ -67,9 +67,11 @@ export function refreshStateGauges(
   registryConfigured: boolean,
 ): void {
   metrics.inflight.reset();
+  metrics.openStreams.reset();
   const states = { booting: 0, active: 0, draining: 0, unhealthy: 0 };
   for (const h of fleet.hosts) {
     metrics.inflight.set({ host: h.id }, h.inflight);
+    metrics.openStreams.set({ host: h.id }, h.streams);
     states[h.state] += 1;
     if (!h.healthy) states.unhealthy += 1;
   }

@@ -36,6 +36,13 @@ export const GATEWAY_METRICS = {
     labels: ['host'],
     unit: 'requests',
   },
+  openStreams: {
+    name: 'fleetgate_gateway_open_streams',
+    type: 'gauge',
+    help: 'Log streams open to each host (counted apart from in-flight requests).',
+    labels: ['host'],
+    unit: 'streams',
+  },
   upstreamErrors: {
     name: 'fleetgate_gateway_upstream_errors_total',
     type: 'counter',
