@@ -14,7 +14,8 @@ describe('failover when a host is killed mid-run', () => {
   beforeAll(async () => {
     fleet = await startExecutors(3, { mode: 'simulated', idPrefix: 'fo', args: ['--sim-cold-start', '10'] });
     registry = new MemoryRegistry();
-    for (const h of fleet.hosts) await registry.register('default', { id: h.id, url: h.url, state: 'active' });
+    for (const h of fleet.hosts)
+      await registry.register('default', { id: h.id, url: h.url, state: 'active' });
     gw = await startTestGateway({ registry });
     await until('three hosts', () => gw.gateway.fleet.hosts.length === 3);
   });
@@ -35,7 +36,11 @@ describe('failover when a host is killed mid-run', () => {
           body: simExecution({ body: JSON.stringify({ simDurationMs: 30 }) }),
           headers: { accept: 'application/json' },
         });
-        results.push({ status: res.status, code: res.body?.code, host: res.headers['x-fleetgate-host'] as string });
+        results.push({
+          status: res.status,
+          code: res.body?.code,
+          host: res.headers['x-fleetgate-host'] as string,
+        });
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
@@ -49,7 +54,10 @@ describe('failover when a host is killed mid-run', () => {
     const failed = results.filter((r) => r.status !== 200);
     // A request that never reached a host is retried, so no failure is "unreachable"; the only
     // failures are requests that were in flight on the victim (at most one per worker).
-    expect(failed.every((r) => r.code === 'upstream_failed'), JSON.stringify(failed)).toBe(true);
+    expect(
+      failed.every((r) => r.code === 'upstream_failed'),
+      JSON.stringify(failed),
+    ).toBe(true);
     expect(failed.length).toBeLessThanOrEqual(8);
     const after = results.slice(before + 8);
     expect(after.every((r) => r.status === 200 && r.host !== victim)).toBe(true);
@@ -65,7 +73,10 @@ describe('failover when a host is killed mid-run', () => {
       headers: { 'x-opr-addressing-method': 'broadcast' },
     });
     expect(res.status).toBe(502);
-    expect(res.body).toMatchObject({ code: 'broadcast_failed', failures: [{ host: fleet.hosts[1]!.id, error: 'connect' }] });
+    expect(res.body).toMatchObject({
+      code: 'broadcast_failed',
+      failures: [{ host: fleet.hosts[1]!.id, error: 'connect' }],
+    });
     expect(res.body.failures).toHaveLength(1);
   });
 
@@ -90,18 +101,27 @@ describe('ejection and readmission', () => {
     try {
       const id = `127.0.0.1:${port}`;
       const host = () => gw.gateway.fleet.byId.get(id)!;
-      expect((await call(gw.url, 'POST', '/v1/runtimes/ej/executions', { body: simExecution(), headers: EXEC })).status).toBe(200);
+      expect(
+        (await call(gw.url, 'POST', '/v1/runtimes/ej/executions', { body: simExecution(), headers: EXEC }))
+          .status,
+      ).toBe(200);
       await exec.close();
       await until('ejected', () => !host().healthy);
       // Every host down: the gateway still tries the best one, then answers 502.
-      const down = await call(gw.url, 'POST', '/v1/runtimes/ej/executions', { body: simExecution(), headers: EXEC });
+      const down = await call(gw.url, 'POST', '/v1/runtimes/ej/executions', {
+        body: simExecution(),
+        headers: EXEC,
+      });
       expect(down.status).toBe(502);
       expect(down.body).toMatchObject({ code: 'upstream_unreachable' });
       const ready = await call(gw.url, 'GET', '/readyz', { auth: null });
       expect(ready.status).toBe(503);
       exec = await startInProcessExecutor({ mode: 'simulated', port });
       await until('readmitted', () => host().healthy);
-      const back = await call(gw.url, 'POST', '/v1/runtimes/ej/executions', { body: simExecution(), headers: EXEC });
+      const back = await call(gw.url, 'POST', '/v1/runtimes/ej/executions', {
+        body: simExecution(),
+        headers: EXEC,
+      });
       expect(back.status).toBe(200);
       const metrics = await call(gw.url, 'GET', '/metrics');
       expect(metrics.text).toContain(`fleetgate_gateway_readmissions_total{host="${id}"} 1`);

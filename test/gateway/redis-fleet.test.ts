@@ -23,11 +23,20 @@ describe('gateway over a Redis registry', () => {
   beforeAll(async () => {
     [redis, fleet] = await Promise.all([
       startRedis({ persist: true }),
-      startExecutors(4, { mode: 'simulated', idPrefix: 'rf', args: ['--sim-cold-start', '10', '--sim-concurrency', '64'] }),
+      startExecutors(4, {
+        mode: 'simulated',
+        idPrefix: 'rf',
+        args: ['--sim-cold-start', '10', '--sim-concurrency', '64'],
+      }),
     ]);
     admin = createRegistry({ type: 'redis', url: redis.url });
     for (const h of fleet.hosts) await admin.register(POOL, { id: h.id, url: h.url, state: 'active' });
-    gatewayRegistry = createRegistry({ type: 'redis', url: redis.url, commandTimeoutMs: 500, reloadIntervalMs: 500 });
+    gatewayRegistry = createRegistry({
+      type: 'redis',
+      url: redis.url,
+      commandTimeoutMs: 500,
+      reloadIntervalMs: 500,
+    });
     gw = await startTestGateway({ registry: gatewayRegistry, pool: POOL });
     await until('four hosts', () => gw.gateway.fleet.hosts.length === 4);
   });
@@ -40,10 +49,13 @@ describe('gateway over a Redis registry', () => {
     await redis?.stop();
   });
 
-  it('keeps every runtime on one host while the fleet is unchanged (the ring\'s first choice when idle)', async () => {
+  it("keeps every runtime on one host while the fleet is unchanged (the ring's first choice when idle)", async () => {
     const hostsByRuntime = new Map<string, Set<string>>();
     const send = async (id: string) => {
-      const res = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, { body: exec(0), headers: JSON_ACCEPT });
+      const res = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, {
+        body: exec(0),
+        headers: JSON_ACCEPT,
+      });
       expect(res.status, res.text).toBe(200);
       const set = hostsByRuntime.get(id) ?? new Set();
       set.add(String(res.headers['x-fleetgate-host']));
@@ -52,13 +64,15 @@ describe('gateway over a Redis registry', () => {
     const ids = Array.from({ length: 20 }, (_, r) => `stick-${r}`);
     // One at a time first: nothing else in flight, so each lands on its first ring candidate.
     for (const id of ids) await send(id);
-    for (const [id, hosts] of hostsByRuntime) expect([...hosts], id).toEqual(gw.gateway.fleet.ring.candidates(id, 1));
+    for (const [id, hosts] of hostsByRuntime)
+      expect([...hosts], id).toEqual(gw.gateway.fleet.ring.candidates(id, 1));
     // Again, in other orders: the same host every time. (Under a burst above the bounded-load cap a
     // request may spill to the next candidate; that is the next test.)
     for (let round = 1; round <= 3; round++) {
       for (let i = 0; i < ids.length; i++) await send(ids[(i * 7 * round) % ids.length]!);
     }
-    for (const [id, hosts] of hostsByRuntime) expect([...hosts], id).toEqual(gw.gateway.fleet.ring.candidates(id, 1));
+    for (const [id, hosts] of hostsByRuntime)
+      expect([...hosts], id).toEqual(gw.gateway.fleet.ring.candidates(id, 1));
     // The runtimes spread over more than one host.
     expect(new Set([...hostsByRuntime.values()].map((s) => [...s][0])).size).toBeGreaterThan(1);
   });
@@ -78,7 +92,10 @@ describe('gateway over a Redis registry', () => {
       Array.from({ length: 16 }, async (_, c) => {
         for (let i = 0; i < 6; i++) {
           const id = c < 14 ? 'hot-runtime' : `cold-${c}`;
-          const res = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, { body: exec(150), headers: JSON_ACCEPT });
+          const res = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, {
+            body: exec(150),
+            headers: JSON_ACCEPT,
+          });
           expect(res.status, res.text).toBe(200);
           if (id === 'hot-runtime') served.add(String(res.headers['x-fleetgate-host']));
         }
@@ -95,12 +112,19 @@ describe('gateway over a Redis registry', () => {
   it('sends no new work to a draining host and lets its in-flight request finish', async () => {
     const target = fleet.hosts[2]!.id;
     let id = '';
-    for (let i = 0; !id; i++) if (gw.gateway.fleet.ring.candidates(`drain-${i}`, 1)[0] === target) id = `drain-${i}`;
-    const slow = call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, { body: exec(1500), headers: JSON_ACCEPT });
+    for (let i = 0; !id; i++)
+      if (gw.gateway.fleet.ring.candidates(`drain-${i}`, 1)[0] === target) id = `drain-${i}`;
+    const slow = call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, {
+      body: exec(1500),
+      headers: JSON_ACCEPT,
+    });
     await until('slow request in flight', () => gw.gateway.fleet.byId.get(target)!.inflight === 1);
     await admin.setState(POOL, target, 'draining');
     await until('draining seen', () => gw.gateway.fleet.byId.get(target)?.state === 'draining');
-    const next = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, { body: exec(0), headers: JSON_ACCEPT });
+    const next = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, {
+      body: exec(0),
+      headers: JSON_ACCEPT,
+    });
     expect(next.status).toBe(200);
     expect(next.headers['x-fleetgate-host']).not.toBe(target);
     const first = await slow;
@@ -124,7 +148,10 @@ describe('gateway over a Redis registry', () => {
     });
     await until('some traffic', () => statuses.length > 20);
     await redis.kill();
-    await until('registry reported unreachable', async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 503);
+    await until(
+      'registry reported unreachable',
+      async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 503,
+    );
     const ready = await call(gw.url, 'GET', '/readyz', { auth: null });
     expect(ready.body.reasons.join(' ')).toContain('registry unreachable');
     const metrics = await call(gw.url, 'GET', '/metrics');
@@ -132,10 +159,18 @@ describe('gateway over a Redis registry', () => {
     const during = statuses.length;
     await until('traffic while Redis is down', () => statuses.length > during + 40);
     await redis.restart();
-    await until('registry reachable again', async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 200, 30_000);
+    await until(
+      'registry reachable again',
+      async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 200,
+      30_000,
+    );
     // A change made after the restart reaches the gateway.
     await admin.setState(POOL, fleet.hosts[3]!.id, 'draining');
-    await until('change after restart seen', () => gw.gateway.fleet.byId.get(fleet.hosts[3]!.id)?.state === 'draining', 30_000);
+    await until(
+      'change after restart seen',
+      () => gw.gateway.fleet.byId.get(fleet.hosts[3]!.id)?.state === 'draining',
+      30_000,
+    );
     stop = true;
     await Promise.all(workers);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
