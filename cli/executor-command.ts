@@ -144,10 +144,10 @@ export const executorCommand: Command = {
     }
     const logger = createLogger({ name: 'executor', level: parsed.logLevel, destination: io.stdout });
     const running = await startExecutor(parsed.options, { logger });
-    logger.info(
-      { url: running.url, port: running.port, mode: running.executor.options.mode },
-      'executor listening',
-    );
+    const ready = { url: running.url, port: running.port, mode: running.executor.options.mode };
+    // Parents detect readiness from this line, so it is written even when --log-level hides info.
+    if (logger.isLevelEnabled('info')) logger.info(ready, 'executor listening');
+    else io.stdout.write(`${JSON.stringify({ ...ready, pid: process.pid, msg: 'executor listening' })}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {
         logger.info({ signal }, 'draining');

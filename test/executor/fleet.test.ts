@@ -92,6 +92,20 @@ describe('executor processes (startExecutors)', () => {
     expect(await waitGone(pid)).toBe(true);
   });
 
+  it('prints its URL on one stdout line even with --log-level warn', async () => {
+    fleet = await startExecutors(1, { mode: 'simulated', args: ['--log-level', 'warn'] });
+    const find = () =>
+      fleet!
+        .output(0)
+        .split('\n')
+        .find((l) => l.includes('executor listening'));
+    // stdout and the health socket are separate pipes: the line may be read a moment later.
+    const until = Date.now() + 10_000;
+    while (!find() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const line = find();
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ url: fleet.hosts[0]!.url, port: fleet.hosts[0]!.port });
+  });
+
   it('answers the legacy health shape with --legacy-health (simulated mode)', async () => {
     fleet = await startExecutors(1, {
       mode: 'simulated',
