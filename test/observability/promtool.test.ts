@@ -56,7 +56,7 @@ describe('promtool on the shipped Prometheus files', () => {
     writeFileSync(
       test,
       [
-        'rule_files: [' + JSON.stringify(join(PROM_DIR, 'rules/alerts.yml')) + ']',
+        `rule_files: [${JSON.stringify(join(PROM_DIR, 'rules/alerts.yml'))}]`,
         'tests:',
         '  - interval: 1m',
         '    input_series:',
