@@ -111,17 +111,25 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const registry = registryFromConfig(config, logger) ?? createRegistry({ type: 'memory', logger });
   const redis = redisFromConfig(config);
   const metricsRegistry = new Registry();
-  const scaler = createScaler({
-    policies,
-    registry,
-    ...(redis ? { redis } : {}),
-    keyPrefix: config.registry.keyPrefix,
-    leaseTtlMs: config.scaler.leaseTtl,
-    clock: systemClock,
-    logger,
-    metricsRegistry,
-    provider: { executorSecret, executorArgs: values['executor-arg'] ?? [] },
-  });
+  let scaler: ReturnType<typeof createScaler>;
+  try {
+    scaler = createScaler({
+      policies,
+      registry,
+      ...(redis ? { redis } : {}),
+      keyPrefix: config.registry.keyPrefix,
+      leaseTtlMs: config.scaler.leaseTtl,
+      clock: systemClock,
+      logger,
+      metricsRegistry,
+      provider: { executorSecret, executorArgs: values['executor-arg'] ?? [] },
+    });
+  } catch (error) {
+    // A source or provider that cannot be built: nothing started; let go of the connections.
+    await registry.close();
+    redis?.disconnect();
+    throw error;
+  }
   const app = createScalerApp({ pools: scaler.pools, metrics: metricsRegistry, logger });
   const http = await startScalerHttp(app, host, port);
   await scaler.start();
