@@ -51,6 +51,8 @@ const toProvisioned = (h: Host): ProvisionedHost => ({ id: h.id, url: h.url, lab
 export class HostLifecycle {
   private readonly createGate: RetryGate;
   private readonly drainStarted = new Map<string, number>();
+  /** Consecutive ticks on which a draining host read zero in flight. */
+  private readonly zeroReadings = new Map<string, number>();
   private readonly pendingDestroys = new Map<string, PendingDestroy>();
   private readonly watchers = new Set<string>();
   private readonly creating = new Set<string>();
@@ -237,11 +239,16 @@ export class HostLifecycle {
     const count = inflight?.get(h.id) ?? (inflight ? 0 : undefined);
     const settled = inflightAt - started >= this.deps.options.drainSettleMs;
     const timedOut = now - started >= this.deps.options.drainTimeoutMs;
-    if (!(timedOut || (settled && count === 0))) return undefined;
+    // Zero on two consecutive ticks (the first past the settle time): one zero may come from a
+    // Prometheus scrape taken before the gateways saw the drain; two ticks apart cannot both.
+    const zeros = settled && count === 0 ? (this.zeroReadings.get(h.id) ?? 0) + 1 : 0;
+    this.zeroReadings.set(h.id, zeros);
+    const drained = zeros >= 2;
+    if (!(timedOut || drained)) return undefined;
     await this.deps.registry.deregister(this.deps.pool, h.id);
     this.drainStarted.delete(h.id);
-    const why =
-      count === 0 && settled ? 'drained (0 in flight)' : `drain timeout (${count ?? 'unknown'} in flight)`;
+    this.zeroReadings.delete(h.id);
+    const why = drained ? 'drained (0 in flight)' : `drain timeout (${count ?? 'unknown'} in flight)`;
     this.log.info({ host: h.id, why }, 'host removed');
     if (h.provider === this.deps.provider.kind) await this.destroy(toProvisioned(h));
     return { action: 'remove', hostId: h.id, ok: true, detail: why };

@@ -208,7 +208,7 @@ describe('pool loop', () => {
     await t.loop.stop();
   });
 
-  it('drains a victim, waits for zero in flight after the settle time, then deregisters and destroys it', async () => {
+  it('drains a victim, waits for zero in flight on two ticks after the settle time, then deregisters and destroys it', async () => {
     const t = setup();
     t.setDemand(20);
     await t.loop.tick();
@@ -225,8 +225,10 @@ describe('pool loop', () => {
     await t.next();
     expect(await t.hosts()).toContain(`${victim}:draining`);
     expect(t.fake.calls.destroy).toEqual([]);
-    // Zero in flight (and past the settle time): removed, then destroyed.
+    // Zero in flight past the settle time, on two consecutive ticks: removed, then destroyed.
     t.setInflight({});
+    const first = await t.next();
+    expect(first.outcomes.some((o) => o.action === 'remove')).toBe(false);
     const removed = await t.next();
     expect(removed.outcomes).toContainEqual(
       expect.objectContaining({ action: 'remove', hostId: victim, ok: true }),
