@@ -296,6 +296,19 @@ describe('pool loop', () => {
     await t.loop.stop();
   });
 
+  it('in paused mode plans nothing new but lets a booting host finish its boot', async () => {
+    const t = setup(`${POLICY}\nmode: paused\n`);
+    await t.memory.register('p', { id: 'h9', url: `${base}/h/h9`, state: 'booting', provider: 'process' });
+    healthy.add('h9');
+    t.setDemand(50);
+    const record = await t.loop.tick();
+    expect(record.reason).toBe('Paused');
+    expect(record.decision?.actions).toEqual([]);
+    expect(t.fake.calls.create).toBe(0);
+    expect(await t.hosts()).toEqual(['h9:active']);
+    await t.loop.stop();
+  });
+
   it('takes no action while the registry is down, keeps ticking, and recovers', async () => {
     const t = setup();
     t.setDemand(20);
