@@ -1,0 +1,186 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { syntheticPlan } from '../../../load/plan.ts';
+import type { LoadSummary } from '../../../load/report.ts';
+import { executionRequest } from '../../../load/request.ts';
+import { errorKind, runLoad } from '../../../load/runner.ts';
+import { NODE_IMAGE } from '../../support/executors.ts';
+import { FAULT_GATEWAY_SECRET } from './gateway-process.ts';
+import { SEQ_HEADER } from './recording-host.ts';
+
+/** What happened to one request of a fault run, by sequence number. */
+export interface SeqOutcome {
+  /** ms since the run started (performance clock). */
+  sentAt: number;
+  doneAt?: number;
+  status?: number;
+  /** Gateway error code from the JSON body, or the client-side error kind. */
+  error?: string;
+  /** The host that served it (`x-fleetgate-host`). */
+  host?: string;
+}
+
+/** Steady open-loop load on a gateway for a fault test. */
+export interface FaultLoadOptions {
+  target: string;
+  rps: number;
+  durationMs: number;
+  runtimes?: number;
+  /** Execution time asked of every request (simulated executors); default their own. */
+  execTimeMs?: number;
+  secret?: string;
+  timeoutMs?: number;
+  seed?: number;
+  prefix?: string;
+}
+
+/** A load run in progress. */
+export interface FaultLoad {
+  /** Milliseconds since the run started (same clock as the outcomes). */
+  now(): number;
+  /** Requests sent so far. */
+  sent(): number;
+  /** Resolves with the generator's summary and every request's outcome. */
+  done: Promise<FaultLoadResult>;
+  /** Stops sending (requests in flight finish). */
+  stop(): void;
+}
+
+/** The result of a fault run. */
+export interface FaultLoadResult {
+  summary: LoadSummary;
+  outcomes: Map<number, SeqOutcome>;
+  /** Sequence numbers of the requests that failed (status ≥ 400 or no complete response). */
+  failed: number[];
+}
+
+/**
+ * Runs the load generator (`load/runner.ts`: open loop, counts planned, sent and skipped requests)
+ * with a sequence number on every request, and records each request's fate by that number, so a
+ * test can compare the failures with what the hosts actually received.
+ */
+export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
+  const outcomes = new Map<number, SeqOutcome>();
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  let seq = 0;
+  const base = executionRequest({
+    secret: options.secret ?? FAULT_GATEWAY_SECRET,
+    image: NODE_IMAGE,
+    source: '',
+    entrypoint: 'index.mjs',
+    timeoutSeconds: 60,
+  });
+  const stop = new AbortController();
+  const dispatcher = new RecordingPool(options.target, outcomes, now);
+  const done = runLoad({
+    target: options.target,
+    plan: syntheticPlan({
+      rps: options.rps,
+      durationMs: options.durationMs,
+      runtimes: options.runtimes ?? 20,
+      zipf: 1,
+      seed: options.seed ?? 7,
+      prefix: options.prefix ?? 'fault',
+      ...(options.execTimeMs ? { execTimeMs: options.execTimeMs } : {}),
+    }),
+    durationMs: options.durationMs,
+    request: (event) => {
+      const req = base(event);
+      req.headers[SEQ_HEADER] = String(seq++);
+      return req;
+    },
+    timeoutMs: options.timeoutMs ?? 60_000,
+    maxInFlight: 2_000,
+    dispatcher,
+    signal: stop.signal,
+  }).then(async (summary) => {
+    await dispatcher.close();
+    const failed = [...outcomes.entries()]
+      .filter(([, o]) => o.error !== undefined || o.status === undefined || o.status >= 400)
+      .map(([s]) => s)
+      .sort((a, b) => a - b);
+    return { summary, outcomes, failed };
+  });
+  return { now, sent: () => seq, done, stop: () => stop.abort() };
+}
+
+/**
+ * An undici Pool that notes, per sequence number, when the request went out, its status, the
+ * gateway's error code and the serving host. The runner reads the body; a body that breaks off is
+ * recorded as an error.
+ */
+class RecordingPool extends Pool {
+  constructor(
+    origin: string,
+    private readonly outcomes: Map<number, SeqOutcome>,
+    private readonly now: () => number,
+  ) {
+    super(origin, { connections: 512, pipelining: 1 });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: wraps the overloaded Dispatcher.request
+  override request(options: any, callback?: any): any {
+    if (callback) return super.request(options, callback);
+    const seq = Number(options.headers?.[SEQ_HEADER]);
+    const outcome: SeqOutcome = { sentAt: this.now() };
+    this.outcomes.set(seq, outcome);
+    return super.request(options).then(
+      (res) => {
+        outcome.status = res.statusCode;
+        const host = res.headers['x-fleetgate-host'];
+        if (typeof host === 'string') outcome.host = host;
+        const chunks: Buffer[] = [];
+        const isError = res.statusCode >= 400;
+        res.body.on('data', (c: Buffer) => {
+          if (isError && chunks.length < 4) chunks.push(c);
+        });
+        res.body.on('end', () => {
+          outcome.doneAt = this.now();
+          if (isError) outcome.error = wireCode(Buffer.concat(chunks).toString()) ?? `http_${res.statusCode}`;
+        });
+        res.body.on('error', (e: Error) => {
+          outcome.doneAt = this.now();
+          outcome.error = `body_${errorKind(e)}`;
+        });
+        return res;
+      },
+      (error: unknown) => {
+        outcome.doneAt = this.now();
+        outcome.error = errorKind(error);
+        throw error;
+      },
+    );
+  }
+}
+
+function wireCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Counts values by key, for failure messages. */
+export function tally(values: Iterable<string | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v ?? 'none'] = (out[v ?? 'none'] ?? 0) + 1;
+  return out;
+}
+
+/** One row of the README's reliability table, printed by each fault test. */
+export interface FaultRow {
+  fault: string;
+  load: string;
+  sent: number;
+  failed: number;
+  failedNotSent: number;
+  recoverMs: number | undefined;
+}
+
+/** Prints a table row as one JSON line (`FAULT-ROW {...}`), collected for the README. */
+export function reportRow(row: FaultRow): void {
+  console.log(`FAULT-ROW ${JSON.stringify(row)}`);
+}
