@@ -27,7 +27,7 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     callExecutor(ex.url, ex.secret, method, path, body, headers);
 
   beforeAll(async () => {
-    ex = await startInProcessExecutor({ ...SIM, maxRuntimes: 50 });
+    ex = await startInProcessExecutor({ ...SIM, maxRuntimes: 50, hostname: 'sim-host' });
   });
   afterAll(async () => {
     await ex.close();
@@ -83,12 +83,19 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     expect([again.status, again.json.type]).toEqual([409, 'runtime_conflict']);
     const list = await call('GET', '/v1/runtimes');
     expect(list.json).toContainEqual(
-      expect.objectContaining({ name: 'crud', image: 'sim:1', listening: 1, initialised: 1, version: 'v5' }),
+      expect.objectContaining({
+        runtimeId: 'crud',
+        name: 'sim-host-crud',
+        image: 'sim:1',
+        listening: 1,
+        initialised: 1,
+        version: 'v5',
+      }),
     );
     const one = await call('GET', '/v1/runtimes/crud');
     expect(one.json).toMatchObject({
-      name: 'crud',
-      hostname: expect.any(String),
+      name: 'sim-host-crud',
+      hostname: expect.stringMatching(/^[0-9a-f]{32}$/),
       status: expect.stringMatching(/^Up/),
     });
     const deleted = await call('DELETE', '/v1/runtimes/crud');
@@ -236,7 +243,7 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     const metrics = await (await fetch(`${ex.url}/metrics`)).text();
     expect(metricValue(metrics, 'fleetgate_executor_cold_starts_total{outcome="success"}') - before).toBe(1);
     const list = await call('GET', '/v1/runtimes');
-    expect(list.json.filter((r: { name: string }) => r.name === 'burst')).toHaveLength(1);
+    expect(list.json.filter((r: { runtimeId: string }) => r.runtimeId === 'burst')).toHaveLength(1);
   });
 
   it('answers 400 execution_timeout when the execution outlives its timeout, and keeps serving', async () => {
@@ -358,7 +365,9 @@ describe('executor lifecycle (simulated runtimes, real sockets)', () => {
       await new Promise((r) => setTimeout(r, 5));
       await call('POST', '/v1/runtimes/a/executions', {});
       await call('POST', '/v1/runtimes', { runtimeId: 'c', image: 'sim' });
-      const names = (await call('GET', '/v1/runtimes')).json.map((r: { name: string }) => r.name).sort();
+      const names = (await call('GET', '/v1/runtimes')).json
+        .map((r: { runtimeId: string }) => r.runtimeId)
+        .sort();
       expect(names).toEqual(['a', 'c']);
     } finally {
       await ex.close();

@@ -12,6 +12,8 @@ export interface RuntimeSpec {
   runtimeEntrypoint: string;
   /** The per-runtime secret the executor sends as `x-open-runtimes-secret`. */
   key: string;
+  /** The runtime's own host name (random hex, as the real executor gives each container). */
+  hostname: string;
 }
 
 /** One execution forwarded to a runtime. */

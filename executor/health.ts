@@ -2,20 +2,26 @@ import { cpus, loadavg } from 'node:os';
 import type { ExecutorOptions } from './options.ts';
 import type { RuntimeEntry, RuntimeTable } from './runtimes.ts';
 
-/** A runtime as `GET /v1/runtimes` answers it (the real executor's fields; times in seconds). */
+/**
+ * A runtime as `GET /v1/runtimes` answers it: the real executor's fields (times in seconds), where
+ * `name` is `<executor hostname>-<runtimeId>` and `hostname` the runtime's own random name, exactly
+ * as open-runtimes/executor reports them. `runtimeId` is a Fleetgate extension: real executors do not
+ * send it, so clients that need the id must strip the `<executor hostname>-` prefix from `name`.
+ */
 export function runtimeView(entry: RuntimeEntry, options: ExecutorOptions, now: number) {
   const up = entry.instance && entry.startedAt !== undefined;
   return {
     version: entry.spec.version,
     created: entry.created / 1000,
     updated: entry.updated / 1000,
-    name: entry.spec.id,
-    hostname: options.hostname,
+    name: `${options.hostname}-${entry.spec.id}`,
+    hostname: entry.spec.hostname,
     status: up ? `Up ${Math.round((now - entry.startedAt!) / 1000)} seconds` : 'pending',
     key: entry.spec.key,
     listening: up ? 1 : 0,
     image: entry.spec.image,
     initialised: up ? 1 : 0,
+    runtimeId: entry.spec.id,
   };
 }
 

@@ -56,6 +56,7 @@ function spec(id: string): RuntimeSpec {
     version: 'v5',
     runtimeEntrypoint: '',
     key: 'k',
+    hostname: 'h',
   };
 }
 

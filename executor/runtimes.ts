@@ -87,8 +87,15 @@ export class RuntimeTable {
 
   /** Starts a runtime; 409 `runtime_conflict` when it exists or is starting. */
   create(spec: RuntimeSpec): RuntimeEntry {
-    if (this.entries.has(spec.id)) {
-      throw new ExecutorError('runtime_conflict', `Runtime "${spec.id}" already exists or is starting.`);
+    const existing = this.entries.get(spec.id);
+    if (existing) {
+      // The real executor's two messages: still starting, or already there.
+      throw new ExecutorError(
+        'runtime_conflict',
+        existing.instance
+          ? 'Runtime already exists.'
+          : 'A runtime with the same ID is already being created. Attempt a execution soon.',
+      );
     }
     return this.start(spec);
   }

@@ -32,5 +32,6 @@ export async function readRuntimeSpec(
     version: reader.string('version', 'v5'),
     runtimeEntrypoint: reader.string('runtimeEntrypoint'),
     key: randomBytes(16).toString('hex'),
+    hostname: randomBytes(16).toString('hex'),
   };
 }

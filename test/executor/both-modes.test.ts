@@ -71,7 +71,9 @@ describe.each(['process', 'simulated'] as const)('executor routes in %s mode', (
     expect((await multipart.formData()).get('statusCode')).toBe('200');
     const logs = await call('GET', '/v1/runtimes/r1/logs?timeout=0.1');
     expect(logs.text).toContain('Runtime listening');
-    expect((await call('GET', '/v1/runtimes')).json.map((r: { name: string }) => r.name)).toContain('r1');
+    expect((await call('GET', '/v1/runtimes')).json.map((r: { runtimeId: string }) => r.runtimeId)).toContain(
+      'r1',
+    );
     expect((await call('DELETE', '/v1/runtimes/r1')).status).toBe(200);
     expect((await call('GET', '/v1/runtimes/r1')).status).toBe(404);
   });
@@ -86,7 +88,9 @@ describe.each(['process', 'simulated'] as const)('executor routes in %s mode', (
     );
     expect(results.map((r) => [r.status, r.json.statusCode])).toEqual(Array(6).fill([200, 200]));
     expect((await coldStarts()) - before).toBe(1);
-    const named = (await call('GET', '/v1/runtimes')).json.filter((r: { name: string }) => r.name === 'once');
+    const named = (await call('GET', '/v1/runtimes')).json.filter(
+      (r: { runtimeId: string }) => r.runtimeId === 'once',
+    );
     expect(named).toHaveLength(1);
   });
 });
@@ -124,7 +128,7 @@ describe('reaping and eviction stop runtime processes', () => {
       await exec('a');
       await exec('c');
       const names = (await callExecutor(ex.url, ex.secret, 'GET', '/v1/runtimes')).json.map(
-        (r: { name: string }) => r.name,
+        (r: { runtimeId: string }) => r.runtimeId,
       );
       expect(names.sort()).toEqual(['a', 'c']);
       expect(await poll(async () => gone(b))).toBe(true);
