@@ -130,6 +130,7 @@ function setup(policyText = POLICY, options: { leader?: boolean } = {}) {
   const fake = fakeProvider();
   const elector = options.leader === false ? { ...soleLeader(), isLeader: () => false } : soleLeader();
   const log = memoryDecisionLog();
+  const promRegistry = new Registry();
   const loop = new PoolLoop({
     policy: parsePolicy(policyText),
     registry,
@@ -138,7 +139,7 @@ function setup(policyText = POLICY, options: { leader?: boolean } = {}) {
     elector,
     clock,
     logger: silentLogger(),
-    metrics: createScalerMetrics(new Registry()),
+    metrics: createScalerMetrics(promRegistry),
     localLog: log,
     startedAt: clock.now(),
     options: {
@@ -149,6 +150,7 @@ function setup(policyText = POLICY, options: { leader?: boolean } = {}) {
     },
   });
   return {
+    promRegistry,
     clock,
     memory,
     writes,
@@ -306,6 +308,32 @@ describe('pool loop', () => {
     expect(record.decision?.actions).toEqual([]);
     expect(t.fake.calls.create).toBe(0);
     expect(await t.hosts()).toEqual(['h9:active']);
+    await t.loop.stop();
+  });
+
+  it('exports desired and per-state hosts, metric value and validity, source errors, decisions, leader, tick time', async () => {
+    const t = setup();
+    t.fake.mode.autoHealthy = false;
+    t.setDemand(20);
+    await t.loop.tick();
+    t.setDemand({ ok: false, reason: 'empty' });
+    await t.next();
+    const text = await t.promRegistry.metrics();
+    for (const line of [
+      'fleetgate_scaler_desired_hosts{pool="p"} 2',
+      'fleetgate_scaler_hosts{pool="p",state="booting"} 2',
+      'fleetgate_scaler_hosts{pool="p",state="active"} 0',
+      'fleetgate_scaler_metric_value{pool="p",metric="inflight"} 20',
+      'fleetgate_scaler_metric_valid{pool="p",metric="inflight"} 0',
+      'fleetgate_scaler_source_errors_total{pool="p",metric="inflight",reason="empty"} 1',
+      'fleetgate_scaler_decisions_total{pool="p",reason="ScaleUp"} 1',
+      'fleetgate_scaler_decisions_total{pool="p",reason="MetricNoData"} 1',
+      'fleetgate_scaler_provider_operations_total{pool="p",operation="create",outcome="ok"} 2',
+      'fleetgate_scaler_leader{pool="p"} 1',
+      'fleetgate_scaler_tick_duration_seconds_count{pool="p"} 2',
+    ]) {
+      expect(text).toContain(line);
+    }
     await t.loop.stop();
   });
 
