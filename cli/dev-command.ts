@@ -52,19 +52,19 @@ function wholeNumber(raw: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-/** Resolves on the first SIGINT or SIGTERM, with its name. */
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Resolves on the first SIGINT, SIGTERM or SIGHUP (terminal closed), with its name. */
 function nextSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
   let onSignal: (s: NodeJS.Signals) => void = () => undefined;
   const promise = new Promise<NodeJS.Signals>((resolve) => {
     onSignal = resolve;
   });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of SIGNALS) process.on(s, onSignal);
   return {
     promise,
     dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of SIGNALS) process.off(s, onSignal);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, errors, Pool } from 'undici';
@@ -123,6 +124,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
   const abandon = options.abandon ?? new AbortController().signal;
+  // Every request in flight listens on it: lift Node's leak warning (10 listeners) to the real bound.
+  setMaxListeners(options.maxInFlight + 16, abandon);
 
   const start = performance.now();
   let lastProgress = { at: start, completed: 0 };

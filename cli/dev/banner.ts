@@ -54,7 +54,7 @@ export function devBanner(b: BannerInput): string {
     `  ${execute}`,
     '',
     'Watch it scale:',
-    `  npx fleetgate load --gateway ${b.gatewayUrl} --secret ${shellQuote(b.secret)} --rps 100 --duration 60s`,
+    `  npx fleetgate load --gateway ${b.gatewayUrl} --secret ${shellQuote(b.secret)} --rps 40 --exec-time 400ms --duration 60s`,
     `  npx fleetgate fleet --gateway ${b.gatewayUrl} --secret ${shellQuote(b.secret)}`,
     '',
     'Ctrl-C stops everything.',

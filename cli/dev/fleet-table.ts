@@ -5,6 +5,8 @@ export interface FleetReportHost {
   id: string;
   url: string;
   state: string;
+  /** `static` (configured list) or `registry`. */
+  source?: string;
   healthy: boolean;
   consecutiveFailures?: number;
   lastError?: string | null;
@@ -39,9 +41,11 @@ export function healthText(h: FleetReportHost): string {
 /** The `fleetgate fleet` text: a summary line, then one row per host. */
 export function formatFleet(report: FleetReport): string {
   const warm = report.hosts.reduce((n, h) => n + h.warmRuntimeCount, 0);
-  const registry = report.registry
-    ? `registry v${report.registry.version}${report.registry.stale ? ' (STALE: routing on the last view)' : ''}`
-    : 'static hosts';
+  const staticOnly = report.hosts.length > 0 && report.hosts.every((h) => h.source === 'static');
+  const registry =
+    report.registry && !(staticOnly && report.registry.version === 0)
+      ? `registry v${report.registry.version}${report.registry.stale ? ' (STALE: routing on the last view)' : ''}`
+      : 'static hosts';
   const head = `pool ${report.pool} · ${registry} · ${report.hosts.length} hosts · ${report.inflight} in flight · ${warm} warm runtimes`;
   if (report.hosts.length === 0) return `${head}\nno hosts\n`;
   const rows = [...report.hosts]

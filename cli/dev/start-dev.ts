@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
-import { UsageError } from '../../lib/errors.ts';
+import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
@@ -139,7 +139,10 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
         if (h.provider === 'process')
           await registry.setState(policy.pool, h.id, 'draining').catch(() => undefined);
       }
-      await running?.close().catch((error: unknown) => log.warn({ err: error }, 'gateway stop failed'));
+      // When listening failed, the gateway's loops (health, registry watch) still run: stop them too.
+      await (running ? running.close() : gateway.stop()).catch((error: unknown) =>
+        log.warn({ err: error }, 'gateway stop failed'),
+      );
       // SIGTERM every executor (each drains and stops its runtime processes), SIGKILL past the deadline.
       await provider?.close().catch((error: unknown) => log.warn({ err: error }, 'executor stop failed'));
       for (const h of hosts?.hosts ?? []) {
@@ -161,7 +164,17 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
         shutdownTimeout: gateway.options.shutdownTimeout,
       },
       log,
-    );
+    ).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') {
+        throw new FleetgateError(
+          'DEV_PORT_UNAVAILABLE',
+          `cannot listen on ${o.host}:${o.port} (${code}): choose another port with --port`,
+          { cause: error },
+        );
+      }
+      throw error;
+    });
     const gatewayUrl = `http://${o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host}:${running.port}`;
     provider = createProcessProvider({
       pool: policy.pool,

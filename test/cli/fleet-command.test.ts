@@ -183,6 +183,20 @@ describe('formatFleet', () => {
       ],
     });
     expect(text).toContain('registry v7 (STALE: routing on the last view)');
+    const staticHost = {
+      id: 's',
+      url: 'http://s:1',
+      state: 'active',
+      source: 'static',
+      healthy: true,
+      inflight: 0,
+      ringShare: 1,
+      warmRuntimeCount: 0,
+      warmRuntimes: [],
+    };
+    expect(
+      formatFleet({ pool: 'p', registry: { version: 0, stale: false }, inflight: 0, hosts: [staticHost] }),
+    ).toMatch(/^pool p · static hosts · 1 hosts/);
     expect(text).toMatch(
       /h\s+http:\/\/h:1\s+active\s+unhealthy \(ECONNREFUSED\)\s+2\s+50\.0%\s+5\s+a, b, c, \+2 more/,
     );
