@@ -71,15 +71,18 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
       title: 'Hosts and load balance',
       panels: [
         {
-          title: 'In-flight requests per host',
+          title: 'In-flight requests and open log streams per host',
           description:
-            'Requests in flight to each executor host, summed over the gateways (the bounded-load cap is computed on this).',
+            'Requests in flight to each executor host, summed over the gateways (the bounded-load cap is computed on this), and long-lived log streams, counted apart.',
           unit: 'short',
-          stacked: true,
           queries: [
             {
               expr: `sum by (host) (fleetgate_gateway_inflight_requests{${PH}})`,
               legend: '{{host}}',
+            },
+            {
+              expr: `sum by (host) (fleetgate_gateway_open_streams{${PH}})`,
+              legend: 'streams {{host}}',
             },
           ],
         },
