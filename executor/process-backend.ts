@@ -58,50 +58,71 @@ export function createProcessBackend(options: ProcessBackendOptions): RuntimeBac
         spec.source === ''
           ? options.workDir
           : await prepareSource(spec.source, join(options.workDir, 'src'), name);
-      const logsDir = join(options.workDir, 'logs', name);
-      await mkdir(logsDir, { recursive: true });
-      const port = await freePort();
-      const values: Record<string, string> = {
-        runtimeServer: NODE_RUNTIME_SERVER,
-        entrypoint: spec.entrypoint,
-        port: String(port),
-        source: cwd,
-      };
-      const argv = template
-        .trim()
-        .split(/\s+/)
-        .map((part) => part.replace(/\{(\w+)\}/g, (m, key: string) => values[key] ?? m));
-      const [command, ...args] = argv;
-      const child = spawn(command === 'node' ? process.execPath : command!, args, {
-        cwd,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          ...spec.variables,
-          OPEN_RUNTIMES_SECRET: spec.key,
-          OPEN_RUNTIMES_ENTRYPOINT: spec.entrypoint,
-          OPEN_RUNTIMES_ENV: 'production',
-          OPEN_RUNTIMES_HEADERS: '{}',
-          OPEN_RUNTIMES_LOGS_DIR: logsDir,
-          PORT: String(port),
-        },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
-      const runtime = new ProcessRuntime(child, port, spec, logsDir, context);
-      options.logger.debug({ runtimeId: spec.id, pid: child.pid, port }, 'runtime process spawned');
-      try {
-        await waitForRuntime(`http://127.0.0.1:${port}`, runtime.exited, context.signal);
-      } catch (error) {
-        await runtime.stop();
-        const tail = runtime.outputTail();
-        throw error instanceof ExecutorError
-          ? new ExecutorError(error.type, tail ? `${error.message}\n${tail}` : error.message)
-          : error;
+      // A free port can be taken between the probe and the runtime's bind (parallel tests, other
+      // executors): a start that failed with EADDRINUSE is retried on a new port.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const logsDir = join(options.workDir, 'logs', `${name}-${attempt}`);
+          await mkdir(logsDir, { recursive: true });
+          const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, options.logger);
+          context.log('Runtime listening');
+          return runtime;
+        } catch (error) {
+          if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+        }
       }
-      context.log('Runtime listening');
-      return runtime;
     },
   };
+}
+
+/** Spawns one runtime process on a fresh port and waits until it answers its health check. */
+async function spawnRuntime(
+  template: string,
+  spec: RuntimeSpec,
+  cwd: string,
+  logsDir: string,
+  context: StartContext,
+  logger: Logger,
+): Promise<ProcessRuntime> {
+  const port = await freePort();
+  const values: Record<string, string> = {
+    runtimeServer: NODE_RUNTIME_SERVER,
+    entrypoint: spec.entrypoint,
+    port: String(port),
+    source: cwd,
+  };
+  const argv = template
+    .trim()
+    .split(/\s+/)
+    .map((part) => part.replace(/\{(\w+)\}/g, (m, key: string) => values[key] ?? m));
+  const [command, ...args] = argv;
+  const child = spawn(command === 'node' ? process.execPath : command!, args, {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...spec.variables,
+      OPEN_RUNTIMES_SECRET: spec.key,
+      OPEN_RUNTIMES_ENTRYPOINT: spec.entrypoint,
+      OPEN_RUNTIMES_ENV: 'production',
+      OPEN_RUNTIMES_HEADERS: '{}',
+      OPEN_RUNTIMES_LOGS_DIR: logsDir,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const runtime = new ProcessRuntime(child, port, spec, logsDir, context);
+  logger.debug({ runtimeId: spec.id, pid: child.pid, port }, 'runtime process spawned');
+  try {
+    await waitForRuntime(`http://127.0.0.1:${port}`, runtime.exited, context.signal);
+  } catch (error) {
+    await runtime.stop();
+    const tail = runtime.outputTail();
+    throw error instanceof ExecutorError
+      ? new ExecutorError(error.type, tail ? `${error.message}\n${tail}` : error.message)
+      : error;
+  }
+  return runtime;
 }
 
 class ProcessRuntime implements RuntimeInstance {

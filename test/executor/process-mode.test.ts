@@ -220,6 +220,30 @@ describe('runtime command templates', () => {
   });
 });
 
+describe('port races', () => {
+  it('retries a start whose port was taken (EADDRINUSE) on a new port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetgate-flaky-port-'));
+    const ex = await startInProcessExecutor({
+      mode: 'process',
+      runtimeCommands: [{ pattern: 'flaky/*', command: `node {source}/flaky-port.mjs {runtimeServer}` }],
+    });
+    try {
+      const res = await callExecutor(
+        ex.url,
+        ex.secret,
+        'POST',
+        '/v1/runtimes/flaky/executions',
+        fn('pid.mjs', { image: 'flaky/runtime:1', variables: { MARKER: join(dir, 'marker') } }),
+      );
+      expect([res.status, res.json.statusCode]).toEqual([200, 200]);
+      expect(existsSync(join(dir, 'marker'))).toBe(true);
+    } finally {
+      await ex.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('slow cold starts', () => {
   const pidFile = () => join(mkdtempSync(join(tmpdir(), 'fleetgate-slow-boot-')), 'pid');
   const readPid = async (file: string) => {
