@@ -126,6 +126,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     random: deps.random ?? Math.random,
     authorized,
+    upstreamAuthorization: `Bearer ${options.executorSecret}`,
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
     legacyTurn: { value: 0 },
     shuttingDown: () => shuttingDown,

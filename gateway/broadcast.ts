@@ -1,4 +1,8 @@
-import type { HostEntry } from './fleet.ts';
+import type { ServerResponse } from 'node:http';
+import type { GatewayMetrics } from '../metrics/gateway.ts';
+import { GatewayError } from './errors.ts';
+import type { Fleet, HostEntry } from './fleet.ts';
+import type { PlacementMap } from './placement.ts';
 import { callUpstream, errorKind } from './upstream-call.ts';
 
 /** One host that did not accept a broadcast. */
@@ -56,4 +60,50 @@ export async function broadcast(
 /** 2xx, or 404 on DELETE (the runtime was not on that host), counts as success. */
 export function isBroadcastSuccess(method: string, status: number): boolean {
   return (status >= 200 && status < 300) || (method === 'DELETE' && status === 404);
+}
+
+/** What `answerBroadcast` needs from the gateway. */
+export interface BroadcastDeps {
+  fleet: Fleet;
+  placement: PlacementMap;
+  metrics: GatewayMetrics;
+  /** Per-host timeout in ms. */
+  timeout: number;
+}
+
+/**
+ * The `broadcast` addressing method: sends the (buffered) request to every active host and answers
+ * 204 when all succeeded, else throws a 502 listing the failures. A successful broadcast DELETE of a
+ * runtime forgets its placement on every host that accepted it.
+ */
+export async function answerBroadcast(
+  deps: BroadcastDeps,
+  request: { method: string; url: string; headers: string[]; body: Buffer | null; key: string | undefined },
+  res: ServerResponse,
+): Promise<void> {
+  const hosts = deps.fleet.hosts.filter((h) => h.state === 'active');
+  if (hosts.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
+  const failures = await broadcast(hosts, {
+    method: request.method,
+    path: request.url,
+    headers: request.headers,
+    body: request.body,
+    timeout: deps.timeout,
+  });
+  const key = request.key;
+  if (key !== undefined && request.method === 'DELETE') {
+    for (const h of hosts) if (!failures.some((f) => f.host === h.id)) deps.placement.clear(key, h.id);
+  }
+  deps.metrics.broadcasts.inc({ outcome: failures.length === 0 ? 'ok' : 'partial' });
+  if (failures.length > 0) {
+    throw new GatewayError(
+      'GW_BROADCAST_FAILED',
+      `Broadcast failed on ${failures.length} of ${hosts.length} hosts.`,
+      {
+        details: { failures },
+      },
+    );
+  }
+  res.writeHead(204);
+  res.end();
 }

@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
-import { broadcast } from './broadcast.ts';
+import { BodyLimit } from './body-limit.ts';
+import { answerBroadcast } from './broadcast.ts';
 import { GatewayError } from './errors.ts';
-import type { Fleet, HostEntry } from './fleet.ts';
+import type { Fleet } from './fleet.ts';
 import { forwardOnce } from './forward.ts';
 import { readRequestHeaders } from './headers.ts';
 import type { HealthChecker } from './health-checker.ts';
+import { isRuntimeWork, learn } from './learn.ts';
 import { type LegacyAlgorithm, legacyOrder } from './legacy-order.ts';
 import type { RequestMetrics } from './observe.ts';
 import type { GatewayOptions } from './options.ts';
@@ -35,6 +37,8 @@ export interface ProxyDeps {
   logger: Logger;
   /** Uniform in [0, 1); seeded in tests. */
   random: () => number;
+  /** `Bearer <executor secret>`, sent upstream in place of the client's Authorization. */
+  upstreamAuthorization: string;
   /** Checks the client's Authorization header. */
   authorized: (authorization: string | undefined) => boolean;
   /**
@@ -75,7 +79,7 @@ export async function proxyRequest(
   const opts = deps.options;
   const h = readRequestHeaders(
     req.rawHeaders,
-    `Bearer ${opts.executorSecret}`,
+    deps.upstreamAuthorization,
     req.socket.remoteAddress ?? '',
     'http',
   );
@@ -106,7 +110,17 @@ export async function proxyRequest(
       const fromBody = runtimeIdFromBody(buffered, h.contentType);
       if (fromBody !== undefined) key = assertRuntimeId(fromBody, 'the body (runtimeId)');
     }
-    if (addressing === 'broadcast') return broadcastRequest(deps, method, url, h.forward, buffered, key, res);
+    if (addressing === 'broadcast')
+      return answerBroadcast(
+        {
+          fleet: deps.fleet,
+          placement: deps.placement,
+          metrics: deps.metrics,
+          timeout: opts.broadcastTimeout,
+        },
+        { method, url, headers: h.forward, body: buffered, key },
+        res,
+      );
     body = buffered;
   } else if (hasBody) {
     body = h.chunked ? req.pipe(new BodyLimit(opts.bodyLimit)) : req;
@@ -144,7 +158,7 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
         });
   deps.hot.picked(picked.reason);
   if (picked.order.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
-  if (key !== undefined && !picked.warm && isRuntimeWork(r))
+  if (key !== undefined && !picked.warm && isRuntimeWork(r.method, r.info.route))
     metrics.coldRoutes.inc({ host: picked.order[0]! });
 
   const tries = Math.min(picked.order.length, 1 + Math.max(0, options.retries));
@@ -188,7 +202,8 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
       case 'done':
         deps.hot.upstreamSeconds(host.id, (outcome.headersAt - started) / 1000);
         deps.health.passiveSuccess(host);
-        if (key !== undefined) learn(placement, r, key, host, outcome.status, outcome.peek);
+        if (key !== undefined)
+          learn(placement, r.method, r.info.route, key, host.id, outcome.status, outcome.peek);
         return;
       case 'client-aborted':
         metrics.upstreamErrors.inc({ host: host.id, kind: 'aborted' });
@@ -236,98 +251,6 @@ function never(): boolean {
   return false;
 }
 
-function isRuntimeWork(r: Forwardable): boolean {
-  return (
-    r.info.route === '/v1/runtimes/:runtimeId/executions' ||
-    (r.info.route === '/v1/runtimes' && r.method === 'POST')
-  );
-}
-
-/** Placement learning from one response. */
-function learn(
-  placement: PlacementMap,
-  r: Forwardable,
-  key: string,
-  host: HostEntry,
-  status: number,
-  peek: Buffer | undefined,
-): void {
-  const route = r.info.route;
-  if (r.method === 'DELETE' && route === '/v1/runtimes/:runtimeId') {
-    if (status < 300 || status === 404) placement.clear(key, host.id);
-    return;
-  }
-  if (status === 404) {
-    if (peek === undefined || peek.includes('runtime_not_found')) placement.clear(key, host.id);
-    return;
-  }
-  if (r.method !== 'POST') return;
-  // 409 runtime_conflict on create: the runtime exists (or is starting) there.
-  if (route === '/v1/runtimes' && ((status >= 200 && status < 300) || status === 409))
-    placement.markWarm(key, host.id);
-  else if (route === '/v1/runtimes/:runtimeId/executions' && status >= 200 && status < 300) {
-    placement.markWarm(key, host.id);
-  }
-}
-
-async function broadcastRequest(
-  deps: ProxyDeps,
-  method: string,
-  url: string,
-  headers: string[],
-  body: Buffer | null,
-  key: string | undefined,
-  res: ServerResponse,
-): Promise<void> {
-  const hosts = deps.fleet.hosts.filter((h) => h.state === 'active');
-  if (hosts.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
-  const failures = await broadcast(hosts, {
-    method,
-    path: url,
-    headers,
-    body,
-    timeout: deps.options.broadcastTimeout,
-  });
-  if (key !== undefined && method === 'DELETE') {
-    for (const h of hosts) if (!failures.some((f) => f.host === h.id)) deps.placement.clear(key, h.id);
-  }
-  deps.metrics.broadcasts.inc({ outcome: failures.length === 0 ? 'ok' : 'partial' });
-  if (failures.length > 0) {
-    throw new GatewayError(
-      'GW_BROADCAST_FAILED',
-      `Broadcast failed on ${failures.length} of ${hosts.length} hosts.`,
-      {
-        details: { failures },
-      },
-    );
-  }
-  res.writeHead(204);
-  res.end();
-}
-
 function errorCode(error: Error | undefined): string {
   return (error as { code?: string } | undefined)?.code ?? error?.message ?? 'unknown error';
-}
-
-/** Counts a chunked request body and fails it past the limit (bodies with a length are checked up front). */
-class BodyLimit extends Transform {
-  private seen = 0;
-  exceeded = false;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) {
-      this.exceeded = true;
-      callback(
-        new GatewayError(
-          'GW_BODY_TOO_LARGE',
-          `Request body is larger than the limit of ${this.limit} bytes.`,
-        ),
-      );
-      return;
-    }
-    callback(null, chunk);
-  }
 }
