@@ -21,6 +21,8 @@ export interface PhaseStats {
   errors: number;
   /** Cold starts on the executors during the phase (from their metrics). */
   coldStarts: number;
+  /** The same per host. */
+  coldByHost: Record<string, number>;
   p50: number;
   p95: number;
   p99: number;
@@ -85,6 +87,21 @@ export function analyze(
 } {
   const lastCold = new Map<string, number>();
   const coldAt = snapshots.map((s) => coldTotal(s, lastCold));
+  // Per host: a killed host keeps the count of its last scrape.
+  const hostCold: Map<string, number>[] = [];
+  const last = new Map<string, number>();
+  for (const snap of snapshots) {
+    for (const [host, m] of snap) if (m) last.set(host, m.coldStarts);
+    hostCold.push(new Map(last));
+  }
+  const coldDelta = (i: number, j: number): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [host, v] of hostCold[j] ?? new Map<string, number>()) {
+      const d = v - (hostCold[i]?.get(host) ?? 0);
+      if (d !== 0) out[host] = d;
+    }
+    return out;
+  };
   const stats = phases.map((phase, i): PhaseStats => {
     const inPhase = records.filter((r) => r.at >= phase.from && r.at < phase.to);
     const ok = inPhase.filter((r) => !r.error).map((r) => r.end - r.at);
@@ -98,6 +115,7 @@ export function analyze(
       requests: inPhase.length,
       errors: inPhase.length - ok.length,
       coldStarts: (coldAt[i + 1] ?? 0) - (coldAt[i] ?? 0),
+      coldByHost: coldDelta(i, i + 1),
       p50: quantile(ok, 0.5),
       p95: quantile(ok, 0.95),
       p99: quantile(ok, 0.99),
@@ -115,6 +133,7 @@ export function analyze(
     requests: records.length,
     errors: records.length - ok.length,
     coldStarts: (coldAt[coldAt.length - 1] ?? 0) - (coldAt[0] ?? 0),
+    coldByHost: coldDelta(0, snapshots.length - 1),
     p50: quantile(ok, 0.5),
     p95: quantile(ok, 0.95),
     p99: quantile(ok, 0.99),

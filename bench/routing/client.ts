@@ -14,6 +14,8 @@ export interface RequestRecord {
   status: number;
   /** The executor that ran it (from the simulated function's answer), when it succeeded. */
   host?: string;
+  /** The executor's own `duration` of the execution (cold start and slot wait included), ms. */
+  executorMs?: number;
   error?: string;
 }
 
@@ -60,15 +62,65 @@ function executionBody(timeoutSeconds: number): string {
   });
 }
 
-function hostOf(text: string): string | undefined {
+function parseAnswer(text: string): { host?: string; executorMs?: number } {
   try {
-    const outer = JSON.parse(text) as { body?: unknown };
-    if (typeof outer.body !== 'string') return undefined;
+    const outer = JSON.parse(text) as { body?: unknown; duration?: unknown };
+    const out: { host?: string; executorMs?: number } = {};
+    if (typeof outer.duration === 'number') out.executorMs = outer.duration * 1000;
+    if (typeof outer.body !== 'string') return out;
     const inner = JSON.parse(outer.body) as { hostname?: unknown };
-    return typeof inner.hostname === 'string' ? inner.hostname : undefined;
+    if (typeof inner.hostname === 'string') out.host = inner.hostname;
+    return out;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/**
+ * Warms a router up before the measured run: `count` executions of runtimes that do not exist and
+ * carry no `image`, so they travel the whole path (router, connection pools, executor) and come
+ * back 404 `runtime_not_found` without starting any runtime or touching the cold-start counters.
+ * Returns the status codes seen, by code.
+ */
+export async function warmUp(
+  url: string,
+  secret: string,
+  headers: Record<string, string>,
+  count: number,
+  concurrency: number,
+): Promise<Record<string, number>> {
+  const pool = new Pool(url, { connections: concurrency });
+  const seen: Record<string, number> = {};
+  let next = 0;
+  const body = JSON.stringify({ timeout: 5, method: 'POST', path: '/', headers: {}, body: '' });
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      try {
+        const res = await pool.request({
+          path: `/v1/runtimes/warmup-${i % 64}/executions`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            authorization: `Bearer ${secret}`,
+            ...headers,
+          },
+          body,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
+        await res.body.dump();
+        seen[res.statusCode] = (seen[res.statusCode] ?? 0) + 1;
+      } catch (error) {
+        const kind = (error as { code?: string }).code ?? 'error';
+        seen[kind] = (seen[kind] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await pool.close();
+  return seen;
 }
 
 /**
@@ -112,8 +164,9 @@ export async function runOpenLoop(
       record.status = res.statusCode;
       if (res.statusCode >= 400) record.error = `http_${res.statusCode}`;
       else {
-        const host = hostOf(text);
-        if (host) record.host = host;
+        const answer = parseAnswer(text);
+        if (answer.host) record.host = answer.host;
+        if (answer.executorMs !== undefined) record.executorMs = answer.executorMs;
       }
     } catch (error) {
       record.error = (error as { code?: string }).code ?? (error as Error).name ?? 'error';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
@@ -6,7 +6,7 @@ import { installCleanupHooks, stopAll } from '../lib/procs.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { round } from '../lib/stats.ts';
 import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.ts';
-import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction } from './client.ts';
+import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, warmUp } from './client.ts';
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
 import { type RoutingTarget, routingTargets } from './targets.ts';
 import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
@@ -22,6 +22,8 @@ interface RunResult {
   phases: PhaseStats[];
   total: PhaseStats;
   actions: ActionLog[];
+  /** Status codes of the warm-up requests (404 expected: no runtime is started). */
+  warmUp: Record<string, number>;
   /** The first failed requests, for diagnosis. */
   failures: RequestRecord[];
   /** Failed requests sent after the kill: ones the router could have sent elsewhere. */
@@ -39,7 +41,13 @@ async function runOne(
   workload: Workload,
   target: RoutingTarget,
   runDir: string,
-  options: { coldStart: string; concurrency: number; timeoutMs: number },
+  options: {
+    coldStart: string;
+    concurrency: number;
+    timeoutMs: number;
+    warmupRequests: number;
+    dumpDir?: string | undefined;
+  },
 ): Promise<RunResult> {
   const hosts = await startFleet(HOSTS, {
     secret: SECRET,
@@ -58,6 +66,11 @@ async function runOne(
   try {
     const router = await target.start({ runDir, secret: SECRET, hosts, spare: e5 });
     try {
+      // Every router is warmed up alike (JIT, connection pools) without starting a runtime.
+      const warm = await warmUp(router.url, SECRET, router.headers, options.warmupRequests, 16);
+      // The spare gets no traffic through the router yet: warm its process up directly, so the
+      // first requests it receives after being added do not pay for its JIT.
+      await warmUp(e5.url, SECRET, {}, Math.ceil(options.warmupRequests / 4), 8);
       const snapshots: Snapshot[] = [await snapshot(hosts)];
       const at = (phase: Phase, name: string, act: () => Promise<void>): ScheduledAction => ({
         at: phase.from,
@@ -83,6 +96,11 @@ async function runOne(
       });
       snapshots.push(await snapshot(hosts));
       const { phases: stats, total } = analyze(records, phases, snapshots);
+      if (options.dumpDir) {
+        mkdirSync(options.dumpDir, { recursive: true });
+        const file = join(options.dumpDir, `${workload.name}-${target.name.replace(/\W+/g, '-')}.json`);
+        writeFileSync(file, JSON.stringify({ actions, records }));
+      }
       const kill = actions.find((a) => a.name === 'kill e3');
       const killAt = kill?.effectiveAt ?? kill?.at ?? d;
       const failed = records.filter((r) => r.error);
@@ -93,6 +111,7 @@ async function runOne(
         phases: stats,
         total,
         actions,
+        warmUp: warm,
         errorsSentAfterKill: failed.filter((r) => r.sent >= killAt).length,
         errorsSentBeforeKill: failed.filter((r) => r.sent < killAt).length,
         failures: failed.slice(0, 40),
@@ -112,7 +131,7 @@ function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
     columns: [
       'router',
       'cold starts',
-      'steady / +add / +drain / +kill',
+      'steady / add (on e5) / drain / kill',
       'p50 ms',
       'p95 ms',
       'p99 ms',
@@ -123,7 +142,9 @@ function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
     rows: runs.map((r) => [
       r.target,
       r.total.coldStarts,
-      r.phases.map((p) => p.coldStarts).join(' / '),
+      r.phases
+        .map((p, i) => (i === 1 ? `${p.coldStarts} (e5: ${p.coldByHost.e5 ?? 0})` : String(p.coldStarts)))
+        .join(' / '),
       ms(r.total.p50),
       ms(r.total.p95),
       ms(r.total.p99),
@@ -195,6 +216,9 @@ async function main(): Promise<void> {
           coldStart: String(coldStartMs),
           concurrency,
           timeoutMs: args.quick ? 20_000 : 60_000,
+          warmupRequests: args.quick ? 300 : 1500,
+          // --dump-records DIR: every request of every run, for diagnosis.
+          dumpDir: args.extra.get('dump-records'),
         });
         runs.push(run);
         process.stderr.write(
