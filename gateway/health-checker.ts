@@ -39,9 +39,14 @@ export class HealthChecker {
   start(): void {
     const { interval, backoffMin } = this.deps.policy;
     const tick = Math.max(50, Math.min(interval, backoffMin));
-    this.timer = setInterval(() => void this.checkNow(), tick);
+    // A probe must never take the process down: anything thrown past probe() is logged and dropped.
+    const run = () =>
+      void this.checkNow().catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'health loop failed'),
+      );
+    this.timer = setInterval(run, tick);
     this.timer.unref();
-    void this.checkNow();
+    run();
   }
 
   stop(): void {
