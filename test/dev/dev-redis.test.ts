@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import type { FleetSnapshot } from '../../registry/types.ts';
+import { captureIO } from '../cli/capture.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import { devBanner, killAll, runCurl, spawnCli, until } from './helpers.ts';
+import { commandLine, descendants, running } from './pids.ts';
+
+// `fleetgate dev --redis URL`: the same local fleet on a real Redis registry, which the operator
+// commands can read; SIGTERM deregisters its hosts and stops every process.
+let redis: TestRedis;
+const seenPids = new Set<number>();
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  killAll(seenPids);
+  await redis?.stop();
+});
+
+async function hostsList(): Promise<FleetSnapshot> {
+  const c = captureIO();
+  expect(await main(['hosts', 'list', '--json', '--redis', redis.url], c.io), c.err()).toBe(0);
+  return JSON.parse(c.out()) as FleetSnapshot;
+}
+
+describe('fleetgate dev --redis', () => {
+  it('registers its executors in Redis, serves through them, and cleans up on SIGTERM', async () => {
+    const dev = spawnCli([
+      'dev',
+      '--port',
+      '0',
+      '--redis',
+      redis.url,
+      '--executors',
+      '2',
+      '--secret',
+      'redis-dev',
+    ]);
+    const { curls, secret } = await devBanner(dev);
+    for (const pid of descendants(dev.child.pid!)) seenPids.add(pid);
+    expect(secret).toBe('redis-dev');
+    expect(dev.out()).toContain(`Fleetgate dev fleet is up (${redis.url} registry)`);
+
+    const snapshot = await until('two active hosts in Redis', 60_000, async () => {
+      const s = await hostsList();
+      return s.hosts.filter((h) => h.state === 'active').length === 2 ? s : undefined;
+    });
+    expect(snapshot.hosts.map((h) => h.provider)).toEqual(['process', 'process']);
+
+    expect((await runCurl(curls[0]!)).status).toBe(201);
+    expect((await runCurl(curls[1]!)).status).toBe(200);
+    for (const pid of descendants(dev.child.pid!)) seenPids.add(pid);
+
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).toEqual({ code: 0, signal: null });
+    expect(dev.out()).toContain('SIGTERM: draining the gateway and stopping every executor');
+    expect((await hostsList()).hosts).toEqual([]);
+    const pids = [...seenPids];
+    const left = await until('every child process to be gone', 20_000, () =>
+      pids.some(running) ? undefined : [],
+    ).catch(() => pids.filter(running));
+    expect(left.map((pid) => `${pid} ${commandLine(pid)}`)).toEqual([]);
+  }, 300_000);
+});
