@@ -15,7 +15,7 @@ export interface LoadProgress {
   completed: number;
   errors: number;
   inFlight: number;
-  /** Completed requests per second since the previous progress call. */
+  /** Completed requests per second over about the last second. */
   rps: number;
   /** p95 latency of successful requests so far, ms. */
   p95?: number;
@@ -128,11 +128,14 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   setMaxListeners(options.maxInFlight + 16, abandon);
 
   const start = performance.now();
-  let lastProgress = { at: start, completed: 0 };
+  // Completed counts of the last second or so: the live rate is taken over ~1 s, not one tick.
+  const history: Array<{ at: number; completed: number }> = [{ at: start, completed: 0 }];
   const emitProgress = () => {
     if (!options.onProgress) return;
     const now = performance.now();
-    const seconds = Math.max(0.001, (now - lastProgress.at) / 1000);
+    while (history.length > 1 && now - history[1]!.at >= 1000) history.shift();
+    const oldest = history[0]!;
+    const seconds = Math.max(0.001, (now - oldest.at) / 1000);
     const progress: LoadProgress = {
       elapsedMs: now - start,
       totalMs: options.durationMs,
@@ -140,11 +143,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
       completed: report.done,
       errors: report.failed,
       inFlight: inFlight.size,
-      rps: (report.done - lastProgress.completed) / seconds,
+      rps: (report.done - oldest.completed) / seconds,
     };
     const p95 = report.quantile(0.95);
     if (p95 !== undefined) progress.p95 = p95;
-    lastProgress = { at: now, completed: report.done };
+    history.push({ at: now, completed: report.done });
     options.onProgress(progress);
   };
   const ticker = options.onProgress
