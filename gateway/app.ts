@@ -166,10 +166,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     return c.json(fleetReport(fleet, view, placement, pool));
   });
+  const accessLog = logger.isLevelEnabled('debug');
   /** Forwards one request; throws a GatewayError before anything was written. Records the metrics. */
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const result: ProxyResult = { route: 'other', addressing: 'unknown' };
+    const result: ProxyResult = { route: 'other', addressing: 'unknown', host: undefined, tries: 0 };
     inflight += 1;
     let status = 0;
     try {
@@ -180,13 +181,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw error;
     } finally {
       inflight -= 1;
-      requestMetrics.record(
-        result.route,
-        req.method ?? 'GET',
-        status,
-        result.addressing,
-        (performance.now() - started) / 1000,
-      );
+      const seconds = (performance.now() - started) / 1000;
+      const method = req.method ?? 'GET';
+      requestMetrics.record(result.route, method, status, result.addressing, seconds);
+      if (accessLog) {
+        // The access log: one debug line per forwarded request (never headers: they hold secrets).
+        logger.debug(
+          {
+            method,
+            route: result.route,
+            status,
+            addressing: result.addressing,
+            host: result.host,
+            tries: result.tries,
+            ms: Math.round(seconds * 1000),
+          },
+          'request',
+        );
+      }
     }
   }
 

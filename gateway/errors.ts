@@ -13,8 +13,6 @@ export const GATEWAY_ERRORS = {
   GW_UPSTREAM_FAILED: { status: 502, wire: 'upstream_failed' },
   GW_UPSTREAM_TIMEOUT: { status: 504, wire: 'upstream_timeout' },
   GW_BROADCAST_FAILED: { status: 502, wire: 'broadcast_failed' },
-  GW_SHUTTING_DOWN: { status: 503, wire: 'shutting_down' },
-  GW_NOT_FOUND: { status: 404, wire: 'general_route_not_found' },
 } as const;
 
 /** A gateway error code. */

@@ -56,6 +56,10 @@ export interface ProxyDeps {
 export interface ProxyResult {
   route: string;
   addressing: AddressingMethod | 'unknown';
+  /** The host that answered (or the last one tried), for the access log. */
+  host: string | undefined;
+  /** Hosts tried. */
+  tries: number;
 }
 
 /**
@@ -126,7 +130,12 @@ export async function proxyRequest(
     body = h.chunked ? req.pipe(new BodyLimit(opts.bodyLimit)) : req;
   }
   if (deps.shuttingDown()) res.shouldKeepAlive = false;
-  await forwardWithFailover(deps, { method, url, info, key, addressing, headers: h.forward, body }, res);
+  await forwardWithFailover(
+    deps,
+    { method, url, info, key, addressing, headers: h.forward, body },
+    res,
+    result,
+  );
 }
 
 interface Forwardable {
@@ -139,7 +148,12 @@ interface Forwardable {
   body: Readable | Buffer | null;
 }
 
-async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerResponse): Promise<void> {
+async function forwardWithFailover(
+  deps: ProxyDeps,
+  r: Forwardable,
+  res: ServerResponse,
+  result: ProxyResult,
+): Promise<void> {
   const { fleet, placement, metrics, options } = deps;
   const key = r.key;
   const picked: PickResult =
@@ -168,6 +182,8 @@ async function forwardWithFailover(deps: ProxyDeps, r: Forwardable, res: ServerR
     const host = fleet.byId.get(picked.order[i]!);
     if (host === undefined) continue;
     if (i > 0) metrics.retries.inc();
+    result.host = host.id;
+    result.tries = i + 1;
     // A log stream stays open for minutes but costs the host almost nothing: it is counted apart so
     // it does not push the runtime's executions off their warm host through the bounded-load cap.
     if (isStream) host.streams += 1;

@@ -4,7 +4,7 @@ import { createGateway, type Gateway } from '../../gateway/app.ts';
 import type { GatewayOptionsInput } from '../../gateway/options.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
-import { silentLogger } from '../../lib/logger.ts';
+import { type Logger, silentLogger } from '../../lib/logger.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import { TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 
@@ -31,6 +31,7 @@ export async function startTestGateway(
     random?: () => number;
     /** false: every request goes through the Hono app (default: executor routes take the fast path). */
     fastPath?: boolean;
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const metricsRegistry = new Registry();
@@ -52,7 +53,7 @@ export async function startTestGateway(
     registry: setup.registry,
     pool: setup.pool ?? 'default',
     clock: systemClock,
-    logger: silentLogger(),
+    logger: setup.logger ?? silentLogger(),
     metricsRegistry,
     options,
     random: setup.random ?? seeded(42),

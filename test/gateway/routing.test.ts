@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/logger.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
 import { type ExecutorFleet, startExecutors, startInProcessExecutor } from '../support/executors.ts';
-import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { call, GATEWAY_SECRET, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
 
 // Four simulated executors behind one gateway with an in-memory registry: routing properties.
 describe('gateway routing (simulated executors)', () => {
@@ -143,6 +145,59 @@ describe('compatibility options', () => {
       await gw.close();
       await hidden.close();
       await Promise.all(execs.map((e) => e.close()));
+    }
+  });
+});
+
+describe('own endpoints and the access log', () => {
+  it('guards /metrics and /v1/fleet with their tokens and logs each forwarded request at debug, without secrets', async () => {
+    const exec = await startInProcessExecutor({ mode: 'simulated', port: 0 });
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const gw = await startTestGateway({
+      options: { executors: [exec.url], metricsToken: 'metrics-token', adminToken: 'admin-token' },
+      logger: createLogger({ level: 'debug', destination }),
+    });
+    try {
+      expect((await call(gw.url, 'GET', '/healthz', { auth: null })).status).toBe(200);
+      expect((await call(gw.url, 'GET', '/metrics', { auth: null })).status).toBe(401);
+      expect((await call(gw.url, 'GET', '/metrics')).status).toBe(401);
+      const metrics = await call(gw.url, 'GET', '/metrics', { auth: 'Bearer metrics-token' });
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('fleetgate_gateway_hosts{state="active"} 1');
+      expect((await call(gw.url, 'GET', '/v1/fleet', { auth: 'Bearer wrong' })).status).toBe(401);
+      expect((await call(gw.url, 'GET', '/v1/fleet', { auth: 'Bearer admin-token' })).status).toBe(200);
+      expect((await call(gw.url, 'GET', '/v1/fleet')).status).toBe(200);
+
+      const res = await call(gw.url, 'POST', '/v1/runtimes/logged/executions', {
+        body: simExecution(),
+        headers: { accept: 'application/json' },
+      });
+      expect(res.status).toBe(200);
+      const after = await call(gw.url, 'GET', '/metrics', { auth: 'Bearer metrics-token' });
+      expect(after.text).toMatch(
+        /fleetgate_gateway_requests_total\{route="\/v1\/runtimes\/:runtimeId\/executions",method="POST",status_class="2xx",addressing="anycast-efficient"\} 1/,
+      );
+      expect(after.text).toContain(`fleetgate_gateway_cold_routes_total{host="${new URL(exec.url).host}"} 1`);
+      const access = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');
+      expect(access).toMatchObject({
+        method: 'POST',
+        route: '/v1/runtimes/:runtimeId/executions',
+        status: 200,
+        host: new URL(exec.url).host,
+        tries: 1,
+      });
+      const all = lines.join('\n');
+      expect(all).not.toContain(GATEWAY_SECRET);
+      expect(all).not.toContain(exec.secret);
+    } finally {
+      await gw.close();
+      await exec.close();
     }
   });
 });
