@@ -27,6 +27,7 @@ Options:
   --port P          Port to listen on (overrides gateway.port)
   --host ADDR       Address to listen on (overrides gateway.host)
   --log-level L     pino level (overrides log.level)
+  --no-fast-path    Serve executor routes through the Hono app too (for comparing; slower)
   -h, --help        Show this help
 `;
 
@@ -99,6 +100,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     port: { type: 'string' },
     host: { type: 'string' },
     'log-level': { type: 'string' },
+    'no-fast-path': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -143,6 +145,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       headersTimeout: o.headersTimeout,
       requestTimeout: o.requestTimeout,
       shutdownTimeout: o.shutdownTimeout,
+      fastPath: values['no-fast-path'] !== true,
     },
     logger,
   );

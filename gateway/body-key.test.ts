@@ -60,3 +60,12 @@ describe('readBoundedBody', () => {
     });
   });
 });
+
+describe('readBoundedBody on a broken client', () => {
+  it('fails with a 400 GatewayError, not an unexpected error', async () => {
+    const stream = new Readable({ read() {} });
+    const pending = readBoundedBody(stream, 100);
+    stream.destroy(new Error('socket hang up'));
+    await expect(pending).rejects.toMatchObject({ code: 'GW_BAD_BODY', status: 400 });
+  });
+});

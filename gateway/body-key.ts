@@ -33,9 +33,13 @@ export function readBoundedBody(stream: Readable, limit: number): Promise<Buffer
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      reject(
+        new GatewayError('GW_BAD_BODY', 'The request body could not be read: the client went away.', {
+          cause: error,
+        }),
+      );
     };
-    const onAborted = () => onError(new Error('client aborted the request body'));
+    const onAborted = () => onError(new Error('aborted'));
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
