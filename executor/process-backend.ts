@@ -23,6 +23,8 @@ export interface ProcessBackendOptions {
   runtimeCommands: RuntimeCommand[];
   /** Extracted sources and log files go under here. */
   workDir: string;
+  /** Where runtimes write `<logId>_logs.log` files; default `<workDir>/logs`. */
+  logsRoot?: string;
   logger: Logger;
 }
 
@@ -62,7 +64,7 @@ export function createProcessBackend(options: ProcessBackendOptions): RuntimeBac
       // executors): a start that failed with EADDRINUSE is retried on a new port.
       for (let attempt = 1; ; attempt++) {
         try {
-          const logsDir = join(options.workDir, 'logs', `${name}-${attempt}`);
+          const logsDir = join(options.logsRoot ?? join(options.workDir, 'logs'), `${name}-${attempt}`);
           await mkdir(logsDir, { recursive: true });
           const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, options.logger);
           context.log('Runtime listening');

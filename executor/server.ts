@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,14 +40,19 @@ export async function startExecutor(
   deps: StartExecutorDeps = {},
 ): Promise<RunningExecutor> {
   const ownWorkDir = !input.workDir;
-  const workDir = input.workDir || (await mkdtemp(join(tmpdir(), 'fleetgate-executor-')));
+  await reapStaleFolders();
+  const workDir = input.workDir || (await mkdtemp(join(tmpdir(), `fleetgate-executor-${process.pid}-`)));
   const options = resolveExecutorOptions({ ...input, workDir });
+  // Runtimes write and the executor reads and deletes two small log files per execution: on a
+  // tmpfs that costs no disk journal (Open Runtimes mounts /mnt/logs as a volume for the same job).
+  // A caller that names the work folder owns its cleanup, so the logs stay inside it then.
+  const logsRoot = options.mode === 'process' && ownWorkDir ? await memoryFolder() : undefined;
   const logger = deps.logger ?? createLogger({ name: 'executor' });
   const backend =
     deps.backend ??
     (options.mode === 'simulated'
       ? createSimulatedBackend(options.simulated, seededRandom(options.simulated.seed), options.hostname)
-      : createProcessBackend({ runtimeCommands: options.runtimeCommands, workDir, logger }));
+      : createProcessBackend({ runtimeCommands: options.runtimeCommands, workDir, logsRoot, logger }));
   const executor = createExecutor({
     options,
     clock: deps.clock ?? systemClock,
@@ -83,8 +88,45 @@ export async function startExecutor(
       server.closeAllConnections();
       await closed;
       if (ownWorkDir) await rm(workDir, { recursive: true, force: true }).catch(() => {});
+      if (logsRoot) await rm(logsRoot, { recursive: true, force: true }).catch(() => {});
     })();
     return closing;
   };
   return { url, port, executor, close };
+}
+
+/** A fresh folder on /dev/shm when there is one (Linux), else undefined (logs go under workDir). */
+async function memoryFolder(): Promise<string | undefined> {
+  try {
+    return await mkdtemp(join(SHM, `fleetgate-executor-logs-${process.pid}-`));
+  } catch {
+    return undefined;
+  }
+}
+
+const SHM = '/dev/shm';
+const OWNED_FOLDER = /^fleetgate-executor-(?:logs-)?(\d+)-/;
+
+/**
+ * Removes work and log folders left by executors that died without cleaning up (SIGKILL): their
+ * names carry the owner's pid, and a folder whose owner no longer runs is garbage.
+ */
+async function reapStaleFolders(): Promise<void> {
+  for (const root of [tmpdir(), SHM]) {
+    const names = await readdir(root).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = Number(OWNED_FOLDER.exec(name)?.[1]);
+      if (!pid || pid === process.pid || isRunning(pid)) continue;
+      await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }

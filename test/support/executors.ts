@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,10 @@ async function spawnAt(
   options: StartExecutorsOptions,
 ): Promise<Spawned> {
   // Our own work folder, removed when the child exits, even after SIGKILL.
-  const workDir = mkdtempSync(join(tmpdir(), 'fleetgate-executor-test-'));
+  // On /dev/shm when there is one: runtime log files are written and deleted per execution.
+  const workDir = mkdtempSync(
+    join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'fleetgate-executor-test-'),
+  );
   const args = [
     'bin/fleetgate.js',
     'executor',
