@@ -54,6 +54,7 @@ export class Fleet {
   readonly byId = new Map<string, HostEntry>();
   ring: Ring = createRing([]);
   private ringKey = '';
+  private readonly invalid = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -74,7 +75,10 @@ export class Fleet {
       if (seen.has(spec.id)) continue;
       const url = normaliseUrl(spec.url);
       if (url === undefined) {
-        this.deps.logger.warn({ host: spec.id, url: spec.url }, 'host has an invalid url; ignored');
+        // Warned once per id: the same snapshot comes back on every reload.
+        if (!this.invalid.has(spec.id))
+          this.deps.logger.warn({ host: spec.id, url: spec.url }, 'host has an invalid url; ignored');
+        this.invalid.add(spec.id);
         continue;
       }
       seen.add(spec.id);
