@@ -165,7 +165,18 @@ describe('gateway over a Redis registry', () => {
       30_000,
     );
     // A change made after the restart reaches the gateway.
-    await admin.setState(POOL, fleet.hosts[3]!.id, 'draining');
+    // The operator's own connection may still be reconnecting: retry the write until it lands.
+    await until(
+      'operator write after the restart',
+      async () => {
+        try {
+          return (await admin.setState(POOL, fleet.hosts[3]!.id, 'draining')) !== undefined;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+    );
     await until(
       'change after restart seen',
       () => gw.gateway.fleet.byId.get(fleet.hosts[3]!.id)?.state === 'draining',
