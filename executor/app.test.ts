@@ -186,6 +186,17 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     expect(Number(form.get('duration'))).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['a urlencoded form', 'image=sim%3A1&path=%2Fform-url'],
+    ['JSON sent as a form (curl -d)', '{"image":"sim:1","path":"/form-url"}'],
+  ])('reads %s', async (_name, body) => {
+    const res = await call('POST', '/v1/runtimes/exec-url/executions', body, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.json.body).path).toBe('/form-url');
+  });
+
   it('accepts a multipart execution request', async () => {
     const form = new FormData();
     form.set('image', 'sim:1');

@@ -13,14 +13,23 @@ export const RUNTIME_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export async function readFields(c: Context, errorType: ExecutorErrorType): Promise<Fields> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
-  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    const text = await c.req.text();
+    // `curl -d '{...}'` sends JSON labelled as a form: read it as the JSON it is.
+    if (text.trimStart().startsWith('{')) return parseJsonObject(text, errorType);
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  if (type.startsWith('multipart/form-data')) {
     try {
       return (await c.req.parseBody()) as Fields;
     } catch (error) {
       throw new ExecutorError(errorType, `Invalid multipart body: ${(error as Error).message}`);
     }
   }
-  const text = await c.req.text();
+  return parseJsonObject(await c.req.text(), errorType);
+}
+
+function parseJsonObject(text: string, errorType: ExecutorErrorType): Fields {
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {

@@ -190,6 +190,7 @@ class ProcessRuntime implements RuntimeInstance {
     };
     delete headers['content-length'];
     delete headers.host;
+    for (const name of HOP_BY_HOP) delete headers[name];
     let response: Awaited<ReturnType<Pool['request']>>;
     let body: Buffer;
     try {
@@ -204,6 +205,12 @@ class ProcessRuntime implements RuntimeInstance {
       body = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code === 'UND_ERR_INVALID_ARG') {
+        throw new ExecutorError(
+          'execution_bad_request',
+          `Invalid execution request: ${(error as Error).message}`,
+        );
+      }
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         throw new ExecutorError(
           'execution_timeout',

@@ -74,6 +74,16 @@ describe('executor with process runtimes', () => {
     expect(res.json.headers['x-multi']).toEqual(expected);
   });
 
+  it('drops hop-by-hop function headers and rejects invalid header names with execution_bad_request', async () => {
+    const ok = await call('POST', '/v1/runtimes/pid/executions', {
+      headers: { connection: 'close', 'x-kept': '1' },
+    });
+    expect(JSON.parse(ok.json.body).headers['x-kept']).toBe('1');
+    const bad = await call('POST', '/v1/runtimes/pid/executions', { headers: { 'bad header': 'x' } });
+    expect([bad.status, bad.json.type]).toEqual([400, 'execution_bad_request']);
+    expect((await call('POST', '/v1/runtimes/pid/executions', {})).json.statusCode).toBe(200);
+  });
+
   it('omits logs and errors when logging is off', async () => {
     const res = await call('POST', '/v1/runtimes/pid/executions', { logging: false });
     expect([res.json.logs, res.json.errors]).toEqual(['', '']);
