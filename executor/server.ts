@@ -85,6 +85,9 @@ export async function startExecutor(
       const drained = await executor.waitIdle(options.drainTimeoutMs);
       if (!drained) logger.warn({ inflight: executor.table.inflight() }, 'drain deadline passed');
       await executor.table.stopAll();
+      // Executions cut short by the stop answer with an error; let those answers go out.
+      await executor.waitIdle(2000);
+      await new Promise((r) => setImmediate(r));
       server.closeAllConnections();
       await closed;
       if (ownWorkDir) await rm(workDir, { recursive: true, force: true }).catch(() => {});

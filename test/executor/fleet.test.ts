@@ -77,6 +77,23 @@ describe('executor processes (startExecutors)', () => {
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   });
 
+  it('SIGTERM stops waiting at the drain deadline: the late execution fails, the process exits 0', async () => {
+    fleet = await startExecutors(1, { args: ['--drain-timeout', '300ms'] });
+    const url = fleet.hosts[0]!.url;
+    const first = await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes/late/executions', PID_FN);
+    const pid = JSON.parse(first.json.body).pid as number;
+    const slow = callExecutor(url, fleet.secret, 'POST', '/v1/runtimes/late/executions', {
+      path: '/?sleep=20000',
+      timeout: 60,
+    }).catch(() => ({ status: 0, json: undefined }));
+    await new Promise((r) => setTimeout(r, 300));
+    await fleet.kill(0, 'SIGTERM');
+    expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
+    const res = await slow;
+    expect([res.status, res.json?.type]).toEqual([400, 'runtime_failed']);
+    expect(await waitGone(pid)).toBe(true);
+  });
+
   it('runtime processes die with an executor that is SIGKILLed', async () => {
     fleet = await startExecutors(1);
     const r = await callExecutor(
