@@ -54,7 +54,8 @@ function variable(name: string, label: string, query: string, description: strin
     type: 'query',
     datasource: DATASOURCE,
     definition: query,
-    query: { query, refId: `${name}-variable` },
+    // A plain string: Grafana 10 and 11 both read it as a Prometheus variable query.
+    query,
     refresh: 2,
     includeAll: true,
     multi: true,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { CATALOGUE, catalogueEntries, seriesNames } from '../../metrics/catalogue.ts';
 
@@ -131,3 +131,43 @@ export class PromApi {
 
 /** The catalogue's processes, for messages. */
 export const PROCESS_PREFIXES = CATALOGUE.map((p) => p.prefix);
+
+/** A panel of a shipped dashboard file, as Grafana will read it. */
+export interface ShippedPanel {
+  title: string;
+  exprs: string[];
+}
+
+/** The shipped dashboards (`metrics/grafana/dashboards/*.json`): their panels and variable queries. */
+export function shippedDashboards(): {
+  file: string;
+  panels: ShippedPanel[];
+  variables: Record<string, string>;
+}[] {
+  const dir = new URL('grafana/dashboards/', METRICS_DIR);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const d = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
+        panels: { type: string; title: string; targets?: { expr: string }[] }[];
+        templating: { list: { name: string; type: string; query: unknown }[] };
+      };
+      return {
+        file,
+        panels: d.panels
+          .filter((p) => p.type !== 'row')
+          .map((p) => ({ title: p.title, exprs: (p.targets ?? []).map((t) => t.expr) })),
+        variables: Object.fromEntries(
+          d.templating.list.filter((v) => v.type === 'query').map((v) => [v.name, String(v.query)]),
+        ),
+      };
+    });
+}
+
+/** `label_values(<selector>, <label>)` split into its parts; throws on any other variable query. */
+export function labelValuesQuery(query: string): { match: string; label: string } {
+  const m = /^label_values\((.+),\s*(\w+)\)$/.exec(query.trim());
+  if (!m) throw new Error(`not a label_values() query: ${query}`);
+  return { match: m[1]!, label: m[2]! };
+}
