@@ -204,5 +204,5 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
       },
       20_000,
     );
-  });
+  }, 240_000);
 });

@@ -138,5 +138,5 @@ describe('leadership: two real scaler processes on one Redis', () => {
     // SIGTERM releases the lock at once.
     await b.proc.stop();
     expect(await client.exists(poolKeys(POOL).leader)).toBe(0);
-  });
+  }, 120_000);
 });

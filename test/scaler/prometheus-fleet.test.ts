@@ -121,7 +121,7 @@ describe('metric sources on a real fleet scraped by a real prometheus', () => {
     await until('prometheus to see nothing in flight', async () =>
       is(0)(await prom.read('sum(fleetgate_gateway_inflight_requests)')),
     );
-  });
+  }, 120_000);
 
   it('gives "empty", not zero, for an executor that stopped being scraped', async () => {
     const gone = fleet.hosts[1]!;
@@ -133,5 +133,5 @@ describe('metric sources on a real fleet scraped by a real prometheus', () => {
       const r = await prom.read(query);
       return !r.ok && r.reason === 'empty';
     });
-  });
+  }, 60_000);
 });

@@ -106,5 +106,5 @@ describe('the loop across a real Redis outage', () => {
     expect(await hosts()).toHaveLength(2);
     expect(creates).toBe(2);
     await loop.stop();
-  });
+  }, 120_000);
 });
