@@ -31,7 +31,7 @@ export interface ProcessProviderOptions {
   logger: Logger;
   /**
    * What to run for a host on `port`; defaults to `node bin/fleetgate.js executor --port P
-   * --bind 127.0.0.1 …executorArgs`. Injected by tests.
+   * --bind 127.0.0.1 --hostname <id> …executorArgs`. Injected by tests.
    */
   command?: (port: number) => { command: string; args: string[] };
 }
@@ -58,6 +58,9 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
         String(port),
         '--bind',
         '127.0.0.1',
+        // Runtime objects then name the registry host id.
+        '--hostname',
+        `${options.pool}-p${port}`,
         ...(options.executorArgs ?? []),
       ],
     }));
