@@ -33,7 +33,8 @@ Options:
                               lognormal:300:0.5 (ms; default 250)
   --sim-execution DIST        Simulated execution time unless x-sim-duration-ms is sent (default 20)
   --sim-concurrency N         Simultaneous executions per simulated runtime (default 8)
-  --sim-memory MB             Host memory for simulated usage reports (default 8192)
+  --sim-memory MB             Simulated host memory: runtimes' declared memory (default 512 MB
+                              each) stays under it by LRU eviction (default 8192)
   --seed N                    Seed of the simulated distributions (default 1)
   --log-level LEVEL           pino level (default info)
   -h, --help                  Show this help

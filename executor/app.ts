@@ -54,6 +54,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     metrics,
     inactiveThresholdMs: options.inactiveThresholdMs,
     maxRuntimes: options.maxRuntimes,
+    // Simulated hosts model a memory budget; process runtimes declare memory but do not enforce it.
+    memoryCapacityMb: options.mode === 'simulated' ? options.simulated.memoryMb : undefined,
   });
   let draining = false;
   const app = new Hono();

@@ -60,7 +60,9 @@ function spec(id: string): RuntimeSpec {
   };
 }
 
-function setup(overrides: { maxRuntimes?: number; inactiveThresholdMs?: number } = {}) {
+function setup(
+  overrides: { maxRuntimes?: number; inactiveThresholdMs?: number; memoryCapacityMb?: number } = {},
+) {
   const clock = new ManualClock(1_000_000);
   const fake = fakeBackend();
   const registry = new Registry();
@@ -72,6 +74,7 @@ function setup(overrides: { maxRuntimes?: number; inactiveThresholdMs?: number }
     metrics,
     inactiveThresholdMs: overrides.inactiveThresholdMs ?? 60_000,
     maxRuntimes: overrides.maxRuntimes ?? 10,
+    memoryCapacityMb: overrides.memoryCapacityMb,
   });
   const flush = () => new Promise((r) => setImmediate(r));
   return { clock, table, registry, metrics, flush, ...fake };
@@ -176,6 +179,18 @@ describe('RuntimeTable', () => {
         .map((e) => e.spec.id)
         .sort(),
     ).toEqual(['a', 'c']);
+  });
+
+  it('evicts least recently used runtimes to keep declared memory under the capacity', async () => {
+    const t = setup({ memoryCapacityMb: 600 }); // three 256 MB runtimes do not fit
+    await warm(t, 'a');
+    t.clock.advance(10);
+    await warm(t, 'b');
+    t.clock.advance(10);
+    await warm(t, 'c');
+    await t.flush();
+    expect(t.stopped).toEqual(['a']);
+    expect((await t.metrics.runtimeMemory.get()).values[0]?.value).toBe(2 * 256 * 1024 * 1024);
   });
 
   it('stopAll stops warm runtimes and aborts starting ones', async () => {

@@ -45,6 +45,8 @@ export interface RuntimeTableDeps {
   metrics: ExecutorMetrics;
   inactiveThresholdMs: number;
   maxRuntimes: number;
+  /** Memory (MB) the runtimes' declared `memory` may add up to; LRU eviction keeps them under it. */
+  memoryCapacityMb?: number;
 }
 
 // Output kept per runtime for the create response and late log readers.
@@ -161,7 +163,7 @@ export class RuntimeTable {
       (e) => e.instance && e.inflight === 0 && now - e.updated >= this.deps.inactiveThresholdMs,
     );
     await Promise.all(idle.map((e) => this.remove(e.spec.id, 'idle')));
-    const evicted = await this.evict(0);
+    const evicted = await this.evict(undefined);
     return [...idle.map((e) => e.spec.id), ...evicted];
   }
 
@@ -170,22 +172,34 @@ export class RuntimeTable {
     await Promise.all(this.list().map((e) => this.remove(e.spec.id, 'shutdown')));
   }
 
-  /** Evicts least-recently-used idle warm runtimes until `room` more fit under the cap. */
-  private async evict(room: number): Promise<string[]> {
-    const over = this.entries.size + room - this.deps.maxRuntimes;
-    if (over <= 0) return [];
-    const victims = this.list()
+  /**
+   * Evicts least-recently-used idle warm runtimes until one more runtime of `roomMb` fits under
+   * both caps (count and memory); `roomMb` undefined checks the caps as they are (sweep).
+   */
+  private async evict(roomMb: number | undefined): Promise<string[]> {
+    const { maxRuntimes, memoryCapacityMb = Number.POSITIVE_INFINITY } = this.deps;
+    const adding = roomMb === undefined ? 0 : 1;
+    let count = this.entries.size + adding;
+    let memory = (roomMb ?? 0) + this.list().reduce((sum, e) => sum + e.spec.memoryMb, 0);
+    if (count <= maxRuntimes && memory <= memoryCapacityMb) return [];
+    const candidates = this.list()
       .filter((e) => e.instance && e.inflight === 0)
-      .sort((a, b) => a.updated - b.updated)
-      .slice(0, over);
+      .sort((a, b) => a.updated - b.updated);
+    const victims: RuntimeEntry[] = [];
+    for (const e of candidates) {
+      if (count <= maxRuntimes && memory <= memoryCapacityMb) break;
+      victims.push(e);
+      count--;
+      memory -= e.spec.memoryMb;
+    }
     for (const v of victims) this.deps.logger.info({ runtimeId: v.spec.id }, 'evicting runtime (LRU)');
     await Promise.all(victims.map((v) => this.remove(v.spec.id, 'evicted')));
     return victims.map((v) => v.spec.id);
   }
 
   private start(spec: RuntimeSpec): RuntimeEntry {
-    // Make room first; when every runtime is busy the cap is exceeded until the next sweep.
-    void this.evict(1);
+    // Make room first; when every runtime is busy the caps are exceeded until the next sweep.
+    void this.evict(spec.memoryMb);
     const { clock, metrics, logger } = this.deps;
     const now = clock.now();
     const abort = new AbortController();
