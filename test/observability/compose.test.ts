@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
 import { parsePolicies } from '../../scaler/policy/parse.ts';
+import { knownMetricNames, referencedMetrics } from './promql.ts';
 import { shippedPrometheusConfig } from './stack.ts';
 
 /**
@@ -157,6 +158,9 @@ describe('docker-compose.yml', () => {
     const executorNames = named('executor-').map(([, e]) => e.hostname);
     expect(hosts.map((h) => new URL(h).hostname).sort()).toEqual(executorNames.sort());
     expect(policy!.source.prometheus?.url).toBe('http://prometheus:9090');
+    const known = knownMetricNames();
+    for (const m of policy!.metrics)
+      expect(referencedMetrics(m.query).filter((n) => !known.has(n))).toEqual([]);
   });
 
   it('Prometheus scrapes the compose services on their ports and loads the shipped files', () => {

@@ -228,6 +228,9 @@ describe('dashboards and rules on real data (gateway, scaler, executors, Prometh
       ...rules.flatMap((r) => referencedMetrics(r.expr)),
     ]);
     expect([...referenced].filter((m) => !held.has(m))).toEqual([]);
+    // The scaler read its policy metric through the recording rule, and got a valid number.
+    const valid = await api.query('fleetgate_scaler_metric_valid{metric="inflight"}');
+    expect(valid.map((v) => v.value[1])).toEqual(['1']);
     // And every metric the processes declare reached Prometheus.
     const declared = catalogueEntries().flatMap((e) => seriesNames(e));
     const missing = declared.filter((m) => !held.has(m));
