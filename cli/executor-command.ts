@@ -34,7 +34,7 @@ Options:
   --sim-execution DIST        Simulated execution time unless x-sim-duration-ms is sent (default 20)
   --sim-concurrency N         Simultaneous executions per simulated runtime (default 8)
   --sim-memory MB             Simulated host memory: runtimes' declared memory (default 512 MB
-                              each) stays under it by LRU eviction (default 8192)
+                              each) stays under it by LRU eviction (default 65536)
   --seed N                    Seed of the simulated distributions (default 1)
   --log-level LEVEL           pino level (default info)
   -h, --help                  Show this help

@@ -85,7 +85,8 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
       coldStart: { kind: 'fixed', ms: 250 },
       execution: { kind: 'fixed', ms: 20 },
       concurrency: 8,
-      memoryMb: 8192,
+      // Roomy enough that the runtime cap (100 × 512 MB) binds first unless a benchmark lowers it.
+      memoryMb: 65_536,
       seed: 1,
       ...input.simulated,
     },
