@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load.ts';
 import { systemClock } from '../lib/clock.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createProcessRegistry } from '../metrics/catalogue.ts';
 import { createRegistry } from '../registry/create-registry.ts';
 import { type RedisClient, redisConnector } from '../registry/redis-connection.ts';
 import { createScalerApp } from '../scaler/http/app.ts';
@@ -110,7 +110,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   });
   const registry = registryFromConfig(config, logger) ?? createRegistry({ type: 'memory', logger });
   const redis = redisFromConfig(config);
-  const metricsRegistry = new Registry();
+  // Default process metrics (CPU, memory, event loop) are on for every Fleetgate process.
+  const metricsRegistry = createProcessRegistry();
   let scaler: ReturnType<typeof createScaler>;
   try {
     scaler = createScaler({
