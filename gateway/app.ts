@@ -63,6 +63,11 @@ export interface Gateway {
 
 type Env = { Bindings: HttpBindings };
 
+/** Sets prom-client's optional `collect` hook on a metric built by `buildMetrics`. */
+function setCollect(metric: object, collect: () => void): void {
+  (metric as { collect?: () => void }).collect = collect;
+}
+
 /** Builds the gateway: auth, runtime-aware routing, forwarding, health, placement, fleet view, metrics. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const options = resolveGatewayOptions(deps.options);
@@ -70,6 +75,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger.child({ component: 'gateway' });
   const metrics = createGatewayMetrics(deps.metricsRegistry);
   const requestMetrics = new RequestMetrics(metrics);
+  // prom-client calls a metric's `collect` whenever the registry is read: pending counts and the
+  // state gauges are brought up to date then, whoever reads it (/metrics or an embedding process).
+  setCollect(metrics.requests, () => requestMetrics.flush());
+  setCollect(metrics.picks, () => requestMetrics.flush());
+  setCollect(metrics.hosts, () =>
+    refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined),
+  );
   const placement = new PlacementMap(options.placement.maxEntries);
   const healthPolicy = {
     ejectAfter: options.healthCheck.ejectAfter,
@@ -154,7 +166,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (options.metricsToken !== '' && !metricsAuthorized(c.req.header('authorization'))) {
       throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect metrics token.');
     }
-    refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined);
     return c.body(await deps.metricsRegistry.metrics(), 200, {
       'content-type': deps.metricsRegistry.contentType,
     });
@@ -248,7 +259,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return forward(req, res).catch((error: unknown) => {
         const answer = errorAnswer(error, options.version, options.env);
         if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
-        writeErrorAnswer(res, answer);
+        writeErrorAnswer(res, answer, shuttingDown);
       });
     },
     readiness,

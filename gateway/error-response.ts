@@ -24,13 +24,17 @@ export function errorAnswer(error: unknown, version: string, env: string): Error
   return { status: 500, body: { message, code: 'general_server_error', version }, unexpected: true };
 }
 
-/** Writes an error answer to a raw response (when nothing was written yet; else drops the connection). */
-export function writeErrorAnswer(res: ServerResponse, answer: ErrorAnswer): void {
+/**
+ * Writes an error answer to a raw response (when nothing was written yet; else drops the connection).
+ * `closeConnection` (during a shutdown) ends the keep-alive connection after it.
+ */
+export function writeErrorAnswer(res: ServerResponse, answer: ErrorAnswer, closeConnection = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   if (res.destroyed) return;
+  if (closeConnection) res.shouldKeepAlive = false;
   const text = JSON.stringify(answer.body);
   res.writeHead(answer.status, {
     'content-type': 'application/json; charset=UTF-8',

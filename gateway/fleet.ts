@@ -4,6 +4,7 @@ import type { HostState } from '../registry/types.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
 import type { HostLoad } from './pick.ts';
 import { createRing, type Ring } from './ring.ts';
+import { cachedRing } from './ring-cache.ts';
 
 /** A host as the gateway needs it: from the registry or from the static list. */
 export interface HostSpec {
@@ -156,7 +157,8 @@ export class Fleet {
     const key = members.map((m) => `${m.id}:${m.weight}`).join(',');
     if (key === this.ringKey) return;
     this.ringKey = key;
-    this.ring = createRing(members);
+    // Cached orders: a runtime's requests ask for the same order until the next rebuild.
+    this.ring = cachedRing(createRing(members), 10_000);
     this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
   }
 }

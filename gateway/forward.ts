@@ -20,6 +20,11 @@ export interface ForwardAttempt {
   hostHeader: boolean;
   /** Keep the first response body chunk when the status is 404 (to read `runtime_not_found`). */
   peek404: boolean;
+  /**
+   * Read when the response starts: during a shutdown the response closes its connection, so a
+   * keep-alive client does not send its next request on a socket that is about to go away.
+   */
+  shuttingDown: () => boolean;
 }
 
 /** How an attempt ended. */
@@ -136,6 +141,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.headersAt = performance.now();
     const res = this.a.res;
     if (res.destroyed) return false;
+    if (this.a.shuttingDown()) res.shouldKeepAlive = false;
     res.writeHead(status, responseHeaders(raw, this.a.hostHeader ? this.a.hostId : undefined));
     // Kept for backpressure: when the client is slower than the host, the host is paused until 'drain'.
     this.resume = resume;

@@ -33,6 +33,10 @@ const DROP_RESPONSE = new Set([
   'upgrade',
 ]);
 
+/** 1 at the lengths of the names in DROP_RESPONSE. */
+const DROP_LENGTH = new Uint8Array(32);
+for (const name of DROP_RESPONSE) DROP_LENGTH[name.length] = 1;
+
 /** What the gateway reads from a request's headers, plus the list it forwards. */
 export interface RequestHeaders {
   authorization: string | undefined;
@@ -128,10 +132,13 @@ export function responseHeaders(
   let connectionTokens: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
-    const lower = name.toLowerCase();
-    if (DROP_RESPONSE.has(lower)) {
-      if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1');
-      continue;
+    // Lower-case only names as long as a hop-by-hop one: most headers skip the allocation.
+    if (DROP_LENGTH[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (DROP_RESPONSE.has(lower)) {
+        if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1');
+        continue;
+      }
     }
     out.push(name, raw[i + 1]!.toString('latin1'));
   }

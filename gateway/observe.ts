@@ -4,31 +4,29 @@ import type { FleetView } from './fleet-view.ts';
 import type { PlacementMap } from './placement.ts';
 import { ringShares } from './ring.ts';
 
-type CounterChild = ReturnType<GatewayMetrics['requests']['labels']>;
 type HistogramChild = ReturnType<GatewayMetrics['requestDuration']['labels']>;
+type Pending = { labels: string[]; n: number };
 
 /**
- * Per-request metrics with the label children cached: prom-client hashes the label values on every
- * `inc({...})`, a cached child skips that on the hot path.
+ * Per-request metrics, cheap on the hot path: counters are plain numbers added to prom-client only
+ * when the registry is read (`flush`, wired as the counters' `collect` hook), and histogram children
+ * are cached per label value.
  */
 export class RequestMetrics {
-  private readonly counters = new Map<string, CounterChild>();
+  private readonly requests = new Map<string, Pending>();
+  private readonly picks = new Map<string, Pending>();
   private readonly durations = new Map<string, HistogramChild>();
-  private readonly pickReasons = new Map<string, ReturnType<GatewayMetrics['picks']['labels']>>();
   private readonly upstream = new Map<string, ReturnType<GatewayMetrics['upstreamDuration']['labels']>>();
 
   constructor(private readonly metrics: GatewayMetrics) {}
 
   /** Records one answered request. */
   record(route: string, method: string, status: number, addressing: string, seconds: number): void {
-    const cls = status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'none';
+    const cls = status >= 100 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100)]! : 'none';
     const key = `${route} ${method} ${cls} ${addressing}`;
-    let counter = this.counters.get(key);
-    if (counter === undefined) {
-      counter = this.metrics.requests.labels(route, method, cls, addressing);
-      this.counters.set(key, counter);
-    }
-    counter.inc();
+    const pending = this.requests.get(key);
+    if (pending === undefined) this.requests.set(key, { labels: [route, method, cls, addressing], n: 1 });
+    else pending.n += 1;
     let duration = this.durations.get(route);
     if (duration === undefined) {
       duration = this.metrics.requestDuration.labels(route);
@@ -39,12 +37,9 @@ export class RequestMetrics {
 
   /** Counts one pick by its reason. */
   picked(reason: string): void {
-    let child = this.pickReasons.get(reason);
-    if (child === undefined) {
-      child = this.metrics.picks.labels(reason);
-      this.pickReasons.set(reason, child);
-    }
-    child.inc();
+    const pending = this.picks.get(reason);
+    if (pending === undefined) this.picks.set(reason, { labels: [reason], n: 1 });
+    else pending.n += 1;
   }
 
   /** Records the time to upstream response headers for `host`. */
@@ -56,7 +51,23 @@ export class RequestMetrics {
     }
     child.observe(seconds);
   }
+
+  /** Adds the counts gathered since the last flush to the prom-client counters. */
+  flush(): void {
+    for (const p of this.requests.values()) {
+      if (p.n === 0) continue;
+      this.metrics.requests.labels(...p.labels).inc(p.n);
+      p.n = 0;
+    }
+    for (const p of this.picks.values()) {
+      if (p.n === 0) continue;
+      this.metrics.picks.labels(...p.labels).inc(p.n);
+      p.n = 0;
+    }
+  }
 }
+
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** Sets the gauges that describe state (hosts, in-flight, registry) right before a scrape. */
 export function refreshStateGauges(

@@ -202,6 +202,7 @@ async function forwardWithFailover(
         timeout: options.maxTimeout,
         hostHeader: options.hostHeader,
         peek404: key !== undefined,
+        shuttingDown: deps.shuttingDown,
       });
     } finally {
       if (isStream) host.streams -= 1;

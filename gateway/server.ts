@@ -54,6 +54,9 @@ export async function startGateway(
             listen.fastPath === false
               ? honoListener
               : (req, res) => {
+                  // Requests still arriving on kept-alive connections during a drain are served, and
+                  // their connection closes after the answer.
+                  if (closing !== undefined) res.shouldKeepAlive = false;
                   if (req.url?.startsWith(FAST_PREFIX)) void gateway.handleForward(req, res);
                   else honoListener(req, res);
                 },
@@ -78,13 +81,13 @@ export async function startGateway(
   const close = () => {
     closing ??= (async () => {
       gateway.beginShutdown();
+      // Stops listening; Node ≥ 19 also closes the connections idle at this moment.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       const deadline = Date.now() + listen.shutdownTimeout;
-      while (gateway.inflight() > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-        server.closeIdleConnections();
-      }
+      // No closeIdleConnections() while draining: a response that just finished leaves its connection
+      // idle, and a keep-alive client may already be writing its next request on it (it would see a
+      // reset). Responses during the drain carry `Connection: close` instead.
+      while (gateway.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       const drained = gateway.inflight() === 0;
       if (!drained)
         logger.warn({ inflight: gateway.inflight() }, 'shutdown deadline reached; closing connections');

@@ -35,6 +35,8 @@ describe('graceful shutdown', () => {
     await expect(call(gw.url, 'GET', '/v1/proxy/health', { auth: null })).rejects.toThrow();
     const answers = await Promise.all(inflight);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    // Answered during the drain: each closes its connection, so no client reuses a closing socket.
+    expect(answers.map((a) => a.headers.connection)).toEqual(['close', 'close', 'close']);
     expect(await closing).toEqual({ drained: true });
   });
 
