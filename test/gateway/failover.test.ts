@@ -139,3 +139,27 @@ describe('ejection and readmission', () => {
     }
   });
 });
+
+describe('per-request timeout', () => {
+  it('answers 504 when the host does not answer within maxTimeout, and counts it as a timeout of that host', async () => {
+    const exec = await startInProcessExecutor({ mode: 'simulated', port: 0 });
+    const gw = await startTestGateway({ options: { executors: [exec.url], maxTimeout: 1_000 } });
+    try {
+      const res = await call(gw.url, 'POST', '/v1/runtimes/slow/executions', {
+        body: simExecution({ body: JSON.stringify({ simDurationMs: 4_000 }) }),
+        headers: { accept: 'application/json' },
+      });
+      expect(res.status).toBe(504);
+      expect(res.body).toMatchObject({ code: 'upstream_timeout' });
+      const host = gw.gateway.fleet.hosts[0]!;
+      expect(host.inflight).toBe(0);
+      const metrics = await call(gw.url, 'GET', '/metrics');
+      expect(metrics.text).toContain(
+        `fleetgate_gateway_upstream_errors_total{host="${host.id}",kind="timeout"} 1`,
+      );
+    } finally {
+      await gw.close();
+      await exec.close();
+    }
+  });
+});
