@@ -31,6 +31,9 @@ export class RecordingHost {
   delayMs = 0;
   /** When true the host still accepts and reads, but forwards nothing and answers nothing. */
   frozen = false;
+  /** Everything clients sent, as latin1 text (kept only when `keepTranscript`; capped at 4 MiB). */
+  transcript = '';
+  keepTranscript = false;
 
   constructor(private readonly upstreamPort: number | undefined) {}
 
@@ -134,6 +137,8 @@ export class RecordingHost {
   }
 
   private record(conn: Conn, chunk: Buffer): void {
+    if (this.keepTranscript && this.transcript.length < 4 * 1024 * 1024)
+      this.transcript += chunk.toString('latin1');
     // Headers may straddle chunks: keep a short tail of what was not matched yet.
     conn.scan += chunk.toString('latin1');
     const pattern = new RegExp(`${SEQ_HEADER}: (\\d+)\\r\\n`, 'gi');
