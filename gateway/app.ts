@@ -79,7 +79,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // state gauges are brought up to date then, whoever reads it (/metrics or an embedding process).
   setCollect(metrics.requests, () => requestMetrics.flush());
   setCollect(metrics.picks, () => requestMetrics.flush());
-  setCollect(metrics.hosts, () =>
+  // On the first state gauge of the table, so every later one is read after the refresh.
+  setCollect(metrics.inflight, () =>
     refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined),
   );
   const placement = new PlacementMap(options.placement.maxEntries);

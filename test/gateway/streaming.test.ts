@@ -52,6 +52,8 @@ describe('streaming through the gateway (process-mode executors)', () => {
     const streams = () => gw.gateway.fleet.hosts.reduce((n, h) => n + h.streams, 0);
     expect(streams()).toBe(1); // still open; log streams are not counted as load
     expect(inflight()).toBe(0);
+    const scrape = await call(gw.url, 'GET', '/metrics');
+    expect(scrape.text).toMatch(/fleetgate_gateway_open_streams\{host="[^"]+"\} 1/);
     controller.abort();
     await reading;
     await until('the aborted stream freed its slot', () => streams() === 0);
