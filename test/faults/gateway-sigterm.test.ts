@@ -1,0 +1,100 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
+import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
+import { type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { LONG } from './support/long.ts';
+
+const RUN = LONG
+  ? { rps: 150, durationMs: 60_000, termAt: 20_000 }
+  : { rps: 80, durationMs: 8_000, termAt: 3_000 };
+// Long executions, so the gateway certainly has requests in flight when SIGTERM arrives.
+const EXEC_MS = 1_500;
+
+function connectRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+// Two gateway processes in front of the same executors, as behind a TCP load balancer: A is sent
+// SIGTERM mid-run; the client moves to B.
+describe('a gateway sent SIGTERM with requests in flight', () => {
+  let fleet: ExecutorFleet;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+
+  beforeAll(async () => {
+    fleet = await startExecutors(2, {
+      mode: 'simulated',
+      idPrefix: 'term',
+      args: ['--sim-cold-start', '20', '--sim-concurrency', '64'],
+    });
+    const executors = fleet.hosts.map((h) => h.url);
+    [a, b] = await Promise.all([startGatewayProcess({ executors }), startGatewayProcess({ executors })]);
+  });
+
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await fleet?.stop();
+  });
+
+  it('finishes every request it had accepted, refuses new connections, exits 0; the client carries on elsewhere', async () => {
+    const onA = startFaultLoad({
+      target: a.url,
+      rps: RUN.rps,
+      durationMs: RUN.termAt + 60_000,
+      execTimeMs: EXEC_MS,
+      prefix: 'term',
+    });
+    await waitFor('load on A', () => onA.now() >= RUN.termAt, RUN.termAt + 20_000);
+    // The balancer in front stops sending to A, then A gets SIGTERM.
+    onA.stop();
+    const termAt = onA.now();
+    process.kill(a.pid, 'SIGTERM');
+    const onB = startFaultLoad({
+      target: b.url,
+      rps: RUN.rps,
+      durationMs: RUN.durationMs - RUN.termAt,
+      execTimeMs: EXEC_MS,
+      prefix: 'term',
+      seed: 8,
+    });
+    // While A drains, new connections are refused (the port is closed) so they go elsewhere.
+    await waitFor('A refuses new connections', () => connectRefused(a.port), 10_000);
+    const resultA = await onA.done;
+    const exit = await a.proc.exited;
+    const exitMs = onA.now() - termAt;
+    const resultB = await onB.done;
+
+    const pendingAtTerm = [...resultA.outcomes.values()].filter(
+      (o) => (o.doneAt ?? Infinity) > termAt,
+    ).length;
+    const detail = JSON.stringify({
+      a: tally(resultA.failed.map((s) => resultA.outcomes.get(s)?.error)),
+      b: tally(resultB.failed.map((s) => resultB.outcomes.get(s)?.error)),
+      exitMs,
+      pendingAtTerm,
+      exit,
+      output: a.output().slice(-1500),
+    });
+    expect(pendingAtTerm, detail).toBeGreaterThanOrEqual(10);
+    expect(resultA.failed, detail).toEqual([]);
+    expect(resultB.failed, detail).toEqual([]);
+    expect(exit, detail).toEqual({ code: 0, signal: null });
+    reportRow({
+      fault: 'gateway SIGTERM with requests in flight (client moves to a second gateway)',
+      load: `${RUN.rps} req/s × ${RUN.durationMs / 1000} s, ${EXEC_MS} ms executions, 2 hosts, 2 gateways`,
+      sent: resultA.summary.sent + resultB.summary.sent,
+      failed: resultA.failed.length + resultB.failed.length,
+      failedNotSent: 0,
+      recoverMs: Math.round(exitMs),
+    });
+  }, 120_000);
+});
