@@ -58,6 +58,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     memoryCapacityMb: options.mode === 'simulated' ? options.simulated.memoryMb : undefined,
   });
   let draining = false;
+  // Executions from the moment their request arrives (body parsing, cold start, run): what a drain waits for.
+  const active = { executions: 0 };
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -141,7 +143,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     return c.body(null, 200);
   });
-  registerExecutionRoute(app, { table, metrics, clock, options, logger });
+  registerExecutionRoute(app, { table, metrics, clock, options, logger, active });
   registerLogsRoute(app, { table, clock });
 
   return {
@@ -155,8 +157,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     async waitIdle(timeoutMs: number) {
       const until = Date.now() + timeoutMs;
-      while (table.inflight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      return table.inflight() === 0;
+      const busy = () => table.inflight() > 0 || active.executions > 0;
+      while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      return !busy();
     },
   };
 }

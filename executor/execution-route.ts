@@ -24,6 +24,8 @@ interface RouteDeps {
   clock: Clock;
   options: ExecutorOptions;
   logger: Logger;
+  /** Count of executions in progress, shared with the drain. */
+  active: { executions: number };
 }
 
 /** `POST /v1/runtimes/:runtimeId/executions` (and `/execution`): cold start when needed, then run. */
@@ -35,6 +37,7 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
     const began = performance.now();
     const mode = options.mode;
     metrics.inflightExecutions.inc({ mode });
+    deps.active.executions++;
     let outcome = 'failed';
     try {
       const reader = new FieldReader(await readFields(c, 'execution_bad_request'), 'execution_bad_request');
@@ -80,6 +83,7 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
       throw error;
     } finally {
       metrics.inflightExecutions.dec({ mode });
+      deps.active.executions--;
       metrics.executions.inc({ outcome });
       metrics.executionDuration.observe({ outcome }, (performance.now() - began) / 1000);
       deps.logger.debug({ runtimeId: id, outcome, ms: Math.round(performance.now() - began) }, 'execution');

@@ -12,6 +12,16 @@ export const RUNTIME_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
  * body is no fields. Bad input becomes `errorType` (400) naming what was wrong.
  */
 export async function readFields(c: Context, errorType: ExecutorErrorType): Promise<Fields> {
+  try {
+    return await readFieldsUnguarded(c, errorType);
+  } catch (error) {
+    if (error instanceof ExecutorError) throw error;
+    // The body stream failed: the client went away or sent a broken body.
+    throw new ExecutorError(errorType, `Could not read the request body: ${(error as Error).message}`);
+  }
+}
+
+async function readFieldsUnguarded(c: Context, errorType: ExecutorErrorType): Promise<Fields> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (type.startsWith('application/x-www-form-urlencoded')) {
     const text = await c.req.text();

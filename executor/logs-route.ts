@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Clock } from '../lib/clock.ts';
 import { ExecutorError } from './errors.ts';
@@ -6,6 +7,7 @@ import type { LogLine, RuntimeEntry, RuntimeTable } from './runtimes.ts';
 
 // How often an absent runtime is looked for while a logs request waits for it.
 const APPEAR_POLL_MS = 50;
+const MAX_TIMEOUT_S = 86_400;
 
 /**
  * `GET /v1/runtimes/:runtimeId/logs?timeout=600`: an event stream of `<ISO time> <text>` lines,
@@ -23,21 +25,28 @@ export function registerLogsRoute(app: Hono, deps: { table: RuntimeTable; clock:
         `Invalid "timeout": must be a number ≥ 0, got "${raw}".`,
       );
     }
-    const until = Date.now() + timeoutS * 1000;
+    // Capped at a day: longer waits only risk timer overflow (setTimeout fires at once past 2^31 ms).
+    const until = Date.now() + Math.min(timeoutS, MAX_TIMEOUT_S) * 1000;
+    const client = c.req.raw.signal;
+    // Discard any request body: unread bytes would keep the socket from ever seeing the client's
+    // close, and this handler can wait a long time (found by the executor fuzz test).
+    (c.env as Partial<HttpBindings> | undefined)?.incoming?.resume();
     let entry = deps.table.get(id);
-    while (!entry && Date.now() < until) {
+    while (!entry && Date.now() < until && !client.aborted) {
       await new Promise((r) => setTimeout(r, Math.min(APPEAR_POLL_MS, Math.max(0, until - Date.now()))));
       entry = deps.table.get(id);
     }
     if (!entry) throw new ExecutorError('logs_timeout', `Timed out waiting for logs of runtime "${id}".`);
-    return new Response(logStream(entry, until), {
+    if (client.aborted)
+      throw new ExecutorError('logs_timeout', 'The client went away while waiting for logs.');
+    return new Response(logStream(entry, until, client), {
       status: 200,
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
     });
   });
 }
 
-function logStream(entry: RuntimeEntry, until: number): ReadableStream<Uint8Array> {
+function logStream(entry: RuntimeEntry, until: number, client: AbortSignal): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   return new ReadableStream({
@@ -57,9 +66,12 @@ function logStream(entry: RuntimeEntry, until: number): ReadableStream<Uint8Arra
         cleanup();
         controller.close();
       };
+      const onClientGone = () => finish();
+      client.addEventListener('abort', onClientGone, { once: true });
       cleanup = () => {
         clearTimeout(timer);
         entry.listeners.delete(listener);
+        client.removeEventListener('abort', onClientGone);
       };
       if (entry.gone) return finish();
       entry.listeners.add(listener);

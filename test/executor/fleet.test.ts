@@ -23,6 +23,18 @@ async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
   return !alive(pid);
 }
 
+/** Waits until the executor's in-flight gauge reaches `n` (the request reached the runtime). */
+async function waitInflight(url: string, n: number): Promise<void> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('fleetgate_executor_inflight_executions{'));
+    if (Number(line?.split(' ')[1]) >= n) return;
+    if (Date.now() > until) throw new Error(`in-flight executions never reached ${n}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const PID_FN = { image: NODE_IMAGE, source: 'test/executor/fixtures/functions', entrypoint: 'pid.mjs' };
 
 describe('executor processes (startExecutors)', () => {
@@ -67,8 +79,7 @@ describe('executor processes (startExecutors)', () => {
     const slow = callExecutor(host!.url, fleet.secret, 'POST', '/v1/runtimes/drain-a/executions', {
       path: '/?sleep=1500',
     });
-    // Give the slow request time to reach the runtime before the signal.
-    await new Promise((r) => setTimeout(r, 300));
+    await waitInflight(host!.url, 1);
     await fleet.kill(0, 'SIGTERM');
     const finished = await slow;
     expect(finished.status).toBe(200);
@@ -86,7 +97,7 @@ describe('executor processes (startExecutors)', () => {
       path: '/?sleep=20000',
       timeout: 60,
     }).catch(() => ({ status: 0, json: undefined }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitInflight(url, 1);
     await fleet.kill(0, 'SIGTERM');
     expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
     const res = await slow;

@@ -251,23 +251,33 @@ export async function callExecutor(
 ): Promise<CallResult> {
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   if (secret !== undefined) h.authorization = `Bearer ${secret}`;
-  let payload: string | FormData | undefined;
-  if (body instanceof FormData || typeof body === 'string') payload = body;
+  let payload: string | Buffer | undefined;
+  if (body instanceof FormData) {
+    // Encoded by the web Response so the boundary matches (undici.request wants its own FormData).
+    const encoded = new Response(body);
+    payload = Buffer.from(await encoded.arrayBuffer());
+    h['content-type'] = encoded.headers.get('content-type')!;
+  } else if (typeof body === 'string') payload = body;
   else if (body !== undefined) {
     payload = JSON.stringify(body);
     h['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${url}${path}`, { method, headers: h, body: payload });
-  const text = await res.text();
+  // `reset`: no keep-alive, so a helper call never leaves a pooled connection open on the executor
+  // (tests count the executor's client sockets).
+  const res = await request(`${url}${path}`, {
+    method: method as 'GET',
+    headers: h,
+    body: payload,
+    reset: true,
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
+  const text = await res.body.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     json = undefined;
   }
-  const outHeaders: Record<string, string> = {};
-  res.headers.forEach((v, k) => {
-    outHeaders[k] = v;
-  });
-  return { status: res.status, headers: outHeaders, text, json };
+  return { status: res.statusCode, headers: res.headers, text, json };
 }
