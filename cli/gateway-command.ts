@@ -49,6 +49,7 @@ export function gatewayOptionsFromConfig(config: FleetgateConfig): GatewayOption
     maxTimeout: g.maxTimeout,
     bodyLimit: g.bodyLimit,
     loadFactor: g.loadFactor,
+    loadFloor: g.loadFloor,
     boundedLoads: g.boundedLoads,
     warmPreference: g.warmPreference,
     retries: g.retries,

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   bodyLimit: number;
   /** `c` of the bounded-load cap ceil(c × (total + 1) / hosts). */
   loadFactor: number;
+  /** The bounded-load cap never drops below this many in flight per host. */
+  loadFloor: number;
   boundedLoads: boolean;
   warmPreference: boolean;
   /** Extra tries on the next candidate after a connect failure (nothing sent). */
@@ -80,6 +82,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = Object.freeze({
   maxTimeout: 900_000,
   bodyLimit: 22 * 1024 * 1024,
   loadFactor: 1.25,
+  loadFloor: 4,
   boundedLoads: true,
   warmPreference: true,
   retries: 2,

@@ -167,3 +167,21 @@ describe('pick (anycast-fast and no key)', () => {
     expect(r.order).toEqual(['h0']);
   });
 });
+
+describe('pick with a load floor', () => {
+  it('keeps a warm runtime’s second concurrent request on its warm host at low load', () => {
+    const warmHost = pref[1]!;
+    const hosts = hostsWith({ [warmHost]: { inflight: 1 } }); // plain cap: ceil(1.25 × 2 / 4) = 1
+    const isWarm = (id: string) => id === warmHost;
+    expect(pick(input({ hosts, isWarm })).order[0]).not.toBe(warmHost);
+    expect(pick(input({ hosts, isWarm, loadFloor: 4 }))).toMatchObject({ reason: 'warm', warm: true });
+  });
+
+  it.each([
+    [0, 4, 1.25, 4, 4],
+    [39, 4, 1.25, 4, 13],
+    [3, 4, 1.25, 2.9, 2],
+  ])('total=%i hosts=%i c=%f floor=%f → %i', (total, n, c, floor, cap) => {
+    expect(boundedLoadCap(total, n, c, floor)).toBe(cap);
+  });
+});

@@ -25,6 +25,8 @@ export interface PickInput {
   loadFactor: number;
   /** Apply the bounded-load cap (default true). */
   boundedLoads?: boolean;
+  /** The cap never goes below this many requests in flight per host (default 1: the plain rule). */
+  loadFloor?: number;
   /** Prefer a host where the runtime is warm when it is within the cap (default true). */
   warmPreference?: boolean;
   /** Uniform in [0, 1); seeded in tests. */
@@ -48,11 +50,14 @@ export interface PickResult {
  * The bounded-load cap: no host takes more than ceil(c × (total + 1) / n) requests in flight
  * (Mirrokni, Thorup & Zadimoghaddam, "Consistent Hashing with Bounded Loads", SODA 2018; HAProxy's
  * `hash-balance-factor` uses the same rule with c = factor / 100). Counting the new request in
- * `total + 1` guarantees some host is under the cap.
+ * `total + 1` guarantees some host is under the cap. `floor` keeps the cap from dropping below a few
+ * requests at low load, where the plain rule (cap 1 with 1 request in flight on 3 hosts) would move a
+ * warm runtime's second concurrent request to a cold host: at that load there is no balance to protect,
+ * and the move costs a cold start.
  */
-export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor: number): number {
+export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor: number, floor = 1): number {
   if (hosts <= 0) return 0;
-  return Math.ceil((Math.max(1, loadFactor) * (totalInflight + 1)) / hosts);
+  return Math.max(Math.ceil((Math.max(1, loadFactor) * (totalInflight + 1)) / hosts), Math.floor(floor));
 }
 
 /** Picks the host order for one request. Pure: the same input always gives the same result. */
@@ -82,6 +87,7 @@ export function pick(input: PickInput): PickResult {
         eligible.reduce((s, h) => s + h.inflight, 0),
         eligible.length,
         input.loadFactor,
+        input.loadFloor,
       )
     : Number.POSITIVE_INFINITY;
   const under = (id: string) => (byId.get(id)?.inflight ?? 0) < cap;

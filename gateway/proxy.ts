@@ -166,6 +166,7 @@ async function forwardWithFailover(
           ring: fleet.ring,
           isWarm: key === undefined ? never : (hostId) => placement.isWarm(key, hostId),
           loadFactor: options.loadFactor,
+          loadFloor: options.loadFloor,
           boundedLoads: options.boundedLoads,
           warmPreference: options.warmPreference,
           random: deps.random,

@@ -69,6 +69,13 @@ export const gatewaySchema = z
       .min(1, 'must be ≥ 1')
       .default(1.25)
       .describe('Bounded-load factor c: a host takes at most ceil(c × (in-flight + 1) / hosts).'),
+    // A cold start costs seconds; below a few requests per host there is no balance worth one.
+    loadFloor: z
+      .number()
+      .int()
+      .min(1, 'must be ≥ 1')
+      .default(4)
+      .describe('The bounded-load cap never drops below this many requests in flight per host.'),
     boundedLoads: z.boolean().default(true).describe('Apply the bounded-load cap to runtime-aware picks.'),
     warmPreference: z
       .boolean()
