@@ -1,11 +1,11 @@
-import { Registry } from 'prom-client';
 import { type FleetgateConfig, loadConfig } from '../config/load.ts';
 import { createGateway } from '../gateway/app.ts';
 import type { GatewayOptionsInput } from '../gateway/options.ts';
 import { startGateway } from '../gateway/server.ts';
 import { systemClock } from '../lib/clock.ts';
-import { UsageError } from '../lib/errors.ts';
+import { FleetgateError, UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createProcessRegistry } from '../metrics/catalogue.ts';
 import { createRegistry, type RegistryOptions } from '../registry/create-registry.ts';
 import type { HostRegistry } from '../registry/types.ts';
 import { parseCommandArgs } from './args.ts';
@@ -134,22 +134,36 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     pool: config.pool,
     clock: systemClock,
     logger,
-    metricsRegistry: new Registry(),
+    // Default process metrics (CPU, memory, event loop) are on for every Fleetgate process.
+    metricsRegistry: createProcessRegistry(),
     options,
   });
   const o = gateway.options;
-  const running = await startGateway(
-    gateway,
-    {
-      host: o.host,
-      port: o.port,
-      headersTimeout: o.headersTimeout,
-      requestTimeout: o.requestTimeout,
-      shutdownTimeout: o.shutdownTimeout,
-      fastPath: values['no-fast-path'] !== true,
-    },
-    logger,
-  );
+  let running: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    running = await startGateway(
+      gateway,
+      {
+        host: o.host,
+        port: o.port,
+        headersTimeout: o.headersTimeout,
+        requestTimeout: o.requestTimeout,
+        shutdownTimeout: o.shutdownTimeout,
+        fastPath: values['no-fast-path'] !== true,
+      },
+      logger,
+    );
+  } catch (error) {
+    // A port that is taken (EADDRINUSE) or not ours (EACCES) ends the process instead of leaving it idle.
+    await gateway.stop();
+    await registry?.close();
+    const code = (error as { code?: unknown }).code;
+    throw new FleetgateError(
+      'GW_LISTEN',
+      `cannot listen on ${o.host}:${o.port}: ${typeof code === 'string' ? code : String(error)}`,
+      { cause: error },
+    );
+  }
   logger.info(
     { url: `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${running.port}` },
     'gateway ready',
