@@ -79,10 +79,13 @@ export function refreshStateGauges(
 ): void {
   metrics.inflight.reset();
   metrics.openStreams.reset();
+  metrics.warmRuntimes.reset();
+  const warm = placement.countsByHost();
   const states = { booting: 0, active: 0, draining: 0, unhealthy: 0 };
   for (const h of fleet.hosts) {
     metrics.inflight.set({ host: h.id }, h.inflight);
     metrics.openStreams.set({ host: h.id }, h.streams);
+    metrics.warmRuntimes.set({ host: h.id }, warm.get(h.id) ?? 0);
     states[h.state] += 1;
     if (!h.healthy) states.unhealthy += 1;
   }

@@ -37,5 +37,6 @@ describe('PlacementMap', () => {
     expect(p.isWarm('new', 'a')).toBe(true);
     p.removeHost('b');
     expect(p.byHost()).toEqual(new Map([['a', ['shared', 'new']]]));
+    expect(p.countsByHost()).toEqual(new Map([['a', 2]]));
   });
 });

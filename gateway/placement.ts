@@ -65,6 +65,13 @@ export class PlacementMap {
     for (const [runtimeId, hosts] of this.map) if (hosts.includes(hostId)) this.clear(runtimeId, hostId);
   }
 
+  /** How many runtimes are warm on each host. */
+  countsByHost(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const hosts of this.map.values()) for (const h of hosts) out.set(h, (out.get(h) ?? 0) + 1);
+    return out;
+  }
+
   /** Runtime ids warm on each host. */
   byHost(): Map<string, string[]> {
     const out = new Map<string, string[]>();

@@ -99,6 +99,13 @@ export const GATEWAY_METRICS = {
     labels: ['state'],
     unit: 'hosts',
   },
+  warmRuntimes: {
+    name: 'fleetgate_gateway_warm_runtimes',
+    type: 'gauge',
+    help: 'Runtimes the gateway knows warm on each host (its placement map); the scaler drains hosts with the fewest first.',
+    labels: ['host'],
+    unit: 'runtimes',
+  },
   placements: {
     name: 'fleetgate_gateway_placements',
     type: 'gauge',

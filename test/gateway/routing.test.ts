@@ -57,6 +57,11 @@ describe('gateway routing (simulated executors)', () => {
     expect(total).toBeGreaterThanOrEqual(12);
     expect(res.text).not.toContain('executor-test-secret');
     expect(res.body.hosts[0]).toMatchObject({ healthy: true, state: 'active', inflight: 0 });
+    // The same counts reach /metrics, where the scaler reads them to drain the coldest host first.
+    const metrics = await call(gw.url, 'GET', '/metrics');
+    for (const h of res.body.hosts as { id: string; warmRuntimeCount: number }[]) {
+      expect(metrics.text).toContain(`fleetgate_gateway_warm_runtimes{host="${h.id}"} ${h.warmRuntimeCount}`);
+    }
   });
 });
 
