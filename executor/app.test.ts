@@ -320,6 +320,8 @@ describe('executor API (simulated runtimes, real sockets)', () => {
     const warm = metricValue(text, 'fleetgate_executor_warm_runtimes{mode="simulated"}');
     expect(warm).toBe((await call('GET', '/v1/runtimes')).json.length);
     expect(metricValue(text, 'fleetgate_executor_runtime_memory_bytes')).toBeGreaterThan(0);
+    // Every logs request above has ended (stream finished, or 504 after waiting).
+    expect(metricValue(text, 'fleetgate_executor_log_streams')).toBe(0);
     for (const outcome of ['success', 'timeout', 'rejected']) {
       expect(metricValue(text, `fleetgate_executor_executions_total{outcome="${outcome}"}`)).toBeGreaterThan(
         0,

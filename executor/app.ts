@@ -144,7 +144,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return c.body(null, 200);
   });
   registerExecutionRoute(app, { table, metrics, clock, options, logger, active });
-  registerLogsRoute(app, { table, clock });
+  registerLogsRoute(app, { table, clock, metrics });
 
   return {
     app,

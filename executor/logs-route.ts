@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Clock } from '../lib/clock.ts';
+import type { ExecutorMetrics } from '../metrics/executor.ts';
 import { ExecutorError } from './errors.ts';
 import { checkRuntimeId } from './fields.ts';
 import type { LogLine, RuntimeEntry, RuntimeTable } from './runtimes.ts';
@@ -14,7 +15,10 @@ const MAX_TIMEOUT_S = 86_400;
  * the runtime's output so far and then as it comes, until the timeout or the runtime stops.
  * Waits for an absent runtime to appear; 504 `logs_timeout` if it never does.
  */
-export function registerLogsRoute(app: Hono, deps: { table: RuntimeTable; clock: Clock }): void {
+export function registerLogsRoute(
+  app: Hono,
+  deps: { table: RuntimeTable; clock: Clock; metrics: ExecutorMetrics },
+): void {
   app.get('/v1/runtimes/:runtimeId/logs', async (c) => {
     const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
     const raw = c.req.query('timeout');
@@ -31,22 +35,42 @@ export function registerLogsRoute(app: Hono, deps: { table: RuntimeTable; clock:
     // Discard any request body: unread bytes would keep the socket from ever seeing the client's
     // close, and this handler can wait a long time (found by the executor fuzz test).
     (c.env as Partial<HttpBindings> | undefined)?.incoming?.resume();
+    deps.metrics.logStreams.inc();
+    let released = false;
+    const release = () => {
+      if (!released) deps.metrics.logStreams.dec();
+      released = true;
+    };
     let entry = deps.table.get(id);
     while (!entry && Date.now() < until && !client.aborted) {
-      await new Promise((r) => setTimeout(r, Math.min(APPEAR_POLL_MS, Math.max(0, until - Date.now()))));
+      // Unref'd: a waiting logs request must not keep a stopped executor process alive.
+      await new Promise((r) =>
+        setTimeout(r, Math.min(APPEAR_POLL_MS, Math.max(0, until - Date.now()))).unref(),
+      );
       entry = deps.table.get(id);
     }
-    if (!entry) throw new ExecutorError('logs_timeout', `Timed out waiting for logs of runtime "${id}".`);
-    if (client.aborted)
-      throw new ExecutorError('logs_timeout', 'The client went away while waiting for logs.');
-    return new Response(logStream(entry, until, client), {
+    if (!entry || client.aborted) {
+      release();
+      throw new ExecutorError(
+        'logs_timeout',
+        entry
+          ? 'The client went away while waiting for logs.'
+          : `Timed out waiting for logs of runtime "${id}".`,
+      );
+    }
+    return new Response(logStream(entry, until, client, release), {
       status: 200,
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
     });
   });
 }
 
-function logStream(entry: RuntimeEntry, until: number, client: AbortSignal): ReadableStream<Uint8Array> {
+function logStream(
+  entry: RuntimeEntry,
+  until: number,
+  client: AbortSignal,
+  release: () => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   return new ReadableStream({
@@ -60,6 +84,7 @@ function logStream(entry: RuntimeEntry, until: number, client: AbortSignal): Rea
         else finish();
       };
       const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
+      timer.unref();
       const finish = () => {
         if (closed) return;
         closed = true;
@@ -69,6 +94,7 @@ function logStream(entry: RuntimeEntry, until: number, client: AbortSignal): Rea
       const onClientGone = () => finish();
       client.addEventListener('abort', onClientGone, { once: true });
       cleanup = () => {
+        release();
         clearTimeout(timer);
         entry.listeners.delete(listener);
         client.removeEventListener('abort', onClientGone);

@@ -24,6 +24,13 @@ export const EXECUTOR_METRICS = {
     labels: ['mode'],
     unit: 'executions',
   },
+  logStreams: {
+    name: 'fleetgate_executor_log_streams',
+    type: 'gauge',
+    help: 'Open GET /v1/runtimes/:id/logs requests (streaming, or waiting for the runtime to appear).',
+    labels: [],
+    unit: 'streams',
+  },
   executions: {
     name: 'fleetgate_executor_executions_total',
     type: 'counter',

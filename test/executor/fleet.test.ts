@@ -23,14 +23,14 @@ async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
   return !alive(pid);
 }
 
-/** Waits until the executor's in-flight gauge reaches `n` (the request reached the runtime). */
-async function waitInflight(url: string, n: number): Promise<void> {
+/** Waits until the executor's gauge `name` reaches `n`. */
+async function waitGauge(url: string, name: string, n: number): Promise<void> {
   const until = Date.now() + 15_000;
   for (;;) {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('fleetgate_executor_inflight_executions{'));
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     if (Number(line?.split(' ')[1]) >= n) return;
-    if (Date.now() > until) throw new Error(`in-flight executions never reached ${n}`);
+    if (Date.now() > until) throw new Error(`${name} never reached ${n}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -79,7 +79,7 @@ describe('executor processes (startExecutors)', () => {
     const slow = callExecutor(host!.url, fleet.secret, 'POST', '/v1/runtimes/drain-a/executions', {
       path: '/?sleep=1500',
     });
-    await waitInflight(host!.url, 1);
+    await waitGauge(host!.url, 'fleetgate_executor_inflight_executions', 1);
     await fleet.kill(0, 'SIGTERM');
     const finished = await slow;
     expect(finished.status).toBe(200);
@@ -97,12 +97,29 @@ describe('executor processes (startExecutors)', () => {
       path: '/?sleep=20000',
       timeout: 60,
     }).catch(() => ({ status: 0, json: undefined }));
-    await waitInflight(url, 1);
+    await waitGauge(url, 'fleetgate_executor_inflight_executions', 1);
     await fleet.kill(0, 'SIGTERM');
     expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
     const res = await slow;
     expect([res.status, res.json?.type]).toEqual([400, 'runtime_failed']);
     expect(await waitGone(pid)).toBe(true);
+  });
+
+  it('SIGTERM exits even while log streams and waits for absent runtimes are open', async () => {
+    fleet = await startExecutors(1, { mode: 'simulated', args: ['--sim-cold-start', '5'] });
+    const url = fleet.hosts[0]!.url;
+    await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes', { runtimeId: 'streamed', image: 'sim' });
+    const open = ['streamed', 'absent'].map((id) =>
+      fetch(`${url}/v1/runtimes/${id}/logs?timeout=99999`, {
+        headers: { authorization: `Bearer ${fleet!.secret}` },
+      })
+        .then((r) => r.text())
+        .catch(() => ''),
+    );
+    await waitGauge(url, 'fleetgate_executor_log_streams', 2);
+    await fleet.kill(0, 'SIGTERM');
+    expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
+    await Promise.all(open);
   });
 
   it('runtime processes die with an executor that is SIGKILLed', async () => {
