@@ -224,6 +224,9 @@ export class RuntimeTable {
       async (instance) => {
         metrics.startingRuntimes.dec({ mode: this.mode });
         if (entry.gone) {
+          // Deleted (or shut down) while starting: the process did start, and stops now.
+          metrics.runtimesStarted.inc({ mode: this.mode });
+          metrics.runtimesStopped.inc({ reason: 'deleted' });
           await instance.stop();
           throw new ExecutorError('runtime_failed', `Runtime "${spec.id}" was removed while starting.`);
         }
