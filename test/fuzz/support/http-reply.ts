@@ -11,7 +11,9 @@ export interface ParsedResponse {
 export type ParseResult =
   | { kind: 'complete'; responses: ParsedResponse[]; rest: Buffer }
   | { kind: 'partial' }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; reason: string }
+  /** A well-formed head whose body ended early with the connection: how a proxy says the upstream broke mid-response. */
+  | { kind: 'broken'; reason: string; status: number };
 
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-5]\d\d)(?: [^\r\n]*)?$/;
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
@@ -57,18 +59,18 @@ export function parseResponses(data: Buffer, closed: boolean, head = false): Par
       for (;;) {
         const eol = rest.indexOf('\r\n', bodyStart);
         if (eol < 0)
-          return closed ? { kind: 'malformed', reason: 'chunked body cut off' } : { kind: 'partial' };
+          return closed ? { kind: 'broken', status, reason: 'chunked body cut off' } : { kind: 'partial' };
         const size = Number.parseInt(rest.subarray(bodyStart, eol).toString('latin1'), 16);
         if (!Number.isFinite(size)) return { kind: 'malformed', reason: 'bad chunk size' };
         if (size === 0) {
           const trailerEnd = rest.indexOf('\r\n\r\n', eol - 2 >= 0 ? eol - 2 : 0);
           if (trailerEnd < 0)
-            return closed ? { kind: 'malformed', reason: 'chunked body cut off' } : { kind: 'partial' };
+            return closed ? { kind: 'broken', status, reason: 'chunked body cut off' } : { kind: 'partial' };
           bodyStart = trailerEnd + 4;
           break;
         }
         if (rest.length < eol + 2 + size + 2)
-          return closed ? { kind: 'malformed', reason: 'chunk cut off' } : { kind: 'partial' };
+          return closed ? { kind: 'broken', status, reason: 'chunk cut off' } : { kind: 'partial' };
         chunks.push(rest.subarray(eol + 2, eol + 2 + size));
         bodyStart = eol + 2 + size + 2;
       }
@@ -79,7 +81,7 @@ export function parseResponses(data: Buffer, closed: boolean, head = false): Par
         return { kind: 'malformed', reason: `bad content-length ${lengths[0]}` };
       if (rest.length < bodyStart + n)
         return closed
-          ? { kind: 'malformed', reason: 'body shorter than content-length' }
+          ? { kind: 'broken', status, reason: 'body shorter than content-length' }
           : { kind: 'partial' };
       body = rest.subarray(bodyStart, bodyStart + n);
       bodyStart += n;
@@ -98,7 +100,7 @@ export function parseResponses(data: Buffer, closed: boolean, head = false): Par
 /** What one raw exchange produced. */
 export interface Exchange {
   /** `response`: at least one well-formed response; `closed`: a clean close without a response. */
-  kind: 'response' | 'closed' | 'malformed' | 'hang';
+  kind: 'response' | 'closed' | 'malformed' | 'broken' | 'hang';
   responses: ParsedResponse[];
   reason?: string;
   raw: Buffer;
@@ -130,6 +132,8 @@ export function rawExchange(
       const parsed = parseResponses(data, closed, options.head);
       if (parsed.kind === 'malformed')
         return finish({ kind: 'malformed', responses: [], reason: parsed.reason });
+      if (parsed.kind === 'broken')
+        return finish({ kind: 'broken', responses: [], reason: `${parsed.status}: ${parsed.reason}` });
       if (parsed.kind === 'complete') return finish({ kind: 'response', responses: parsed.responses });
       if (closed)
         finish({
