@@ -206,7 +206,7 @@ async function spawnAt(
 
 async function healthy(url: string): Promise<boolean> {
   try {
-    const res = await request(`${url}/v1/health`, { headersTimeout: 2000, bodyTimeout: 2000 });
+    const res = await request(`${url}/v1/health`, { headersTimeout: 2000, bodyTimeout: 2000, reset: true });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
