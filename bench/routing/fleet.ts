@@ -44,6 +44,12 @@ export async function startFleet(count: number, options: FleetOptions): Promise<
         options.coldStart,
         '--sim-concurrency',
         String(options.concurrency),
+        // No eviction inside a run (no runtime cap, no memory cap): every cold start is then a
+        // (runtime, host) pair the router created, and warm runtimes held is the memory it costs.
+        '--max-runtimes',
+        '10000',
+        '--sim-memory',
+        String(10_000 * 512),
         '--seed',
         String(options.seed + i),
         '--log-level',
@@ -77,6 +83,8 @@ export interface HostMetrics {
   coldStarts: number;
   warmRuntimes: number;
   executions: number;
+  /** Runtimes stopped for any reason (idle, evicted, …): should stay 0 within a run. */
+  stopped: number;
 }
 
 /** Sum of every sample of `name` (any labels) in a Prometheus text exposition. */
@@ -100,6 +108,7 @@ export async function scrapeHost(host: ExecutorHost): Promise<HostMetrics | unde
       coldStarts: metricSum(text, 'fleetgate_executor_cold_starts_total'),
       warmRuntimes: metricSum(text, 'fleetgate_executor_warm_runtimes'),
       executions: metricSum(text, 'fleetgate_executor_executions_total'),
+      stopped: metricSum(text, 'fleetgate_executor_runtime_processes_stopped_total'),
     };
   } catch {
     return undefined;

@@ -22,6 +22,8 @@ interface RunResult {
   phases: PhaseStats[];
   total: PhaseStats;
   actions: ActionLog[];
+  /** Runtimes the live executors stopped during the run (evictions, reaping); expected 0. */
+  runtimesStopped: number;
   /** Status codes of the warm-up requests (404 expected: no runtime is started). */
   warmUp: Record<string, number>;
   /** The first failed requests, for diagnosis. */
@@ -96,6 +98,10 @@ async function runOne(
       });
       snapshots.push(await snapshot(hosts));
       const { phases: stats, total } = analyze(records, phases, snapshots);
+      const runtimesStopped = [...(snapshots[snapshots.length - 1]?.values() ?? [])].reduce(
+        (sum, m) => sum + (m?.stopped ?? 0),
+        0,
+      );
       if (options.dumpDir) {
         mkdirSync(options.dumpDir, { recursive: true });
         const file = join(options.dumpDir, `${workload.name}-${target.name.replace(/\W+/g, '-')}.json`);
@@ -112,6 +118,7 @@ async function runOne(
         total,
         actions,
         warmUp: warm,
+        runtimesStopped,
         errorsSentAfterKill: failed.filter((r) => r.sent >= killAt).length,
         errorsSentBeforeKill: failed.filter((r) => r.sent < killAt).length,
         failures: failed.slice(0, 40),
@@ -246,6 +253,11 @@ async function main(): Promise<void> {
     'The machine is shared with other engineers running tests; compare rows of the same run.',
   ];
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
+  for (const r of runs.filter((x) => x.runtimesStopped > 0)) {
+    notes.push(
+      `Warning: ${r.workload} / ${r.target}: the executors stopped ${r.runtimesStopped} runtime(s) during the run (eviction or reaping), so some cold starts are not the router's doing.`,
+    );
+  }
   result.finish(args.outDir, tables, notes, {
     durationMs,
     coldStartMs,
