@@ -21,6 +21,8 @@ export interface PlacementSyncDeps {
  */
 export class PlacementSync {
   private timer: NodeJS.Timeout | undefined;
+  /** Per host: the executor hostname that prefixes its runtime names (`<hostname>-<runtimeId>`). */
+  private readonly prefixes = new Map<string, string>();
 
   constructor(private readonly deps: PlacementSyncDeps) {}
 
@@ -53,8 +55,14 @@ export class PlacementSync {
         this.deps.logger.debug({ host: host.id, status: answer.status }, 'runtime list refused');
         return;
       }
-      const ids = runtimeIdsFromList(JSON.parse(answer.body.toString('utf8')));
-      if (ids === undefined || this.deps.fleet.byId.get(host.id) !== host) return;
+      const known = new Set(this.deps.placement.byHost().get(host.id) ?? []);
+      const parsed = runtimeIdsFromList(JSON.parse(answer.body.toString('utf8')), {
+        known,
+        prefix: this.prefixes.get(host.id),
+      });
+      if (parsed === undefined || this.deps.fleet.byId.get(host.id) !== host) return;
+      if (parsed.prefix !== undefined) this.prefixes.set(host.id, parsed.prefix);
+      const ids = parsed.ids;
       this.deps.placement.resync(host.id, ids);
     } catch (error) {
       this.deps.logger.debug({ host: host.id, kind: errorKind(error) }, 'runtime list failed');
@@ -62,19 +70,53 @@ export class PlacementSync {
   }
 }
 
+/** What the gateway already knows of a host when it reads that host's runtime list. */
+export interface RuntimeListContext {
+  /** Runtime ids the gateway has seen warm on the host (from requests it routed). */
+  known?: ReadonlySet<string>;
+  /** The host's runtime-name prefix, once learnt. */
+  prefix?: string | undefined;
+}
+
 /**
- * Runtime ids in a `GET /v1/runtimes` answer: an array of runtime objects whose `name` is the runtime
- * id (open-runtimes executor) or a `runtimeId` field; undefined when the shape is not a list.
+ * Runtime ids in a `GET /v1/runtimes` answer, or undefined when the body is not a list.
+ *
+ * The open-runtimes executor names a runtime `<executor hostname>-<runtimeId>` and reports no
+ * runtime id field, and both parts may contain dashes, so the name alone is ambiguous. A `runtimeId`
+ * field (Fleetgate's executor) wins; otherwise a name that ends in `-<id>` for a runtime id the gateway
+ * already knows on that host reveals the host's prefix, which then strips every other name. Until the
+ * prefix is known, names are kept whole: a known runtime is still recognised by its suffix, so a
+ * resync never drops a runtime that is really there.
  */
-export function runtimeIdsFromList(body: unknown): string[] | undefined {
+export function runtimeIdsFromList(
+  body: unknown,
+  context: RuntimeListContext = {},
+): { ids: string[]; prefix: string | undefined } | undefined {
   if (!Array.isArray(body)) return undefined;
+  const known = context.known ?? new Set<string>();
+  let prefix = context.prefix;
+  const names: string[] = [];
   const ids: string[] = [];
   for (const item of body) {
     if (item === null || typeof item !== 'object') continue;
     const o = item as Record<string, unknown>;
-    const id =
-      typeof o.runtimeId === 'string' ? o.runtimeId : typeof o.name === 'string' ? o.name : undefined;
-    if (id !== undefined) ids.push(id);
+    if (typeof o.runtimeId === 'string') ids.push(o.runtimeId);
+    else if (typeof o.name === 'string') names.push(o.name);
   }
-  return ids;
+  if (prefix === undefined) {
+    for (const name of names) {
+      if (known.has(name)) continue;
+      const id = [...known].find((k) => name.length > k.length + 1 && name.endsWith(`-${k}`));
+      if (id !== undefined) {
+        prefix = name.slice(0, name.length - id.length - 1);
+        break;
+      }
+    }
+  }
+  for (const name of names) {
+    if (known.has(name)) ids.push(name);
+    else if (prefix !== undefined && name.startsWith(`${prefix}-`)) ids.push(name.slice(prefix.length + 1));
+    else ids.push([...known].find((k) => name.endsWith(`-${k}`)) ?? name);
+  }
+  return { ids, prefix };
 }
