@@ -84,7 +84,9 @@ export function interleavedLookups(
 ): number[] {
   const samples = rings.map(() => [] as number[]);
   for (let s = 0; s < slices; s++) {
-    rings.forEach((ring, i) => samples[i]!.push(lookupsPerSecond(ring, keys, sliceMs)));
+    rings.forEach((ring, i) => {
+      samples[i]!.push(lookupsPerSecond(ring, keys, sliceMs));
+    });
   }
   return samples.map((v) => median(v));
 }
