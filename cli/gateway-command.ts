@@ -6,8 +6,7 @@ import { systemClock } from '../lib/clock.ts';
 import { FleetgateError, UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createProcessRegistry } from '../metrics/catalogue.ts';
-import { createRegistry, type RegistryOptions } from '../registry/create-registry.ts';
-import type { HostRegistry } from '../registry/types.ts';
+import { sharedRegistryFromConfig } from '../registry/from-config.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { version } from './main.ts';
@@ -60,39 +59,13 @@ export function gatewayOptionsFromConfig(config: FleetgateConfig): GatewayOption
     broadcastTimeout: g.broadcastTimeout,
     // The server's client-side header deadline (slowloris); upstream waits are bounded by maxTimeout.
     headersTimeout: g.headersTimeout,
+    requestTimeout: g.requestTimeout,
     shutdownTimeout: g.shutdownTimeout,
     registryReloadInterval: config.registry.reloadInterval,
     metricsToken: g.metricsToken ?? '',
     adminToken: g.adminToken ?? '',
     version: version(),
   };
-}
-
-/** The shared registry the configuration names, or undefined for a static pool. */
-export function registryFromConfig(
-  config: FleetgateConfig,
-  logger: ReturnType<typeof createLogger>,
-): HostRegistry | undefined {
-  const r = config.registry;
-  if (r.type !== 'redis') return undefined;
-  const options: RegistryOptions = {
-    type: 'redis',
-    keyPrefix: r.keyPrefix,
-    reloadIntervalMs: r.reloadInterval,
-    logger,
-  };
-  if (r.url !== undefined) options.url = withCredentials(r.url, r.username, r.password);
-  if (r.sentinel) options.sentinel = { ...r.sentinel, sentinels: [...r.sentinel.sentinels] };
-  return createRegistry(options);
-}
-
-function withCredentials(url: string, username?: string, password?: string): string {
-  if (username === undefined && password === undefined) return url;
-  const m = /^([a-z-]+:\/\/)(?:[^@/]*@)?(.*)$/i.exec(url);
-  if (!m) return url;
-  const user = username ? encodeURIComponent(username) : '';
-  const pass = password ? `:${encodeURIComponent(password)}` : '';
-  return `${m[1]}${user}${pass}@${m[2]}`;
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
@@ -128,7 +101,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     name: 'fleetgate-gateway',
     destination: io.stdout,
   });
-  const registry = registryFromConfig(config, logger);
+  const registry = sharedRegistryFromConfig(config, { logger });
   const gateway = createGateway({
     registry,
     pool: config.pool,

@@ -1,8 +1,9 @@
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../lib/errors.ts';
 import { table } from '../load/format.ts';
-import { createRegistry, type RegistryOptions } from '../registry/create-registry.ts';
+import { createRegistry } from '../registry/create-registry.ts';
 import { RegistryError } from '../registry/errors.ts';
+import { registryOptionsFromConfig } from '../registry/from-config.ts';
 import { HOST_STATES } from '../registry/host.ts';
 import type { FleetSnapshot, HostRegistry, HostState } from '../registry/types.ts';
 import { parseCommandArgs } from './args.ts';
@@ -69,40 +70,20 @@ export function hostsTable(snapshot: FleetSnapshot, now: number): string {
 export async function registryFromCli(
   values: Values,
   env: NodeJS.ProcessEnv,
-): Promise<{ registry: HostRegistry; pool: string; where: string }> {
+): Promise<{ registry: HostRegistry; pool: string }> {
   const config = await loadConfig({ file: values.config, env });
-  const r = config.registry;
-  const url = values.redis ?? r.url;
-  if (values.redis === undefined && r.type !== 'redis') {
+  if (values.redis === undefined && config.registry.type !== 'redis') {
     throw new UsageError(
       'no shared registry given: use --redis redis://host:6379, --config FILE with registry.type: redis, or FLEETGATE_REDIS_URL',
     );
   }
-  const options: RegistryOptions = {
-    type: 'redis',
-    keyPrefix: r.keyPrefix,
+  const options = registryOptionsFromConfig(
+    config,
+    {},
     // One attempt's worth of waiting: an operator wants a quick answer when Redis is down.
-    commandTimeoutMs: 3000,
-  };
-  if (url !== undefined) options.url = withCredentials(url, r.username, r.password);
-  if (values.redis === undefined && r.sentinel)
-    options.sentinel = { ...r.sentinel, sentinels: [...r.sentinel.sentinels] };
-  const pool = values.pool ?? config.pool;
-  return {
-    registry: createRegistry(options),
-    pool,
-    where: options.url ? options.url.replace(/\/\/[^@/]*@/, '//***@') : 'sentinel',
-  };
-}
-
-/** Puts config-level Redis credentials into the URL (they override the URL's own, as the config says). */
-function withCredentials(url: string, username?: string, password?: string): string {
-  if (username === undefined && password === undefined) return url;
-  const m = /^([a-z-]+:\/\/)(?:[^@/]*@)?(.*)$/i.exec(url);
-  if (!m) return url;
-  const user = username ? encodeURIComponent(username) : '';
-  const pass = password ? `:${encodeURIComponent(password)}` : '';
-  return `${m[1]}${user}${pass}@${m[2]}`;
+    { commandTimeoutMs: 3000, ...(values.redis !== undefined ? { redisUrl: values.redis } : {}) },
+  );
+  return { registry: createRegistry(options), pool: values.pool ?? config.pool };
 }
 
 function defaultId(url: string): string {

@@ -106,6 +106,32 @@ describe('fleetgate policy explain', () => {
     }
   });
 
+  it('reads Redis as the config file says, with its password kept out of the URL and its key prefix', async () => {
+    const locked = await startRedis({ password: 'explain-pw' });
+    const writer = new Redis(locked.url);
+    try {
+      await redisDecisionLog(writer, (p) => poolKeys(p, 'cfgp').decisions).append(record(11));
+      const bare = locked.url.replace(/\/\/[^@/]*@/, '//');
+      const env = {
+        FLEETGATE_REDIS_URL: bare,
+        FLEETGATE_REDIS_PASSWORD: 'explain-pw',
+        FLEETGATE_KEY_PREFIX: 'cfgp',
+      };
+      const c = capture();
+      expect(await policyExplain(['--pool', 'web', '--json'], { ...c.io, env })).toBe(0);
+      expect((JSON.parse(c.out()) as TickRecord[]).map((r) => r.time)).toEqual([11]);
+      // Without the password the command fails with a clear message instead of hanging.
+      const denied = await policyExplain(['--pool', 'web'], {
+        ...capture().io,
+        env: { FLEETGATE_REDIS_URL: bare },
+      }).catch((e: Error) => e.message);
+      expect(denied).toMatch(/^cannot read decision records from Redis: /);
+    } finally {
+      writer.disconnect();
+      await locked.stop();
+    }
+  });
+
   it('says so when a pool has no records, and rejects a bad --limit', async () => {
     const c = capture();
     expect(await policyExplain(['--pool', 'empty', '--redis', redis.url], c.io)).toBe(0);

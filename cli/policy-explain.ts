@@ -1,8 +1,10 @@
-import { Redis } from 'ioredis';
+import { once } from 'node:events';
 import { request } from 'undici';
 import { loadConfig } from '../config/load.ts';
 import { FleetgateError, UsageError } from '../lib/errors.ts';
+import { redisConnectionFromConfig } from '../registry/from-config.ts';
 import { DEFAULT_KEY_PREFIX, poolKeys } from '../registry/keys.ts';
+import { type RedisConnectionOptions, redisConnector } from '../registry/redis-connection.ts';
 import { redisDecisionLog } from '../scaler/loop/decision-log.ts';
 import type { TickRecord } from '../scaler/loop/record.ts';
 import type { MetricReading } from '../scaler/types.ts';
@@ -69,24 +71,37 @@ async function readRecords(
   io: CliIO,
 ): Promise<TickRecord[]> {
   if (values.url) return fromScaler(values.url, pool, limit);
-  if (values.redis) return fromRedis(values.redis, values['key-prefix'] ?? DEFAULT_KEY_PREFIX, pool, limit);
+  if (values.redis) {
+    return fromRedis({ url: values.redis }, values['key-prefix'] ?? DEFAULT_KEY_PREFIX, pool, limit);
+  }
   const config = await loadConfig({ file: values.config, env: io.env });
-  const r = config.registry;
-  if (r.type === 'redis' && r.url) return fromRedis(r.url, values['key-prefix'] ?? r.keyPrefix, pool, limit);
+  // The same mapping as every other command: url or Sentinel, credentials, TLS CA.
+  const connection = redisConnectionFromConfig(config.registry);
+  if (connection !== undefined) {
+    return fromRedis(connection, values['key-prefix'] ?? config.registry.keyPrefix, pool, limit);
+  }
   const host = config.scaler.host === '0.0.0.0' ? '127.0.0.1' : config.scaler.host;
   return fromScaler(`http://${host}:${config.scaler.port}`, pool, limit);
 }
 
-async function fromRedis(url: string, prefix: string, pool: string, limit: number): Promise<TickRecord[]> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: 5000,
-  });
+/** How long the command waits for Redis before giving up. */
+const REDIS_WAIT_MS = 5000;
+
+async function fromRedis(
+  connection: RedisConnectionOptions,
+  prefix: string,
+  pool: string,
+  limit: number,
+): Promise<TickRecord[]> {
+  const client = redisConnector({ ...connection, commandTimeoutMs: REDIS_WAIT_MS }).create('command');
   client.on('error', () => {});
   try {
-    await client.connect();
+    if (client.status !== 'ready') {
+      await once(client, 'ready', { signal: AbortSignal.timeout(REDIS_WAIT_MS) }).catch((error: unknown) => {
+        const last = (client as { lastError?: Error }).lastError?.message;
+        throw new Error(`not ready within ${REDIS_WAIT_MS} ms${last ? ` (${last})` : ''}`, { cause: error });
+      });
+    }
     return await redisDecisionLog(client, (p) => poolKeys(p, prefix).decisions).recent(pool, limit);
   } catch (error) {
     throw new ExplainError(`cannot read decision records from Redis: ${(error as Error).message}`, {

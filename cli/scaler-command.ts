@@ -5,13 +5,13 @@ import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createProcessRegistry } from '../metrics/catalogue.ts';
 import { createRegistry } from '../registry/create-registry.ts';
+import { redisConnectionFromConfig, sharedRegistryFromConfig } from '../registry/from-config.ts';
 import { type RedisClient, redisConnector } from '../registry/redis-connection.ts';
 import { createScalerApp } from '../scaler/http/app.ts';
 import { startScalerHttp } from '../scaler/http/server.ts';
 import { createScaler } from '../scaler/loop/scaler.ts';
 import { parsePolicies } from '../scaler/policy/parse.ts';
 import { parseCommandArgs } from './args.ts';
-import { registryFromConfig } from './gateway-command.ts';
 import type { CliIO, Command } from './io.ts';
 
 const HELP = `Usage: fleetgate scaler [--config FILE] [--policy FILE] [options]
@@ -37,22 +37,12 @@ executor.secret, else OPR_EXECUTOR_SECRET). SIGTERM stops ticking, releases the 
 exits; hosts keep running and stay registered for the next leader.
 `;
 
-/** Builds a Redis command client from the registry section, for leader locks and decision records. */
+/** A Redis command client from the registry section, for leader locks and decision records. */
 function redisFromConfig(config: Awaited<ReturnType<typeof loadConfig>>): RedisClient | undefined {
-  const r = config.registry;
-  if (r.type !== 'redis') return undefined;
-  let url = r.url;
-  if (url && (r.username !== undefined || r.password !== undefined)) {
-    const u = new URL(url);
-    if (r.username !== undefined) u.username = encodeURIComponent(r.username);
-    if (r.password !== undefined) u.password = encodeURIComponent(r.password);
-    url = u.toString();
-  }
-  const connector = redisConnector({
-    ...(url ? { url } : {}),
-    ...(r.sentinel ? { sentinel: { ...r.sentinel, sentinels: [...r.sentinel.sentinels] } } : {}),
-  });
-  const client = connector.create('command');
+  const connection = redisConnectionFromConfig(config.registry);
+  if (connection === undefined) return undefined;
+  const client = redisConnector(connection).create('command');
+  // Errors surface on the commands themselves (the elector and decision log handle them).
   client.on('error', () => {});
   return client;
 }
@@ -108,7 +98,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     name: 'fleetgate-scaler',
     destination: io.stdout,
   });
-  const registry = registryFromConfig(config, logger) ?? createRegistry({ type: 'memory', logger });
+  const registry = sharedRegistryFromConfig(config, { logger }) ?? createRegistry({ type: 'memory', logger });
   const redis = redisFromConfig(config);
   // Default process metrics (CPU, memory, event loop) are on for every Fleetgate process.
   const metricsRegistry = createProcessRegistry();

@@ -64,6 +64,7 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { env: 'FLEETGATE_REDIS_USERNAME', path: ['registry', 'username'], kind: 'string' },
   { env: 'FLEETGATE_REDIS_PASSWORD', path: ['registry', 'password'], kind: 'string' },
   { env: 'FLEETGATE_KEY_PREFIX', path: ['registry', 'keyPrefix'], kind: 'string' },
+  { env: 'FLEETGATE_REDIS_TLS_CA_FILE', path: ['registry', 'tlsCaFile'], kind: 'string' },
   { env: 'FLEETGATE_GATEWAY_HOST', path: ['gateway', 'host'], kind: 'string' },
   { env: 'FLEETGATE_GATEWAY_PORT', path: ['gateway', 'port'], kind: 'integer' },
   { env: 'FLEETGATE_GATEWAY_SECRET', path: ['gateway', 'secret'], kind: 'string' },

@@ -148,6 +148,22 @@ describe('parseConfig: file values and environment overrides', () => {
     const absolute = parseConfig({ text: 'scaler: { policyFile: /abs/p.yaml }', fileName: 'x/c.yaml' });
     expect(absolute.scaler.policyFile).toBe('/abs/p.yaml');
   });
+
+  it('resolves a relative registry.tlsCaFile the same way', () => {
+    const fromFile = parseConfig({
+      text: 'registry:\n  tlsCaFile: certs/ca.pem\n',
+      fileName: '/etc/fg/fleetgate.yaml',
+    });
+    expect(fromFile.registry.tlsCaFile).toBe('/etc/fg/certs/ca.pem');
+    const fromEnv = parseConfig({ env: { FLEETGATE_REDIS_TLS_CA_FILE: 'ca.pem' }, cwd: '/srv' });
+    expect(fromEnv.registry.tlsCaFile).toBe('/srv/ca.pem');
+  });
+
+  it('bounds the whole request by gateway.requestTimeout (300 s by default, 0 turns it off)', () => {
+    expect(parseConfig({}).gateway.requestTimeout).toBe(300_000);
+    expect(parseConfig({ text: 'gateway: { requestTimeout: 10m }' }).gateway.requestTimeout).toBe(600_000);
+    expect(parseConfig({ text: 'gateway: { requestTimeout: 0 }' }).gateway.requestTimeout).toBe(0);
+  });
 });
 
 describe('parseConfig: every error names the path, the value and the line', () => {
@@ -229,6 +245,12 @@ describe('parseConfig: every error names the path, the value and the line', () =
       'gateway:\n  healthCheck:\n    probeBackoff: { min: 1m, max: 1s }\n',
       'gateway.healthCheck.probeBackoff.min: min must not exceed max, got "1m"',
     ],
+    [
+      'request timeout shorter than the headers timeout',
+      'gateway:\n  headersTimeout: 20s\n  requestTimeout: 5s\n',
+      'gateway.requestTimeout: must be 0 or at least headersTimeout (20000 ms), got "5s" (c.yaml:3:19)',
+    ],
+    ['empty tlsCaFile', 'registry:\n  tlsCaFile: ""\n', 'registry.tlsCaFile: must not be empty'],
     ['section of the wrong kind', 'gateway: 5\n', 'gateway: must be a mapping, got 5 (c.yaml:1:10)'],
     ['list where a mapping belongs', 'scaler: [a]\n', 'scaler: must be a mapping, got a list (c.yaml:1:9)'],
     [

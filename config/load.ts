@@ -199,12 +199,17 @@ export function parseConfig(options: ParseConfigOptions = {}): FleetgateConfig {
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
 
   const config = result.data;
-  const policyFile = config.scaler.policyFile;
-  if (policyFile !== undefined && !isAbsolute(policyFile)) {
-    const fromEnv = envSources.has('scaler.policyFile');
+  // A relative path in the file is relative to the file; one from the environment, to the cwd.
+  const resolvePath = (path: string, field: string): string => {
+    if (isAbsolute(path)) return path;
+    const fromEnv = envSources.has(field);
     const base = !fromEnv && options.fileName ? dirname(options.fileName) : (options.cwd ?? process.cwd());
-    config.scaler.policyFile = resolve(options.cwd ?? process.cwd(), base, policyFile);
-  }
+    return resolve(options.cwd ?? process.cwd(), base, path);
+  };
+  if (config.scaler.policyFile !== undefined)
+    config.scaler.policyFile = resolvePath(config.scaler.policyFile, 'scaler.policyFile');
+  if (config.registry.tlsCaFile !== undefined)
+    config.registry.tlsCaFile = resolvePath(config.registry.tlsCaFile, 'registry.tlsCaFile');
   return deepFreeze(config);
 }
 

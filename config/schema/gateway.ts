@@ -103,7 +103,16 @@ export const gatewaySchema = z
       .describe('`OPR_PROXY_ENV`; `development` adds error detail to responses.'),
     placement: placementSchema,
     broadcastTimeout: durationSchema.prefault('10s').describe('Per-host timeout of a broadcast request.'),
-    headersTimeout: durationSchema.prefault('10s').describe('Time an executor has to send response headers.'),
+    // Slowloris bound on the client side; upstream waits are bounded by maxTimeout.
+    headersTimeout: durationSchema
+      .prefault('10s')
+      .describe('Time a client has to send its request headers (then Node answers 408 and closes).'),
+    // Node's own default (http.Server requestTimeout) is 300 s.
+    requestTimeout: durationSchema
+      .prefault('300s')
+      .describe(
+        'Time a client has to send its whole request, headers and body (then 408 and close); `0` turns it off.',
+      ),
     shutdownTimeout: durationSchema
       .prefault('30s')
       .describe('On SIGTERM, how long in-flight requests may finish.'),
@@ -113,6 +122,17 @@ export const gatewaySchema = z
     adminToken: secretSchema
       .optional()
       .describe('When set, enables the admin routes with this bearer token.'),
+  })
+  .superRefine((g, ctx) => {
+    // Node refuses a server whose headersTimeout exceeds a non-zero requestTimeout.
+    if (g.requestTimeout !== 0 && g.requestTimeout < g.headersTimeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestTimeout'],
+        message: `must be 0 or at least headersTimeout (${g.headersTimeout} ms)`,
+        input: g.requestTimeout,
+      });
+    }
   })
   .prefault({})
   .describe('The gateway: the HTTP endpoint clients talk to instead of one executor.');

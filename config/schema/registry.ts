@@ -51,6 +51,13 @@ export const registrySchema = z
       .describe('Full reload of the host set on this period, in case a pub/sub message was lost.'),
     username: z.string().min(1).optional().describe('Redis ACL user name (overrides the one in `url`).'),
     password: secretSchema.optional().describe('Redis password (overrides the one in `url`).'),
+    tlsCaFile: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe(
+        'PEM file of the CA that signed the Redis server certificate (`rediss://`); default: the system CAs. Relative paths are resolved from the config file.',
+      ),
   })
   .superRefine((registry, ctx) => {
     if (registry.type === 'redis' && registry.url === undefined && registry.sentinel === undefined) {
