@@ -17,7 +17,7 @@ export interface GatewayProcessOptions {
   executors?: string[];
   /** A Redis URL: the gateway then watches the Redis registry of pool `default`. */
   redisUrl?: string;
-  /** PEM file to trust for `rediss://` (passed as NODE_EXTRA_CA_CERTS). */
+  /** PEM file to trust for `rediss://` (`registry.tlsCaFile`). */
   redisCaFile?: string;
   secret?: string;
   executorSecret?: string;
@@ -56,7 +56,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     `  level: ${options.logLevel ?? 'info'}`,
     'registry:',
     ...(options.redisUrl
-      ? ['  type: redis', `  url: ${JSON.stringify(options.redisUrl)}`, '  reloadInterval: 1s']
+      ? [
+          '  type: redis',
+          `  url: ${JSON.stringify(options.redisUrl)}`,
+          '  reloadInterval: 1s',
+          ...(options.redisCaFile ? [`  tlsCaFile: ${JSON.stringify(options.redisCaFile)}`] : []),
+        ]
       : ['  type: memory']),
     'gateway:',
     '  host: 127.0.0.1',
@@ -84,7 +89,6 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
   const path = options.waitReady === false ? '/healthz' : '/readyz';
   // A clean environment: no OPR_PROXY_*/FLEETGATE_* from the developer's shell overrides the file.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  if (options.redisCaFile) env.NODE_EXTRA_CA_CERTS = options.redisCaFile;
   let proc: ManagedProcess;
   try {
     proc = await startProcess({
