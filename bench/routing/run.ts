@@ -28,7 +28,7 @@ interface RunResult {
   warmUp: Record<string, number>;
   /** The first failed requests, for diagnosis. */
   failures: RequestRecord[];
-  /** Failed requests sent after the kill: ones the router could have sent elsewhere. */
+  /** Failed requests sent after the killed executor had exited: ones the router could have sent elsewhere. */
   errorsSentAfterKill: number;
   /** Failed requests sent before the kill (in flight on the killed host; nothing can save them). */
   errorsSentBeforeKill: number;
@@ -74,13 +74,21 @@ async function runOne(
       // first requests it receives after being added do not pay for its JIT.
       await warmUp(e5.url, SECRET, {}, Math.ceil(options.warmupRequests / 4), 8);
       const snapshots: Snapshot[] = [await snapshot(hosts)];
-      const at = (phase: Phase, name: string, act: () => Promise<void>): ScheduledAction => ({
+      // `effectiveAt` is when the router was told (add, drain) or when the killed process was seen
+      // to exit (kill): a request sent before that may still have reached the dying host.
+      const at = (
+        phase: Phase,
+        name: string,
+        act: () => Promise<void>,
+        markWhen: 'before' | 'after' = 'before',
+      ): ScheduledAction => ({
         at: phase.from,
         name,
         async run(mark) {
           snapshots.push(await snapshot(hosts));
-          mark();
+          if (markWhen === 'before') mark();
           await act();
+          if (markWhen === 'after') mark();
         },
       });
       const { records, actions } = await runOpenLoop({
@@ -89,7 +97,7 @@ async function runOne(
         actions: [
           at(phases[1]!, 'add e5', () => router.add(e5)),
           at(phases[2]!, 'drain e2', () => router.drain(e2)),
-          at(phases[3]!, 'kill e3', () => killHost(e3)),
+          at(phases[3]!, 'kill e3', () => killHost(e3), 'after'),
         ],
         secret: SECRET,
         headers: router.headers,
@@ -144,7 +152,7 @@ function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
       'p99 ms',
       'in-flight peak ÷ avg (steady)',
       'warm runtimes at end',
-      'errors: in flight at kill / sent after',
+      'errors: sent before e3 died / after',
     ],
     rows: runs.map((r) => [
       r.target,
