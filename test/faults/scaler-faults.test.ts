@@ -50,7 +50,8 @@ describe('scaler faults under load', () => {
   const scalers: ScalerProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
+    // AOF on, like production: the host list survives the Redis restart of the outage test.
+    redis = await startRedis({ persist: true });
     registry = createRegistry({ type: 'redis', url: redis.url });
     fleet = await startExecutors(4, {
       mode: 'simulated',
@@ -191,6 +192,64 @@ describe('scaler faults under load', () => {
     },
     OUTAGE_MS + 180_000,
   );
+
+  it('Redis SIGKILLed and restarted: the scaler takes no action while it is down, gateways keep routing, both recover', async () => {
+    const outageMs = LONG ? 30_000 : 5_000;
+    const load = startFaultLoad({
+      target: gw.url,
+      rps: RPS,
+      durationMs: outageMs + 60_000,
+      execTimeMs: EXEC_MS,
+      runtimes: 100,
+      prefix: 'rds',
+    });
+    await waitFor('load running', () => load.now() > 2_000, 30_000);
+    const before = await settled(3_000);
+    const downAt = Date.now();
+    await redis.kill();
+    await new Promise((r) => setTimeout(r, outageMs));
+    const records = (await explain(scalers[0]!)).filter((r) => r.time >= downAt + 1_500);
+    await redis.restart();
+    const upAt = Date.now();
+    await waitFor(
+      'a leader tick with a decision after Redis is back',
+      async () =>
+        (await explain(scalers[0]!, 20)).some(
+          (r) => r.time > upAt && r.leader && r.reason !== 'RegistryUnavailable',
+        ),
+      60_000,
+    );
+    const recoverMs = Date.now() - upAt;
+    const after = fleetKey((await registry.list(POOL)).hosts);
+    load.stop();
+    const { summary, failed, outcomes } = await load.done;
+    const detail = JSON.stringify({
+      before,
+      after,
+      reasons: tally(records.map((r) => r.reason)),
+      kinds: tally(failed.map((s) => outcomes.get(s)?.error)),
+    });
+    // While Redis was down every tick said so and did nothing (each waits out the registry's 2 s call bound).
+    expect(records.length, detail).toBeGreaterThanOrEqual(1);
+    expect(
+      records.every((r) => r.reason === 'RegistryUnavailable' || r.reason === 'TickFailed'),
+      detail,
+    ).toBe(true);
+    expect(
+      records.every((r) => r.outcomes.every((o) => o.skipped || !o.ok)),
+      detail,
+    ).toBe(true);
+    expect(after, detail).toBe(before);
+    expect(failed, detail).toEqual([]);
+    reportRow({
+      fault: `Redis SIGKILLed, down ${outageMs / 1000} s, restarted (AOF), with a scaler`,
+      load: `${RPS} req/s, ${EXEC_MS} ms executions, scaler on sum(in-flight), 4 static hosts`,
+      sent: summary.sent,
+      failed: failed.length,
+      failedNotSent: 0,
+      recoverMs,
+    });
+  }, 240_000);
 
   it('scaler leader SIGKILLed: the follower takes over within one lease; no duplicate hosts', async () => {
     const b = await startScaler(join(dir, 'config.yaml'));
