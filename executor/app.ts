@@ -71,7 +71,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       error instanceof ExecutorError
         ? error
         : new ExecutorError('general_unknown', undefined, { cause: error, status: 500 });
-    if (e.type === 'general_unknown') logger.error({ err: error }, 'unexpected error');
+    // A client that leaves mid-request is no executor fault (found by the executor fuzz test).
+    if (clientWentAway(error, c)) logger.debug({ type: e.type, message: e.message }, 'client went away');
+    else if (e.type === 'general_unknown') logger.error({ err: error }, 'unexpected error');
     else logger.debug({ type: e.type, message: e.message }, 'request failed');
     const body = { type: e.type, message: e.message, code: e.status, version: EXECUTOR_VERSION };
     return c.json(body, e.status as 400, { Server: 'Executor' });
@@ -162,4 +164,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       return !busy();
     },
   };
+}
+
+/**
+ * Whether a request failed because its client went away: the request's signal aborted, or Node's
+ * `aborted` / `ECONNRESET` error from reading the body (directly or as the cause of a wrapping error).
+ */
+export function clientWentAway(error: unknown, c: Context): boolean {
+  if (c.req.raw.signal.aborted) return true;
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNRESET' || code === 'ECONNABORTED' || e.message === 'aborted') return true;
+  }
+  return false;
 }

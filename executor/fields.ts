@@ -17,7 +17,9 @@ export async function readFields(c: Context, errorType: ExecutorErrorType): Prom
   } catch (error) {
     if (error instanceof ExecutorError) throw error;
     // The body stream failed: the client went away or sent a broken body.
-    throw new ExecutorError(errorType, `Could not read the request body: ${(error as Error).message}`);
+    throw new ExecutorError(errorType, `Could not read the request body: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

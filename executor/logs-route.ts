@@ -13,7 +13,9 @@ const MAX_TIMEOUT_S = 86_400;
 /**
  * `GET /v1/runtimes/:runtimeId/logs?timeout=600`: an event stream of `<ISO time> <text>` lines,
  * the runtime's output so far and then as it comes, until the timeout or the runtime stops.
- * Waits for an absent runtime to appear; 504 `logs_timeout` if it never does.
+ * Waits for an absent runtime to appear; 504 `logs_timeout` if it never does. `timeout` is in
+ * seconds (default 600, the contract's) and is clamped to 86 400 (one day). The request body is
+ * discarded, and the wait or the stream ends as soon as the client goes away.
  */
 export function registerLogsRoute(
   app: Hono,
