@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
+import { getPath } from 'hono/utils/url';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -57,11 +58,23 @@ export interface Gateway {
    * the same error mapping (`errorAnswer`) as the app's catch-all route. Never rejects.
    */
   handleForward(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Whether the app forwards this request (its catch-all route) rather than answering it itself. */
+  forwards(req: IncomingMessage): boolean;
   /** Whether `/readyz` would answer 200, and why not. */
   readiness(): { ready: boolean; reasons: string[] };
 }
 
 type Env = { Bindings: HttpBindings };
+
+/** The paths the gateway answers itself, on GET (and HEAD); every other request is forwarded. */
+const OWN_PATHS = {
+  proxyHealth: '/v1/proxy/health',
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+  fleet: '/v1/fleet',
+} as const;
+const OWN_PATH_SET = new Set<string>(Object.values(OWN_PATHS));
 
 /** Sets prom-client's optional `collect` hook on a metric built by `buildMetrics`. */
 function setCollect(metric: object, collect: () => void): void {
@@ -154,16 +167,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   const app = new Hono<Env>();
-  app.get('/v1/proxy/health', (c) => c.text('OK'));
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => {
+  app.get(OWN_PATHS.proxyHealth, (c) => c.text('OK'));
+  app.get(OWN_PATHS.healthz, (c) => c.json({ status: 'ok' }));
+  app.get(OWN_PATHS.readyz, (c) => {
     const r = readiness();
     return c.json(
       { ready: r.ready, reasons: r.reasons, registry: registryState(), hosts: fleet.hosts.length },
       r.ready ? 200 : 503,
     );
   });
-  app.get('/metrics', async (c) => {
+  app.get(OWN_PATHS.metrics, async (c) => {
     if (options.metricsToken !== '' && !metricsAuthorized(c.req.header('authorization'))) {
       throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect metrics token.');
     }
@@ -171,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       'content-type': deps.metricsRegistry.contentType,
     });
   });
-  app.get('/v1/fleet', (c) => {
+  app.get(OWN_PATHS.fleet, (c) => {
     const header = c.req.header('authorization');
     if (!authorized(header) && !adminAuthorized(header)) {
       throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
@@ -262,6 +275,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
         writeErrorAnswer(res, answer, shuttingDown);
       });
+    },
+    forwards(req) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return true;
+      const url = req.url ?? '/';
+      // The path as Hono routes it (percent-decoded, no query); absolute-form targets keep their path.
+      const path = getPath({ url: url.startsWith('/') ? `http://gateway${url}` : url } as Request);
+      return !OWN_PATH_SET.has(path);
     },
     readiness,
   };

@@ -1,4 +1,10 @@
-import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../lib/logger.ts';
@@ -41,6 +47,10 @@ export async function startGateway(
   logger: Logger,
 ): Promise<RunningGateway> {
   await gateway.start();
+  // Hono answers HEAD by running the GET route and rebuilding its Response without a body, which
+  // loses the "already sent" marker of a forwarded request: @hono/node-server would then write the
+  // headers again (ERR_HTTP_HEADERS_SENT on stderr). Forwarded HEAD requests never go through Hono.
+  const forwardedHead = (req: IncomingMessage) => req.method === 'HEAD' && gateway.forwards(req);
   // Node checks those timeouts every `connectionsCheckingInterval` (30 s by default): check often
   // enough that a short headers timeout is enforced close to its value.
   const checkEvery = Math.max(100, Math.min(5_000, Math.floor(listen.headersTimeout / 4)));
@@ -52,12 +62,16 @@ export async function startGateway(
           createServer(
             serverOptions,
             listen.fastPath === false
-              ? honoListener
+              ? (req, res) => {
+                  if (forwardedHead(req)) void gateway.handleForward(req, res);
+                  else honoListener(req, res);
+                }
               : (req, res) => {
                   // Requests still arriving on kept-alive connections during a drain are served, and
                   // their connection closes after the answer.
                   if (closing !== undefined) res.shouldKeepAlive = false;
-                  if (req.url?.startsWith(FAST_PREFIX)) void gateway.handleForward(req, res);
+                  if (req.url?.startsWith(FAST_PREFIX) || forwardedHead(req))
+                    void gateway.handleForward(req, res);
                   else honoListener(req, res);
                 },
           )) as typeof createServer,
