@@ -69,6 +69,8 @@ export interface BroadcastDeps {
   metrics: GatewayMetrics;
   /** Per-host timeout in ms. */
   timeout: number;
+  /** Whether the gateway is shutting down: the answer then closes its connection. */
+  shuttingDown: () => boolean;
 }
 
 /**
@@ -104,6 +106,7 @@ export async function answerBroadcast(
       },
     );
   }
+  if (deps.shuttingDown()) res.shouldKeepAlive = false;
   res.writeHead(204);
   res.end();
 }

@@ -121,13 +121,14 @@ export async function proxyRequest(
           placement: deps.placement,
           metrics: deps.metrics,
           timeout: opts.broadcastTimeout,
+          shuttingDown: deps.shuttingDown,
         },
         { method, url, headers: h.forward, body: buffered, key },
         res,
       );
     body = buffered;
   } else if (hasBody) {
-    body = h.chunked ? req.pipe(new BodyLimit(opts.bodyLimit)) : req;
+    body = h.chunked ? new BodyLimit(opts.bodyLimit, req) : req;
   }
   if (deps.shuttingDown()) res.shouldKeepAlive = false;
   await forwardWithFailover(
@@ -211,6 +212,7 @@ async function forwardWithFailover(
     }
     if (r.body instanceof BodyLimit && r.body.exceeded) {
       if (res.headersSent) return void res.destroy();
+      r.body.discardRest();
       throw new GatewayError(
         'GW_BODY_TOO_LARGE',
         `Request body is larger than the limit of ${options.bodyLimit} bytes.`,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { freePort } from '../../lib/free-port.ts';
@@ -38,6 +40,38 @@ describe('graceful shutdown', () => {
     // Answered during the drain: each closes its connection, so no client reuses a closing socket.
     expect(answers.map((a) => a.headers.connection)).toEqual(['close', 'close', 'close']);
     expect(await closing).toEqual({ drained: true });
+  });
+
+  it('a broadcast answered during the drain closes its connection too', async () => {
+    // A host whose DELETE answers only when the test says so.
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const host = createServer((req, res) => {
+      if (req.method === 'DELETE') void released.then(() => res.writeHead(404).end());
+      else res.end('OK');
+    });
+    await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+    const gw = await startTestGateway({
+      options: { executors: [`127.0.0.1:${(host.address() as AddressInfo).port}`] },
+    });
+    try {
+      const answer = call(gw.url, 'DELETE', '/v1/runtimes/bc-drain', {
+        headers: { 'x-opr-addressing-method': 'broadcast' },
+      });
+      await until('the broadcast in flight', () => gw.gateway.inflight() === 1);
+      const closing = gw.close();
+      release();
+      const res = await answer;
+      expect(res.status).toBe(204);
+      expect(res.headers.connection).toBe('close');
+      expect(await closing).toEqual({ drained: true });
+    } finally {
+      await gw.close();
+      host.closeAllConnections();
+      await new Promise((r) => host.close(r));
+    }
   });
 
   it('fleetgate gateway drains on SIGTERM and exits 0 (configured through OPR_PROXY_* only)', async () => {
