@@ -22,7 +22,9 @@ Options:
   --port P             Gateway port (default 8080; 0 = any free port)
   --host ADDR          Gateway address (default 127.0.0.1)
   --secret S           Gateway secret (env FLEETGATE_GATEWAY_SECRET or OPR_PROXY_SECRET; default: generated)
-  --redis URL          Use this Redis as the registry instead of the in-memory one (env FLEETGATE_REDIS_URL)
+  --redis URL          Use this Redis as the registry instead of the in-memory one (env FLEETGATE_REDIS_URL);
+                       dev then takes the policy pool's scaler leader lock and will not start while
+                       another scaler (or dev) leads that pool
   --policy FILE        Scaling policy (default scaler/policy/examples/default.yaml)
   --executors N        Executors to start with (default: the policy's provider.executors)
   --mode M             Executor runtimes: process (default) or simulated

@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
@@ -10,8 +11,11 @@ import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
+import { poolKeys } from '../../registry/keys.ts';
+import { type RedisClient, redisConnector } from '../../registry/redis-connection.ts';
 import type { HostRegistry } from '../../registry/types.ts';
-import { soleLeader } from '../../scaler/leader/elector.ts';
+import { createLeaderElector, type LeaderElector, soleLeader } from '../../scaler/leader/elector.ts';
+import { createLeaderLock } from '../../scaler/leader/lock.ts';
 import { memoryDecisionLog } from '../../scaler/loop/decision-log.ts';
 import { PoolLoop } from '../../scaler/loop/pool-loop.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
@@ -129,10 +133,13 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
   let running: RunningGateway | undefined;
   let provider: HostProvider | undefined;
   let loop: PoolLoop | undefined;
+  let leader: { elector: LeaderElector; client: RedisClient } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await loop?.stop().catch((error: unknown) => log.warn({ err: error }, 'scaler stop failed'));
+      await leader?.elector.stop().catch(() => undefined);
+      leader?.client.disconnect();
       // Drain: the gateway stops sending new work to every host, then finishes what is in flight.
       const hosts = await registry.list(policy.pool).catch(() => undefined);
       for (const h of hosts?.hosts ?? []) {
@@ -154,6 +161,7 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
   };
 
   try {
+    if (o.redisUrl) leader = await leadPool(o.redisUrl, policy.pool, log);
     running = await startGateway(
       gateway,
       {
@@ -193,8 +201,8 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
       registry,
       source: createSource(policy.source, { clock: systemClock, gatewayUrls: [gatewayUrl] }),
       provider,
-      // With an in-memory registry this is the only scaler; with --redis, dev assumes it is too.
-      elector: soleLeader(),
+      // With an in-memory registry this is the only scaler; with Redis it holds the pool's leader lock.
+      elector: leader?.elector ?? soleLeader(),
       clock: systemClock,
       logger: log,
       metrics: scalerMetrics,
@@ -221,4 +229,52 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
     await stop();
     throw error;
   }
+}
+
+/** Lease of dev's leader lock (the same as a scaler's default `scaler.leaseTtl`). */
+const DEV_LEASE_MS = 15_000;
+
+/**
+ * With a shared Redis, dev's scaler must be the pool's only one: it takes the pool's leader lock (as
+ * `fleetgate scaler` does) and refuses to start when another scaler or dev holds it, rather than
+ * fight it over the pool's hosts. Should the lease be lost later, its loop follows in dry-run.
+ */
+async function leadPool(
+  redisUrl: string,
+  pool: string,
+  log: Logger,
+): Promise<{ elector: LeaderElector; client: RedisClient }> {
+  const client = redisConnector({ url: redisUrl }).create('command');
+  client.on('error', () => {});
+  try {
+    if (client.status !== 'ready') await once(client, 'ready', { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    client.disconnect();
+    throw new FleetgateError('DEV_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactPassword(redisUrl)}`, {
+      cause: error,
+    });
+  }
+  const elector = createLeaderElector({
+    lock: createLeaderLock({
+      client,
+      key: poolKeys(pool).leader,
+      token: `dev:${hostname()}:${process.pid}`,
+      ttlMs: DEV_LEASE_MS,
+    }),
+    renewEveryMs: Math.floor(DEV_LEASE_MS / 3),
+    logger: log,
+  });
+  if (!(await elector.step())) {
+    client.disconnect();
+    throw new FleetgateError(
+      'DEV_POOL_TAKEN',
+      `pool "${pool}" already has a leading scaler on this Redis (key ${poolKeys(pool).leader}); stop it, or give dev a policy for another pool (--policy)`,
+    );
+  }
+  elector.start();
+  return { elector, client };
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { poolKeys } from '../../registry/keys.ts';
 import type { FleetSnapshot } from '../../registry/types.ts';
 import { captureIO } from '../cli/capture.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
@@ -25,6 +27,21 @@ async function hostsList(): Promise<FleetSnapshot> {
 }
 
 describe('fleetgate dev --redis', () => {
+  it('refuses to start when another scaler leads the pool, and starts nothing', async () => {
+    const client = new Redis(redis.url);
+    try {
+      await client.set(poolKeys('default').leader, 'another-scaler', 'PX', 120_000);
+      const dev = spawnCli(['dev', '--port', '0', '--redis', redis.url, '--executors', '1']);
+      expect(await dev.exited).toEqual({ code: 1, signal: null });
+      expect(dev.err()).toContain('pool "default" already has a leading scaler on this Redis');
+      expect((await hostsList()).hosts).toEqual([]);
+      expect(await client.get(poolKeys('default').leader)).toBe('another-scaler');
+    } finally {
+      await client.del(poolKeys('default').leader);
+      client.disconnect();
+    }
+  }, 60_000);
+
   it('registers its executors in Redis, serves through them, and cleans up on SIGTERM', async () => {
     const dev = spawnCli([
       'dev',
@@ -47,6 +64,9 @@ describe('fleetgate dev --redis', () => {
       return s.hosts.filter((h) => h.state === 'active').length === 2 ? s : undefined;
     });
     expect(snapshot.hosts.map((h) => h.provider)).toEqual(['process', 'process']);
+    // It holds the pool's leader lock, as a scaler would, and gives it up when it stops.
+    const leaderKey = new Redis(redis.url);
+    expect(await leaderKey.get(poolKeys('default').leader)).toMatch(/^dev:/);
 
     expect((await runCurl(curls[0]!)).status).toBe(201);
     expect((await runCurl(curls[1]!)).status).toBe(200);
@@ -56,6 +76,8 @@ describe('fleetgate dev --redis', () => {
     expect(await dev.exited).toEqual({ code: 0, signal: null });
     expect(dev.out()).toContain('SIGTERM: draining the gateway and stopping every executor');
     expect((await hostsList()).hosts).toEqual([]);
+    expect(await leaderKey.get(poolKeys('default').leader)).toBeNull();
+    leaderKey.disconnect();
     const pids = [...seenPids];
     const left = await until('every child process to be gone', 20_000, () =>
       pids.some(running) ? undefined : [],
