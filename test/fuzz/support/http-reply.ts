@@ -63,7 +63,7 @@ export function parseResponses(data: Buffer, closed: boolean, head = false): Par
         const size = Number.parseInt(rest.subarray(bodyStart, eol).toString('latin1'), 16);
         if (!Number.isFinite(size)) return { kind: 'malformed', reason: 'bad chunk size' };
         if (size === 0) {
-          const trailerEnd = rest.indexOf('\r\n\r\n', eol - 2 >= 0 ? eol - 2 : 0);
+          const trailerEnd = rest.indexOf('\r\n\r\n', Math.max(eol - 2, 0));
           if (trailerEnd < 0)
             return closed ? { kind: 'broken', status, reason: 'chunked body cut off' } : { kind: 'partial' };
           bodyStart = trailerEnd + 4;
