@@ -89,4 +89,9 @@ describe('responseHeaders', () => {
     ]);
     expect(responseHeaders(raw, undefined)).not.toContain('x-fleetgate-host');
   });
+
+  it('drops the headers the upstream names in its Connection header, whatever their case', () => {
+    const raw = ['Connection', 'close, X-Upstream-Private', 'x-upstream-private', 'secret', 'X-Kept', '1'];
+    expect(responseHeaders(raw, undefined)).toEqual(['X-Kept', '1']);
+  });
 });
