@@ -9,7 +9,16 @@ const NEEDED = [
   { bin: 'redis-server', pkg: 'redis-server' },
   { bin: 'prometheus', pkg: 'prometheus' },
   { bin: 'promtool', pkg: 'prometheus' },
+  // The benchmark smoke test (test/bench) runs the peers in --quick mode.
+  { bin: 'wrk', pkg: 'wrk' },
+  { bin: 'haproxy', pkg: 'haproxy' },
+  { bin: 'nginx', pkg: 'nginx' },
 ];
+
+// Debian puts haproxy and nginx in /usr/sbin, which a non-login shell may leave off PATH.
+for (const dir of ['/usr/sbin', '/sbin']) {
+  if (!(process.env.PATH ?? '').split(':').includes(dir)) process.env.PATH = `${process.env.PATH}:${dir}`;
+}
 
 function onPath(bin) {
   return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
@@ -30,7 +39,8 @@ if (missing.length > 0) {
   run(['apt-get', 'update']);
   run(['apt-get', 'install', '-y', '--no-install-recommends', ...pkgs]);
   // The Debian packages start their services on install; the tests start their own on free ports.
-  for (const svc of ['redis-server', 'prometheus']) spawnSync('service', [svc, 'stop'], { stdio: 'ignore' });
+  for (const svc of ['redis-server', 'prometheus', 'haproxy', 'nginx'])
+    spawnSync('service', [svc, 'stop'], { stdio: 'ignore' });
   console.log(`[test] installed ${pkgs.join(' ')}`);
 } else {
   console.log(`[test] found ${NEEDED.map((n) => n.bin).join(', ')} on PATH`);
