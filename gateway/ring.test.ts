@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../lib/random.ts';
 import { createRing, type RingMember, ringShares } from './ring.ts';
 
 const hosts = (n: number, prefix = 'host'): RingMember[] =>
@@ -10,15 +11,9 @@ const owner = (members: RingMember[], keyList: string[]) => {
   return keyList.map((k) => ring.candidates(k, 1)[0]!);
 };
 
-/** Deterministic shuffle (mulberry32) so the test is reproducible. */
+/** Deterministic shuffle (seeded) so the test is reproducible. */
 function shuffle<T>(items: T[], seed: number): T[] {
-  let s = seed;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

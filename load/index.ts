@@ -1,7 +1,7 @@
+export { seededRandom } from '../lib/random.ts';
 export { formatMs, formatSummary, progressLine, table } from './format.ts';
 export { COLD_ROUTES_METRIC, readColdRoutes, withGatewayColdRoutes } from './gateway-cold.ts';
 export { countEvents, type LoadEvent, type SyntheticPlanOptions, syntheticPlan } from './plan.ts';
-export { seededRandom } from './random.ts';
 export {
   type HostSummary,
   LoadReport,

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.ts';
+import { seededRandom } from '../lib/random.ts';
 import { zipfSampler } from './zipf.ts';
 
 /** One request of a load run: when to send it and which runtime it executes. */

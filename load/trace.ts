@@ -1,6 +1,6 @@
 import { FleetgateError } from '../lib/errors.ts';
+import { seededRandom } from '../lib/random.ts';
 import type { LoadEvent } from './plan.ts';
-import { seededRandom } from './random.ts';
 
 /** One function of an Azure Functions 2019 trace sample: invocations per minute. */
 export interface TraceFunction {

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../lib/random.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { MetricReading } from '../types.ts';
 import type { SimulationInput } from './run.ts';
@@ -33,18 +34,6 @@ export interface Scenario {
 
 const S = 1_000;
 const MIN = 60 * S;
-
-/** mulberry32: a small seeded generator, so the noise scenario is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function noise(seed: number, around: number, amplitude: number): (t: number) => number {
   const rand = seededRandom(seed);

@@ -5,6 +5,7 @@ import type { GatewayOptionsInput } from '../../gateway/options.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { type Logger, silentLogger } from '../../lib/logger.ts';
+import { seededRandom } from '../../lib/random.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import { TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 
@@ -56,7 +57,7 @@ export async function startTestGateway(
     logger: setup.logger ?? silentLogger(),
     metricsRegistry,
     options,
-    random: setup.random ?? seeded(42),
+    random: setup.random ?? seededRandom(42),
   });
   const o = gateway.options;
   const running = await startGateway(
@@ -77,18 +78,6 @@ export async function startTestGateway(
     running,
     metricsRegistry,
     close: () => running.close(),
-  };
-}
-
-/** A seeded uniform random source (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
