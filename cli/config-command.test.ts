@@ -1,30 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../config/load.ts';
+import { captureIO as capture } from '../test/cli/capture.ts';
 import { configCommand } from './config-command.ts';
 import { main } from './main.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const examples = join(root, 'config', 'examples');
 const broken = join(root, 'config', 'testdata', 'broken.yaml');
-
-function capture(env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return { io: { stdout, stderr, env }, out: () => out, err: () => err };
-}
 
 const exampleFiles = readdirSync(examples)
   .filter((f) => f.endsWith('.yaml'))

@@ -1,21 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureIO as capture } from '../test/cli/capture.ts';
 import { executorOptionsFromArgs, parseDurationMs } from './executor-command.ts';
 import { main } from './main.ts';
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return { io: { stdout, stderr, env: {} }, out: () => out, err: () => err };
-}
 
 describe('fleetgate executor arguments', () => {
   it('reads every option', () => {

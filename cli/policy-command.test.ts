@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { captureIO as capture } from '../test/cli/capture.ts';
 import { main } from './main.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,18 +20,9 @@ function write(name: string, text: string): string {
 }
 
 async function run(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(['policy', ...argv], { stdout, stderr, env: {} });
-  return { code, out, err };
+  const c = capture();
+  const code = await main(['policy', ...argv], c.io);
+  return { code, out: c.out(), err: c.err() };
 }
 
 const POLICY = `hosts: { min: 1, max: 50 }

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,18 +7,9 @@ import { createScalerApp } from '../scaler/http/app.ts';
 import { startScalerHttp } from '../scaler/http/server.ts';
 import { memoryDecisionLog, redisDecisionLog } from '../scaler/loop/decision-log.ts';
 import type { TickRecord } from '../scaler/loop/record.ts';
+import { captureIO as capture } from '../test/cli/capture.ts';
 import { startRedis, type TestRedis } from '../test/support/redis.ts';
 import { formatRecords, policyExplain } from './policy-explain.ts';
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  return { io: { stdout, stderr, env: {} }, out: () => out };
-}
 
 const record = (time: number, pool = 'web'): TickRecord => ({
   time,
