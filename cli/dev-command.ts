@@ -9,6 +9,7 @@ import { startDisplay } from './dev/display.ts';
 import { takeSample } from './dev/sample.ts';
 import { DEFAULT_POLICY, EXECUTOR_LOG_DIR, REPO_ROOT, startDev } from './dev/start-dev.ts';
 import type { CliIO, Command } from './io.ts';
+import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate dev [options]
 
@@ -54,22 +55,8 @@ function wholeNumber(raw: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
+/** SIGHUP too: the terminal running dev was closed. */
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/** Resolves on the first SIGINT, SIGTERM or SIGHUP (terminal closed), with its name. */
-function nextSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
-  let onSignal: (s: NodeJS.Signals) => void = () => undefined;
-  const promise = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
-  });
-  for (const s of SIGNALS) process.on(s, onSignal);
-  return {
-    promise,
-    dispose() {
-      for (const s of SIGNALS) process.off(s, onSignal);
-    },
-  };
-}
 
 /** `fleetgate dev`: the embedded default, a whole local fleet in one process tree. */
 export const devCommand: Command = {
@@ -102,7 +89,7 @@ export const devCommand: Command = {
       level: values['log-level'] ?? 'warn',
       destination: io.stderr,
     });
-    const signal = nextSignal();
+    const signal = nextSignal(SIGNALS);
     try {
       const policyFile = values.policy ?? DEFAULT_POLICY;
       const options = {

@@ -5,6 +5,7 @@ import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
+import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate executor --secret S [options]
 
@@ -149,16 +150,10 @@ export const executorCommand: Command = {
     // Parents detect readiness from this line, so it is written even when --log-level hides info.
     if (logger.isLevelEnabled('info')) logger.info(ready, 'executor listening');
     else io.stdout.write(`${JSON.stringify({ ...ready, pid: process.pid, msg: 'executor listening' })}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        logger.info({ signal }, 'draining');
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        running.close().then(resolve, resolve);
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    const stopSignal = nextSignal();
+    logger.info({ signal: await stopSignal.promise }, 'draining');
+    stopSignal.dispose();
+    await running.close().catch(() => undefined);
     logger.info('executor stopped');
     return 0;
   },

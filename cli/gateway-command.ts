@@ -10,6 +10,7 @@ import { sharedRegistryFromConfig } from '../registry/from-config.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { version } from './main.ts';
+import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate gateway [--config FILE] [options]
 
@@ -141,16 +142,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     { url: `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${running.port}` },
     'gateway ready',
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'draining');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const stopSignal = nextSignal();
+  logger.info({ signal: await stopSignal.promise }, 'draining');
+  stopSignal.dispose();
   await running.close();
   await registry?.close();
   return 0;

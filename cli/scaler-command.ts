@@ -13,6 +13,7 @@ import { createScaler } from '../scaler/loop/scaler.ts';
 import { parsePolicies } from '../scaler/policy/parse.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
+import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate scaler [--config FILE] [--policy FILE] [options]
 
@@ -132,16 +133,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     },
     'scaler ready',
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'scaler stopping');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const stopSignal = nextSignal();
+  logger.info({ signal: await stopSignal.promise }, 'scaler stopping');
+  stopSignal.dispose();
   await scaler.stop();
   await http.close();
   await registry.close();
