@@ -61,7 +61,7 @@ describe('fleetgate config check', () => {
       `gateway.executors.1: must be host[:port] or an http(s):// URL, got "ftp://exec2" (${broken}:10:7)`,
     );
     expect(err).toContain(`gateway.retrys: unknown key (did you mean retries?) (${broken}:11:3)`);
-    expect(err).toContain(`registry.url: Redis URL names several hosts; use redis-cluster:// for a cluster`);
+    expect(err).toContain(`registry.url: Redis URL only redis-cluster:// URLs may list several nodes`);
     expect(err).toContain(`(${broken}:14:8)`);
     expect(err).not.toContain('do-not-print');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executorUrl, maskUrlPassword, parseHostPort, parseRedisUrl } from './addresses.ts';
+import { executorUrl, maskUrlPassword, parseHostPort } from './addresses.ts';
 
 describe('parseHostPort', () => {
   it.each([
@@ -37,62 +37,6 @@ describe('executorUrl', () => {
       expect(executorUrl(text)).toBeUndefined();
     },
   );
-});
-
-describe('parseRedisUrl', () => {
-  it.each([
-    [
-      'redis://localhost',
-      { kind: 'standalone', tls: false, nodes: [{ host: 'localhost', port: 6379 }], db: undefined },
-    ],
-    [
-      'rediss://user:p%40ss@redis.example.com:6380/2',
-      {
-        kind: 'standalone',
-        tls: true,
-        nodes: [{ host: 'redis.example.com', port: 6380 }],
-        username: 'user',
-        password: 'p@ss',
-        db: 2,
-      },
-    ],
-    [
-      'redis://:secret@10.0.0.1:6379',
-      {
-        kind: 'standalone',
-        nodes: [{ host: '10.0.0.1', port: 6379 }],
-        username: undefined,
-        password: 'secret',
-      },
-    ],
-    [
-      'redis-cluster://h1:7000,h2:7001,h3',
-      {
-        kind: 'cluster',
-        nodes: [
-          { host: 'h1', port: 7000 },
-          { host: 'h2', port: 7001 },
-          { host: 'h3', port: 6379 },
-        ],
-      },
-    ],
-  ])('%j parses', (text, expected) => {
-    expect(parseRedisUrl(text)).toMatchObject(expected);
-  });
-
-  it.each([
-    ['http://localhost', 'must start with redis://'],
-    ['localhost:6379', 'must start with redis://'],
-    ['redis://', 'where a host[:port] belongs'],
-    ['redis://host:99999', 'where a host[:port] belongs'],
-    ['redis://h1:1,h2:2', 'use redis-cluster://'],
-    ['redis://host/abc', 'not a number'],
-    ['redis-cluster://h1:1,,h2:2', 'where a host[:port] belongs'],
-    ['redis-cluster://h1:1/0', 'no database number'],
-  ])('%j is malformed: %s', (text, fragment) => {
-    const parsed = parseRedisUrl(text);
-    expect('error' in parsed && parsed.error).toContain(fragment);
-  });
 });
 
 describe('maskUrlPassword', () => {

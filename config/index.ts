@@ -3,8 +3,6 @@ export {
   type HostPort,
   maskUrlPassword,
   parseHostPort,
-  parseRedisUrl,
-  type RedisTarget,
 } from './addresses.ts';
 export { durationSchema, parseDuration, parseSize, sizeSchema } from './duration.ts';
 export { ENV_MAPPINGS, type EnvMapping, readEnvOverrides } from './env.ts';

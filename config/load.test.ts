@@ -166,6 +166,28 @@ describe('parseConfig: file values and environment overrides', () => {
   });
 });
 
+describe('parseConfig: Redis URLs as the registry reads them', () => {
+  it.each([
+    ['a Cluster over TLS', 'registry: { type: redis, url: "rediss-cluster://:pw@a:7000,b:7000" }'],
+    [
+      'Sentinel with a rediss:// url for the master (TLS, database)',
+      'registry: { type: redis, url: "rediss://r/2", sentinel: { name: m, sentinels: ["s1:26379"] } }',
+    ],
+  ])('accepts %s', (_name, text) => {
+    expect(parseConfig({ text }).registry.type).toBe('redis');
+  });
+
+  it('refuses a Cluster url together with Sentinel', () => {
+    const issues = issuesOf(() =>
+      parseConfig({
+        text: 'registry:\n  type: redis\n  url: redis-cluster://a:1\n  sentinel: { name: m, sentinels: [s:1] }\n',
+        fileName: 'c.yaml',
+      }),
+    );
+    expect(issues.join('\n')).toContain('registry.sentinel: cannot be combined with a Cluster url');
+  });
+});
+
 describe('parseConfig: every error names the path, the value and the line', () => {
   it.each([
     [
@@ -218,12 +240,12 @@ describe('parseConfig: every error names the path, the value and the line', () =
     [
       'malformed Redis URL',
       'registry:\n  type: redis\n  url: http://redis\n',
-      'registry.url: Redis URL must start with redis://, rediss:// or redis-cluster://, got "http://redis" (c.yaml:3:8)',
+      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:, got "http:" (c.yaml:3:8)',
     ],
     [
       'cluster URL with a bad node',
       'registry:\n  type: redis\n  url: redis-cluster://h1:1,h2:x\n',
-      'registry.url: Redis URL has "h2:x" where a host[:port] belongs',
+      'registry.url: Redis URL expected host[:port], got "h2:x" (c.yaml:3:8)',
     ],
     [
       'redis without url',
@@ -312,7 +334,7 @@ describe('parseConfig: every error names the path, the value and the line', () =
     [
       'OPR_PROXY_CONNECTIONS_STATE',
       'mysql://db',
-      'registry.url: Redis URL must start with',
+      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:',
       '(from OPR_PROXY_CONNECTIONS_STATE)',
     ],
     [
@@ -352,7 +374,7 @@ describe('parseConfig: secrets never appear in errors', () => {
     ['registry.password', `registry:\n  password: [${secret}]\n`, {}],
     [
       'a sentinel with a password',
-      `registry:\n  type: redis\n  url: redis://r\n  sentinel: { name: m, sentinels: [a:1], password: ${secret} }\n`,
+      `registry:\n  type: redis\n  url: redis-cluster://r\n  sentinel: { name: m, sentinels: [a:1], password: ${secret} }\n`,
       {},
     ],
     [

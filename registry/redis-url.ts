@@ -35,17 +35,43 @@ export function redactUrl(url: string): string {
   });
 }
 
+/** A reason a Redis URL is malformed, thrown inside `parseTarget`. */
+class Malformed {
+  constructor(readonly reason: string) {}
+}
+
 /**
  * Parses `redis://[user[:password]@]host[:port][/db]`, `rediss://…` (TLS),
  * `redis-cluster://[user[:password]@]h1:p1,h2:p2` and `rediss-cluster://…` (TLS).
  * Anything else throws REGISTRY_INVALID_CONFIG naming the (redacted) URL and what is wrong with it.
  */
 export function parseRedisUrl(url: string, field = 'registry.url'): RedisTarget {
-  const fail = (reason: string): never => {
+  const target = readRedisUrl(url);
+  if ('error' in target) {
     throw new RegistryError(
       'REGISTRY_INVALID_CONFIG',
-      `${field}: malformed Redis URL ${JSON.stringify(redactUrl(url))}: ${reason}`,
+      `${field}: malformed Redis URL ${JSON.stringify(redactUrl(url))}: ${target.error}`,
     );
+  }
+  return target;
+}
+
+/**
+ * The same parse as `parseRedisUrl`, returning what is wrong instead of throwing: the one Redis URL
+ * grammar, shared by the configuration schema and the registry.
+ */
+export function readRedisUrl(url: string): RedisTarget | { error: string } {
+  try {
+    return parseTarget(url);
+  } catch (error) {
+    if (error instanceof Malformed) return { error: error.reason };
+    throw error;
+  }
+}
+
+function parseTarget(url: string): RedisTarget {
+  const fail = (reason: string): never => {
+    throw new Malformed(reason);
   };
   const match = /^([a-z][a-z-]*:)\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(url.trim());
   if (!match) return fail('expected scheme://[user:password@]host[:port][/db]');

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { parseRedisUrl } from '../addresses.ts';
+import { readRedisUrl } from '../../registry/redis-url.ts';
 import { durationSchema } from '../duration.ts';
 import { hostPortSchema, secretSchema } from './common.ts';
 
-/** A `redis://`, `rediss://` or `redis-cluster://h1:p1,h2:p2` URL, checked by `parseRedisUrl`. */
+/** A `redis://`, `rediss://`, `redis-cluster://h1:p1,h2:p2` or `rediss-cluster://…` URL, read as the registry reads it. */
 export const redisUrlSchema = z
   .string({ error: 'must be a string' })
   .superRefine((text, ctx) => {
-    const parsed = parseRedisUrl(text);
+    const parsed = readRedisUrl(text);
     if ('error' in parsed)
       ctx.addIssue({ code: 'custom', message: `Redis URL ${parsed.error}`, input: text });
   })
@@ -38,7 +38,7 @@ export const registrySchema = z
     url: redisUrlSchema
       .optional()
       .describe(
-        'Redis to use: `redis://[user:pass@]host[:port][/db]`, `rediss://` for TLS, or `redis-cluster://h1:p1,h2:p2`.',
+        "Redis to use: `redis://[user:pass@]host[:port][/db]`, `rediss://` for TLS, `redis-cluster://h1:p1,h2:p2` (`rediss-cluster://` over TLS); with `sentinel`, only the master's credentials, database and TLS.",
       ),
     sentinel: sentinelSchema.optional(),
     keyPrefix: z
@@ -67,12 +67,17 @@ export const registrySchema = z
         message: 'is required when type is redis (or set sentinel)',
       });
     }
+    // With Sentinel a url may only carry the master's credentials, database and TLS (redis://, rediss://).
     if (registry.url !== undefined && registry.sentinel !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['sentinel'],
-        message: 'cannot be combined with url; set one of them',
-      });
+      const target = readRedisUrl(registry.url);
+      if (!('error' in target) && target.kind === 'cluster') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sentinel'],
+          message:
+            'cannot be combined with a Cluster url; with Sentinel, url may only be redis:// or rediss://',
+        });
+      }
     }
     if (registry.type === 'memory') {
       for (const key of ['url', 'sentinel'] as const) {
