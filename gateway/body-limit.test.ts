@@ -31,7 +31,14 @@ describe('BodyLimit', () => {
     limit.on('error', (e) => {
       failure = e;
     });
-    limit.pipe(new Writable({ write: (c, _e, cb) => (out.push(c), cb()) }));
+    limit.pipe(
+      new Writable({
+        write: (c, _e, cb) => {
+          out.push(c);
+          cb();
+        },
+      }),
+    );
     req.write(Buffer.alloc(10, 97));
     await until(() => Buffer.concat(out).length === 10);
     expect(limit.exceeded).toBe(false);
