@@ -1,20 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/free-port.ts';
 import { poolKeys } from '../../registry/keys.ts';
 import type { TickRecord } from '../../scaler/loop/record.ts';
-import { healthy } from '../../scaler/providers/contract.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
-import { type ScalerProcess, startScaler } from './scaler-process.ts';
+import { type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
 
-const FAKE = fileURLToPath(new URL('./fixtures/fake-executor.mjs', import.meta.url));
 const POOL = 'lead';
 const LEASE_MS = 3000;
 
@@ -38,7 +33,7 @@ describe('leadership: two real scaler processes on one Redis', () => {
   let metrics: MetricsServer;
   let demand: Gauge;
   let dir: string;
-  const executors: ChildProcess[] = [];
+  let executors: Awaited<ReturnType<typeof startFakeExecutors>> | undefined;
   const scalers: ScalerProcess[] = [];
 
   beforeAll(async () => {
@@ -48,14 +43,8 @@ describe('leadership: two real scaler processes on one Redis', () => {
     demand = new Gauge({ name: 'demand', help: 'demand', registers: [metrics.registry] });
     demand.set(5);
     const urls: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      executors.push(
-        spawn(process.execPath, [FAKE, 'executor', '--port', String(port)], { stdio: 'ignore' }),
-      );
-      urls.push(`http://127.0.0.1:${port}`);
-    }
-    for (const url of urls) expect(await healthy(url, 15_000)).toBe(true);
+    executors = await startFakeExecutors(2);
+    urls.push(...executors.urls);
     dir = await mkdtemp(join(tmpdir(), 'fleetgate-lead-'));
     await writeFile(
       join(dir, 'policy.yaml'),
@@ -85,7 +74,7 @@ describe('leadership: two real scaler processes on one Redis', () => {
 
   afterAll(async () => {
     for (const s of scalers) await s.proc.kill();
-    for (const e of executors) if (e.pid) process.kill(e.pid, 'SIGKILL');
+    await executors?.stop();
     client?.disconnect();
     await metrics?.close();
     await redis?.stop();

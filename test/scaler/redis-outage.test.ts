@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../lib/clock.ts';
-import { freePort } from '../../lib/free-port.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
@@ -12,18 +9,16 @@ import { soleLeader } from '../../scaler/leader/elector.ts';
 import { memoryDecisionLog } from '../../scaler/loop/decision-log.ts';
 import { PoolLoop } from '../../scaler/loop/pool-loop.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
-import { healthy } from '../../scaler/providers/contract.ts';
 import { createStaticProvider } from '../../scaler/providers/static.ts';
 import type { HostProvider } from '../../scaler/providers/types.ts';
 import type { MetricSource } from '../../scaler/sources/types.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
-
-const FAKE = fileURLToPath(new URL('./fixtures/fake-executor.mjs', import.meta.url));
+import { startFakeExecutors } from './scaler-process.ts';
 
 describe('the loop across a real Redis outage', () => {
   let redis: TestRedis;
   let registry: HostRegistry;
-  const executors: ChildProcess[] = [];
+  let executors: Awaited<ReturnType<typeof startFakeExecutors>> | undefined;
   const urls: string[] = [];
 
   beforeAll(async () => {
@@ -34,17 +29,11 @@ describe('the loop across a real Redis outage', () => {
       commandTimeoutMs: 500,
       backoff: { baseMs: 50, maxMs: 500 },
     });
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      executors.push(
-        spawn(process.execPath, [FAKE, 'executor', '--port', String(port)], { stdio: 'ignore' }),
-      );
-      urls.push(`http://127.0.0.1:${port}`);
-    }
-    for (const url of urls) expect(await healthy(url, 15_000)).toBe(true);
+    executors = await startFakeExecutors(2);
+    urls.push(...executors.urls);
   });
   afterAll(async () => {
-    for (const e of executors) if (e.pid) process.kill(e.pid, 'SIGKILL');
+    await executors?.stop();
     await registry?.close();
     await redis?.stop();
   });

@@ -55,3 +55,41 @@ export async function startScaler(
     },
   };
 }
+
+/** The stand-in executor of the scaler tests (answers `GET /v1/health` with `OK`). */
+export const FAKE_EXECUTOR = fileURLToPath(new URL('./fixtures/fake-executor.mjs', import.meta.url));
+
+/**
+ * Starts `n` fake executors on free ports and resolves with them once each answers `/v1/health`;
+ * stopped by pid (and killed if the test worker dies), like every other child of the tests.
+ */
+export async function startFakeExecutors(n: number): Promise<{ urls: string[]; stop(): Promise<void> }> {
+  const procs: ManagedProcess[] = [];
+  const urls: string[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      procs.push(
+        await startProcess({
+          name: 'fake executor',
+          command: process.execPath,
+          args: [FAKE_EXECUTOR, 'executor', '--port', String(port)],
+          ready: async () =>
+            (await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))
+              ?.ok === true,
+        }),
+      );
+      urls.push(url);
+    }
+  } catch (error) {
+    await Promise.all(procs.map((p) => p.kill()));
+    throw error;
+  }
+  return {
+    urls,
+    async stop() {
+      await Promise.all(procs.map((p) => p.kill()));
+    },
+  };
+}
