@@ -10,8 +10,8 @@ import {
   parseQuery,
   UnsupportedQueryError,
 } from './query.ts';
-import { type RawSample, toReading, toVectorReading } from './reading.ts';
-import type { MetricReading, MetricSource, NoDataReason, VectorReading } from './types.ts';
+import { type RawSample, type SampleFailure, sampleSource } from './reading.ts';
+import type { MetricSource } from './types.ts';
 
 /** Where the gateways' metrics are. */
 export interface GatewaySourceOptions {
@@ -26,8 +26,6 @@ export interface GatewaySourceOptions {
   clock: Clock;
   env?: NodeJS.ProcessEnv;
 }
-
-type Failure = { ok: false; reason: NoDataReason; detail?: string };
 
 /**
  * The embedded default source, no Prometheus needed: every read scrapes every gateway's `/metrics`,
@@ -50,7 +48,7 @@ export function createGatewaySource(options: GatewaySourceOptions): MetricSource
   const authorization = authorizationHeader(options.auth, options.env ?? process.env);
   const dispatcher = new Agent({ connectTimeout: options.timeoutMs });
 
-  async function scrape(url: URL): Promise<NamedSample[] | Failure> {
+  async function scrape(url: URL): Promise<NamedSample[] | SampleFailure> {
     const headers: Record<string, string> = { accept: 'text/plain' };
     if (authorization) headers.authorization = authorization;
     let status: number;
@@ -72,7 +70,7 @@ export function createGatewaySource(options: GatewaySourceOptions): MetricSource
     }
   }
 
-  async function run(expr: string): Promise<RawSample[] | Failure> {
+  async function run(expr: string): Promise<RawSample[] | SampleFailure> {
     let parsed: ParsedQuery;
     try {
       parsed = parseQuery(expr);
@@ -91,20 +89,9 @@ export function createGatewaySource(options: GatewaySourceOptions): MetricSource
     return evaluateQuery(parsed, all);
   }
 
-  return {
-    kind: 'gateway',
-    async read(expr: string): Promise<MetricReading> {
-      const samples = await run(expr);
-      if (!Array.isArray(samples)) return samples;
-      return toReading(samples, { now: options.clock.now(), maxAgeMs: options.maxAgeMs });
-    },
-    async readVector(expr: string): Promise<VectorReading> {
-      const samples = await run(expr);
-      if (!Array.isArray(samples)) return samples;
-      return toVectorReading(samples, { now: options.clock.now(), maxAgeMs: options.maxAgeMs });
-    },
-    async close(): Promise<void> {
-      await dispatcher.close();
-    },
-  };
+  return sampleSource('gateway', run, {
+    clock: options.clock,
+    maxAgeMs: options.maxAgeMs,
+    close: () => dispatcher.close(),
+  });
 }

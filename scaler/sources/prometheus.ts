@@ -1,8 +1,8 @@
 import { Agent, errors, request } from 'undici';
 import type { Clock } from '../../lib/clock.ts';
 import { authorizationHeader, type SourceAuth, SourceConfigError } from './auth.ts';
-import { parseSampleValue, type RawSample, toReading, toVectorReading } from './reading.ts';
-import type { MetricReading, MetricSource, NoDataReason, VectorReading } from './types.ts';
+import { parseSampleValue, type RawSample, type SampleFailure, sampleSource } from './reading.ts';
+import type { MetricSource } from './types.ts';
 
 /** How to reach a Prometheus server's HTTP API. */
 export interface PrometheusSourceOptions {
@@ -24,8 +24,6 @@ export interface PrometheusSourceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type Failure = { ok: false; reason: NoDataReason; detail?: string };
-
 /**
  * The production metric source: PromQL instant queries (`/api/v1/query`). Error statuses, PromQL
  * errors, empty results, NaN/±Inf, several series and stale samples are "no data", never zero.
@@ -42,7 +40,7 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
   const method = options.method ?? 'GET';
   const dispatcher = new Agent({ connectTimeout: options.timeoutMs });
 
-  async function query(expr: string): Promise<RawSample[] | Failure> {
+  async function query(expr: string): Promise<RawSample[] | SampleFailure> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authorization) headers.authorization = authorization;
     const url = new URL(endpoint);
@@ -65,26 +63,15 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
     return parseResponse(status, text);
   }
 
-  return {
-    kind: 'prometheus',
-    async read(expr: string): Promise<MetricReading> {
-      const samples = await query(expr);
-      if (!Array.isArray(samples)) return samples;
-      return toReading(samples, { now: options.clock.now(), maxAgeMs: options.maxAgeMs });
-    },
-    async readVector(expr: string): Promise<VectorReading> {
-      const samples = await query(expr);
-      if (!Array.isArray(samples)) return samples;
-      return toVectorReading(samples, { now: options.clock.now(), maxAgeMs: options.maxAgeMs });
-    },
-    async close(): Promise<void> {
-      await dispatcher.close();
-    },
-  };
+  return sampleSource('prometheus', query, {
+    clock: options.clock,
+    maxAgeMs: options.maxAgeMs,
+    close: () => dispatcher.close(),
+  });
 }
 
 /** Maps a transport error to a reason (pure). */
-export function transportFailure(error: unknown, timeoutMs: number): Failure {
+export function transportFailure(error: unknown, timeoutMs: number): SampleFailure {
   const name = error instanceof Error ? error.name : '';
   if (
     name === 'TimeoutError' ||
@@ -108,7 +95,7 @@ interface ApiBody {
 }
 
 /** Turns an `/api/v1/query` answer into samples or a failure (pure). */
-export function parseResponse(status: number, text: string): RawSample[] | Failure {
+export function parseResponse(status: number, text: string): RawSample[] | SampleFailure {
   let body: ApiBody | undefined;
   try {
     body = JSON.parse(text) as ApiBody;
@@ -150,6 +137,6 @@ function toSample(labels: Record<string, string>, pair: unknown): RawSample | un
   return { labels, value, timestampMs: Math.round(ts * 1000) };
 }
 
-function bad(text: string): Failure {
+function bad(text: string): SampleFailure {
   return { ok: false, reason: 'badResponse', detail: `malformed sample in ${text.slice(0, 200)}` };
 }

@@ -1,4 +1,5 @@
-import type { MetricReading, Series, VectorReading } from './types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { MetricReading, MetricSource, NoDataReason, Series, VectorReading } from './types.ts';
 
 /** A series as a source sees it before the validity rules: the sample time is optional. */
 export interface RawSample {
@@ -83,4 +84,31 @@ export function parseSampleValue(text: string): number | undefined {
   if (text.trim() === '') return undefined;
   const value = Number(text);
   return Number.isNaN(value) ? undefined : value;
+}
+
+/** Why a source got no samples at all (unreachable, timeout, bad answer…). */
+export type SampleFailure = { ok: false; reason: NoDataReason; detail?: string };
+
+/**
+ * A `MetricSource` from a function that fetches the raw samples of a query: `read` and `readVector`
+ * apply the shared validity rules (above) on the injected clock, so every source judges alike.
+ */
+export function sampleSource(
+  kind: string,
+  samples: (query: string) => Promise<RawSample[] | SampleFailure>,
+  options: { clock: Clock; maxAgeMs?: number | undefined; close: () => Promise<void> },
+): MetricSource {
+  const validity = () => ({ now: options.clock.now(), maxAgeMs: options.maxAgeMs });
+  return {
+    kind,
+    async read(query: string): Promise<MetricReading> {
+      const got = await samples(query);
+      return Array.isArray(got) ? toReading(got, validity()) : got;
+    },
+    async readVector(query: string): Promise<VectorReading> {
+      const got = await samples(query);
+      return Array.isArray(got) ? toVectorReading(got, validity()) : got;
+    },
+    close: options.close,
+  };
 }
