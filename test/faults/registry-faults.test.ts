@@ -65,10 +65,10 @@ describe('registry faults under load', () => {
       const restartedAt = load.now();
       // Recovered when the gateway is ready again and sees a host registered after the outage.
       // (This test's own registry client reconnects with backoff too: retry until it is back.)
-    await waitFor('the registry client reconnected', async () => {
-      await registry.register(POOL, { id: hosts[3]!.address, url: `http://${hosts[3]!.address}` });
-      return true;
-    });
+      await waitFor('the registry client reconnected', async () => {
+        await registry.register(POOL, { id: hosts[3]!.address, url: `http://${hosts[3]!.address}` });
+        return true;
+      });
       await waitFor(
         'the gateway sees the new host',
         async () =>
@@ -126,6 +126,9 @@ describe('registry faults under load', () => {
       (await fleetOf(gw.url)).hosts.some((h) => h.id === victim.address && h.state === 'draining'),
     );
     const seenAt = load.now();
+    // A request picked just before the change may still be on its way to the host (a new connection
+    // being opened): give those 250 ms, then nothing more may arrive.
+    await new Promise((r) => setTimeout(r, 250));
     const seenBefore = victim.seen.size;
     // What the scaler does next: wait for the host's in-flight requests to finish, then remove it.
     await waitFor('the victim idle', () => victim.inFlight().length === 0, 30_000);

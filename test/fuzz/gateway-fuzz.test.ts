@@ -81,6 +81,22 @@ describe('fuzzing the gateway over raw sockets', () => {
       expect(report.bad, detail).toEqual([]);
       expect(report.byKind.response ?? 0, detail).toBeGreaterThan(report.cases / 2);
       expect(canaryConnections, detail).toBe(0);
+      // Nothing went wrong inside: every output line is a JSON log line below error level (no stack
+      // traces from unhandled errors, no "unexpected error").
+      // (output() keeps the last 16 KiB, so its first line may be cut: skip it.)
+      const troubled = gw
+        .output()
+        .split('\n')
+        .slice(1)
+        .filter((line) => line.trim() !== '')
+        .filter((line) => {
+          try {
+            return (JSON.parse(line) as { level?: number }).level! >= 50;
+          } catch {
+            return true;
+          }
+        });
+      expect(troubled, detail).toEqual([]);
       expect(await good(), detail).toBe(200);
       // Sockets left by the fuzz close (client gone, upstream keep-alive 4 s): fds return to the baseline.
       await waitFor('fds back to the baseline', () => clientSockets(gw.pid, gw.port) === 0, 30_000).catch(
