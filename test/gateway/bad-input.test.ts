@@ -245,6 +245,17 @@ describe('no usable host', () => {
       expect(res.status).toBe(502);
       expect(res.body).toMatchObject({ code: 'upstream_unreachable' });
       expect(res.body.message).toContain('2 tried');
+      // One retry (the second host), and a connect error counted against each host.
+      const metrics = await call(gw.url, 'GET', '/metrics');
+      expect(metrics.text).toMatch(/^fleetgate_gateway_retries_total 1$/m);
+      for (const p of ports) {
+        expect(metrics.text).toMatch(
+          new RegExp(
+            `^fleetgate_gateway_upstream_errors_total\\{host="127\\.0\\.0\\.1:${p}",kind="connect"\\} 1$`,
+            'm',
+          ),
+        );
+      }
     } finally {
       await gw.close();
     }

@@ -182,6 +182,16 @@ describe('gateway over a Redis registry', () => {
       () => gw.gateway.fleet.byId.get(fleet.hosts[3]!.id)?.state === 'draining',
       30_000,
     );
+    // Back to reachable, not stale, and on the registry's current version.
+    const version = (await admin.list(POOL)).version;
+    await until('the version gauge caught up', async () =>
+      new RegExp(`^fleetgate_gateway_registry_version ${version}$`, 'm').test(
+        (await call(gw.url, 'GET', '/metrics')).text,
+      ),
+    );
+    const after = (await call(gw.url, 'GET', '/metrics')).text;
+    expect(after).toMatch(/^fleetgate_gateway_registry_up 1$/m);
+    expect(after).toMatch(/^fleetgate_gateway_registry_stale_seconds 0$/m);
     stop = true;
     await Promise.all(workers);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
