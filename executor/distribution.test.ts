@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { draw, parseDistribution, seededRandom } from './distribution.ts';
+import { seededRandom } from '../lib/random.ts';
+import { draw, parseDistribution } from './distribution.ts';
 
 describe('parseDistribution', () => {
   it.each([

@@ -10,18 +10,6 @@ export type Distribution =
   | { kind: 'exponential'; meanMs: number }
   | { kind: 'lognormal'; medianMs: number; sigma: number };
 
-/** mulberry32: a small, fast, seedable PRNG (Tommy Ettinger's public-domain generator). */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Draws one value (ms, ≥ 0) from a distribution. */
 export function draw(dist: Distribution, random: Random): number {
   switch (dist.kind) {

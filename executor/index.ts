@@ -1,6 +1,6 @@
 export { createExecutor, EXECUTOR_VERSION, type Executor, type ExecutorDeps } from './app.ts';
 export type { RuntimeBackend, RuntimeInstance, RuntimeSpec } from './backend.ts';
-export { parseDistribution, seededRandom } from './distribution.ts';
+export { parseDistribution } from './distribution.ts';
 export { ExecutorError, type ExecutorErrorType } from './errors.ts';
 export {
   DEFAULT_RUNTIME_COMMANDS,

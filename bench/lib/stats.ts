@@ -24,18 +24,3 @@ export function round(value: number, digits = 2): number | null {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
-
-/**
- * A seeded uniform generator in [0, 1) (mulberry32). The same seed gives the same sequence, so
- * workloads and key sets are reproducible run to run.
- */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,7 @@
+import { seededRandom } from '../../lib/random.ts';
 import { parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
-import { round, seeded } from '../lib/stats.ts';
+import { round } from '../lib/stats.ts';
 import { RING_IMPLS } from './adapters.ts';
 import {
   hostIds,
@@ -23,9 +24,9 @@ async function main(): Promise<void> {
   // One timing slice per ring; slices alternate between the rings (see interleavedLookups).
   const lookupMs = args.quick ? 60 : 150;
   const sizes = [3, 10, 50];
-  const random = seeded(0x5eed);
+  const random = seededRandom(0x5eed);
   const keys = { random: randomIds(keyCount, random), sequential: sequentialIds(keyCount) };
-  const shuffleRandom = seeded(42);
+  const shuffleRandom = seededRandom(42);
   const shuffle = <T>(items: readonly T[]): T[] => {
     const out = [...items];
     for (let i = out.length - 1; i > 0; i--) {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
 
   const rows: RingRow[] = [];
   for (const n of sizes) {
-    const floor = noiseFloor(keyCount, n, seeded(n));
+    const floor = noiseFloor(keyCount, n, seededRandom(n));
     const sized = RING_IMPLS.map((impl) => measureRing(impl, n, keys, floor, shuffle));
     const speeds = interleavedLookups(
       RING_IMPLS.map((impl) => impl.build(hostIds(n))),

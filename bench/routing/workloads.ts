@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { seededRandom } from '../../lib/random.ts';
 import type { LoadEvent } from '../../load/plan.ts';
 import { syntheticPlan } from '../../load/plan.ts';
-import { tracePlan, traceRate } from '../../load/trace.ts';
+import { type TracePlanOptions, tracePlan, traceRate } from '../../load/trace.ts';
 import { loadTrace } from '../../load/trace-file.ts';
-import { seeded } from '../lib/stats.ts';
 
 /** A workload: the request schedule plus how it was made, for the README. */
 export interface Workload {
@@ -27,7 +27,7 @@ export interface ZipfParams {
 
 /** Zipf(s) popularity over K runtimes at a fixed rate; execution times lognormal, seeded. */
 export function zipfWorkload(p: ZipfParams): Workload {
-  const random = seeded(p.seed ^ 0xd00d);
+  const random = seededRandom(p.seed ^ 0xd00d);
   const events = [
     ...syntheticPlan({
       rps: p.rps,
@@ -50,35 +50,15 @@ export function zipfWorkload(p: ZipfParams): Workload {
   };
 }
 
-/** How the Azure sample is compressed and scaled onto this machine. */
-export interface AzureParams {
+/** How the Azure sample is compressed and scaled onto this machine: the trace replay options plus where it lives. */
+export interface AzureParams extends TracePlanOptions {
   traceDir: string;
-  /** Trace minutes per wall-clock second × 60 (60 = one trace minute per second). */
-  speedup: number;
-  /** Invocation counts are multiplied by this (stochastic rounding). */
-  scale: number;
-  startMinute: number;
-  durationMs: number;
-  /** Execution times drawn from each function's percentiles are multiplied by this. */
-  durationScale: number;
-  maxDurationMs: number;
-  seed: number;
 }
 
 /** Replay of the Azure Functions 2019 sample: each function one runtime id. */
 export async function azureWorkload(p: AzureParams): Promise<Workload> {
   const trace = await loadTrace(p.traceDir);
-  const events = [
-    ...tracePlan(trace, {
-      speedup: p.speedup,
-      scale: p.scale,
-      startMinute: p.startMinute,
-      durationMs: p.durationMs,
-      durationScale: p.durationScale,
-      maxDurationMs: p.maxDurationMs,
-      seed: p.seed,
-    }),
-  ];
+  const events = [...tracePlan(trace, p)];
   const minutes = (p.durationMs / 60_000) * p.speedup;
   const rate = traceRate(trace, p.startMinute, minutes, p.speedup) * p.scale;
   const functions = new Set(events.map((e) => e.runtimeId)).size;

@@ -7,21 +7,7 @@ import {
   NODE_IMAGE,
   startExecutors,
 } from '../support/executors.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  return !alive(pid);
-}
+import { isAlive, waitGone } from '../support/processes.ts';
 
 /** Waits until the executor's gauge `name` reaches `n`. */
 async function waitGauge(url: string, name: string, n: number): Promise<void> {
@@ -75,7 +61,7 @@ describe('executor processes (startExecutors)', () => {
       const r = await callExecutor(host!.url, fleet.secret, 'POST', `/v1/runtimes/${id}/executions`, PID_FN);
       pids.push(JSON.parse(r.json.body).pid);
     }
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(isAlive)).toBe(true);
     const slow = callExecutor(host!.url, fleet.secret, 'POST', '/v1/runtimes/drain-a/executions', {
       path: '/?sleep=1500',
     });
@@ -132,7 +118,7 @@ describe('executor processes (startExecutors)', () => {
       PID_FN,
     );
     const pid = JSON.parse(r.json.body).pid as number;
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     await fleet.kill(0, 'SIGKILL');
     expect(await waitGone(pid)).toBe(true);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { callExecutor, NODE_IMAGE, startInProcessExecutor } from '../support/executors.ts';
+import { isAlive, waitGone } from '../support/processes.ts';
 
 // The executor API with real runtime processes (Fleetgate's Node runtime server), real sockets.
 const FUNCTIONS = 'test/executor/fixtures/functions';
@@ -13,21 +14,6 @@ const fn = (entrypoint: string, extra: Record<string, unknown> = {}) => ({
   entrypoint,
   ...extra,
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  return !alive(pid);
-}
 
 describe('executor with process runtimes', () => {
   let ex: RunningExecutor & { secret: string };
@@ -63,7 +49,7 @@ describe('executor with process runtimes', () => {
     expect(res.json.logs).toBe('pid function called\n');
     expect(res.json.errors).toBe('a line on the error log\n');
     expect(Object.keys(res.json.headers).some((h) => h.startsWith('x-open-runtimes-'))).toBe(false);
-    expect(alive(pidOf(res))).toBe(true);
+    expect(isAlive(pidOf(res))).toBe(true);
   });
 
   it.each([
@@ -278,7 +264,7 @@ describe('slow cold starts', () => {
       );
       expect([res.status, res.json.type]).toEqual([400, 'runtime_timeout']);
       const pid = await readPid(file);
-      expect(alive(pid)).toBe(true);
+      expect(isAlive(pid)).toBe(true);
       await ex.close();
       expect(await waitGone(pid)).toBe(true);
     } finally {

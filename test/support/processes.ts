@@ -72,6 +72,13 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Waits up to `ms` for `pid` to be gone; true when it is. */
+export async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (isAlive(pid) && Date.now() < until) await delay(20);
+  return !isAlive(pid);
+}
+
 /**
  * Sends SIGTERM to `pid`, waits up to `deadlineMs` for it to exit, then SIGKILLs it.
  * Used for processes this module did not start (e.g. a pid read from a file).

@@ -1,4 +1,5 @@
-import { Dice, type FuzzTarget, fuzzCase, mulberry32 } from './generate.ts';
+import { seededRandom } from '../../../lib/random.ts';
+import { Dice, type FuzzTarget, fuzzCase } from './generate.ts';
 import { rawExchange } from './http-reply.ts';
 
 /** A fuzz run's budget: stops at `cases` requests or after `budgetMs`, whichever comes first. */
@@ -25,7 +26,7 @@ export interface FuzzReport {
 
 /** Sends seeded random requests over raw sockets and classifies every answer. */
 export async function runFuzz(o: FuzzRunOptions): Promise<FuzzReport> {
-  const d = new Dice(mulberry32(o.seed));
+  const d = new Dice(seededRandom(o.seed));
   const deadline = Date.now() + o.budgetMs;
   const report: FuzzReport = { cases: 0, byKind: {}, byStatus: {}, bad: [] };
   let next = 0;
