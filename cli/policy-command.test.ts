@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { AZURE_TRACE_DIR } from '../lib/traces.ts';
 import { captureIO as capture } from '../test/cli/capture.ts';
 import { main } from './main.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const defaultPolicy = join(root, 'scaler', 'policy', 'examples', 'default.yaml');
-const azure = join(root, '..', 'shared', 'traces', 'azure-a');
 const dir = mkdtempSync(join(tmpdir(), 'fleetgate-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -110,7 +110,7 @@ describe('fleetgate policy simulate', () => {
   });
 
   it('replays the Azure trace sample as demand', async () => {
-    const r = await run('simulate', policy, '--load', azure, '--json');
+    const r = await run('simulate', policy, '--load', AZURE_TRACE_DIR, '--json');
     expect(r.code).toBe(0);
     const { figures, records } = JSON.parse(r.out);
     expect(records).toHaveLength(480 * 4 + 1);

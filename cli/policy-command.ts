@@ -28,7 +28,7 @@ const HELP = `Usage: fleetgate policy <check|simulate|explain> ...
 
       --load SERIES    CSV (time,demand; time in seconds or like 90s) or JSON
                        ([{time, demand}] or [[time, demand]]), or a directory holding an Azure
-                       trace sample (invocations.csv + durations.csv, e.g. ../shared/traces/azure-a):
+                       trace sample (invocations.csv + durations.csv, e.g. traces/azure-a):
                        in flight = Σ invocations/min × average duration / 60 s, times --scale
       --scenario NAME  one of: ${Object.keys(SCENARIOS).join(', ')}, or dry-run
                        (step-up with the policy in dryRun mode: decisions, no registry writes)

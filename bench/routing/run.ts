@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { installCleanupHooks, stopAll } from '../lib/procs.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
   if (wanted.includes('azure')) {
     workloads.push(
       await azureWorkload({
-        traceDir: args.extra.get('trace') ?? '../shared/traces/azure-a',
+        traceDir: args.extra.get('trace') ?? AZURE_TRACE_DIR,
         speedup: 60,
         scale: 0.15,
         startMinute: 1,

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { relative } from 'node:path';
 import { seededRandom } from '../../lib/random.ts';
 import type { LoadEvent } from '../../load/plan.ts';
 import { syntheticPlan } from '../../load/plan.ts';
@@ -64,7 +64,7 @@ export async function azureWorkload(p: AzureParams): Promise<Workload> {
   const functions = new Set(events.map((e) => e.runtimeId)).size;
   return {
     name: 'azure',
-    description: `${join(p.traceDir)} minutes ${p.startMinute}–${p.startMinute + minutes - 1} replayed ${p.speedup}× faster (one trace minute per ${60 / p.speedup} s), counts × ${p.scale} (≈ ${Math.round(rate)} req/s, ${events.length} requests, ${functions} functions), execution times drawn from each function's percentiles × ${p.durationScale} (capped at ${p.maxDurationMs} ms)`,
+    description: `${relative(process.cwd(), p.traceDir) || p.traceDir} minutes ${p.startMinute}–${p.startMinute + minutes - 1} replayed ${p.speedup}× faster (one trace minute per ${60 / p.speedup} s), counts × ${p.scale} (≈ ${Math.round(rate)} req/s, ${events.length} requests, ${functions} functions), execution times drawn from each function's percentiles × ${p.durationScale} (capped at ${p.maxDurationMs} ms)`,
     events,
     durationMs: p.durationMs,
   };

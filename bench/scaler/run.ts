@@ -4,6 +4,8 @@
  * on a simulated clock: no process is started. Writes bench/results/scaler.json and scaler.md.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
 import type { Figures } from '../../scaler/simulate/figures.ts';
 import { type SimulationInput, simulate } from '../../scaler/simulate/run.ts';
@@ -30,10 +32,9 @@ const COLUMNS: [keyof Figures, string][] = [
 ];
 
 function azureInput(policy: Policy, scale: number, minutes: number): SimulationInput {
-  const base = new URL('../../../shared/traces/azure-a/', import.meta.url);
   const series = azureDemand(
-    readFileSync(new URL('invocations.csv', base), 'utf8'),
-    readFileSync(new URL('durations.csv', base), 'utf8'),
+    readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
+    readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
     scale,
   );
   const demand = demandOf(series);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import { computeFigures, type Sample } from './figures.ts';
 import { azureDemand, demandOf, parseSeries, SeriesError } from './series.ts';
 
@@ -43,11 +45,10 @@ describe('azureDemand', () => {
     expect(azureDemand(inv, dur, 10).points[1]!.demand).toBe(20);
   });
 
-  it('reads the shared sample: 480 minutes, 7–18 in flight before scaling', () => {
-    const base = new URL('../../../shared/traces/azure-a/', import.meta.url);
+  it('reads the bundled sample: 480 minutes, 7–18 in flight before scaling', () => {
     const s = azureDemand(
-      readFileSync(new URL('invocations.csv', base), 'utf8'),
-      readFileSync(new URL('durations.csv', base), 'utf8'),
+      readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
+      readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
       1,
     );
     const values = s.points.map((p) => p.demand);

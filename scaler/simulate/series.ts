@@ -94,7 +94,7 @@ export function demandOf(series: DemandSeries): (t: number) => number {
 }
 
 /**
- * The Azure Functions trace sample (../shared/traces/azure-a) as in-flight demand, by Little's law:
+ * The Azure Functions trace sample (traces/azure-a in the repository) as in-flight demand, by Little's law:
  * for each minute, Σ over functions of invocations/min × average duration / 60 s, times `scale`.
  * Durations of 0 ms use a 1 ms floor (as the trace README says). The sample alone is 7–18 in
  * flight (one or two hosts at 8 per host), so benchmarks scale it (×10 by default: 74–179).
