@@ -4,6 +4,7 @@ import { waitFor } from '../faults/support/gateway-process.ts';
 import { LONG } from '../faults/support/long.ts';
 import { callExecutor, type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
+import { recordReliability } from '../support/reliability.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
 import { runFuzz } from './support/run-fuzz.ts';
 
@@ -75,9 +76,19 @@ describe('fuzzing the local executor over raw sockets', () => {
       );
       const fdAfter = fdCount(pid);
       const rssEnd = rssMiB(pid);
-      console.log(
-        `FUZZ executor: ${report.cases} cases, kinds ${JSON.stringify(report.byKind)}, statuses ${JSON.stringify(report.byStatus)}, fds ${fdBefore} → ${fdAfter}, RSS ${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)} MiB`,
-      );
+      recordReliability({
+        id: 'fuzz:executor',
+        kind: 'fuzz',
+        title: `Executor fuzz (seed ${SEED})`,
+        figures: {
+          cases: report.cases,
+          kinds: report.byKind,
+          statuses: report.byStatus,
+          malformed: report.bad.length,
+          fds: `${fdBefore} → ${fdAfter}`,
+          rssMiB: `${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)}`,
+        },
+      });
       // Every client connection is closed; what remains are idle keep-alive connections of the upstream
       // pool (at most one per concurrent fuzz worker), not one per request.
       const sockets = JSON.stringify(socketsOf(pid));
