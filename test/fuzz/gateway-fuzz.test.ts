@@ -9,9 +9,8 @@ import {
 import { LONG } from '../faults/support/long.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
-import { recordReliability } from '../support/reliability.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
-import { runFuzz } from './support/run-fuzz.ts';
+import { recordFuzz, runFuzz } from './support/run-fuzz.ts';
 
 // Short: 400 cases or 25 s; long (FLEETGATE_LONG=1): 6000 cases or 5 min. Seed fixed: a failure replays.
 const BUDGET = LONG ? { cases: 6_000, budgetMs: 300_000 } : { cases: 400, budgetMs: 25_000 };
@@ -92,19 +91,7 @@ describe('fuzzing the gateway over raw sockets', () => {
       );
       const fdAfter = fdCount(gw.pid);
       const rssEnd = rssMiB(gw.pid);
-      recordReliability({
-        id: 'fuzz:gateway',
-        kind: 'fuzz',
-        title: `Gateway fuzz (seed ${SEED})`,
-        figures: {
-          cases: report.cases,
-          kinds: report.byKind,
-          statuses: report.byStatus,
-          malformed: report.bad.length,
-          fds: `${fdBefore} → ${fdAfter}`,
-          rssMiB: `${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)}`,
-        },
-      });
+      recordFuzz('gateway', SEED, report, [fdBefore, fdAfter], [rssWarm, rssEnd]);
       // Every client connection is closed; what remains are idle keep-alive connections of the upstream
       // pool (at most one per concurrent fuzz worker), not one per request.
       const sockets = JSON.stringify(socketsOf(gw.pid));
