@@ -28,9 +28,10 @@ export interface ListenOptions {
   shutdownTimeout: number;
   /**
    * Serve executor routes (`/v1/runtimes…`) straight from the Node request listener with the same
-   * proxy code and error mapping, skipping the Hono request/context layer (default true). Measured
-   * on this machine (wrk -c50, one backend): proxy CPU per request ≈ 48 µs through Hono, ≈ 42 µs on
-   * the fast path, against ≈ 32 µs for a bare node:http + undici forwarder.
+   * proxy code and error mapping, skipping the Hono request/context layer (default true). With it,
+   * `npm run bench:overhead` (bench/results/overhead.md, 2026-11-28 14:32 UTC) measured 34.9 µs of
+   * proxy CPU per request against 31.4 µs for a bare node:http + undici forwarder (1.11×). That
+   * benchmark does not run the Hono path; compare it with `fleetgate gateway --no-fast-path`.
    */
   fastPath?: boolean;
 }

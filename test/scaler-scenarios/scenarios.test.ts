@@ -1,5 +1,5 @@
 /**
- * Every row of the scenario table in SCALING-POLICY.md, on the simulated clock, with its pass
+ * Every row of the scenario table in docs/scaling-policy.md, on the simulated clock, with its pass
  * criteria asserted as written. Defaults: target 8 in flight per host, interval 15 s, boot 45 s.
  */
 import { describe, expect, it } from 'vitest';
