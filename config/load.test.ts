@@ -240,12 +240,12 @@ describe('parseConfig: every error names the path, the value and the line', () =
     [
       'malformed Redis URL',
       'registry:\n  type: redis\n  url: http://redis\n',
-      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:, got "http:" (c.yaml:3:8)',
+      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:, got "http://redis" (c.yaml:3:8)',
     ],
     [
       'cluster URL with a bad node',
       'registry:\n  type: redis\n  url: redis-cluster://h1:1,h2:x\n',
-      'registry.url: Redis URL expected host[:port], got "h2:x" (c.yaml:3:8)',
+      'registry.url: Redis URL each node must be host[:port], got "redis-cluster://h1:1,h2:x" (c.yaml:3:8)',
     ],
     [
       'redis without url',
@@ -383,6 +383,14 @@ describe('parseConfig: secrets never appear in errors', () => {
       {},
     ],
     ['a password in a Redis URL with memory', `registry:\n  url: "redis://:${secret}@h1:1"\n`, {}],
+    // Issue 18 finding 3: the password-only form and a query password.
+    [
+      'a password-only Redis URL (redis://PASSWORD@host) that is malformed',
+      `registry:\n  type: redis\n  url: "redis://${secret}@h1:1,h2:2"\n`,
+      {},
+    ],
+    ['a ?password= Redis URL', `registry:\n  type: redis\n  url: "redis://h1:1/0?password=${secret}"\n`, {}],
+    ['a password-only Redis URL with memory', `registry:\n  url: "redis://${secret}@h1:1"\n`, {}],
     [
       'a password in OPR_PROXY_CONNECTIONS_STATE',
       '',
