@@ -55,7 +55,8 @@ describe('parseConfig: defaults', () => {
       shutdownTimeout: 30_000,
     });
     expect(config.gateway.algorithm).toBeUndefined();
-    expect(config.scaler).toEqual({ host: '0.0.0.0', port: 9091, leaseTtl: 15_000 });
+    // Issue 18 finding 6: the scaler's HTTP port listened on every interface by default.
+    expect(config.scaler).toEqual({ host: '127.0.0.1', port: 9091, leaseTtl: 15_000 });
     expect(config.executor).toMatchObject({ port: 9900, mode: 'process' });
   });
 
@@ -67,7 +68,7 @@ describe('parseConfig: defaults', () => {
   it('treats an empty value (`key:` or `~`) as the default', () => {
     const config = parseConfig({ text: 'gateway:\nscaler:\n  port: ~\n  host:\nlog: null\n' });
     expect(config.gateway.port).toBe(80);
-    expect(config.scaler).toMatchObject({ port: 9091, host: '0.0.0.0' });
+    expect(config.scaler).toMatchObject({ port: 9091, host: '127.0.0.1' });
     expect(config.log.level).toBe('info');
   });
 

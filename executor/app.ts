@@ -121,7 +121,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const id = reader.runtimeId('runtimeId');
     const timeoutMs = reader.number('timeout', 600) * 1000;
     const remove = reader.boolean('remove', false);
-    const spec = await readRuntimeSpec(reader, id, options);
+    const spec = await readRuntimeSpec(reader, id, options, timeoutMs);
     const started = clock.now();
     const entry = table.create(spec);
     try {

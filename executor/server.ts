@@ -52,7 +52,13 @@ export async function startExecutor(
     deps.backend ??
     (options.mode === 'simulated'
       ? createSimulatedBackend(options.simulated, seededRandom(options.simulated.seed), options.hostname)
-      : createProcessBackend({ runtimeCommands: options.runtimeCommands, workDir, logsRoot, logger }));
+      : createProcessBackend({
+          runtimeCommands: options.runtimeCommands,
+          workDir,
+          logsRoot,
+          logger,
+          maxSourceBytes: options.maxSourceBytes,
+        }));
   const executor = createExecutor({
     options,
     clock: deps.clock ?? systemClock,
