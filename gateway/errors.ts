@@ -7,6 +7,8 @@ export const GATEWAY_ERRORS = {
   GW_BAD_RUNTIME_ID: { status: 400, wire: 'general_argument_invalid' },
   GW_BAD_BODY: { status: 400, wire: 'general_argument_invalid' },
   GW_BAD_PATH: { status: 400, wire: 'general_argument_invalid' },
+  GW_BAD_HEADERS: { status: 400, wire: 'general_argument_invalid' },
+  GW_TOO_MANY_HEADERS: { status: 431, wire: 'request_header_fields_too_large' },
   GW_BODY_TOO_LARGE: { status: 413, wire: 'body_too_large' },
   GW_NO_HOSTS: { status: 503, wire: 'no_hosts' },
   GW_UPSTREAM_CONNECT: { status: 502, wire: 'upstream_unreachable' },

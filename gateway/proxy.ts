@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../lib/logger.ts';
+import { MAX_REQUEST_HEADERS, pathProblem } from '../lib/request-rules.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
 import { BodyLimit } from './body-limit.ts';
@@ -78,16 +79,30 @@ export async function proxyRequest(
   if (url.charCodeAt(0) !== 47 /* / */)
     throw new GatewayError('GW_BAD_PATH', 'The request target must be a path.');
   const q = url.indexOf('?');
-  const info = classifyPath(q === -1 ? url : url.slice(0, q));
+  const path = q === -1 ? url : url.slice(0, q);
+  const info = classifyPath(path);
   result.route = info.route;
   const opts = deps.options;
+  if (req.rawHeaders.length > MAX_REQUEST_HEADERS * 2) {
+    throw new GatewayError(
+      'GW_TOO_MANY_HEADERS',
+      `The request has more than ${MAX_REQUEST_HEADERS} headers.`,
+    );
+  }
   const h = readRequestHeaders(
     req.rawHeaders,
     deps.upstreamAuthorization,
     req.socket.remoteAddress ?? '',
     'http',
   );
+  if (h.repeated === 'authorization')
+    throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key: send one Authorization header.');
   if (!deps.authorized(h.authorization)) throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
+  if (h.repeated !== undefined)
+    throw new GatewayError('GW_BAD_HEADERS', `The header ${h.repeated} must be sent at most once.`);
+  // Checked where the executor checks it, so both read the same runtime id from the path.
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw new GatewayError('GW_BAD_PATH', `Invalid path: ${problem}.`);
   const addressing = parseAddressing(h.addressing);
   result.addressing = addressing;
 

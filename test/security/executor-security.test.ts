@@ -6,6 +6,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { healthy } from '../../scaler/providers/contract.ts';
 import { createProcessProvider } from '../../scaler/providers/process.ts';
 import type { HostProvider, ProvisionedHost } from '../../scaler/providers/types.ts';
+import { rawExchange } from '../fuzz/support/http-reply.ts';
 import { callExecutor, type ExecutorFleet, NODE_IMAGE, startExecutors } from '../support/executors.ts';
 import { waitGone } from '../support/processes.ts';
 import { tarGz } from '../support/tar.ts';
@@ -95,6 +96,35 @@ describe('executor security (process mode)', () => {
   afterAll(async () => {
     await fleet?.stop();
     for (const dir of [root, outsideDir, workDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Issue 18 finding 11: the executor must refuse what the gateway refuses, not fold it.
+  it.each([
+    '/v1/runtimes/zzz/../snoop/executions',
+    '/v1/runtimes/zzz/%2e%2e/snoop/executions',
+    '/v1/runtimes/zzz/%2E%2e/snoop/executions',
+    '/v1/runtimes/./snoop/executions',
+    '/v1/runtimes/zzz\\..\\snoop/executions',
+  ])('answers the dot-segment path %s with a 400', async (path) => {
+    const ex = await rawExchange(fleet.hosts[0]!.port, [
+      Buffer.from(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${SECRET}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      ),
+    ]);
+    expect(ex.responses[0]?.status, ex.raw.toString('latin1').slice(0, 300)).toBe(400);
+    // Node's own parser may refuse a backslash before the app sees it (an empty 400).
+    if (!path.includes('\\')) expect(ex.responses[0]?.body.toString()).toMatch(/segments/);
+  });
+
+  it('refuses a multipart create that repeats runtimeId', async () => {
+    const form = new FormData();
+    form.append('runtimeId', 'dup-first');
+    form.append('runtimeId', 'dup-second');
+    form.append('image', NODE_IMAGE);
+    const res = await call('POST', '/v1/runtimes', form);
+    expect(res.status).toBe(400);
+    expect(res.json.message).toContain('"runtimeId" is repeated');
+    expect((await call('GET', '/v1/runtimes')).json).toEqual([]);
   });
 
   it('keeps the executor secret out of the command line a runtime can read', async () => {
