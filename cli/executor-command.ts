@@ -5,7 +5,7 @@ import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
-import { hideSecretArgument, readSecretFile, type SecretOrigin } from './secret-source.ts';
+import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate executor --secret S [options]
@@ -172,9 +172,9 @@ export const executorCommand: Command = {
     }
     if (parsed.secretFile !== undefined) parsed.options.secret = await readSecretFile(parsed.secretFile);
     const logger = createLogger({ name: 'executor', level: parsed.logLevel, destination: io.stdout });
-    // Keep the secret out of what runtimes (same user, process mode) can read: the command line
-    // is rewritten; the initial environment block (/proc/<pid>/environ) cannot be, so say so.
-    if (parsed.secretOrigin === 'argv') hideSecretArgument();
+    // Keep the secret out of what runtimes (same user, process mode) can read: bin/fleetgate.js
+    // rewrote a --secret out of the command line; the initial environment block
+    // (/proc/<pid>/environ) cannot be rewritten, so say so.
     delete process.env.OPR_EXECUTOR_SECRET;
     if (parsed.secretOrigin === 'env' && (parsed.options.mode ?? 'process') === 'process') {
       logger.warn(

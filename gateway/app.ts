@@ -162,6 +162,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
     legacyTurn: { value: 0 },
     shuttingDown: () => shuttingDown,
+    buffered: { bytes: 0 },
   };
 
   const readiness = () => {

@@ -11,6 +11,7 @@ export const GATEWAY_ERRORS = {
   GW_TOO_MANY_HEADERS: { status: 431, wire: 'request_header_fields_too_large' },
   GW_BODY_TOO_LARGE: { status: 413, wire: 'body_too_large' },
   GW_NO_HOSTS: { status: 503, wire: 'no_hosts' },
+  GW_BUSY: { status: 503, wire: 'busy' },
   GW_UPSTREAM_CONNECT: { status: 502, wire: 'upstream_unreachable' },
   GW_UPSTREAM_FAILED: { status: 502, wire: 'upstream_failed' },
   GW_UPSTREAM_TIMEOUT: { status: 504, wire: 'upstream_timeout' },

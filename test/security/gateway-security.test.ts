@@ -334,6 +334,38 @@ describe('gateway security', () => {
     }
   });
 
+  // Issue 18 finding 12: buffered bodies (creates without an id header) had no concurrency cap.
+  it('answers 503 instead of buffering more than four body limits at once, and recovers', async () => {
+    const limit = 22 * 1024 * 1024;
+    const held = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<ReturnType<typeof netConnect>>((resolve) => {
+            const socket = netConnect(gw.port, '127.0.0.1', () => {
+              socket.write(
+                `POST /v1/runtimes HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}Content-Type: application/json\r\nContent-Length: ${limit}\r\n\r\n{`,
+              );
+              resolve(socket);
+            });
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    const small = async () =>
+      (await rawRequest(`POST /v1/runtimes HTTP/1.1\r\n${AUTH}Content-Type: application/json\r\n`, '{}'))
+        .status;
+    try {
+      await waitFor(
+        'a 503 while four large bodies are buffered',
+        async () => (await small()) === 503,
+        10_000,
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    await waitFor('buffering allowed again', async () => (await small()) !== 503, 10_000);
+  });
+
   it('keeps every secret out of its logs, /v1/fleet, /metrics and error bodies', async () => {
     // Errors of several kinds first, so their bodies and log lines exist.
     await req('POST', '/v1/runtimes/bad id/executions', bearer(FAULT_GATEWAY_SECRET), EXEC_BODY);
