@@ -110,12 +110,7 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
       if (logDir === undefined) logDir = mkdtempSync(join(tmpdir(), 'fleetgate-executors-'));
       else mkdirSync(logDir, { recursive: true, mode: 0o700 });
       const logFile = join(logDir, `${id}.log`);
-      // Never through a symlink planted in the folder, never readable by other users.
-      const fd = openSync(
-        logFile,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-        0o600,
-      );
+      const fd = openExecutorLog(logFile);
       const child = spawn(bin, [...args, '--secret-file', `/dev/fd/${SECRET_FD}`], {
         env: executorEnv(process.env, { ...options.env, FLEETGATE_HOST_ID: id }),
         stdio: ['ignore', fd, fd, 'pipe'],
@@ -164,6 +159,18 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
       await Promise.all([...children.values()].map((c) => (c.pid ? stopPid(c.pid, c) : undefined)));
     },
   };
+}
+
+/**
+ * Opens an executor's log file for appending: mode 0600, and never through a symlink planted at
+ * its path (O_NOFOLLOW: ELOOP instead), so nobody else can read it or redirect it elsewhere.
+ */
+export function openExecutorLog(path: string): number {
+  return openSync(
+    path,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
 }
 
 /**
