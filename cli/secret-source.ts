@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { UsageError } from '../lib/errors.ts';
@@ -13,9 +14,18 @@ export type SecretOrigin = 'file' | 'argv' | 'env';
  */
 export async function readSecretFile(path: string, option = 'secret-file'): Promise<string> {
   let text: string;
+  const match = /^\/dev\/fd\/(\d+)$/.exec(path);
+  const fd = match && Number(match[1]) > 2 ? Number(match[1]) : undefined;
   try {
-    const fd = /^\/dev\/fd\/(\d+)$/.exec(path);
-    text = fd && Number(fd[1]) > 2 ? await readDescriptor(Number(fd[1])) : await readFile(path, 'utf8');
+    try {
+      text = await readFile(path, 'utf8');
+      // The inherited descriptor stays open otherwise, and /proc/<pid>/fd/N would reopen a file.
+      if (fd !== undefined) closeQuietly(fd);
+    } catch (error) {
+      // A socket (what Node's 'pipe' stdio is) cannot be reopened by path: read the descriptor.
+      if (fd === undefined || (error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      text = await readDescriptor(fd);
+    }
   } catch (error) {
     throw new UsageError(
       `--${option}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
@@ -24,6 +34,14 @@ export async function readSecretFile(path: string, option = 'secret-file'): Prom
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '') throw new UsageError(`--${option}: ${path} is empty`);
   return secret;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 function readDescriptor(fd: number): Promise<string> {
