@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +65,25 @@ describe('fleetgate config check', () => {
     expect(err).toContain(`registry.url: Redis URL only redis-cluster:// URLs may list several nodes`);
     expect(err).toContain(`(${broken}:14:8)`);
     expect(err).not.toContain('do-not-print');
+  });
+
+  // Issue 18 finding 3: `redis://PASSWORD@host` and `?password=` were printed unmasked.
+  it.each([
+    ['redis://hunter2-pw@127.0.0.1:6379/0', 'redis://********@127.0.0.1:6379/0'],
+    ['redis://:hunter2-pw@127.0.0.1:6379/0', 'redis://:********@127.0.0.1:6379/0'],
+    ['redis://app:hunter2-pw@127.0.0.1:6379/0', 'redis://app:********@127.0.0.1:6379/0'],
+  ])('prints %s masked as %s', async (url, shown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetgate-config-check-'));
+    try {
+      const file = join(dir, 'c.yaml');
+      writeFileSync(file, `registry:\n  type: redis\n  url: "${url}"\n`);
+      const c = capture();
+      expect(await configCommand.run(['check', '--json', file], c.io)).toBe(0);
+      expect(JSON.parse(c.out()).registry.url).toBe(shown);
+      expect(c.out() + c.err()).not.toContain('hunter2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports errors as JSON with --json', async () => {

@@ -3,11 +3,12 @@ import { relative } from 'node:path';
 import { parseDuration } from '../config/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
+import { redactUrl } from '../lib/redact.ts';
 import { parseCommandArgs } from './args.ts';
 import { devBanner } from './dev/banner.ts';
 import { startDisplay } from './dev/display.ts';
 import { takeSample } from './dev/sample.ts';
-import { DEFAULT_POLICY, EXECUTOR_LOG_DIR, REPO_ROOT, startDev } from './dev/start-dev.ts';
+import { DEFAULT_POLICY, executorLogDir, REPO_ROOT, startDev } from './dev/start-dev.ts';
 import type { CliIO, Command } from './io.ts';
 import { nextSignal } from './signals.ts';
 
@@ -103,6 +104,7 @@ export const devCommand: Command = {
         executorMode: mode,
         logger,
         readyTimeoutMs: 90_000,
+        executorLogDir: executorLogDir(),
       } as const;
       const started = startDev(redisUrl === undefined ? options : { ...options, redisUrl });
       // A signal while starting still stops whatever started.
@@ -118,11 +120,11 @@ export const devCommand: Command = {
         devBanner({
           gatewayUrl: fleet.gatewayUrl,
           secret,
-          registry: redisUrl === undefined ? 'in-memory' : redisUrl.replace(/\/\/[^@/]*@/, '//***@'),
+          registry: redisUrl === undefined ? 'in-memory' : redactUrl(redisUrl),
           policy: `${relative(REPO_ROOT, policyFile) || policyFile}: ${p.hosts.min}–${p.hosts.max} hosts, ${target}, every ${p.interval / 1000}s`,
           executors: fleet.initialExecutors,
           executorMode: mode,
-          executorLogs: EXECUTOR_LOG_DIR,
+          executorLogs: options.executorLogDir,
           functionDir: `${REPO_ROOT.replace(/\/$/, '')}/examples/functions/hello`,
           entrypoint: 'index.mjs',
           image: 'openruntimes/node:v5-22',

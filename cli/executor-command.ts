@@ -5,6 +5,7 @@ import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
+import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
 
 const HELP = `Usage: fleetgate executor --secret S [options]
@@ -16,7 +17,11 @@ executions up to --drain-timeout), stops every runtime process and exits 0.
 Options:
   --port P                    Port to listen on (default: PORT or 0 = any free port)
   --bind ADDR                 Address to bind (default 127.0.0.1)
-  --secret S                  Executor secret, Authorization: Bearer S (default: OPR_EXECUTOR_SECRET)
+  --secret-file FILE          Read the executor secret from FILE (or a pipe: /dev/fd/N, <(...)).
+                              Preferred: runtimes run as this user, and in process mode they can
+                              read this process's environment (/proc/<pid>/environ)
+  --secret S                  Executor secret, Authorization: Bearer S (default: OPR_EXECUTOR_SECRET);
+                              hidden from ps once started
   --hostname NAME             Name this host reports in runtime objects (default executor-<pid>)
   --mode process|simulated    Runtimes as child processes (default) or simulated
   --runtime-command P=CMD     Command template for images matching P (repeatable), e.g.
@@ -25,6 +30,7 @@ Options:
                               (openruntimes/node:*, node*) run Fleetgate's Node runtime by default.
   --source-root DIR           "source" paths must be inside DIR (default: current directory)
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
+  --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
   --inactive-threshold D      Reap runtimes idle this long (default 60s; 500ms, 2s, 1m)
   --maintenance-interval D    Reaping sweep interval (default 10s)
   --max-runtimes N            Warm runtimes kept; least recently used evicted (default 100)
@@ -78,11 +84,13 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
     port: { type: 'string' },
     bind: { type: 'string' },
     secret: { type: 'string' },
+    'secret-file': { type: 'string' },
     hostname: { type: 'string' },
     mode: { type: 'string' },
     'runtime-command': { type: 'string', multiple: true },
     'source-root': { type: 'string' },
     'work-dir': { type: 'string' },
+    'max-source-size': { type: 'string' },
     'inactive-threshold': { type: 'string' },
     'maintenance-interval': { type: 'string' },
     'max-runtimes': { type: 'string' },
@@ -97,8 +105,18 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.help) return { help: true as const };
-  const secret = values.secret ?? env.OPR_EXECUTOR_SECRET;
-  if (!secret) throw new UsageError('--secret is required (or set OPR_EXECUTOR_SECRET)');
+  const secretOrigin: SecretOrigin | undefined = values['secret-file']
+    ? 'file'
+    : values.secret
+      ? 'argv'
+      : env.OPR_EXECUTOR_SECRET
+        ? 'env'
+        : undefined;
+  if (secretOrigin === undefined)
+    throw new UsageError('--secret-file or --secret is required (or set OPR_EXECUTOR_SECRET)');
+  // A --secret-file is read by `run` (it may be a pipe); the secret is filled in then.
+  const secret =
+    secretOrigin === 'file' ? '' : secretOrigin === 'argv' ? values.secret! : env.OPR_EXECUTOR_SECRET!;
   const mode = values.mode ?? 'process';
   if (mode !== 'process' && mode !== 'simulated') {
     throw new UsageError(`--mode: expected process or simulated, got "${mode}"`);
@@ -123,6 +141,8 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   if (interval !== undefined) options.maintenanceIntervalMs = Math.max(1, interval);
   const drain = dur('drain-timeout');
   if (drain !== undefined) options.drainTimeoutMs = drain;
+  if (values['max-source-size'])
+    options.maxSourceBytes = parseCount(values['max-source-size'], 'max-source-size', 1) * 1024 * 1024;
   if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
   const sim: Partial<SimulatedOptions> = {};
   if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');
@@ -132,7 +152,13 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   if (values['sim-memory']) sim.memoryMb = parseCount(values['sim-memory'], 'sim-memory', 1);
   if (values.seed) sim.seed = parseCount(values.seed, 'seed', 0);
   options.simulated = sim;
-  return { help: false as const, options, logLevel: values['log-level'] };
+  return {
+    help: false as const,
+    options,
+    logLevel: values['log-level'],
+    secretOrigin,
+    secretFile: values['secret-file'],
+  };
 }
 
 /** `fleetgate executor`: runs one local executor until SIGTERM/SIGINT. */
@@ -144,7 +170,17 @@ export const executorCommand: Command = {
       io.stdout.write(HELP);
       return 0;
     }
+    if (parsed.secretFile !== undefined) parsed.options.secret = await readSecretFile(parsed.secretFile);
     const logger = createLogger({ name: 'executor', level: parsed.logLevel, destination: io.stdout });
+    // Keep the secret out of what runtimes (same user, process mode) can read: bin/fleetgate.js
+    // rewrote a --secret out of the command line; the initial environment block
+    // (/proc/<pid>/environ) cannot be rewritten, so say so.
+    delete process.env.OPR_EXECUTOR_SECRET;
+    if (parsed.secretOrigin === 'env' && (parsed.options.mode ?? 'process') === 'process') {
+      logger.warn(
+        'OPR_EXECUTOR_SECRET came from the environment: runtimes run as this user and can read it in /proc/<pid>/environ; pass it with --secret-file instead',
+      );
+    }
     const running = await startExecutor(parsed.options, { logger });
     const ready = { url: running.url, port: running.port, mode: running.executor.options.mode };
     // Parents detect readiness from this line, so it is written even when --log-level hides info.

@@ -80,17 +80,24 @@ describe('fleetgate policy explain', () => {
       pools: new Map([['web', { decisions, isLeader: () => true, mode: 'enforce' }]]),
       metrics: new Registry(),
       logger: silentLogger(),
+      adminToken: 'explain-admin-token',
     });
     const http = await startScalerHttp(app, '127.0.0.1', 0);
+    const env = { FLEETGATE_ADMIN_TOKEN: 'explain-admin-token' };
     try {
       const c = capture();
-      expect(await policyExplain(['--pool', 'web', '--url', `http://127.0.0.1:${http.port}`], c.io)).toBe(0);
+      const url = `http://127.0.0.1:${http.port}`;
+      expect(await policyExplain(['--pool', 'web', '--url', url], { ...c.io, env })).toBe(0);
       expect(c.out()).toContain('ScaleUp');
-      const missing = await policyExplain(
-        ['--pool', 'nope', '--url', `http://127.0.0.1:${http.port}`],
-        capture().io,
-      ).catch((e: Error) => e.message);
+      const missing = await policyExplain(['--pool', 'nope', '--url', url], { ...capture().io, env }).catch(
+        (e: Error) => e.message,
+      );
       expect(missing).toContain('unknown pool "nope"');
+      const refused = await policyExplain(['--pool', 'web', '--url', url], {
+        ...capture().io,
+        env: {},
+      }).catch((e: Error) => e.message);
+      expect(refused).toContain('answered 401');
     } finally {
       await http.close();
     }

@@ -19,7 +19,8 @@ every evaluation step with its value and reason code, the planned actions and wh
 
   --pool P         the pool (default: "default")
   --redis URL      read the shared capped list the leading scaler writes in Redis
-  --url URL        ask a running scaler's HTTP port (GET /explain), e.g. http://127.0.0.1:9091
+  --url URL        ask a running scaler's HTTP port (GET /explain), e.g. http://127.0.0.1:9091,
+                   with the admin token FLEETGATE_ADMIN_TOKEN (else gateway.adminToken of --config)
   --config FILE    take Redis (registry.type redis) or the scaler's address from a config file
                    (also FLEETGATE_CONFIG); used when neither --redis nor --url is given
   --key-prefix P   Redis key prefix (default: the config's, else fleetgate)
@@ -70,7 +71,11 @@ async function readRecords(
   limit: number,
   io: CliIO,
 ): Promise<TickRecord[]> {
-  if (values.url) return fromScaler(values.url, pool, limit);
+  // /explain takes the gateway's admin token: from the environment, else the config file.
+  const token = async () =>
+    io.env.FLEETGATE_ADMIN_TOKEN ??
+    (await loadConfig({ file: values.config, env: io.env })).gateway.adminToken;
+  if (values.url) return fromScaler(values.url, pool, limit, await token());
   if (values.redis) {
     return fromRedis({ url: values.redis }, values['key-prefix'] ?? DEFAULT_KEY_PREFIX, pool, limit);
   }
@@ -81,7 +86,7 @@ async function readRecords(
     return fromRedis(connection, values['key-prefix'] ?? config.registry.keyPrefix, pool, limit);
   }
   const host = config.scaler.host === '0.0.0.0' ? '127.0.0.1' : config.scaler.host;
-  return fromScaler(`http://${host}:${config.scaler.port}`, pool, limit);
+  return fromScaler(`http://${host}:${config.scaler.port}`, pool, limit, config.gateway.adminToken);
 }
 
 /** How long the command waits for Redis before giving up. */
@@ -112,12 +117,20 @@ async function fromRedis(
   }
 }
 
-async function fromScaler(base: string, pool: string, limit: number): Promise<TickRecord[]> {
+async function fromScaler(
+  base: string,
+  pool: string,
+  limit: number,
+  token: string | undefined,
+): Promise<TickRecord[]> {
   const url = `${base.replace(/\/$/, '')}/explain?pool=${encodeURIComponent(pool)}&limit=${limit}`;
   let status: number;
   let body: { records?: TickRecord[]; message?: string };
   try {
-    const res = await request(url, { signal: AbortSignal.timeout(10_000) });
+    const res = await request(url, {
+      signal: AbortSignal.timeout(10_000),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     status = res.statusCode;
     body = (await res.body.json()) as typeof body;
   } catch (error) {

@@ -27,7 +27,7 @@ Options:
   --config FILE          Configuration file (also FLEETGATE_CONFIG); registry, scaler.* and secrets
   --policy FILE          Scaling policy YAML (default: scaler.policyFile)
   --port P               HTTP port for /metrics and /explain (default: scaler.port, 9091; 0 = any)
-  --host ADDR            HTTP address (default: scaler.host)
+  --host ADDR            HTTP address (default: scaler.host, 127.0.0.1)
   --executor-arg ARG     Extra argument for executors the process provider starts (repeatable),
                          e.g. --executor-arg=--mode --executor-arg=simulated
   --log-level LEVEL      pino level (default: log.level)
@@ -36,6 +36,9 @@ Options:
 The process provider hands its executors the executor secret (gateway.executorSecret, else
 executor.secret, else OPR_EXECUTOR_SECRET). SIGTERM stops ticking, releases the leader lock and
 exits; hosts keep running and stay registered for the next leader.
+
+GET /explain takes Authorization: Bearer <gateway.adminToken> (FLEETGATE_ADMIN_TOKEN) and is closed
+without one; /metrics takes gateway.metricsToken when set; /healthz is open.
 `;
 
 /** A Redis command client from the registry section, for leader locks and decision records. */
@@ -122,7 +125,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     redis?.disconnect();
     throw error;
   }
-  const app = createScalerApp({ pools: scaler.pools, metrics: metricsRegistry, logger });
+  const app = createScalerApp({
+    pools: scaler.pools,
+    metrics: metricsRegistry,
+    logger,
+    adminToken: config.gateway.adminToken,
+    metricsToken: config.gateway.metricsToken,
+  });
   const http = await startScalerHttp(app, host, port);
   await scaler.start();
   logger.info(

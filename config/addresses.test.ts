@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executorUrl, maskUrlPassword, parseHostPort } from './addresses.ts';
+import { redactUrl } from '../lib/redact.ts';
+import { executorUrl, parseHostPort } from './addresses.ts';
 
 describe('parseHostPort', () => {
   it.each([
@@ -39,15 +40,17 @@ describe('executorUrl', () => {
   );
 });
 
-describe('maskUrlPassword', () => {
+describe('redactUrl (lib/redact.ts) on Redis URLs', () => {
   it.each([
     ['redis://:hunter2@host:6379', 'redis://:********@host:6379'],
     ['rediss://user:hunter2@host', 'rediss://user:********@host'],
     ['redis-cluster://u:p@h1:1,h2:2', 'redis-cluster://u:********@h1:1,h2:2'],
     ['redis://host:6379', 'redis://host:6379'],
     ['redis://:p@ss@host', 'redis://:********@host'],
-    ['redis://user@host', 'redis://user@host'],
+    // Redis reads a lone user part as the password (`redis://PASSWORD@host`).
+    ['redis://hunter2@host', 'redis://********@host'],
+    ['redis://host:6379/0?password=hunter2', 'redis://host:6379/0?password=********'],
   ])('%j is shown as %j', (text, masked) => {
-    expect(maskUrlPassword(text)).toBe(masked);
+    expect(redactUrl(text)).toBe(masked);
   });
 });

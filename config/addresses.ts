@@ -36,10 +36,3 @@ export function executorUrl(text: string): string | undefined {
   if (!hostPort) return undefined;
   return `http://${hostPort.host}${hostPort.port === undefined ? '' : `:${hostPort.port}`}`;
 }
-
-/** Replaces the password in a Redis (or any) URL with `********`, so it can be printed. */
-export function maskUrlPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)(.*)@/i, (_all, head: string, pass: string) =>
-    pass === '' ? `${head}@` : `${head}********@`,
-  );
-}

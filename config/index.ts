@@ -1,7 +1,6 @@
 export {
   executorUrl,
   type HostPort,
-  maskUrlPassword,
   parseHostPort,
 } from './addresses.ts';
 export { durationSchema, parseDuration, parseSize, sizeSchema } from './duration.ts';

@@ -55,7 +55,8 @@ describe('parseConfig: defaults', () => {
       shutdownTimeout: 30_000,
     });
     expect(config.gateway.algorithm).toBeUndefined();
-    expect(config.scaler).toEqual({ host: '0.0.0.0', port: 9091, leaseTtl: 15_000 });
+    // Issue 18 finding 6: the scaler's HTTP port listened on every interface by default.
+    expect(config.scaler).toEqual({ host: '127.0.0.1', port: 9091, leaseTtl: 15_000 });
     expect(config.executor).toMatchObject({ port: 9900, mode: 'process' });
   });
 
@@ -67,7 +68,7 @@ describe('parseConfig: defaults', () => {
   it('treats an empty value (`key:` or `~`) as the default', () => {
     const config = parseConfig({ text: 'gateway:\nscaler:\n  port: ~\n  host:\nlog: null\n' });
     expect(config.gateway.port).toBe(80);
-    expect(config.scaler).toMatchObject({ port: 9091, host: '0.0.0.0' });
+    expect(config.scaler).toMatchObject({ port: 9091, host: '127.0.0.1' });
     expect(config.log.level).toBe('info');
   });
 
@@ -240,12 +241,12 @@ describe('parseConfig: every error names the path, the value and the line', () =
     [
       'malformed Redis URL',
       'registry:\n  type: redis\n  url: http://redis\n',
-      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:, got "http:" (c.yaml:3:8)',
+      'registry.url: Redis URL scheme must be one of redis: rediss: redis-cluster: rediss-cluster:, got "http://redis" (c.yaml:3:8)',
     ],
     [
       'cluster URL with a bad node',
       'registry:\n  type: redis\n  url: redis-cluster://h1:1,h2:x\n',
-      'registry.url: Redis URL expected host[:port], got "h2:x" (c.yaml:3:8)',
+      'registry.url: Redis URL each node must be host[:port], got "redis-cluster://h1:1,h2:x" (c.yaml:3:8)',
     ],
     [
       'redis without url',
@@ -383,6 +384,14 @@ describe('parseConfig: secrets never appear in errors', () => {
       {},
     ],
     ['a password in a Redis URL with memory', `registry:\n  url: "redis://:${secret}@h1:1"\n`, {}],
+    // Issue 18 finding 3: the password-only form and a query password.
+    [
+      'a password-only Redis URL (redis://PASSWORD@host) that is malformed',
+      `registry:\n  type: redis\n  url: "redis://${secret}@h1:1,h2:2"\n`,
+      {},
+    ],
+    ['a ?password= Redis URL', `registry:\n  type: redis\n  url: "redis://h1:1/0?password=${secret}"\n`, {}],
+    ['a password-only Redis URL with memory', `registry:\n  url: "redis://${secret}@h1:1"\n`, {}],
     [
       'a password in OPR_PROXY_CONNECTIONS_STATE',
       '',

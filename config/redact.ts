@@ -1,5 +1,4 @@
-import { mask } from '../lib/secrets.ts';
-import { maskUrlPassword } from './addresses.ts';
+import { mask, redactUrl } from '../lib/redact.ts';
 
 /** Field names that hold a secret wherever they appear (`gateway.secret`, `registry.password`, …). */
 const SECRET_KEY = /(secret|password|token)$/i;
@@ -21,7 +20,7 @@ export function displayValue(path: readonly PropertyKey[], value: unknown): stri
   if (isSecretPath(path)) return typeof value === 'string' ? (mask(value) ?? '') : '(hidden)';
   const last = path[path.length - 1];
   if (typeof value === 'string' && typeof last === 'string' && URL_KEY.test(last)) {
-    return JSON.stringify(maskUrlPassword(value));
+    return JSON.stringify(redactUrl(value));
   }
   const text = JSON.stringify(value) ?? String(value);
   // Keep messages one readable line even when someone put a whole mapping in the wrong place.
@@ -39,7 +38,7 @@ export function redactConfig<T>(value: T, path: readonly PropertyKey[] = []): T 
   if (typeof value === 'string') {
     if (isSecretPath(path)) return mask(value) as T;
     const last = path[path.length - 1];
-    if (typeof last === 'string' && URL_KEY.test(last)) return maskUrlPassword(value) as T;
+    if (typeof last === 'string' && URL_KEY.test(last)) return redactUrl(value) as T;
   }
   return value;
 }

@@ -1,8 +1,10 @@
+import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { pathProblem } from '../lib/request-rules.ts';
 import { bearerToken, secretEquals } from '../lib/secrets.ts';
 import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
 import type { RuntimeBackend } from './backend.ts';
@@ -90,6 +92,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   });
 
   app.use('/v1/*', async (c, next) => {
+    // The raw request target, before the URL parser folds dot segments (the gateway checks the same).
+    const raw = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url ?? new URL(c.req.url).pathname;
+    const q = raw.indexOf('?');
+    const problem = pathProblem(q === -1 ? raw : raw.slice(0, q));
+    if (problem !== undefined)
+      throw new ExecutorError('general_argument_invalid', `Invalid path: ${problem}.`);
     const token = bearerToken(c.req.header('authorization'));
     if (token === undefined || !secretEquals(token, options.secret))
       throw new ExecutorError('general_unauthorized');
@@ -121,7 +129,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const id = reader.runtimeId('runtimeId');
     const timeoutMs = reader.number('timeout', 600) * 1000;
     const remove = reader.boolean('remove', false);
-    const spec = await readRuntimeSpec(reader, id, options);
+    const spec = await readRuntimeSpec(reader, id, options, timeoutMs);
     const started = clock.now();
     const entry = table.create(spec);
     try {

@@ -5,7 +5,10 @@ export interface RuntimeSpec {
   /** A folder or `.tar.gz` path (already checked against the allowed root), or "" for none. */
   source: string;
   entrypoint: string;
+  /** Caller's environment variables, names already checked (executor/variables.ts). */
   variables: Record<string, string>;
+  /** The cold start's deadline: past it the start fails and its process is killed. */
+  startTimeoutMs: number;
   cpus: number;
   memoryMb: number;
   version: string;

@@ -62,7 +62,7 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
         request.headers[SIM_DURATION_HEADER] = simHeader;
       }
       const wantsStart = reader.has('image') || reader.has('source');
-      const spec = wantsStart ? await readRuntimeSpec(reader, id, options) : undefined;
+      const spec = wantsStart ? await readRuntimeSpec(reader, id, options, timeoutMs) : undefined;
       const deadline = started + timeoutMs;
       const entry = await table.acquire(id, spec, deadline);
       request.timeoutMs = Math.max(1, deadline - clock.now());

@@ -1,11 +1,9 @@
 import type { Context } from 'hono';
+import { isValidRuntimeId } from '../lib/request-rules.ts';
 import { ExecutorError, type ExecutorErrorType } from './errors.ts';
 
 /** A request's fields, from a JSON object body or a multipart/urlencoded form. */
 export type Fields = Record<string, unknown>;
-
-/** Runtime ids: at most 64 characters from `[A-Za-z0-9._-]` (the real executor's limit). */
-export const RUNTIME_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Reads the body as fields: JSON (must be an object), multipart/form-data or urlencoded; an empty
@@ -32,11 +30,22 @@ async function readFieldsUnguarded(c: Context, errorType: ExecutorErrorType): Pr
     return Object.fromEntries(new URLSearchParams(text));
   }
   if (type.startsWith('multipart/form-data')) {
+    let fields: Fields;
     try {
-      return (await c.req.parseBody()) as Fields;
+      fields = (await c.req.parseBody({ all: true })) as Fields;
     } catch (error) {
       throw new ExecutorError(errorType, `Invalid multipart body: ${(error as Error).message}`);
     }
+    // A repeated field is refused: the gateway would read the first and we the last (issue 18).
+    for (const [name, value] of Object.entries(fields)) {
+      if (Array.isArray(value)) {
+        throw new ExecutorError(
+          errorType,
+          `Invalid multipart body: the field "${name.slice(0, 64)}" is repeated.`,
+        );
+      }
+    }
+    return fields;
   }
   return parseJsonObject(await c.req.text(), errorType);
 }
@@ -119,11 +128,11 @@ export class FieldReader {
     return Buffer.from(JSON.stringify(v));
   }
 
-  /** A runtime id checked against RUNTIME_ID_PATTERN. */
+  /** A runtime id checked by the one rule (lib/request-rules.ts). */
   runtimeId(name: string, value = this.string(name)): string {
     if (value === '') throw this.bad(name, 'is required');
-    if (!RUNTIME_ID_PATTERN.test(value)) {
-      throw this.bad(name, 'must be 1-64 characters from [A-Za-z0-9._-]');
+    if (!isValidRuntimeId(value)) {
+      throw this.bad(name, 'must be 1-64 characters from [A-Za-z0-9._-], not . or ..');
     }
     return value;
   }

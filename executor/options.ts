@@ -43,6 +43,8 @@ export interface ExecutorOptions {
   legacyHealth: boolean;
   /** Request body limit; 22 MiB as in the real executor. */
   bodyLimitBytes: number;
+  /** Most bytes one `.tar.gz` source may unpack to (a zip bomb must not fill the disk). */
+  maxSourceBytes: number;
   simulated: SimulatedOptions;
 }
 
@@ -79,6 +81,9 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
     legacyHealth: false,
     // The real executor's limit: 22 MiB (20 MiB body + multipart overhead).
     bodyLimitBytes: 22 * 1024 * 1024,
+    // Open Runtimes caps a deployment at 30 MB compressed (_APP_FUNCTIONS_SIZE_LIMIT); unpacked
+    // code is rarely more than a few times that.
+    maxSourceBytes: 512 * 1024 * 1024,
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
     simulated: {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Pool } from 'undici';
 import { freePort } from '../lib/free-port.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -13,6 +13,7 @@ import type {
   RuntimeSpec,
   StartContext,
 } from './backend.ts';
+import { confineEntrypoint } from './confine.ts';
 import { ExecutorError } from './errors.ts';
 import { commandForImage, NODE_RUNTIME_SERVER, type RuntimeCommand } from './options.ts';
 import { prepareSource } from './source.ts';
@@ -25,6 +26,8 @@ export interface ProcessBackendOptions {
   workDir: string;
   /** Where runtimes write `<logId>_logs.log` files; default `<workDir>/logs`. */
   logsRoot?: string;
+  /** Most bytes one `.tar.gz` source may unpack to. */
+  maxSourceBytes: number;
   logger: Logger;
 }
 
@@ -38,6 +41,9 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'proxy-connection',
 ]);
+
+/** Longest output line kept (a runtime may write one 64 KiB chunk without a newline). */
+const MAX_LINE_CHARS = 8 * 1024;
 
 /** Time a runtime gets between SIGTERM and SIGKILL. */
 const STOP_GRACE_MS = 2_000;
@@ -56,25 +62,44 @@ export function createProcessBackend(options: ProcessBackendOptions): RuntimeBac
       if (!template)
         throw new ExecutorError('runtime_failed', `No runtime command for image "${spec.image}".`);
       const name = `${spec.id}-${process.pid}-${++counter}`;
-      const cwd =
+      const prepared =
         spec.source === ''
-          ? options.workDir
-          : await prepareSource(spec.source, join(options.workDir, 'src'), name);
-      // A free port can be taken between the probe and the runtime's bind (parallel tests, other
-      // executors): a start that failed with EADDRINUSE is retried on a new port.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const logsDir = join(options.logsRoot ?? join(options.workDir, 'logs'), `${name}-${attempt}`);
-          await mkdir(logsDir, { recursive: true });
-          const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, options.logger);
-          context.log('Runtime listening');
-          return runtime;
-        } catch (error) {
-          if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+          ? { dir: options.workDir, remove: async () => {} }
+          : await prepareSource(spec.source, join(options.workDir, 'src'), name, options.maxSourceBytes);
+      const cwd = prepared.dir;
+      try {
+        // The entrypoint's real path must be inside the source (a symlink may not lead out).
+        await confineEntrypoint(cwd, spec.entrypoint, 'runtime_failed');
+        // A free port can be taken between the probe and the runtime's bind (parallel tests, other
+        // executors): a start that failed with EADDRINUSE is retried on a new port.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const logsDir = join(options.logsRoot ?? join(options.workDir, 'logs'), `${name}-${attempt}`);
+            await mkdir(logsDir, { recursive: true, mode: 0o700 });
+            const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, options.logger);
+            // An extracted source lives as long as its runtime (issue 18: they piled up until exit).
+            void runtime.exited.then(() => prepared.remove());
+            context.log('Runtime listening');
+            return runtime;
+          } catch (error) {
+            if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+          }
         }
+      } catch (error) {
+        await prepared.remove();
+        throw error instanceof ExecutorError
+          ? new ExecutorError(error.type, hidePaths(error.message, [cwd, options.workDir]), { cause: error })
+          : error;
       }
     },
   };
+}
+
+/** Replaces absolute folders in a message (a runtime's stack trace) with placeholders. */
+function hidePaths(message: string, folders: string[]): string {
+  let out = message.split(dirname(NODE_RUNTIME_SERVER)).join('<runtime>');
+  for (const folder of folders) if (folder !== '') out = out.split(folder).join('<source>');
+  return out;
 }
 
 /** Spawns one runtime process on a fresh port and waits until it answers its health check. */
@@ -150,8 +175,8 @@ class ProcessRuntime implements RuntimeInstance {
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line === '') continue;
-        context.log(line);
-        this.tail.push(line);
+        context.log(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (line cut)` : line);
+        this.tail.push(line.slice(0, 1000));
         if (this.tail.length > 20) this.tail.shift();
       }
     };

@@ -14,9 +14,14 @@ function fakeBackend() {
   const backend: RuntimeBackend = {
     mode: 'simulated',
     start(spec, context) {
+      (backend as { lastLog?: (line: string) => void }).lastLog = context.log;
       return new Promise<RuntimeInstance>((resolve, reject) => {
         context.signal.addEventListener('abort', () =>
-          reject(new ExecutorError('runtime_failed', 'aborted')),
+          reject(
+            context.signal.reason instanceof ExecutorError
+              ? context.signal.reason
+              : new ExecutorError('runtime_failed', 'aborted'),
+          ),
         );
         starts.push({
           spec,
@@ -44,9 +49,10 @@ function fakeBackend() {
   return { backend, starts, stopped };
 }
 
-function spec(id: string): RuntimeSpec {
+function spec(id: string, startTimeoutMs = 600_000): RuntimeSpec {
   return {
     id,
+    startTimeoutMs,
     image: 'sim',
     source: '',
     entrypoint: '',
@@ -129,6 +135,35 @@ describe('RuntimeTable', () => {
     const p = t.table.acquire('slow', spec('slow'), t.clock.now() + 20);
     await expect(p).rejects.toMatchObject({ type: 'runtime_timeout' });
     expect(t.table.get('slow')!.inflight).toBe(0);
+  });
+
+  // Issue 18 finding 4: a start that never finished was never stopped.
+  it('aborts a start past its own deadline even when no caller waits any more', async () => {
+    const t = setup();
+    const entry = t.table.create(spec('hung', 30));
+    await expect(entry.ready).rejects.toMatchObject({ type: 'runtime_timeout' });
+    expect(t.table.get('hung')).toBeUndefined();
+  });
+
+  it('refuses a start when --max-runtimes starts are already under way (503)', async () => {
+    const t = setup({ maxRuntimes: 3 });
+    for (const id of ['a', 'b', 'c']) t.table.create(spec(id));
+    expect(() => t.table.create(spec('d'))).toThrow(
+      expect.objectContaining({ type: 'runtime_failed', status: 503 }),
+    );
+    expect(t.table.list()).toHaveLength(3);
+  });
+
+  // Issue 18 finding 7: output was capped at 1,000 "lines" of any size.
+  it('keeps at most 1 MiB of output per runtime, oldest lines dropped first', async () => {
+    const t = setup();
+    const entry = t.table.create(spec('loud'));
+    const log = (t.backend as unknown as { lastLog?: (l: string) => void }).lastLog;
+    expect(log).toBeTypeOf('function');
+    for (let i = 0; i < 100; i++) log!(`${i} ${'x'.repeat(64 * 1024)}`);
+    const held = entry.output.reduce((n, l) => n + l.content.length, 0);
+    expect(held).toBeLessThanOrEqual(1024 * 1024);
+    expect(entry.output.at(-1)!.content.startsWith('99 ')).toBe(true);
   });
 
   it('forgets a runtime whose start failed so the next request starts it again', async () => {

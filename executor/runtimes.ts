@@ -27,6 +27,8 @@ export interface RuntimeEntry {
   ready: Promise<RuntimeEntry>;
   inflight: number;
   output: LogLine[];
+  /** UTF-16 code units held in `output` (content only), bounded by MAX_OUTPUT_BYTES. */
+  outputSize: number;
   /** Log followers; called with `undefined` when the runtime is gone. */
   listeners: Set<(line: LogLine | undefined) => void>;
   abort: AbortController;
@@ -49,8 +51,10 @@ export interface RuntimeTableDeps {
   memoryCapacityMb?: number;
 }
 
-// Output kept per runtime for the create response and late log readers.
+// Output kept per runtime for the create response and late log readers: at most this many lines
+// and bytes (issue 18: 1,000 "lines" of 64 KiB chunks took 300 MB), the oldest dropped first.
 const MAX_OUTPUT_LINES = 1000;
+const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /**
  * The runtimes of one host: single-flight cold starts, executions, idle reaping, LRU eviction
@@ -197,7 +201,24 @@ export class RuntimeTable {
     return victims.map((v) => v.spec.id);
   }
 
+  /** Runtimes still starting. */
+  startingCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.instance) n++;
+    return n;
+  }
+
   private start(spec: RuntimeSpec): RuntimeEntry {
+    // Starting runtimes cannot be evicted: they count against the cap, and a start that would put
+    // more than `maxRuntimes` of them at once is refused (issue 18: hung starts ran past the cap).
+    const starting = this.startingCount();
+    if (starting >= this.deps.maxRuntimes) {
+      throw new ExecutorError(
+        'runtime_failed',
+        `Too many runtimes starting (${starting}, the limit is --max-runtimes ${this.deps.maxRuntimes}); retry later.`,
+        { status: 503 },
+      );
+    }
     // Make room first; when every runtime is busy the caps are exceeded until the next sweep.
     void this.evict(spec.memoryMb);
     const { clock, metrics, logger } = this.deps;
@@ -213,15 +234,29 @@ export class RuntimeTable {
       ready: Promise.resolve(undefined as never),
       inflight: 0,
       output: [],
+      outputSize: 0,
       listeners: new Set(),
       abort,
       gone: false,
     };
     const log = (content: string) => appendLine(entry, content, clock.now());
     metrics.startingRuntimes.inc({ mode: this.mode });
+    // The start's own deadline: past it the backend gives up and kills the process, whether or not
+    // a caller still waits (a create's `timeout` used to release only the caller).
+    const deadline = setTimeout(() => {
+      if (entry.instance || entry.gone) return;
+      abort.abort(
+        new ExecutorError(
+          'runtime_timeout',
+          `Runtime "${spec.id}" did not start within ${Math.round(spec.startTimeoutMs / 1000)} s; its process was stopped.`,
+        ),
+      );
+    }, spec.startTimeoutMs);
+    deadline.unref();
     const began = performance.now();
     entry.ready = this.deps.backend.start(spec, { signal: abort.signal, log }).then(
       async (instance) => {
+        clearTimeout(deadline);
         metrics.startingRuntimes.dec({ mode: this.mode });
         if (entry.gone) {
           // Deleted (or shut down) while starting: the process did start, and stops now.
@@ -248,6 +283,7 @@ export class RuntimeTable {
         return entry;
       },
       (error: unknown) => {
+        clearTimeout(deadline);
         metrics.startingRuntimes.dec({ mode: this.mode });
         metrics.coldStarts.inc({ outcome: 'failed' });
         if (this.entries.get(spec.id) === entry) this.forget(entry, 'failed');
@@ -281,10 +317,14 @@ export class RuntimeTable {
   }
 }
 
-function appendLine(entry: RuntimeEntry, content: string, now: number): void {
+function appendLine(entry: RuntimeEntry, text: string, now: number): void {
+  const content = text.length > MAX_OUTPUT_BYTES ? text.slice(0, MAX_OUTPUT_BYTES) : text;
   const line = { timestamp: new Date(now).toISOString(), content };
   entry.output.push(line);
-  if (entry.output.length > MAX_OUTPUT_LINES) entry.output.shift();
+  entry.outputSize += content.length;
+  while (entry.output.length > MAX_OUTPUT_LINES || entry.outputSize > MAX_OUTPUT_BYTES) {
+    entry.outputSize -= entry.output.shift()!.content.length;
+  }
   for (const listener of entry.listeners) listener(line);
 }
 

@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { seededRandom } from '../lib/random.ts';
+import { bearerToken, secretEquals } from '../lib/secrets.ts';
 import { createExecutor, type Executor } from './app.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { type ExecutorInput, resolveExecutorOptions } from './options.ts';
@@ -52,7 +53,13 @@ export async function startExecutor(
     deps.backend ??
     (options.mode === 'simulated'
       ? createSimulatedBackend(options.simulated, seededRandom(options.simulated.seed), options.hostname)
-      : createProcessBackend({ runtimeCommands: options.runtimeCommands, workDir, logsRoot, logger }));
+      : createProcessBackend({
+          runtimeCommands: options.runtimeCommands,
+          workDir,
+          logsRoot,
+          logger,
+          maxSourceBytes: options.maxSourceBytes,
+        }));
   const executor = createExecutor({
     options,
     clock: deps.clock ?? systemClock,
@@ -67,6 +74,16 @@ export async function startExecutor(
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  // `Expect: 100-continue`: the body is invited only from a caller with the executor secret and a
+  // Content-Length within the body limit; any other gets its 401/413 without sending it (issue 18).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const token = bearerToken(req.headers.authorization);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (token !== undefined && secretEquals(token, options.secret) && length <= options.bodyLimitBytes)
+      res.writeContinue();
+    else res.shouldKeepAlive = false;
+    server.emit('request', req, res);
+  });
   const port = (server.address() as AddressInfo).port;
   const host = options.bind === '0.0.0.0' || options.bind === '::' ? '127.0.0.1' : options.bind;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

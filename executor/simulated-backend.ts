@@ -164,7 +164,10 @@ function stoppedError(): ExecutorError {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const aborted = () => new ExecutorError('runtime_failed', 'Runtime start was aborted.');
+    const aborted = () =>
+      signal.reason instanceof ExecutorError
+        ? signal.reason
+        : new ExecutorError('runtime_failed', 'Runtime start was aborted.');
     if (signal.aborted) return reject(aborted());
     const onAbort = () => {
       clearTimeout(timer);

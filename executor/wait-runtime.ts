@@ -20,7 +20,11 @@ export async function waitForRuntime(
   while (true) {
     if (exitReason !== undefined)
       throw new ExecutorError('runtime_failed', `Runtime process ${exitReason} before listening.`);
-    if (signal.aborted) throw new ExecutorError('runtime_failed', 'Runtime start was aborted.');
+    if (signal.aborted) {
+      // The table aborts with a reason when the start's deadline passed (a runtime_timeout).
+      if (signal.reason instanceof ExecutorError) throw signal.reason;
+      throw new ExecutorError('runtime_failed', 'Runtime start was aborted.');
+    }
     try {
       const res = await request(`${url}/__opr/health`, { headersTimeout: 1000, bodyTimeout: 1000 });
       await res.body.dump();
@@ -28,6 +32,13 @@ export async function waitForRuntime(
     } catch {
       // Not listening yet.
     }
-    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), exited]);
+    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), exited, aborted(signal)]);
   }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
 import type { HostRegistry } from '../registry/types.ts';
-import { bearerChecker } from './auth.ts';
+import { bearerChecker, soleAuthorization } from './auth.ts';
 import { errorAnswer, writeErrorAnswer } from './error-response.ts';
 import { GatewayError } from './errors.ts';
 import { Fleet } from './fleet.ts';
@@ -60,6 +60,12 @@ export interface Gateway {
   handleForward(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Whether the app forwards this request (its catch-all route) rather than answering it itself. */
   forwards(req: IncomingMessage): boolean;
+  /**
+   * Whether a request with `Expect: 100-continue` may be told to send its body: one Authorization
+   * header holding the gateway secret or the admin token, and a Content-Length within the body
+   * limit. Otherwise it is answered without ever inviting the body.
+   */
+  mayContinue(req: IncomingMessage): boolean;
   /** Whether `/readyz` would answer 200, and why not. */
   readiness(): { ready: boolean; reasons: string[] };
 }
@@ -156,6 +162,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
     legacyTurn: { value: 0 },
     shuttingDown: () => shuttingDown,
+    buffered: { bytes: 0 },
   };
 
   const readiness = () => {
@@ -177,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     );
   });
   app.get(OWN_PATHS.metrics, async (c) => {
-    if (options.metricsToken !== '' && !metricsAuthorized(c.req.header('authorization'))) {
+    if (options.metricsToken !== '' && !metricsAuthorized(authorizationOf(c))) {
       throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect metrics token.');
     }
     return c.body(await deps.metricsRegistry.metrics(), 200, {
@@ -185,7 +192,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   });
   app.get(OWN_PATHS.fleet, (c) => {
-    const header = c.req.header('authorization');
+    const header = authorizationOf(c);
     if (!authorized(header) && !adminAuthorized(header)) {
       throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
     }
@@ -283,6 +290,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const path = getPath({ url: url.startsWith('/') ? `http://gateway${url}` : url } as Request);
       return !OWN_PATH_SET.has(path);
     },
+    mayContinue(req) {
+      const header = soleAuthorization(req.rawHeaders);
+      if (!authorized(header) && !adminAuthorized(header)) return false;
+      const length = req.headers['content-length'];
+      return length === undefined || Number(length) <= options.bodyLimit;
+    },
     readiness,
   };
+}
+
+/** The one Authorization header of a request served by Node (see soleAuthorization). */
+function authorizationOf(c: {
+  env: HttpBindings | undefined;
+  req: { header(name: string): string | undefined };
+}) {
+  const raw = c.env?.incoming?.rawHeaders;
+  return raw === undefined ? c.req.header('authorization') : soleAuthorization(raw);
 }

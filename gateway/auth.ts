@@ -33,3 +33,18 @@ function isBearer(header: string): boolean {
   for (let i = 0; i < 6; i++) if ((header.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
   return header.charCodeAt(6) === 32;
 }
+
+/**
+ * The request's one Authorization header from Node's raw header list; undefined when absent or
+ * repeated. Node keeps the first of repeated Authorization headers in `req.headers` while other
+ * readers take the last: a repeated header is refused everywhere alike (issue 18).
+ */
+export function soleAuthorization(raw: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 13 || raw[i]!.toLowerCase() !== 'authorization') continue;
+    if (found !== undefined) return undefined;
+    found = raw[i + 1]!;
+  }
+  return found;
+}

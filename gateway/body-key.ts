@@ -100,7 +100,13 @@ function fromMultipart(body: Buffer, contentType: string): string | undefined {
     if (next === -1) break;
     const headers = body.toString('latin1', headerStart + 2, headerEnd);
     const name = NAME.exec(headers)?.[1];
-    if (name === 'runtimeId' && found === undefined) found = body.toString('utf8', headerEnd + 4, next);
+    if (name === 'runtimeId') {
+      // The executor reads the last one: two are refused on both sides (issue 18).
+      if (found !== undefined) {
+        throw new GatewayError('GW_BAD_BODY', 'Malformed multipart body: the field "runtimeId" is repeated.');
+      }
+      found = body.toString('utf8', headerEnd + 4, next);
+    }
     pos = next + 2;
   }
   throw new GatewayError(

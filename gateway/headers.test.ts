@@ -46,17 +46,28 @@ describe('readRequestHeaders', () => {
   it('forwards end-to-end headers, replaces Authorization and sets x-forwarded-*', () => {
     const pairs: string[] = [];
     for (let i = 0; i < h.forward.length; i += 2) pairs.push(`${h.forward[i]}: ${h.forward[i + 1]}`);
+    // Issue 18 finding 9: the gateway's Authorization goes first, so a receiver that keeps only
+    // the first N headers still reads it.
     expect(pairs).toEqual([
+      'authorization: Bearer executor-secret',
       'x-opr-runtime-id: rt-1',
       'x-opr-addressing-method: broadcast',
       'content-type: application/json',
       'content-length: 12',
       'accept: application/json',
-      'authorization: Bearer executor-secret',
       'x-forwarded-for: 10.0.0.1, 127.0.0.1',
       'x-forwarded-proto: http',
     ]);
   });
+
+  // Issue 18 findings 11 and 12: repeated headers the gateway reads were used unchecked.
+  it.each(['Authorization', 'X-Opr-Runtime-Id', 'x-opr-addressing-method', 'Content-Length'])(
+    'reports a repeated %s',
+    (name) => {
+      const r = readRequestHeaders([name, 'a', 'accept', '*/*', name, 'b'], 'Bearer s', '::1', 'http');
+      expect(r.repeated).toBe(name.toLowerCase());
+    },
+  );
 
   it('notes a chunked body and drops transfer-encoding', () => {
     const c = readRequestHeaders(['Transfer-Encoding', 'chunked'], 'Bearer s', '::1', 'http');

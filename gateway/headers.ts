@@ -48,6 +48,12 @@ export interface RequestHeaders {
   chunked: boolean;
   /** Flat `[name, value, …]` list for undici, with the executor secret and x-forwarded-* set. */
   forward: string[];
+  /**
+   * A header the gateway reads that came more than once (authorization, x-opr-runtime-id,
+   * x-opr-addressing-method, content-length): the request is refused, since the executor or
+   * another reader could take the other copy. Undefined when none.
+   */
+  repeated: string | undefined;
 }
 
 /**
@@ -60,7 +66,10 @@ export function readRequestHeaders(
   clientIp: string,
   proto: string,
 ): RequestHeaders {
-  const forward: string[] = [];
+  // The executor secret goes first: a receiver that keeps only the first N headers (Node's
+  // maxHeadersCount) must still see the gateway's own Authorization (issue 18).
+  const forward: string[] = ['authorization', upstreamAuthorization];
+  let repeated: string | undefined;
   let authorization: string | undefined;
   let runtimeId: string | undefined;
   let addressing: string | undefined;
@@ -74,15 +83,19 @@ export function readRequestHeaders(
     const value = raw[i + 1]!;
     switch (name) {
       case 'authorization':
+        if (authorization !== undefined) repeated ??= name;
         authorization = value;
         continue;
       case 'x-opr-runtime-id':
+        if (runtimeId !== undefined) repeated ??= name;
         runtimeId = value;
         break;
       case 'x-opr-addressing-method':
+        if (addressing !== undefined) repeated ??= name;
         addressing = value;
         break;
       case 'content-length':
+        if (contentLength !== undefined) repeated ??= name;
         contentLength = value;
         break;
       case 'content-type':
@@ -103,10 +116,9 @@ export function readRequestHeaders(
     forward.push(name, value);
   }
   if (connectionTokens !== undefined) dropConnectionTokens(forward, connectionTokens);
-  forward.push('authorization', upstreamAuthorization);
   forward.push('x-forwarded-for', forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`);
   forward.push('x-forwarded-proto', proto);
-  return { authorization, runtimeId, addressing, contentLength, contentType, chunked, forward };
+  return { authorization, runtimeId, addressing, contentLength, contentType, chunked, forward, repeated };
 }
 
 /** Removes headers named in the client's `Connection` header (they are hop-by-hop too). */

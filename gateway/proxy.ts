@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../lib/logger.ts';
+import { MAX_REQUEST_HEADERS, pathProblem } from '../lib/request-rules.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
 import { BodyLimit } from './body-limit.ts';
@@ -50,7 +51,16 @@ export interface ProxyDeps {
   legacyTurn: { value: number };
   /** Whether the gateway is shutting down (responses then close their connection). */
   shuttingDown: () => boolean;
+  /** Bytes reserved by bodies buffered right now (creates without an id header, broadcasts). */
+  buffered: { bytes: number };
 }
+
+/**
+ * Bodies buffered at once, in multiples of the body limit (88 MiB at the default 22 MiB): past it
+ * a request that must be buffered gets a 503 instead of more memory (issue 18: eight concurrent
+ * 22 MiB creates took the gateway from 93 to 441 MiB).
+ */
+export const BUFFERED_BODIES = 4;
 
 /** What the proxy reports back for metrics, once per request. */
 export interface ProxyResult {
@@ -78,16 +88,30 @@ export async function proxyRequest(
   if (url.charCodeAt(0) !== 47 /* / */)
     throw new GatewayError('GW_BAD_PATH', 'The request target must be a path.');
   const q = url.indexOf('?');
-  const info = classifyPath(q === -1 ? url : url.slice(0, q));
+  const path = q === -1 ? url : url.slice(0, q);
+  const info = classifyPath(path);
   result.route = info.route;
   const opts = deps.options;
+  if (req.rawHeaders.length > MAX_REQUEST_HEADERS * 2) {
+    throw new GatewayError(
+      'GW_TOO_MANY_HEADERS',
+      `The request has more than ${MAX_REQUEST_HEADERS} headers.`,
+    );
+  }
   const h = readRequestHeaders(
     req.rawHeaders,
     deps.upstreamAuthorization,
     req.socket.remoteAddress ?? '',
     'http',
   );
+  if (h.repeated === 'authorization')
+    throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key: send one Authorization header.');
   if (!deps.authorized(h.authorization)) throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect proxy key.');
+  if (h.repeated !== undefined)
+    throw new GatewayError('GW_BAD_HEADERS', `The header ${h.repeated} must be sent at most once.`);
+  // Checked where the executor checks it, so both read the same runtime id from the path.
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw new GatewayError('GW_BAD_PATH', `Invalid path: ${problem}.`);
   const addressing = parseAddressing(h.addressing);
   result.addressing = addressing;
 
@@ -109,27 +133,72 @@ export async function proxyRequest(
     addressing === 'broadcast' ||
     (key === undefined && method === 'POST' && info.route === '/v1/runtimes')
   ) {
-    const buffered = hasBody ? await readBoundedBody(req, opts.bodyLimit) : null;
-    if (key === undefined && buffered !== null && addressing !== 'broadcast') {
-      const fromBody = runtimeIdFromBody(buffered, h.contentType);
-      if (fromBody !== undefined) key = assertRuntimeId(fromBody, 'the body (runtimeId)');
+    // Reserve what the body may take (its length, or the limit when chunked) before reading it.
+    const reserve = hasBody ? Math.min(opts.bodyLimit, Number(h.contentLength ?? opts.bodyLimit)) : 0;
+    if (deps.buffered.bytes + reserve > BUFFERED_BODIES * opts.bodyLimit) {
+      throw new GatewayError('GW_BUSY', 'Too many large request bodies in flight; retry shortly.');
     }
-    if (addressing === 'broadcast')
-      return answerBroadcast(
-        {
-          fleet: deps.fleet,
-          placement: deps.placement,
-          metrics: deps.metrics,
-          timeout: opts.broadcastTimeout,
-          shuttingDown: deps.shuttingDown,
-        },
-        { method, url, headers: h.forward, body: buffered, key },
-        res,
-      );
-    body = buffered;
-  } else if (hasBody) {
-    body = h.chunked ? new BodyLimit(opts.bodyLimit, req) : req;
+    deps.buffered.bytes += reserve;
+    try {
+      return await forwardBuffered(deps, req, res, result, {
+        info,
+        key,
+        addressing,
+        h,
+        method,
+        url,
+        hasBody,
+      });
+    } finally {
+      deps.buffered.bytes -= reserve;
+    }
   }
+  if (hasBody) body = h.chunked ? new BodyLimit(opts.bodyLimit, req) : req;
+  if (deps.shuttingDown()) res.shouldKeepAlive = false;
+  await forwardWithFailover(
+    deps,
+    { method, url, info, key, addressing, headers: h.forward, body },
+    res,
+    result,
+  );
+}
+
+/** A request whose body the gateway reads first: a create without an id header, or a broadcast. */
+async function forwardBuffered(
+  deps: ProxyDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: ProxyResult,
+  r: {
+    info: RouteInfo;
+    key: string | undefined;
+    addressing: AddressingMethod;
+    h: ReturnType<typeof readRequestHeaders>;
+    method: string;
+    url: string;
+    hasBody: boolean;
+  },
+): Promise<void> {
+  const { info, addressing, h, method, url, hasBody } = r;
+  const opts = deps.options;
+  let key = r.key;
+  const body = hasBody ? await readBoundedBody(req, opts.bodyLimit) : null;
+  if (key === undefined && body !== null && addressing !== 'broadcast') {
+    const fromBody = runtimeIdFromBody(body, h.contentType);
+    if (fromBody !== undefined) key = assertRuntimeId(fromBody, 'the body (runtimeId)');
+  }
+  if (addressing === 'broadcast')
+    return answerBroadcast(
+      {
+        fleet: deps.fleet,
+        placement: deps.placement,
+        metrics: deps.metrics,
+        timeout: opts.broadcastTimeout,
+        shuttingDown: deps.shuttingDown,
+      },
+      { method, url, headers: h.forward, body, key },
+      res,
+    );
   if (deps.shuttingDown()) res.shouldKeepAlive = false;
   await forwardWithFailover(
     deps,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isValidRuntimeId } from '../lib/request-rules.ts';
 import { GatewayError } from './errors.ts';
-import { assertRuntimeId, classifyPath, isValidRuntimeId, parseAddressing } from './route.ts';
+import { assertRuntimeId, classifyPath, parseAddressing } from './route.ts';
 
 describe('classifyPath', () => {
   it.each([

@@ -1,3 +1,4 @@
+import { isValidRuntimeId } from '../lib/request-rules.ts';
 import { GatewayError } from './errors.ts';
 
 /** Route patterns of the executor API, used as the bounded `route` metric label. */
@@ -19,7 +20,6 @@ export interface RouteInfo {
 }
 
 const PREFIX = '/v1/runtimes';
-const RUNTIME_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Classifies a request path (without the query) into a route pattern and its runtime id segment.
@@ -50,18 +50,13 @@ export function classifyPath(path: string): RouteInfo {
   return { route, pathRuntimeId: id };
 }
 
-/** Whether `id` is a valid runtime id: `[A-Za-z0-9._-]`, 1 to 64 characters (the executor's limit). */
-export function isValidRuntimeId(id: string): boolean {
-  return RUNTIME_ID.test(id);
-}
-
 /** Throws a 400 naming the problem when `id` is not a valid runtime id. */
 export function assertRuntimeId(id: string, where: string): string {
   if (!isValidRuntimeId(id)) {
     const shown = id.length > 80 ? `${id.slice(0, 80)}…` : id;
     throw new GatewayError(
       'GW_BAD_RUNTIME_ID',
-      `Invalid runtime id in ${where}: ${JSON.stringify(shown)} (expected 1-64 characters of A-Z a-z 0-9 . _ -).`,
+      `Invalid runtime id in ${where}: ${JSON.stringify(shown)} (expected 1-64 characters of A-Z a-z 0-9 . _ -, not . or ..).`,
     );
   }
   return id;

@@ -59,9 +59,8 @@ export async function startGateway(
     const s = serve(
       {
         fetch: gateway.app.fetch,
-        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) =>
-          createServer(
-            serverOptions,
+        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => {
+          const listener: RequestListener =
             listen.fastPath === false
               ? (req, res) => {
                   if (forwardedHead(req)) void gateway.handleForward(req, res);
@@ -74,8 +73,18 @@ export async function startGateway(
                   if (req.url?.startsWith(FAST_PREFIX) || forwardedHead(req))
                     void gateway.handleForward(req, res);
                   else honoListener(req, res);
-                },
-          )) as typeof createServer,
+                };
+          const created = createServer(serverOptions, listener);
+          // `Expect: 100-continue`: invite the body only from a client that passed auth and the
+          // body limit; any other is answered (401, 413) without reading it, and its connection
+          // closes (Node would otherwise send 100 Continue to anyone, issue 18).
+          created.on('checkContinue', (req, res) => {
+            if (gateway.mayContinue(req)) res.writeContinue();
+            else res.shouldKeepAlive = false;
+            listener(req, res);
+          });
+          return created;
+        }) as unknown as typeof createServer,
         hostname: listen.host,
         port: listen.port,
         serverOptions: {

@@ -16,8 +16,3 @@ export function bearerToken(header: string | undefined | null): string | undefin
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   return match?.[1];
 }
-
-/** Masks a secret for display: keeps nothing of it. */
-export function mask(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? value : '********';
-}

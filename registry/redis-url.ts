@@ -1,4 +1,8 @@
+import { redactUrl } from '../lib/redact.ts';
 import { RegistryError } from './errors.ts';
+
+/** The one redactor (lib/redact.ts), re-exported for the registry's callers. */
+export { redactUrl };
 
 /** A Redis node address. */
 export interface RedisNode {
@@ -27,14 +31,6 @@ const SCHEMES: Record<string, { kind: RedisTarget['kind']; tls: boolean }> = {
   'rediss-cluster:': { kind: 'cluster', tls: true },
 };
 
-/** The URL with its password replaced, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z-]+:\/\/)([^@/]*)@/i, (_m, scheme: string, auth: string) => {
-    const colon = auth.indexOf(':');
-    return colon < 0 ? `${scheme}${auth}@` : `${scheme}${auth.slice(0, colon)}:***@`;
-  });
-}
-
 /** A reason a Redis URL is malformed, thrown inside `parseTarget`. */
 class Malformed {
   constructor(readonly reason: string) {}
@@ -50,7 +46,8 @@ export function parseRedisUrl(url: string, field = 'registry.url'): RedisTarget 
   if ('error' in target) {
     throw new RegistryError(
       'REGISTRY_INVALID_CONFIG',
-      `${field}: malformed Redis URL ${JSON.stringify(redactUrl(url))}: ${target.error}`,
+      // Never the URL nor a part of it: a malformed URL may hold a password where no redactor finds it.
+      `${field}: malformed Redis URL: ${target.error}`,
     );
   }
   return target;
@@ -77,8 +74,11 @@ function parseTarget(url: string): RedisTarget {
   if (!match) return fail('expected scheme://[user:password@]host[:port][/db]');
   const [, rawScheme = '', auth, hostPart = '', path, query] = match;
   const scheme = SCHEMES[rawScheme.toLowerCase()];
-  if (!scheme) return fail(`scheme must be one of ${Object.keys(SCHEMES).join(' ')}, got "${rawScheme}"`);
-  if (query) return fail('query parameters are not supported');
+  if (!scheme) return fail(`scheme must be one of ${Object.keys(SCHEMES).join(' ')}`);
+  if (query !== undefined)
+    return fail(
+      'query parameters are not supported (give the password in the user part or registry.password)',
+    );
 
   const credentials: RedisAuth = { tls: scheme.tls };
   if (auth !== undefined && auth !== '') {
@@ -100,7 +100,7 @@ function parseTarget(url: string): RedisTarget {
   if (nodes.length !== 1) return fail('only redis-cluster:// URLs may list several nodes');
   let db = 0;
   if (path !== undefined && path !== '') {
-    if (!/^\d{1,2}$/.test(path)) return fail(`database must be a number 0-99, got "${path}"`);
+    if (!/^\d{1,2}$/.test(path)) return fail('database must be a number 0-99');
     db = Number(path);
   }
   return { kind: 'standalone', ...(nodes[0] as RedisNode), db, ...credentials };
@@ -109,10 +109,10 @@ function parseTarget(url: string): RedisTarget {
 /** Parses `host:port` (port optional; IPv6 in brackets). */
 export function parseNode(part: string, fail: (reason: string) => never): RedisNode {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+)(?::(\d+))?$/.exec(part);
-  if (!match) return fail(`expected host[:port], got "${part}"`);
+  if (!match) return fail('each node must be host[:port]');
   const [, host = '', port] = match;
   const n = port === undefined ? DEFAULT_REDIS_PORT : Number(port);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) return fail(`port must be 1-65535, got "${port}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return fail('port must be 1-65535');
   return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: n };
 }
 

@@ -37,5 +37,8 @@ describe('devBanner', () => {
     expect(text).toContain(`  ${execute}\n`);
     expect(text).toContain('  secret     s3cr3t\n');
     expect(text).toContain('  gateway    http://127.0.0.1:8080');
+    // Issue 18 finding 12: the banner suggested --secret on command lines (visible in ps).
+    expect(text).not.toContain('--secret');
+    expect(text).toContain("  export FLEETGATE_GATEWAY_SECRET='s3cr3t'\n");
   });
 });

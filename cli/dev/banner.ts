@@ -54,8 +54,10 @@ export function devBanner(b: BannerInput): string {
     `  ${execute}`,
     '',
     'Watch it scale:',
-    `  npx fleetgate load --gateway ${b.gatewayUrl} --secret ${shellQuote(b.secret)} --rps 40 --exec-time 400ms --duration 60s`,
-    `  npx fleetgate fleet --gateway ${b.gatewayUrl} --secret ${shellQuote(b.secret)}`,
+    // The secret travels in the environment, not as --secret: command lines are visible in `ps`.
+    `  export FLEETGATE_GATEWAY_SECRET=${shellQuote(b.secret)}`,
+    `  npx fleetgate load --gateway ${b.gatewayUrl} --rps 40 --exec-time 400ms --duration 60s`,
+    `  npx fleetgate fleet --gateway ${b.gatewayUrl}`,
     '',
     'Ctrl-C stops everything.',
     '',

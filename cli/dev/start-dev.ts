@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { redactUrl } from '../../lib/redact.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
 import { poolKeys } from '../../registry/keys.ts';
@@ -26,8 +28,13 @@ import { createSource } from '../../scaler/sources/create.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Where each executor's log goes (`<host id>.log`). */
-export const EXECUTOR_LOG_DIR = join(tmpdir(), 'fleetgate-dev-executors');
+/**
+ * Where each executor's log goes (`<host id>.log`): a private folder (mode 0700) made once per
+ * `fleetgate dev` run; a fixed shared one let another user plant symlinks (issue 18).
+ */
+export function executorLogDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fleetgate-dev-executors-'));
+}
 /** The example policy `fleetgate dev` runs unless told otherwise. */
 export const DEFAULT_POLICY = fileURLToPath(
   new URL('../../scaler/policy/examples/default.yaml', import.meta.url),
@@ -48,6 +55,8 @@ export interface DevOptions {
   logger: Logger;
   /** How long to wait for the first healthy host. */
   readyTimeoutMs: number;
+  /** Where executor logs go (`executorLogDir()`); default: a new private folder. */
+  executorLogDir?: string;
 }
 
 /** A running local fleet: registry, gateway, scaler loop and its executor processes. */
@@ -188,7 +197,7 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
       pool: policy.pool,
       executorSecret: o.executorSecret,
       executorArgs: ['--source-root', REPO_ROOT, '--mode', o.executorMode],
-      logDir: EXECUTOR_LOG_DIR,
+      logDir: o.executorLogDir,
       // Unlike a production scaler, dev owns its executors: closing it stops them all.
       stopOnClose: true,
       logger: log,
@@ -250,7 +259,7 @@ async function leadPool(
     if (client.status !== 'ready') await once(client, 'ready', { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     client.disconnect();
-    throw new FleetgateError('DEV_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactPassword(redisUrl)}`, {
+    throw new FleetgateError('DEV_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(redisUrl)}`, {
       cause: error,
     });
   }
@@ -273,8 +282,4 @@ async function leadPool(
   }
   elector.start();
   return { elector, client };
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

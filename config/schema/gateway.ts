@@ -123,7 +123,9 @@ export const gatewaySchema = z
       .describe('When set, `/metrics` requires `Authorization: Bearer <metricsToken>`.'),
     adminToken: secretSchema
       .optional()
-      .describe('When set, enables the admin routes with this bearer token.'),
+      .describe(
+        "When set, enables the admin routes with this bearer token; the scaler's `/explain` requires it.",
+      ),
   })
   .superRefine((g, ctx) => {
     // Node refuses a server whose headersTimeout exceeds a non-zero requestTimeout.

@@ -5,7 +5,11 @@ import { bindHostSchema, portSchema } from './common.ts';
 /** The `scaler` section: the autoscaler process (one leader per pool). */
 export const scalerSchema = z
   .strictObject({
-    host: bindHostSchema.default('0.0.0.0').describe('Address of the scaler HTTP server (metrics, explain).'),
+    host: bindHostSchema
+      .default('127.0.0.1')
+      .describe(
+        'Address of the scaler HTTP server (metrics, explain); loopback unless set (`0.0.0.0` in containers).',
+      ),
     port: portSchema.default(9091).describe('Port of the scaler HTTP server.'),
     policyFile: z
       .string()

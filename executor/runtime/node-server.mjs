@@ -5,9 +5,9 @@
 // directory), OPEN_RUNTIMES_LOGS_DIR (where `<logId>_logs.log` / `<logId>_errors.log` go;
 // /mnt/logs in Open Runtimes containers).
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -20,7 +20,22 @@ if (typeof process.send === 'function') process.on('disconnect', () => process.e
 
 let userFunction;
 if (entrypoint !== '') {
-  const module = await import(pathToFileURL(resolve(process.cwd(), entrypoint)).href);
+  // The executor checked this already; checked again here because this file may be run by other
+  // tools: the entrypoint's real path must be inside the working directory's.
+  const root = realpathSync(process.cwd());
+  let file;
+  try {
+    file = realpathSync(resolve(root, entrypoint));
+  } catch {
+    console.error(`${entrypoint} does not exist in the source`);
+    process.exit(1);
+  }
+  const rel = relative(root, file);
+  if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    console.error(`${entrypoint} resolves outside the source`);
+    process.exit(1);
+  }
+  const module = await import(pathToFileURL(file).href);
   userFunction = typeof module.default === 'function' ? module.default : module.main;
   if (typeof userFunction !== 'function') {
     console.error(`${entrypoint} does not export a function (export default async (context) => ...)`);

@@ -26,12 +26,15 @@ async function app(poolNames = ['a']) {
     }
     pools.set(name, { decisions, isLeader: () => true, mode: 'enforce' });
   }
-  return createScalerApp({ pools, metrics, logger: silentLogger() });
+  return createScalerApp({ pools, metrics, logger: silentLogger(), adminToken: ADMIN });
 }
+
+const ADMIN = 'admin-token-3c1f';
+const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
 
 describe('scaler HTTP app', () => {
   it('serves recent decision records newest first', async () => {
-    const res = await (await app()).request('/explain?pool=a&limit=2');
+    const res = await (await app()).request('/explain?pool=a&limit=2', auth);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { pool: string; records: TickRecord[] };
     expect(body.pool).toBe('a');
@@ -39,19 +42,46 @@ describe('scaler HTTP app', () => {
   });
 
   it('defaults to the only pool', async () => {
-    const res = await (await app()).request('/explain');
+    const res = await (await app()).request('/explain', auth);
     expect(((await res.json()) as { records: unknown[] }).records).toHaveLength(3);
   });
 
   it.each([
-    ['an unknown pool', ['a'], '/explain?pool=zz', 404, 'unknown pool "zz"'],
+    ['an unknown pool', ['a', 'secret-pool'], '/explain?pool=zz', 404, 'unknown pool "zz"'],
     ['no pool among several', ['a', 'b'], '/explain', 400, 'pool: required'],
     ['a bad limit', ['a'], '/explain?limit=0', 400, 'limit: must be 1-500'],
     ['a non-numeric limit', ['a'], '/explain?limit=x', 400, 'got "x"'],
   ])('answers %s with a JSON error', async (_n, pools, path, status, message) => {
-    const res = await (await app(pools)).request(path);
+    const res = await (await app(pools)).request(path, auth);
     expect(res.status).toBe(status);
-    expect(((await res.json()) as { message: string }).message).toContain(message);
+    const text = ((await res.json()) as { message: string }).message;
+    expect(text).toContain(message);
+    // Issue 18 finding 6: errors listed every pool.
+    expect(text).not.toContain('secret-pool');
+    expect(text).not.toContain('a, b');
+  });
+
+  // Issue 18 finding 6: /explain was open to anyone who reached the port.
+  it.each([
+    ['no Authorization', {}],
+    ['a wrong token', { authorization: 'Bearer nope' }],
+    ['the token without Bearer', { authorization: ADMIN }],
+  ])('answers /explain with %s by 401', async (_n, headers) => {
+    const res = await (await app()).request('/explain?pool=a', { headers });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('NoChange');
+  });
+
+  it('keeps /explain closed when no admin token is configured', async () => {
+    const a = createScalerApp({
+      pools: new Map(),
+      metrics: new Registry(),
+      logger: silentLogger(),
+      adminToken: undefined,
+    });
+    const res = await a.request('/explain', { headers: { authorization: 'Bearer ' } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { message: string }).message).toContain('gateway.adminToken');
   });
 
   it('serves /metrics and /healthz', async () => {

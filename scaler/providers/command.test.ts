@@ -39,6 +39,25 @@ describe('command provider', () => {
     expect((error as ProviderError).code).toBe(code);
   });
 
+  // Issue 18 finding 6: command output (which can hold a deploy token) reached /explain whole.
+  it('redacts and truncates the output it puts in errors', async () => {
+    const noisy = [
+      'echo "deploy with token=DEPLOY-tok-1 via https://ops:DEPLOY-pw-2@api.example/v1"',
+      'echo "Authorization: Bearer DEPLOY-bearer-3" >&2',
+      'head -c 20000 /dev/zero | tr "\\0" x',
+      'echo',
+      'echo "password: DEPLOY-pw-4"',
+      'exit 1',
+    ].join('; ');
+    const error = (await provider(noisy)
+      .create({ inUse: new Set() })
+      .catch((e: unknown) => e)) as ProviderError;
+    expect(error.code).toBe('PROVIDER_CREATE_FAILED');
+    expect(error.message).not.toMatch(/DEPLOY-/);
+    expect(error.message.length).toBeLessThan(2500);
+    expect(error.message).toContain('********');
+  });
+
   it('passes the pool and host id to create and takes the last stdout line as the URL', async () => {
     const host = await provider(
       'echo "log line $FLEETGATE_POOL/$FLEETGATE_HOST_ID" >&2; echo http://10.0.0.1:81/',

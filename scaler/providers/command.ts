@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../lib/logger.ts';
-import { runShell, tail } from './run-shell.ts';
+import { redactTail } from '../../lib/redact.ts';
+import { runShell, TAIL_CHARS, tail } from './run-shell.ts';
 import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
 
 /** Options of the command provider. */
@@ -33,10 +34,7 @@ export function createCommandProvider(options: CommandProviderOptions): HostProv
       const id = newId();
       const env = { FLEETGATE_POOL: options.pool, FLEETGATE_HOST_ID: id };
       const result = await runShell(options.create, env, options.timeoutMs, signal);
-      log.info(
-        { host: id, code: result.code, stdout: result.stdout, stderr: result.stderr },
-        'create command ran',
-      );
+      log.info({ host: id, code: result.code, ...shown(result) }, 'create command ran');
       if (result.code !== 0) {
         throw new ProviderError(
           'PROVIDER_CREATE_FAILED',
@@ -51,8 +49,11 @@ export function createCommandProvider(options: CommandProviderOptions): HostProv
       } catch {
         throw new ProviderError(
           'PROVIDER_BAD_OUTPUT',
-          `create command must print the host URL (http://…) as its last stdout line, got "${last.slice(0, 200)}"`,
+          `create command must print the host URL (http://…) as its last stdout line, got "${redactTail(last.slice(0, 200), 200)}"`,
         );
+      }
+      if (url.username || url.password) {
+        throw new ProviderError('PROVIDER_BAD_OUTPUT', 'create command printed a host URL with credentials');
       }
       return { id, url: url.toString().replace(/\/$/, ''), labels: {} };
     },
@@ -60,10 +61,7 @@ export function createCommandProvider(options: CommandProviderOptions): HostProv
     async destroy(host: ProvisionedHost, signal?: AbortSignal): Promise<void> {
       const env = { FLEETGATE_POOL: options.pool, FLEETGATE_HOST_ID: host.id, FLEETGATE_HOST_URL: host.url };
       const result = await runShell(options.destroy, env, options.timeoutMs, signal);
-      log.info(
-        { host: host.id, code: result.code, stdout: result.stdout, stderr: result.stderr },
-        'destroy command ran',
-      );
+      log.info({ host: host.id, code: result.code, ...shown(result) }, 'destroy command ran');
       if (result.code !== 0) {
         throw new ProviderError(
           'PROVIDER_DESTROY_FAILED',
@@ -74,4 +72,9 @@ export function createCommandProvider(options: CommandProviderOptions): HostProv
 
     async close() {},
   };
+}
+
+/** A command's output as logged: truncated and redacted like the error messages. */
+function shown(result: { stdout: string; stderr: string }) {
+  return { stdout: redactTail(result.stdout, TAIL_CHARS), stderr: redactTail(result.stderr, TAIL_CHARS) };
 }

@@ -1,8 +1,19 @@
+import {
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import { healthy } from './contract.ts';
-import { createProcessProvider } from './process.ts';
+import { createProcessProvider, openExecutorLog } from './process.ts';
 
 const FAKE = fileURLToPath(new URL('../../test/scaler/fixtures/fake-executor.mjs', import.meta.url));
 
@@ -63,6 +74,32 @@ describe('process provider', () => {
     await other.destroy(host);
     expect(await other.exists?.(host)).toBe(false);
     await other.close();
+  });
+
+  // Issue 18 finding 8: a fixed 0755 folder under $TMPDIR with 0644 logs opened through symlinks.
+  it('logs each executor to a 0600 file in a private 0700 folder of its own', async () => {
+    const p = provider();
+    const host = await p.create({ inUse: new Set() });
+    try {
+      const logFile = readlinkSync(`/proc/${host.labels.pid}/fd/1`);
+      expect(basename(dirname(logFile))).toMatch(/^fleetgate-executors-.{6}$/);
+      expect(statSync(dirname(logFile)).mode & 0o777).toBe(0o700);
+      expect(statSync(logFile).mode & 0o777).toBe(0o600);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses to open a log file through a planted symlink', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetgate-log-link-'));
+    try {
+      writeFileSync(join(dir, 'target'), 'untouched');
+      symlinkSync(join(dir, 'target'), join(dir, 'pp-p1.log'));
+      expect(() => openExecutorLog(join(dir, 'pp-p1.log'))).toThrow(/ELOOP/);
+      expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('untouched');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a host whose process died as gone', async () => {

@@ -1,11 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/free-port.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { executorEnv } from './executor-env.ts';
 import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/**
+ * How the executor secret reaches an executor: written to an inherited pipe on this fd, read once
+ * by `fleetgate executor --secret-file /dev/fd/3`. Not the environment: a runtime running as the
+ * same user can read its executor's /proc/<pid>/environ.
+ */
+const SECRET_FD = 3;
 
 /** The `fleetgate` entry point the process provider runs (`fleetgate executor …`). */
 export const FLEETGATE_BIN = fileURLToPath(new URL('../../bin/fleetgate.js', import.meta.url));
@@ -13,15 +21,19 @@ export const FLEETGATE_BIN = fileURLToPath(new URL('../../bin/fleetgate.js', imp
 /** Options of the process provider. */
 export interface ProcessProviderOptions {
   pool: string;
-  /** Executor secret handed to each executor in its environment (never in argv or the registry). */
+  /** Executor secret handed to each executor over a pipe (never in its environment, argv or the registry). */
   executorSecret: string;
   /** Extra `fleetgate executor` arguments (e.g. `--mode simulated`). */
   executorArgs?: string[];
-  /** Extra environment for the executors. */
+  /**
+   * Extra environment for the executors. Otherwise they get only executor-env.ts's allowlist of
+   * the scaler's environment, never its secrets.
+   */
   env?: NodeJS.ProcessEnv;
   /**
    * Where each executor's stdout and stderr go (`<logDir>/<host id>.log`). Files, not pipes: an
-   * executor must outlive a scaler that dies, and a closed pipe would break its logging.
+   * executor must outlive a scaler that dies, and a closed pipe would break its logging. Default:
+   * a private folder made for this provider (`$TMPDIR/fleetgate-executors-XXXXXX`, mode 0700).
    */
   logDir?: string;
   /** Whether `close()` stops the executors this provider started (`fleetgate dev`); default false. */
@@ -46,7 +58,8 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
   const log = options.logger.child({ component: 'provider', provider: 'process' });
   const children = new Map<string, ChildProcess>();
   const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
-  const logDir = options.logDir ?? join(tmpdir(), 'fleetgate-executors');
+  // Made on the first create: a fixed shared folder let another user plant symlinks (issue 18).
+  let logDir = options.logDir;
   const command =
     options.command ??
     ((port: number) => ({
@@ -94,19 +107,18 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
       const port = await freePort();
       const id = `${options.pool}-p${port}`;
       const { command: bin, args } = command(port);
-      mkdirSync(logDir, { recursive: true });
+      if (logDir === undefined) logDir = mkdtempSync(join(tmpdir(), 'fleetgate-executors-'));
+      else mkdirSync(logDir, { recursive: true, mode: 0o700 });
       const logFile = join(logDir, `${id}.log`);
-      const fd = openSync(logFile, 'a');
-      const child = spawn(bin, args, {
-        env: {
-          ...process.env,
-          ...options.env,
-          OPR_EXECUTOR_SECRET: options.executorSecret,
-          FLEETGATE_HOST_ID: id,
-        },
-        stdio: ['ignore', fd, fd],
+      const fd = openExecutorLog(logFile);
+      const child = spawn(bin, [...args, '--secret-file', `/dev/fd/${SECRET_FD}`], {
+        env: executorEnv(process.env, { ...options.env, FLEETGATE_HOST_ID: id }),
+        stdio: ['ignore', fd, fd, 'pipe'],
       });
       closeSync(fd);
+      const secretPipe = child.stdio[SECRET_FD] as NodeJS.WritableStream | null;
+      secretPipe?.on('error', () => {});
+      secretPipe?.end(options.executorSecret);
       const spawned = await new Promise<Error | undefined>((resolve) => {
         child.once('spawn', () => resolve(undefined));
         child.once('error', resolve);
@@ -150,6 +162,18 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
 }
 
 /**
+ * Opens an executor's log file for appending: mode 0600, and never through a symlink planted at
+ * its path (O_NOFOLLOW: ELOOP instead), so nobody else can read it or redirect it elsewhere.
+ */
+export function openExecutorLog(path: string): number {
+  return openSync(
+    path,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
+}
+
+/**
  * The pid of a host started by another scaler process, only when that pid still runs an executor
  * on the host's port (guards against pid reuse); undefined otherwise.
  */
@@ -157,7 +181,8 @@ function foreignPid(host: ProvisionedHost): number | undefined {
   const pid = Number(host.labels.pid);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // Split on spaces too: an executor rewrites its command line (process.title) to drop --secret.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
     return cmdline.includes('executor') && cmdline.includes(String(host.labels.port)) ? pid : undefined;
   } catch {
     return undefined;

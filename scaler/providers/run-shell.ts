@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { redactTail } from '../../lib/redact.ts';
 import { ProviderError } from './types.ts';
 
 /** How a shell command ended. */
@@ -50,7 +51,13 @@ export function runShell(
       settled = true;
       killGroup();
       cleanup();
-      reject(new ProviderError('PROVIDER_TIMEOUT', `${why}: ${command}\n${tail(stdout, stderr)}`));
+      // The command itself may hold a token too: redacted like its output.
+      reject(
+        new ProviderError(
+          'PROVIDER_TIMEOUT',
+          `${why}: ${redactTail(command, TAIL_CHARS)}\n${tail(stdout, stderr)}`,
+        ),
+      );
     };
     const timer = setTimeout(() => fail(`no exit within ${timeoutMs} ms`), timeoutMs);
     const onAbort = () => fail('aborted');
@@ -82,9 +89,16 @@ export function runShell(
   });
 }
 
-/** The last lines of a command's output, for error messages. */
+/** Most characters of one stream that reach an error message (and from there /explain). */
+export const TAIL_CHARS = 1000;
+
+/**
+ * The last lines of a command's output for error messages (which end up in decision records and
+ * the scaler's /explain): at most `lines` lines and TAIL_CHARS characters per stream, with
+ * credentials masked by the one redactor (lib/redact.ts): a create command may print a deploy token.
+ */
 export function tail(stdout: string, stderr: string, lines = 10): string {
-  const pick = (text: string) => text.trimEnd().split('\n').slice(-lines).join('\n');
+  const pick = (text: string) => redactTail(text.trimEnd().split('\n').slice(-lines).join('\n'), TAIL_CHARS);
   return [stdout && `stdout:\n${pick(stdout)}`, stderr && `stderr:\n${pick(stderr)}`]
     .filter(Boolean)
     .join('\n');

@@ -46,7 +46,7 @@ describe('gateway and scaler refuse a bad configuration before anything starts',
       'a malformed Redis URL from the environment',
       ['scaler'],
       { OPR_PROXY_CONNECTIONS_STATE: 'redis://h:0' },
-      'registry.url: Redis URL port must be 1-65535, got "0" (from OPR_PROXY_CONNECTIONS_STATE)',
+      'registry.url: Redis URL port must be 1-65535, got "redis://h:0" (from OPR_PROXY_CONNECTIONS_STATE)',
     ],
     [
       'an OPR_PROXY_EXECUTORS entry that is not host[:port]',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { Host, HostRegistry } from '../../registry/types.ts';
 import type { TickRecord } from '../../scaler/loop/record.ts';
-import { type ScalerProcess, startScaler } from '../scaler/scaler-process.ts';
+import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from '../scaler/scaler-process.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
@@ -25,6 +25,7 @@ const EXEC_MS = 400;
 
 async function explain(s: ScalerProcess, limit = 200): Promise<TickRecord[]> {
   const res = await fetch(`${s.url}/explain?pool=${POOL}&limit=${limit}`, {
+    headers: EXPLAIN_HEADERS,
     signal: AbortSignal.timeout(5_000),
   });
   return ((await res.json()) as { records: TickRecord[] }).records;

@@ -66,6 +66,7 @@ describe('fuzzing the gateway over raw sockets', () => {
           secret: FAULT_GATEWAY_SECRET,
           paths: ['/v1/proxy/health', '/healthz', '/readyz', '/metrics', '/v1/fleet', '/v1/health'],
           canary: canaryAddress,
+          gatewayRules: true,
         },
         seed: SEED,
         ...BUDGET,

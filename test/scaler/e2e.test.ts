@@ -11,7 +11,7 @@ import { GATEWAY_SECRET, startTestGateway, type TestGateway } from '../gateway/h
 import { HELLO_ENTRYPOINT, HELLO_SOURCE, NODE_IMAGE, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
-import { type ScalerProcess, startScaler } from './scaler-process.ts';
+import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from './scaler-process.ts';
 
 const POOL = 'e2e';
 /** Closed-loop clients, each holding one simulated 400 ms execution in flight at a time. */
@@ -194,7 +194,9 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
     await until(
       'explain to show the removals',
       async () => {
-        const explain = (await (await fetch(`${scaler!.url}/explain?pool=${POOL}&limit=500`)).json()) as {
+        const explain = (await (
+          await fetch(`${scaler!.url}/explain?pool=${POOL}&limit=500`, { headers: EXPLAIN_HEADERS })
+        ).json()) as {
           records: { outcomes: { action: string; ok: boolean; skipped?: boolean }[] }[];
         };
         const done = new Set(

@@ -8,7 +8,7 @@ import { poolKeys } from '../../registry/keys.ts';
 import type { TickRecord } from '../../scaler/loop/record.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
-import { type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
+import { EXPLAIN_HEADERS, type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
 
 const POOL = 'lead';
 const LEASE_MS = 3000;
@@ -90,7 +90,7 @@ describe('leadership: two real scaler processes on one Redis', () => {
     // B has ticked as a follower: its own records say so, and it wrote nothing to the shared list.
     const followerRecords = await until(
       async () => {
-        const res = await fetch(`${b.url}/explain?pool=${POOL}&limit=5`);
+        const res = await fetch(`${b.url}/explain?pool=${POOL}&limit=5`, { headers: EXPLAIN_HEADERS });
         const body = (await res.json()) as { records: TickRecord[] };
         return body.records.length > 0 ? body.records : undefined;
       },

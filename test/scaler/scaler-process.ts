@@ -13,6 +13,11 @@ export interface ScalerProcess {
   isLeader(pool: string): Promise<boolean | undefined>;
 }
 
+/** The admin token every test scaler gets (FLEETGATE_ADMIN_TOKEN): its `/explain` requires it. */
+export const SCALER_ADMIN_TOKEN = 'scaler-test-admin-token';
+/** Headers for a test scaler's `/explain`. */
+export const EXPLAIN_HEADERS = { authorization: `Bearer ${SCALER_ADMIN_TOKEN}` };
+
 /**
  * Starts `fleetgate scaler --config FILE --port P …` on a free port and resolves once `/healthz`
  * answers. Stop it with `proc.stop()` (SIGTERM) or `proc.kill()` (SIGKILL).
@@ -39,7 +44,7 @@ export async function startScaler(
       '127.0.0.1',
       ...args,
     ],
-    env: { ...process.env, ...env },
+    env: { ...process.env, FLEETGATE_ADMIN_TOKEN: SCALER_ADMIN_TOKEN, ...env },
     ready: async () => (await healthz())?.status === 200,
     readyTimeoutMs: 30_000,
     pollMs: 50,

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, connect as netConnect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { HostRegistry } from '../../registry/types.ts';
@@ -208,6 +208,162 @@ describe('gateway security', () => {
       expect(['response', 'closed'], attempt).toContain(ex.kind);
     }
     expect(canaryConnections).toBe(0);
+  });
+
+  // Issue 18 finding 11: the gateway checked one runtime id and the executor ran another.
+  const AUTH = `Authorization: Bearer ${FAULT_GATEWAY_SECRET}\r\n`;
+  const rawRequest = async (head: string, body = '') => {
+    const ex = await rawExchange(gw.port, [
+      Buffer.from(
+        `${head}Host: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      ),
+    ]);
+    return { status: ex.responses[0]?.status, body: ex.responses[0]?.body.toString() ?? '' };
+  };
+  it.each([
+    '/v1/runtimes/zzz/../sec-dot/executions',
+    '/v1/runtimes/zzz/%2e%2e/sec-dot/executions',
+    '/v1/runtimes/zzz/%2E./sec-dot/executions',
+    '/v1/runtimes/zzz/.%2e/sec-dot/executions',
+    '/v1/runtimes/./sec-dot/executions',
+    '/v1/runtimes/sec-dot/%2e/executions',
+    '/v1/runtimes/zzz\\..\\sec-dot/executions',
+  ])('refuses the dot-segment path %s with a 400 and forwards nothing', async (path) => {
+    const before = host.transcript.length;
+    const res = await rawRequest(
+      `POST ${path} HTTP/1.1\r\n${AUTH}Content-Type: application/json\r\n`,
+      EXEC_BODY,
+    );
+    expect(res.status, res.body).toBe(400);
+    expect(res.body).toMatch(/segments|backslash/);
+    expect(host.transcript.slice(before)).not.toContain('sec-dot');
+  });
+
+  it.each([
+    ['x-opr-runtime-id', 'x-opr-runtime-id: sec-a\r\nx-opr-runtime-id: sec-b\r\n'],
+    [
+      'x-opr-addressing-method',
+      'x-opr-addressing-method: anycast-fast\r\nx-opr-addressing-method: broadcast\r\n',
+    ],
+  ])('refuses a repeated %s header with a 400', async (name, headers) => {
+    const before = host.transcript.length;
+    const res = await rawRequest(
+      `POST /v1/runtimes/sec-dup/executions HTTP/1.1\r\n${AUTH}${headers}Content-Type: application/json\r\n`,
+      EXEC_BODY,
+    );
+    expect(res.status, res.body).toBe(400);
+    expect(res.body).toContain(name);
+    expect(host.transcript.slice(before)).not.toContain('sec-dup');
+  });
+
+  it('refuses a create whose multipart body repeats runtimeId', async () => {
+    const form = new FormData();
+    form.append('runtimeId', 'sec-first');
+    form.append('runtimeId', 'sec-second');
+    form.append('image', 'openruntimes/node:v5-22');
+    const encoded = new Response(form);
+    const before = host.transcript.length;
+    const res = await req(
+      'POST',
+      '/v1/runtimes',
+      { ...bearer(FAULT_GATEWAY_SECRET), 'content-type': encoded.headers.get('content-type')! },
+      await encoded.text(),
+    );
+    expect(res.status, res.text).toBe(400);
+    expect(res.text).toContain('repeated');
+    expect(host.transcript.slice(before)).not.toContain('sec-second');
+  });
+
+  // Issue 18 finding 9: with ~1,000 client headers the executor dropped the gateway's own.
+  it('answers 431 to a request with more headers than it forwards', async () => {
+    // Short names: the 16 KiB header size limit must not be what refuses it.
+    const many = Array.from({ length: 1021 }, (_, i) => `p${i}: 1\r\n`).join('');
+    const before = host.transcript.length;
+    // Host first: Node drops headers past its maxHeadersCount, and a request without Host is a 400.
+    const ex = await rawExchange(gw.port, [
+      Buffer.from(
+        `POST /v1/runtimes/sec-many/executions HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}${many}Content-Type: application/json\r\nContent-Length: ${EXEC_BODY.length}\r\nConnection: close\r\n\r\n${EXEC_BODY}`,
+      ),
+    ]);
+    expect(ex.responses[0]?.status, ex.raw.toString('latin1').slice(0, 300)).toBe(431);
+    expect(host.transcript.slice(before)).not.toContain('sec-many');
+  });
+
+  // Issue 18 findings 10 and 12.
+  const firstBytes = (head: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = netConnect(gw.port, '127.0.0.1');
+      socket.once('connect', () => socket.write(head));
+      socket.once('data', (d) => {
+        resolve(d.toString('latin1'));
+        socket.destroy();
+      });
+      socket.once('error', reject);
+      setTimeout(() => {
+        resolve('(nothing within 5 s)');
+        socket.destroy();
+      }, 5_000).unref();
+    });
+  it.each([
+    ['no Authorization', 'HTTP/1.1 401', ''],
+    ['a wrong secret', 'HTTP/1.1 401', 'Authorization: Bearer nope\r\n'],
+    ['a body over the limit', 'HTTP/1.1 413', AUTH],
+    ['the secret', 'HTTP/1.1 100', AUTH],
+  ])('answers Expect: 100-continue with %s by %s before any body is sent', async (name, first, auth) => {
+    const length = name === 'a body over the limit' ? 100 * 1024 * 1024 : 10;
+    const got = await firstBytes(
+      `POST /v1/runtimes/sec-expect/executions HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(got.startsWith(first), got).toBe(true);
+  });
+
+  it.each([
+    ['a forwarded route', 'POST /v1/runtimes/sec-twice/executions'],
+    ['the admin route', 'GET /v1/fleet'],
+  ])('refuses two Authorization headers on %s', async (_name, line) => {
+    // The right credential second (a forwarded route read the last) and first (admin read the first).
+    for (const pair of [
+      ['Bearer nope', `Bearer ${line.startsWith('GET') ? ADMIN_TOKEN : FAULT_GATEWAY_SECRET}`],
+      [`Bearer ${line.startsWith('GET') ? ADMIN_TOKEN : FAULT_GATEWAY_SECRET}`, 'Bearer nope'],
+    ]) {
+      const res = await rawRequest(
+        `${line} HTTP/1.1\r\nAuthorization: ${pair[0]}\r\nAuthorization: ${pair[1]}\r\nContent-Type: application/json\r\n`,
+        line.startsWith('GET') ? '' : EXEC_BODY,
+      );
+      expect(res.status, `${pair.join(' / ')}: ${res.body}`).toBe(401);
+    }
+  });
+
+  // Issue 18 finding 12: buffered bodies (creates without an id header) had no concurrency cap.
+  it('answers 503 instead of buffering more than four body limits at once, and recovers', async () => {
+    const limit = 22 * 1024 * 1024;
+    const held = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<ReturnType<typeof netConnect>>((resolve) => {
+            const socket = netConnect(gw.port, '127.0.0.1', () => {
+              socket.write(
+                `POST /v1/runtimes HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}Content-Type: application/json\r\nContent-Length: ${limit}\r\n\r\n{`,
+              );
+              resolve(socket);
+            });
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    const small = async () =>
+      (await rawRequest(`POST /v1/runtimes HTTP/1.1\r\n${AUTH}Content-Type: application/json\r\n`, '{}'))
+        .status;
+    try {
+      await waitFor(
+        'a 503 while four large bodies are buffered',
+        async () => (await small()) === 503,
+        10_000,
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    await waitFor('buffering allowed again', async () => (await small()) !== 503, 10_000);
   });
 
   it('keeps every secret out of its logs, /v1/fleet, /metrics and error bodies', async () => {

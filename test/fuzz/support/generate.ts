@@ -39,7 +39,25 @@ export interface FuzzTarget {
   paths: string[];
   /** An address outside the fleet that must never be contacted (absolute-form targets, Host headers). */
   canary: string;
+  /**
+   * The target reads x-opr-runtime-id and polices the header count (the gateway): repeated id
+   * headers and requests past its header limit must never be answered 2xx.
+   */
+  gatewayRules?: boolean;
 }
+
+/**
+ * Tags of inputs issue 18 found read differently by the gateway and the executor: a case carrying
+ * one must never be answered 2xx (it would have been executed as another request than checked).
+ */
+export const AMBIGUOUS_TAGS = ['dot-path', 'dup-id-field'] as const;
+/** The same, for targets with `gatewayRules`. */
+export const GATEWAY_AMBIGUOUS_TAGS = ['dup-id-header', 'many-headers'] as const;
+/** Tag of an unauthenticated `Expect: 100-continue` request: it must never see `100 Continue`. */
+export const EXPECT_NO_AUTH = 'expect-noauth';
+
+/** Dot segments as a path carries them, plain and percent-encoded (the WHATWG URL parser folds all). */
+const DOT_SEGMENTS = ['..', '.', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%2e'];
 
 const METHODS = [
   'GET',
@@ -95,9 +113,21 @@ const INVALID_UTF8 = [
 
 function path(d: Dice, target: FuzzTarget, tags: string[]): string {
   const id = d.chance(0.5) ? d.pick(VALID_IDS) : d.pick(RUNTIME_IDS);
-  const choice = d.int(12);
+  const choice = d.int(13);
   tags.push(`path${choice}`);
   switch (choice) {
+    case 12: {
+      // A dot segment between a decoy id and the real one, or around the id.
+      tags.push('dot-path');
+      const dot = d.pick(DOT_SEGMENTS);
+      const ok = d.pick(VALID_IDS);
+      return d.pick([
+        `/v1/runtimes/zzz/${dot}/${ok}/executions`,
+        `/v1/runtimes/${dot}/${ok}/executions`,
+        `/v1/runtimes/${ok}/${dot}/executions`,
+        `/v1/runtimes/zzz/${dot}/${ok}`,
+      ]);
+    }
     case 0:
       return `/v1/runtimes/${id}/executions`;
     case 1:
@@ -126,9 +156,22 @@ function path(d: Dice, target: FuzzTarget, tags: string[]): string {
 }
 
 function body(d: Dice, tags: string[]): { type: string; data: Buffer } {
-  const choice = d.int(8);
+  const choice = d.int(9);
   tags.push(`body${choice}`);
   switch (choice) {
+    case 8: {
+      // Two runtimeId fields: the gateway used to read the first, the executor the last.
+      tags.push('dup-id-field');
+      const b = `dup${d.int(1000)}`;
+      const part = (name: string, value: string) =>
+        `--${b}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      return {
+        type: `multipart/form-data; boundary=${b}`,
+        data: Buffer.from(
+          `${part('runtimeId', d.pick(VALID_IDS))}${part('image', 'openruntimes/node:v5-22')}${part('runtimeId', d.pick(VALID_IDS))}--${b}--\r\n`,
+        ),
+      };
+    }
     case 0:
       return {
         type: 'application/json',
@@ -199,7 +242,12 @@ export function fuzzCase(d: Dice, target: FuzzTarget): FuzzCase {
   const version = d.chance(0.9) ? 'HTTP/1.1' : d.pick(['HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'FOO', '']);
   const headers: Array<[string | Buffer, string | Buffer]> = [];
   headers.push(['Host', d.chance(0.9) ? '127.0.0.1' : d.pick([target.canary, 'evil.example', '', 'a b'])]);
-  if (d.chance(0.85))
+  const expectNoAuth = d.chance(0.04);
+  if (expectNoAuth) {
+    tags.push(EXPECT_NO_AUTH);
+    headers.push(['Expect', '100-continue']);
+  }
+  if (!expectNoAuth && d.chance(0.85))
     headers.push([
       'Authorization',
       d.chance(0.9)
@@ -214,6 +262,10 @@ export function fuzzCase(d: Dice, target: FuzzTarget): FuzzCase {
     ]);
   if (d.chance(0.4))
     headers.push(['x-opr-runtime-id', d.chance(0.6) ? d.pick(VALID_IDS) : d.pick(RUNTIME_IDS)]);
+  if (d.chance(0.05)) {
+    tags.push('dup-id-header');
+    headers.push(['x-opr-runtime-id', d.pick(VALID_IDS)], ['X-Opr-Runtime-Id', d.pick(VALID_IDS)]);
+  }
   if (d.chance(0.2))
     headers.push([
       'x-opr-addressing-method',
@@ -229,7 +281,12 @@ export function fuzzCase(d: Dice, target: FuzzTarget): FuzzCase {
     else if (kind === 3) headers.push(['X-Huge', 'h'.repeat(d.pick([8_000, 20_000, 100_000]))]);
     else if (kind === 4) headers.push(['', 'empty-name']);
     else if (kind === 5) headers.push(['X Space', 'v']);
-    else for (let i = 0; i < d.pick([50, 200, 2_000]); i++) headers.push([`X-Many-${i}`, 'v']);
+    else {
+      // Past 1,000 headers a receiver keeping only the first ones reads another request.
+      const n = d.pick([50, 200, 1_021, 2_000]);
+      if (n > 200) tags.push('many-headers');
+      for (let i = 0; i < n; i++) headers.push([`m${i}`, 'v']);
+    }
   }
   // Half the requests are framed correctly, so the fuzz also reaches the forwarding path.
   const framing = d.chance(0.5) ? 9 : d.int(9);

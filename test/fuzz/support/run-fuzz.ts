@@ -1,6 +1,13 @@
 import { seededRandom } from '../../../lib/random.ts';
 import { recordReliability } from '../../support/reliability.ts';
-import { Dice, type FuzzTarget, fuzzCase } from './generate.ts';
+import {
+  AMBIGUOUS_TAGS,
+  Dice,
+  EXPECT_NO_AUTH,
+  type FuzzTarget,
+  fuzzCase,
+  GATEWAY_AMBIGUOUS_TAGS,
+} from './generate.ts';
 import { rawExchange } from './http-reply.ts';
 
 /** A fuzz run's budget: stops at `cases` requests or after `budgetMs`, whichever comes first. */
@@ -49,11 +56,27 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzReport> {
       // A log stream may break off mid-body when its upstream does (the gateway then closes the
       // connection so the client knows); anywhere else a cut response is a failure.
       const brokenOutsideStream = ex.kind === 'broken' && !c.tags.includes('path3');
-      if (ex.kind === 'malformed' || ex.kind === 'hang' || brokenOutsideStream || status500) {
+      // Issue 18: an ambiguous request must never be executed, an unauthenticated one never invited.
+      const ambiguous = [...AMBIGUOUS_TAGS, ...(o.target.gatewayRules ? GATEWAY_AMBIGUOUS_TAGS : [])];
+      const executed =
+        c.tags.some((t) => (ambiguous as string[]).includes(t)) &&
+        ex.responses.some((r) => r.status >= 200 && r.status < 300) &&
+        (!c.tags.includes('dup-id-field') || (c.method === 'POST' && c.tags.includes('path2')));
+      const invited = c.tags.includes(EXPECT_NO_AUTH) && ex.responses.some((r) => r.status === 100);
+      if (
+        ex.kind === 'malformed' ||
+        ex.kind === 'hang' ||
+        brokenOutsideStream ||
+        status500 ||
+        executed ||
+        invited
+      ) {
         report.bad.push({
           n,
           kind: ex.kind,
           ...(ex.reason ? { reason: ex.reason } : {}),
+          ...(executed ? { reason: 'an ambiguous request was answered 2xx' } : {}),
+          ...(invited ? { reason: 'an unauthenticated request was sent 100 Continue' } : {}),
           ...(status500 ? { status: 500 } : {}),
           tags: c.tags,
           head: Buffer.concat(c.pieces).subarray(0, 300).toString('latin1'),
