@@ -108,6 +108,11 @@ async function extract(source: string, dir: string, maxBytes: number): Promise<v
   try {
     await pipeline(createReadStream(source), createGunzip(), counter, tar.stdin);
   } catch (error) {
+    // tar may finish at the archive's end-of-archive blocks and exit before the trailing padding is
+    // written to it: a write error after a clean exit is not a failed extraction.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!tooLarge && (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') && (await exited) === 0)
+      return;
     tar.kill('SIGKILL');
     await exited;
     if (tooLarge) {

@@ -90,7 +90,7 @@ describe('executor with process runtimes', () => {
     form.set('entrypoint', 'index.mjs');
     form.set('path', '/t?name=tar');
     const res = await call('POST', '/v1/runtimes/tarball/executions', form);
-    expect(res.status).toBe(200);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(JSON.parse(res.json.body)).toEqual({ greeting: 'Hello, tar!', method: 'GET', path: '/t' });
   });
 

@@ -153,11 +153,11 @@ describe('soak: sustained load on a gateway with a slowly changing fleet', () =>
       expect(changes.length, detail).toBeGreaterThanOrEqual(4);
       // Latency is recorded, not judged here (speed belongs in benchmarks), but every window of the run
       // served requests, and each took at least the execution time: the figures describe real work.
-      expect(ws.length, detail).toBe(Math.ceil(RUN.durationMs / RUN.windowMs));
-      for (const w of ws) {
-        expect(w.requests, detail).toBeGreaterThan(0);
-        expect(w.p50, detail).toBeGreaterThanOrEqual(EXEC_MS);
+      // (A request the timer sent a little past the end forms a short last window of its own.)
+      for (let from = 0; from < RUN.durationMs; from += RUN.windowMs) {
+        expect(ws.find((w) => w.fromS === from / 1000)?.requests ?? 0, detail).toBeGreaterThan(0);
       }
+      for (const w of ws) expect(w.p50, detail).toBeGreaterThanOrEqual(EXEC_MS);
       // Every host that was active at some point served requests.
       expect(hosts.filter((h) => h.answered.size > 0).length, detail).toBe(5);
       // Memory: bounded (a per-request leak at this rate would add far more). Not a speed assertion.
