@@ -117,6 +117,9 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
         });
       }
       const pid = child.pid;
+      // Executors outlive the scaler (the next leader manages them): a referenced child would keep
+      // this process alive after SIGTERM until every executor exited (issue 20: the scaler "hung").
+      child.unref();
       const childLog = log.child({ host: id, pid });
       child.once('exit', (code, sig) => {
         children.delete(id);
