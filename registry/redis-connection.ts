@@ -3,6 +3,7 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { RegistryError } from './errors.ts';
 import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
+import { SentinelSwitchWatcher } from './sentinel-switch.ts';
 
 /** A Redis Sentinel setup: the master group name and the Sentinel addresses. */
 export interface SentinelOptions {
@@ -88,9 +89,17 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
     }
     if (options.username) base.username = options.username;
     if (options.password) base.password = options.password;
+    const sentinelConnection: RedisOptions = { retryStrategy };
+    if (s.password) sentinelConnection.password = s.password;
+    if (base.enableTLSForSentinelMode && base.tls) sentinelConnection.tls = base.tls;
+    const watcher = new SentinelSwitchWatcher({ name: s.name, sentinels, connection: sentinelConnection });
     return {
       describe: `sentinel ${s.name} via ${sentinels.map(nodeName).join(',')}`,
-      create: (role) => new Redis({ ...base, ...roleOptions(role) }),
+      create: (role) => {
+        const client = new Redis({ ...base, ...roleOptions(role) });
+        watcher.track(client);
+        return client;
+      },
     };
   }
 
