@@ -5,6 +5,9 @@ import { RegistryError } from './errors.ts';
 import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
 import { SentinelSwitchWatcher } from './sentinel-switch.ts';
 
+/** Bound on one Redis command and on waiting for a connection, unless configured otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
 /** A Redis Sentinel setup: the master group name and the Sentinel addresses. */
 export interface SentinelOptions {
   /** Master group name (`sentinel monitor <name> …`). */
@@ -48,7 +51,7 @@ export interface RedisConnector {
 /** Validates the connection options and returns a connector; throws REGISTRY_INVALID_CONFIG. */
 export function redisConnector(options: RedisConnectionOptions): RedisConnector {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const commandTimeout = options.commandTimeoutMs ?? 2000;
+  const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const retryStrategy = (times: number) => backoffDelay(times, backoff, Math.random());
   const roleOptions = (role: 'command' | 'subscriber'): RedisOptions =>
     role === 'command'

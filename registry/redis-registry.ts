@@ -15,7 +15,7 @@ import {
   withState,
 } from './host.ts';
 import { DEFAULT_KEY_PREFIX, type PoolKeys, poolKeys, poolOfChannel } from './keys.ts';
-import type { RedisClient, RedisConnector } from './redis-connection.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnector } from './redis-connection.ts';
 import { defineScripts, type RegistryScripts, SCRIPT_CONFLICT, scriptError } from './redis-scripts.ts';
 import type {
   FleetListener,
@@ -77,7 +77,7 @@ export class RedisRegistry implements HostRegistry {
   constructor(private readonly options: RedisRegistryOptions) {
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
-    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger()).child({
       component: 'registry',
