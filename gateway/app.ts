@@ -94,7 +94,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   setCollect(metrics.picks, () => requestMetrics.flush());
   // On the first state gauge of the table, so every later one is read after the refresh.
   setCollect(metrics.inflight, () =>
-    refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined),
+    refreshStateGauges(
+      metrics,
+      fleet,
+      view,
+      placement,
+      deps.registry !== undefined,
+      deps.registry?.nodes?.(),
+    ),
   );
   const placement = new PlacementMap(options.placement.maxEntries);
   const healthPolicy = {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseClusterNodes } from '../../registry/cluster-nodes.ts';
 import { isAlive } from './processes.ts';
 import {
-  parseClusterNodes,
   startRedisCluster,
   startSentinelGroup,
   type TestCluster,

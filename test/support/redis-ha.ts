@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { type ClusterNodeInfo, parseClusterNodes } from '../../registry/cluster-nodes.ts';
 import { isAlive } from './processes.ts';
 import {
   type StartSentinelOptions,
@@ -19,41 +20,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     if (Date.now() > deadline) throw new Error(`redis test setup: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** One line of `CLUSTER NODES`. */
-export interface ClusterNodeInfo {
-  id: string;
-  port: number;
-  master: boolean;
-  failed: boolean;
-  /** Id of its master (replicas), else undefined. */
-  masterId: string | undefined;
-  /** Slot ranges it serves, `[first, last]`. */
-  slots: [number, number][];
-}
-
-/** Parses `CLUSTER NODES` (a bulk reply) into its lines. */
-export function parseClusterNodes(reply: string): ClusterNodeInfo[] {
-  return reply
-    .split(/\r?\n/)
-    .filter((line) => /^[0-9a-f]{40} /.test(line))
-    .map((line) => {
-      const [id = '', address = '', flags = '', master = '-', , , , , ...slots] = line.split(' ');
-      return {
-        id,
-        port: Number(address.split('@')[0]?.split(':')[1]),
-        master: flags.includes('master'),
-        failed: /fail(?!\?)/.test(flags),
-        masterId: master === '-' ? undefined : master,
-        slots: slots
-          .filter((s) => /^\d/.test(s))
-          .map((s) => {
-            const [a, b] = s.split('-').map(Number);
-            return [a ?? 0, b ?? a ?? 0] as [number, number];
-          }),
-      };
-    });
 }
 
 /** A real Redis Cluster of masters with replicas (failover by the nodes themselves). */
