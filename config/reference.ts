@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { ENV_MAPPINGS } from './env.ts';
+import { blockMarkers, cell, markdownTable, replaceBlock } from '../lib/markdown.ts';
+import { ENV_MAPPINGS, type EnvMapping } from './env.ts';
 import { configSchema } from './schema/index.ts';
 
-/** The markers between which `scripts/config-reference.ts --write` keeps the README table. */
-export const REFERENCE_START = '<!-- config-reference:start -->';
-export const REFERENCE_END = '<!-- config-reference:end -->';
+/** The generated block of README.md that holds the configuration reference table. */
+export const REFERENCE_BLOCK = 'config-reference';
+/** The markers between which `npm run docs:write` keeps the README table. */
+export const { start: REFERENCE_START, end: REFERENCE_END } = blockMarkers(REFERENCE_BLOCK);
 
 interface JsonNode {
   type?: string | string[];
@@ -12,10 +14,12 @@ interface JsonNode {
   description?: string;
   default?: unknown;
   enum?: unknown[];
+  const?: unknown;
   properties?: Record<string, JsonNode>;
   required?: string[];
   items?: JsonNode;
   anyOf?: JsonNode[];
+  oneOf?: JsonNode[];
   minimum?: number;
   maximum?: number;
 }
@@ -33,10 +37,15 @@ export interface ReferenceRow {
 
 const code = (text: string) => `\`${text}\``;
 
+const alternatives = (node: JsonNode) => node.anyOf ?? node.oneOf ?? [];
+
 function typeOf(node: JsonNode): string {
   if (node.kind) return node.kind;
+  if (node.const !== undefined) return code(String(node.const));
   if (node.enum) return node.enum.map((v) => code(String(v))).join(', ');
   if (node.type === 'array' && node.items) return `list of ${typeOf(node.items)}`;
+  const alts = alternatives(node);
+  if (node.type === undefined && alts.length > 0) return [...new Set(alts.map(typeOf))].join(' or ');
   const type = Array.isArray(node.type) ? node.type.join(' or ') : node.type;
   if (type === 'object') return 'mapping';
   return type ?? 'value';
@@ -44,63 +53,94 @@ function typeOf(node: JsonNode): string {
 
 function defaultOf(node: JsonNode, required: boolean): string {
   if (node.default === undefined) return required ? '**required**' : '—';
-  if (typeof node.default === 'object' && node.default !== null && !Array.isArray(node.default)) return '';
-  return code(typeof node.default === 'string' ? node.default : JSON.stringify(node.default));
+  if (typeof node.default === 'string') return code(node.default);
+  const isObject = typeof node.default === 'object' && node.default !== null && !Array.isArray(node.default);
+  if (isObject && Object.keys(node.default as object).length === 0) return '';
+  return code(JSON.stringify(node.default));
 }
 
-/** Every field of the schema, sections first then their fields, in schema order. */
-export function referenceRows(): ReferenceRow[] {
-  const rootNode = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
-  const rows: ReferenceRow[] = [];
+/** The fields a node holds: its own properties, or those of its alternatives (a union of mappings). */
+function fieldsOf(node: JsonNode): { key: string; child: JsonNode; required: boolean }[] {
+  const holders = node.properties ? [node] : alternatives(node).filter((a) => a.properties);
+  return holders.flatMap((h) =>
+    Object.entries(h.properties ?? {}).map(([key, child]) => ({
+      key,
+      child,
+      required: (h.required ?? []).includes(key),
+    })),
+  );
+}
+
+/**
+ * Every field of `schema` in schema order: a mapping's row, then its fields'. A list of mappings
+ * documents its items' fields under `path[]`; a union of mappings (a provider `type`, an `auth`
+ * choice) documents every alternative's fields, one row per path, types joined when they differ.
+ * `env` names the environment variables that set each path.
+ */
+export function schemaRows(schema: z.ZodType, env: readonly EnvMapping[] = []): ReferenceRow[] {
+  const rootNode = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
+  const rows = new Map<string, ReferenceRow>();
   const visit = (node: JsonNode, prefix: string[]) => {
-    const required = new Set(node.required ?? []);
-    for (const [key, child] of Object.entries(node.properties ?? {})) {
+    for (const { key, child, required } of fieldsOf(node)) {
       const path = [...prefix, key];
       const dotted = path.join('.');
-      const section = child.properties !== undefined;
-      rows.push({
-        path: dotted,
-        type: typeOf(child),
-        default: section ? '' : defaultOf(child, required.has(key)),
-        env: ENV_MAPPINGS.filter((m) => m.path.join('.') === dotted).map((m) =>
-          m.note ? `${code(m.env)} (${m.note})` : code(m.env),
-        ),
-        description: child.description ?? '',
-        section,
-      });
+      const items = child.type === 'array' ? child.items : undefined;
+      const section = fieldsOf(child).length > 0;
+      const previous = rows.get(dotted);
+      if (previous) {
+        // The same field in another alternative of a union: one row, every type it can take.
+        const type = typeOf(child);
+        if (!previous.type.split(', ').includes(type)) previous.type = `${previous.type}, ${type}`;
+        previous.description ||= child.description ?? '';
+      } else {
+        rows.set(dotted, {
+          path: dotted,
+          type: typeOf(child),
+          default: section && child.default === undefined ? '' : defaultOf(child, required),
+          env: env
+            .filter((m) => m.path.join('.') === dotted)
+            .map((m) => (m.note ? `${code(m.env)} (${m.note})` : code(m.env))),
+          description: child.description ?? '',
+          section,
+        });
+      }
       if (section) visit(child, path);
+      if (items && fieldsOf(items).length > 0) visit(items, [...prefix, `${key}[]`]);
     }
   };
   visit(rootNode, []);
-  return rows;
+  return [...rows.values()];
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Every field of the configuration schema, with the environment variables that set it. */
+export function referenceRows(): ReferenceRow[] {
+  return schemaRows(configSchema, ENV_MAPPINGS);
+}
 
 /**
- * The Markdown reference table (the README text between the markers), with columns padded the way
- * Biome's Markdown formatter pads them, so `npm run lint` accepts the generated README.
+ * A Markdown reference table of `rows` (field, type, default, meaning; plus the environment
+ * variables when `withEnv`), mappings in bold.
  */
+export function renderRows(rows: readonly ReferenceRow[], withEnv: boolean): string {
+  const header = withEnv
+    ? ['field', 'type', 'default', 'environment', 'meaning']
+    : ['field', 'type', 'default', 'meaning'];
+  const body = rows.map((row) => {
+    const cells = row.section
+      ? [`**${code(row.path)}**`, cell(row.type), cell(row.default), cell(row.env.join(', '))]
+      : [code(row.path), cell(row.type), cell(row.default), cell(row.env.join(', '))];
+    if (!withEnv) cells.pop();
+    return [...cells, cell(row.description)];
+  });
+  return markdownTable(header, body);
+}
+
+/** The README's configuration reference table (the text between the markers). */
 export function renderReference(): string {
-  const header = ['field', 'type', 'default', 'environment', 'meaning'];
-  const body = referenceRows().map((row) =>
-    row.section
-      ? [`**${code(row.path)}**`, 'mapping', '', '', cell(row.description)]
-      : [code(row.path), cell(row.type), cell(row.default), cell(row.env.join(', ')), cell(row.description)],
-  );
-  const width = (text: string) => [...text].length;
-  const widths = header.map((_, i) => Math.max(3, ...[header, ...body].map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join(' | ')} |`;
-  return `${[line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')}\n`;
+  return renderRows(referenceRows(), true);
 }
 
 /** Replaces the text between the reference markers in `readme`; throws when the markers are missing. */
 export function replaceReference(readme: string, table: string = renderReference()): string {
-  const start = readme.indexOf(REFERENCE_START);
-  const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) {
-    throw new Error(`README has no ${REFERENCE_START} … ${REFERENCE_END} block`);
-  }
-  return `${readme.slice(0, start + REFERENCE_START.length)}\n${table}${readme.slice(end)}`;
+  return replaceBlock(readme, REFERENCE_BLOCK, table, 'README');
 }

@@ -1,6 +1,19 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callExecutor, startInProcessExecutor } from '../test/support/executors.ts';
 import type { RunningExecutor } from './server.ts';
+
+/** Opens a fresh TCP connection to `port`: 'connected', or the error code it failed with. */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
 
 // Every route and error of the executor API over a real socket, simulated runtimes.
 type Running = RunningExecutor & { secret: string };
@@ -395,8 +408,16 @@ describe('executor lifecycle (simulated runtimes, real sockets)', () => {
     });
     await poll(() => ex.executor.table.inflight() === 1);
     const closing = ex.close();
-    const refused = await callExecutor(ex.url, ex.secret, 'GET', '/v1/runtimes').catch(() => ({ status: 0 }));
-    expect([0, 503]).toContain(refused.status);
+    // A new connection is refused outright (the listener is closed)…
+    expect(await connectOutcome(ex.port)).toBe('ECONNREFUSED');
+    // …and a request on a connection that was already open gets 503 (the app refuses new work).
+    const onOpenConnection = await ex.executor.app.fetch(
+      new Request(`${ex.url}/v1/runtimes`, { headers: { authorization: `Bearer ${ex.secret}` } }),
+    );
+    expect(onOpenConnection.status).toBe(503);
+    expect(((await onOpenConnection.json()) as { message: string }).message).toBe(
+      'Executor is shutting down.',
+    );
     expect((await slow).json.statusCode).toBe(200);
     await closing;
     expect(ex.executor.table.list()).toEqual([]);

@@ -26,7 +26,7 @@ export function runtimeView(entry: RuntimeEntry, options: ExecutorOptions, now: 
 }
 
 /**
- * The pre-0.17 health body `{status, usage, runtimes}` (see EXECUTOR-API.md), for testing the
+ * The pre-0.17 health body `{status, usage, runtimes}` (see docs/compatibility.md), for testing the
  * gateway against old executors. Usage: accounted runtime memory over capacity in simulated mode,
  * 1-minute load over cores in process mode; per runtime, executions in flight × 100 / slots.
  */

@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BodyLimit } from './body-limit.ts';
 
 /** A request-like source: a stream with the `socket` the limit cuts when the client lingers too long. */
@@ -14,13 +14,18 @@ function source() {
   return stream;
 }
 
+/** Polls on setImmediate (never faked here), so it works while setTimeout is under fake timers. */
 async function until(check: () => boolean, what = ''): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r));
   }
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('BodyLimit', () => {
   it('passes a body up to the limit through, and fails the one byte over it', async () => {
@@ -57,6 +62,8 @@ describe('BodyLimit', () => {
     limit.on('error', () => {});
     req.write(Buffer.alloc(8, 97));
     await until(() => limit.exceeded, 'exceeded');
+    // The linger timer runs on a fake clock: the test decides when it has passed, not the machine's load.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     // The failed pipe left the source unread; more writes would pile up without discardRest.
     limit.discardRest(50);
     for (let i = 0; i < 100; i++) req.write(Buffer.alloc(1024, 97));
@@ -65,7 +72,9 @@ describe('BodyLimit', () => {
       req.end();
       await until(() => req.readableEnded, 'ended');
     }
-    await new Promise((r) => setTimeout(r, 100));
+    vi.advanceTimersByTime(49);
+    expect(req.socket.destroyed).toBe(false);
+    vi.advanceTimersByTime(1_000);
     expect(req.socket.destroyed).toBe(cut);
   });
 });

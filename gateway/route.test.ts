@@ -38,12 +38,15 @@ describe('runtime ids', () => {
 
   it('names the place and the value in the 400', () => {
     expect(() => assertRuntimeId('a b', 'x-opr-runtime-id')).toThrowError(/x-opr-runtime-id: "a b"/);
+    let thrown: unknown;
     try {
       assertRuntimeId('bad id', 'the path');
     } catch (error) {
-      expect(error).toBeInstanceOf(GatewayError);
-      expect((error as GatewayError).status).toBe(400);
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect((thrown as GatewayError).status).toBe(400);
+    expect((thrown as GatewayError).message).toMatch(/the path: "bad id"/);
   });
 });
 

@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerOptions,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../lib/logger.ts';
 import type { Gateway } from './app.ts';
@@ -28,9 +28,10 @@ export interface ListenOptions {
   shutdownTimeout: number;
   /**
    * Serve executor routes (`/v1/runtimes…`) straight from the Node request listener with the same
-   * proxy code and error mapping, skipping the Hono request/context layer (default true). Measured
-   * on this machine (wrk -c50, one backend): proxy CPU per request ≈ 48 µs through Hono, ≈ 42 µs on
-   * the fast path, against ≈ 32 µs for a bare node:http + undici forwarder.
+   * proxy code and error mapping, skipping the Hono request/context layer (default true). With it,
+   * `npm run bench:overhead` (bench/results/overhead.md, 2026-11-28 14:32 UTC) measured 34.9 µs of
+   * proxy CPU per request against 31.4 µs for a bare node:http + undici forwarder (1.11×). That
+   * benchmark does not run the Hono path; compare it with `fleetgate gateway --no-fast-path`.
    */
   fastPath?: boolean;
 }
@@ -95,9 +96,14 @@ export async function startGateway(
   const close = () => {
     closing ??= (async () => {
       gateway.beginShutdown();
-      // Stops listening; Node ≥ 19 also closes the connections idle at this moment.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stops listening, and only that. http.Server#close would also destroy every connection with no
+      // request parsed yet, among them connections whose request is still unread in the socket buffer:
+      // their clients see a reset for a request they had sent (test/faults/gateway-sigterm.test.ts
+      // caught 62 of 226 requests in flight failing that way).
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       const deadline = Date.now() + listen.shutdownTimeout;
+      // Let the event loop read what accepted connections already hold before counting what is in flight.
+      await new Promise((r) => setTimeout(r, 25));
       // No closeIdleConnections() while draining: a response that just finished leaves its connection
       // idle, and a keep-alive client may already be writing its next request on it (it would see a
       // reset). Responses during the drain carry `Connection: close` instead.
@@ -107,6 +113,8 @@ export async function startGateway(
         logger.warn({ inflight: gateway.inflight() }, 'shutdown deadline reached; closing connections');
       server.closeAllConnections();
       await closed;
+      // What http.Server#close does beyond stopping the listener (its connection-checking timer).
+      server.close(() => {});
       await gateway.stop();
       logger.info({ drained }, 'gateway stopped');
       return { drained };

@@ -33,7 +33,7 @@ export interface ExecutionOptions {
 
 /**
  * Builds `POST /v1/runtimes/<id>/executions` with the runtime fields the executor needs to
- * cold-start the runtime when it is absent (EXECUTOR-API.md: image/source on execute), JSON in and out.
+ * cold-start the runtime when it is absent (docs/compatibility.md: image/source on execute), JSON in and out.
  */
 export function executionRequest(options: ExecutionOptions): RequestBuilder {
   const base: Record<string, string> = {

@@ -1,17 +1,8 @@
+import { cell, markdownTable } from '../lib/markdown.ts';
 import { CATALOGUE, type DefaultMetric } from './catalogue.ts';
 import type { MetricDef } from './define.ts';
 
 const code = (text: string) => `\`${text}\``;
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-/** A Markdown table padded the way Biome's Markdown formatter pads it, so lint accepts the file. */
-export function markdownTable(header: string[], body: string[][]): string {
-  const width = (text: string) => [...text].length;
-  const widths = header.map((_, i) => Math.max(3, ...[header, ...body].map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join(' | ')} |`;
-  return `${[line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')}\n`;
-}
 
 function row(def: MetricDef): string[] {
   const labels = def.labels.length === 0 ? '—' : def.labels.map(code).join(', ');

@@ -1,7 +1,10 @@
 /**
  * The shapes the pure scaler core exchanges with its shell: what one tick observes, what it decides,
  * the state it carries to the next tick and the decision record it leaves behind. Everything here is
- * plain data (JSON-serialisable), so the loop can keep state in Redis and `explain` can serve records.
+ * plain data (JSON-serialisable), so `explain` can serve records and tests can compare them. The
+ * state lives in each scaler's memory only (`PoolLoop.state` in scaler/loop/pool-loop.ts), never in
+ * Redis: a follower evaluates every tick too, so its windows are warm when it takes over, and a
+ * restarted scaler starts from `initialState()` (a full stabilization window, `startup.holdFor`).
  */
 import type { MetricReading } from './sources/types.ts';
 

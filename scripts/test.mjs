@@ -13,6 +13,9 @@ const NEEDED = [
   { bin: 'wrk', pkg: 'wrk' },
   { bin: 'haproxy', pkg: 'haproxy' },
   { bin: 'nginx', pkg: 'nginx' },
+  // The fuzz tests count a process's client sockets with `ss`; the TLS registry test makes a certificate.
+  { bin: 'ss', pkg: 'iproute2' },
+  { bin: 'openssl', pkg: 'openssl' },
 ];
 
 // Debian puts haproxy and nginx in /usr/sbin, which a non-login shell may leave off PATH.

@@ -11,7 +11,7 @@ export interface PeerServer {
   id: number;
 }
 
-/** HAProxy's `global` + `defaults` from BENCHMARKS.md §1. */
+/** HAProxy's `global` + `defaults` for every benchmark (shown in docs/benchmarks.md). */
 export function haproxyPreamble(): string {
   return [
     'global',
@@ -27,7 +27,7 @@ export function haproxyPreamble(): string {
   ].join('\n');
 }
 
-/** The overhead config of BENCHMARKS.md §1: one backend, keep-alive both sides, `http-reuse always`. */
+/** The overhead config (docs/benchmarks.md): one backend, keep-alive both sides, `http-reuse always`. */
 export function haproxyOverheadConfig(listenPort: number, backendPort: number): string {
   return `${haproxyPreamble()}frontend fe
     bind 127.0.0.1:${listenPort}
@@ -38,14 +38,14 @@ backend be
 `;
 }
 
-/** The balancing lines of one HAProxy routing variant (BENCHMARKS.md §2). */
+/** The balancing lines of one HAProxy routing variant (docs/benchmarks.md, routing). */
 export type HaproxyBalance =
   | { kind: 'hash'; balanceFactor: number }
   | { kind: 'roundrobin' }
   | { kind: 'random' };
 
 /**
- * The routing config of BENCHMARKS.md §2: hash on the `<runtimeId>` path segment, consistent sdbm
+ * The routing config (docs/benchmarks.md): hash on the `<runtimeId>` path segment, consistent sdbm
  * avalanche, `hash-balance-factor` (0 = plain consistent hashing), `httpchk` on `/v1/health`, fixed
  * server ids, weight 100 (16 points per unit of weight, so 1600 points per server). Servers named in
  * `disabled` start in maintenance (the host to be added mid-run, enabled through the runtime API).
@@ -118,7 +118,7 @@ function nginxHttpCommon(dir: string): string {
 `;
 }
 
-/** The overhead config of BENCHMARKS.md §1: one worker, keep-alive upstream. */
+/** The overhead config (docs/benchmarks.md): one worker, keep-alive upstream. */
 export function nginxOverheadConfig(dir: string, listenPort: number, backendPort: number): string {
   return `${nginxCommon(dir)}http {
 ${nginxHttpCommon(dir)}    upstream be {
@@ -138,7 +138,7 @@ ${nginxHttpCommon(dir)}    upstream be {
 }
 
 /**
- * The routing config of BENCHMARKS.md §2: the runtime id from the path, `hash $runtime_id consistent`
+ * The routing config (docs/benchmarks.md): the runtime id from the path, `hash $runtime_id consistent`
  * (ketama, 160 points per unit of weight; no bounded loads). `servers` may be rewritten and reloaded.
  */
 export function nginxRoutingConfig(

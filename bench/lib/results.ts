@@ -43,8 +43,16 @@ function firstLine(cmd: string, args: string[]): string | null {
   return text.split('\n')[0] ?? null;
 }
 
-/** Reads nproc, the CPU model from /proc/cpuinfo, Node's version and the peers' versions. */
-export function machineInfo(): MachineInfo {
+/** The machine as a measurement needs it named: cores, CPU model, Node, load average now. */
+export interface HostFacts {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  loadavg: number[];
+}
+
+/** Reads nproc, the CPU model from /proc/cpuinfo, Node's version and the load average. */
+export function hostFacts(): HostFacts {
   let cpuModel = cpus()[0]?.model ?? 'unknown';
   try {
     const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -56,7 +64,16 @@ export function machineInfo(): MachineInfo {
     nproc: cpus().length,
     cpuModel,
     node: process.version,
-    loadavgAtStart: loadavg().map((v) => Math.round(v * 100) / 100),
+    loadavg: loadavg().map((v) => Math.round(v * 100) / 100),
+  };
+}
+
+/** `hostFacts()` plus the peers' versions. */
+export function machineInfo(): MachineInfo {
+  const { loadavg: loadavgAtStart, ...facts } = hostFacts();
+  return {
+    ...facts,
+    loadavgAtStart,
     tools: {
       haproxy: firstLine('haproxy', ['-v']),
       nginx: firstLine('nginx', ['-v']),

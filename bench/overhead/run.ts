@@ -21,7 +21,7 @@ interface Sample extends WrkResult {
 const PATH = '/v1/runtimes/bench-runtime';
 
 /**
- * `npm run bench:overhead`: the hot path (BENCHMARKS.md §1). The same trivial backend behind each
+ * `npm run bench:overhead`: the hot path (docs/benchmarks.md, overhead). The same trivial backend behind each
  * target, `wrk -t1 -c50 --latency`, targets interleaved round by round, proxy CPU from /proc.
  */
 async function main(): Promise<void> {

@@ -27,7 +27,7 @@ export function startNodeScript(name: string, script: string, args: string[], cp
 
 const SECRET = 'bench-gateway-secret';
 
-/** The five targets of BENCHMARKS.md §1 plus the Node floor, in round order. */
+/** The targets of the overhead benchmark (docs/benchmarks.md), the Node floor included, in round order. */
 export function overheadTargets(): OverheadTarget[] {
   return [
     {

@@ -15,7 +15,7 @@ import {
 
 /**
  * `npm run bench:ring`: Fleetgate's ring next to `consistent-hash` (default and deterministic) and
- * `hashring` on lookups/s, balance, disruption and order-independence (BENCHMARKS.md §4).
+ * `hashring` on lookups/s, balance, disruption and order-independence (docs/benchmarks.md, ring).
  */
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));

@@ -172,7 +172,7 @@ function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
 }
 
 /**
- * `npm run bench:routing`: routing quality against peers that hash (BENCHMARKS.md §2–3) on a fleet
+ * `npm run bench:routing`: routing quality against peers that hash (docs/benchmarks.md) on a fleet
  * of simulated executors, with a host added, drained and killed mid-run.
  */
 async function main(): Promise<void> {

@@ -130,7 +130,7 @@ function nginxTarget(): RoutingTarget {
 }
 
 /** Options of one Fleetgate variant. */
-interface FleetgateVariant {
+export interface FleetgateVariant {
   addressing: 'anycast-efficient' | 'anycast-fast';
   boundedLoads: boolean;
   warmPreference: boolean;
@@ -143,6 +143,37 @@ export function fleetgateRoutingUnavailable(): string | undefined {
   }
   if (!onPath('redis-server')) return 'redis-server not installed';
   return undefined;
+}
+
+/** The gateway's config file in the routing benchmark (one Redis registry per run, `variant`'s switches). */
+export function fleetgateRoutingConfig(
+  pool: string,
+  redisUrl: string,
+  port: number,
+  secret: string,
+  variant: FleetgateVariant,
+): string {
+  return [
+    `pool: ${pool}`,
+    'log:',
+    '  level: warn',
+    'registry:',
+    '  type: redis',
+    `  url: ${redisUrl}`,
+    'gateway:',
+    '  host: 127.0.0.1',
+    `  port: ${port}`,
+    `  secret: ${secret}`,
+    `  executorSecret: ${secret}`,
+    '  loadFactor: 1.25',
+    `  boundedLoads: ${variant.boundedLoads}`,
+    `  warmPreference: ${variant.warmPreference}`,
+    '  healthCheck:',
+    // The same detection budget as HAProxy's `inter 500ms fall 2`.
+    '    interval: 500ms',
+    '    ejectAfter: 2',
+    '',
+  ].join('\n');
 }
 
 function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget {
@@ -164,30 +195,7 @@ function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget
       }
       const port = await freePort();
       const configFile = join(dir, 'fleetgate.yaml');
-      writeFileSync(
-        configFile,
-        [
-          `pool: ${pool}`,
-          'log:',
-          '  level: warn',
-          'registry:',
-          '  type: redis',
-          `  url: ${redis.url}`,
-          'gateway:',
-          '  host: 127.0.0.1',
-          `  port: ${port}`,
-          `  secret: ${ctx.secret}`,
-          `  executorSecret: ${ctx.secret}`,
-          '  loadFactor: 1.25',
-          `  boundedLoads: ${variant.boundedLoads}`,
-          `  warmPreference: ${variant.warmPreference}`,
-          '  healthCheck:',
-          // The same detection budget as HAProxy's `inter 500ms fall 2`.
-          '    interval: 500ms',
-          '    ejectAfter: 2',
-          '',
-        ].join('\n'),
-      );
+      writeFileSync(configFile, fleetgateRoutingConfig(pool, redis.url, port, ctx.secret, variant));
       const proc: Tracked = startProcess('fleetgate-gateway', process.execPath, [
         'bin/fleetgate.js',
         'gateway',

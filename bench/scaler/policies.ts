@@ -2,7 +2,7 @@ import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
 import { SCENARIO_POLICY_YAML } from '../../scaler/simulate/scenarios.ts';
 
-/** Fleetgate's default policy as the scenario table runs it (SCALING-POLICY.md defaults, max 50). */
+/** Fleetgate's default policy as the scenario table runs it (docs/scaling-policy.md defaults, max 50). */
 export const fleetgatePolicy: Policy = parsePolicy(SCENARIO_POLICY_YAML, 'fleetgate default');
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scaler`: the simulator on every scenario of SCALING-POLICY.md and on the Azure
+ * `npm run bench:scaler`: the simulator on every scenario of docs/scaling-policy.md and on the Azure
  * trace sample as demand, Fleetgate's default policy next to an HPA-like baseline. Pure computation
  * on a simulated clock: no process is started. Writes bench/results/scaler.json and scaler.md.
  */

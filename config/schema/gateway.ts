@@ -68,7 +68,9 @@ export const gatewaySchema = z
       .number()
       .min(1, 'must be ≥ 1')
       .default(1.25)
-      .describe('Bounded-load factor c: a host takes at most ceil(c × (in-flight + 1) / hosts).'),
+      .describe(
+        'Bounded-load factor c: a host takes at most max(ceil(c × (in-flight + 1) / hosts), `loadFloor`).',
+      ),
     // A cold start costs seconds; below a few requests per host there is no balance worth one.
     loadFloor: z
       .number()

@@ -12,7 +12,7 @@ export const scalerSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe(
-        'Scaling policy YAML (see SCALING-POLICY); relative paths are resolved from the config file.',
+        'Scaling policy YAML (docs/scaling-policy.md); relative paths are resolved from the config file.',
       ),
     leaseTtl: durationSchema
       .prefault('15s')

@@ -15,7 +15,8 @@ import { pruneState } from './state.ts';
 import { eventsInLastHour, rateLimit, stabilize } from './windows.ts';
 
 /*
- * Where SCALING-POLICY.md leaves a choice open, this evaluation decides:
+ * Choices this evaluation makes (docs/scaling-policy.md, "How a tick evaluates a policy", describes
+ * the result for users):
  * - Tolerance is per metric: |value / (target × current) − 1| ≤ tolerance proposes the current count.
  * - `onEmpty: hold` holds without counting toward the fallback; `error` (and every HTTP/PromQL error,
  *   NaN/Inf, several series, stale) holds and counts. `zero` reads an empty result as 0.
@@ -35,7 +36,7 @@ import { eventsInLastHour, rateLimit, stabilize } from './windows.ts';
 
 /**
  * One tick of the scaler, pure: no I/O, no clock (`now` is an argument), no logger. Follows the
- * evaluation order of SCALING-POLICY.md and returns the desired host count, the planned actions
+ * evaluation order of docs/scaling-policy.md and returns the desired host count, the planned actions
  * (flagged `execute: false` in dry-run), the next state and the decision record.
  */
 export function evaluate(policy: Policy, previous: ScalerState, obs: Observation, now: number): Decision {

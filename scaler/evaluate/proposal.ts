@@ -13,7 +13,7 @@ type Metric = Policy['metrics'][number];
 const EPSILON = 1e-9;
 
 /**
- * Step 3: a metric's proposal (SCALING-POLICY.md). `averagePerHost`: ceil(value / target);
+ * Step 3: a metric's proposal (docs/scaling-policy.md). `averagePerHost`: ceil(value / target);
  * `value` and `utilization`: ceil(current × value / target). Within the tolerance the current count
  * is proposed. A value at or below `activation` proposes zero hosts. `demand` is the unrounded
  * proposal (hosts' worth of demand), which panic mode compares with the capacity.

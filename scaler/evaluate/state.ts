@@ -19,8 +19,8 @@ export function initialState(): ScalerState {
 const HOUR = 3_600_000;
 
 /**
- * A copy of `state` without entries no window can see any more, so the state stays small enough
- * to store in Redis on every tick.
+ * A copy of `state` without entries no window can see any more, so the state a long-running pool
+ * loop keeps in memory (never in Redis) stays small.
  */
 export function pruneState(policy: Policy, state: ScalerState, now: number): ScalerState {
   const recWindow = Math.max(policy.scaleUp.stabilizationWindow, policy.scaleDown.stabilizationWindow);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readBlock } from '../../lib/markdown.ts';
 import { PolicyError, parsePolicies, parsePolicy } from './parse.ts';
 import { printPolicies } from './print.ts';
+import { EXAMPLE_BLOCK } from './reference.ts';
 
 const METRIC = `metrics:
   - name: inflight
@@ -21,7 +23,7 @@ function issuesOf(text: string) {
 }
 
 describe('parsePolicies', () => {
-  it('fills in every default of SCALING-POLICY.md', () => {
+  it('fills in every default of docs/scaling-policy.md', () => {
     const p = parsePolicy(METRIC);
     expect(p).toMatchObject({
       pool: 'default',
@@ -64,12 +66,17 @@ describe('parsePolicies', () => {
     expect(Object.isFrozen(p.scaleUp.policies[0])).toBe(true);
   });
 
-  it('accepts the full example of SCALING-POLICY.md', () => {
-    const doc = readFileSync(new URL('../../../shared/design/SCALING-POLICY.md', import.meta.url), 'utf8');
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
-    const p = parsePolicy(yaml, 'SCALING-POLICY.md');
-    expect(p.metrics[0]!.query).toBe('sum(fleetgate_inflight_requests{pool="default"})');
+  it('accepts the full example of docs/scaling-policy.md', () => {
+    const doc = readFileSync(new URL('../../docs/scaling-policy.md', import.meta.url), 'utf8');
+    const block = readBlock(doc, EXAMPLE_BLOCK);
+    expect(block, 'docs/scaling-policy.md has no policy-example block').toBeDefined();
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(block!)![1]!;
+    const p = parsePolicy(yaml, 'docs/scaling-policy.md');
+    expect(p.metrics[0]!.query).toBe('sum(pool:fleetgate_gateway_inflight_requests:sum{pool="default"})');
     expect(p.provider).toEqual({ type: 'process', executors: 3 });
+    expect(p.source).toEqual({
+      prometheus: { url: 'http://127.0.0.1:9090', timeout: 5_000, method: 'GET', maxAge: 60_000 },
+    });
   });
 
   it.each([

@@ -11,22 +11,44 @@ const count = (what: string) => z.number({ error: `must be a ${what}` }).int('mu
 /** One HPA-style rate policy: at most `value` hosts (or percent) of change per `period`. */
 const ratePolicySchema = z
   .object({
-    type: z.enum(['Hosts', 'Percent']),
-    value: z.number().positive('must be > 0'),
-    period: positiveDuration,
+    type: z.enum(['Hosts', 'Percent']).describe('Whether `value` counts hosts or a percentage of the count.'),
+    value: z
+      .number()
+      .positive('must be > 0')
+      .describe('How many hosts (or percent) may change per `period`.'),
+    period: positiveDuration.describe('The period the change is measured over.'),
   })
   .strict();
 
-function directionSchema(window: number, policies: z.input<typeof ratePolicySchema>[]) {
+function directionSchema(
+  direction: 'up' | 'down',
+  window: string,
+  policies: z.input<typeof ratePolicySchema>[],
+) {
+  const [lowest, highest] = direction === 'up' ? ['lowest', 'up'] : ['highest', 'down'];
   return z
     .object({
-      stabilizationWindow: durationSchema.default(window),
-      policies: z.array(ratePolicySchema).min(1, 'needs at least one policy').prefault(policies),
+      stabilizationWindow: durationSchema
+        .prefault(window)
+        .describe(
+          `A scale-${highest} takes the ${lowest} recommendation of this window, so it must persist this long.`,
+        ),
+      policies: z
+        .array(ratePolicySchema)
+        .min(1, 'needs at least one policy')
+        .prefault(policies)
+        .describe(`Rate policies: how fast the count may go ${highest}.`),
       /** `max`: the policy allowing the largest change wins; `min`: the smallest; `disabled`: no change. */
-      select: z.enum(['max', 'min', 'disabled']).default('max'),
+      select: z
+        .enum(['max', 'min', 'disabled'])
+        .default('max')
+        .describe(
+          '`max`: the policy allowing the largest change applies; `min`: the smallest; `disabled`: no change.',
+        ),
     })
     .strict()
-    .prefault({});
+    .prefault({})
+    .describe(`How the scaler scales ${highest} (HPA \`behavior\`).`);
 }
 
 /** Metric names double as formula variables, hence the identifier syntax. */
@@ -37,8 +59,12 @@ const metricNameSchema = z
 
 const targetSchema = z
   .object({
-    type: z.enum(['averagePerHost', 'value', 'utilization']),
-    value: z.number().positive('must be > 0'),
+    type: z
+      .enum(['averagePerHost', 'value', 'utilization'])
+      .describe(
+        '`averagePerHost`: the value per active host; `value`: the value for the fleet; `utilization`: a 0–1 fraction for the fleet.',
+      ),
+    value: z.number().positive('must be > 0').describe('The target the metric is scaled toward.'),
   })
   .strict()
   .refine((t) => t.type !== 'utilization' || t.value <= 1, {
@@ -48,105 +74,192 @@ const targetSchema = z
 
 const metricSchema = z
   .object({
-    name: metricNameSchema,
-    query: z.string().min(1, 'must not be empty'),
-    target: targetSchema,
+    name: metricNameSchema.describe(
+      "The metric's name, unique in the policy; a variable in `combine.formula`.",
+    ),
+    query: z
+      .string()
+      .min(1, 'must not be empty')
+      .describe('The query sent to the source (PromQL, or the subset the gateway source computes).'),
+    target: targetSchema.describe('What the metric is scaled toward.'),
     /** The metric only counts when its value is above this. */
-    activation: z.number().min(0, 'must be ≥ 0').default(0),
+    activation: z
+      .number()
+      .min(0, 'must be ≥ 0')
+      .default(0)
+      .describe('At or below this value the metric proposes zero hosts.'),
     /** What an empty result means: hold (no data), zero, or error (no data that counts toward the fallback). */
-    onEmpty: z.enum(['hold', 'zero', 'error']).default('hold'),
+    onEmpty: z
+      .enum(['hold', 'zero', 'error'])
+      .default('hold')
+      .describe(
+        'An empty result: `hold` (no data, not counted toward the fallback), `zero` (reads 0) or `error` (no data, counted).',
+      ),
   })
   .strict();
 
-const combineSchema = z.union([
-  z.literal('max', { error: 'must be max or { formula: "..." }' }),
-  z
-    .object({ formula: z.string().min(1, 'must not be empty') })
-    .strict()
-    .superRefine((c, ctx) => {
-      const parsed = parseFormula(c.formula);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, path: ['formula'] });
-    }),
-]);
+const combineSchema = z
+  .union([
+    z.literal('max', { error: 'must be max or { formula: "..." }' }),
+    z
+      .object({
+        formula: z
+          .string()
+          .min(1, 'must not be empty')
+          .describe('An expression over the metric names (+ − × ÷, min, max, ceil), in hosts.'),
+      })
+      .strict()
+      .superRefine((c, ctx) => {
+        const parsed = parseFormula(c.formula);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, path: ['formula'] });
+      }),
+  ])
+  .default('max')
+  .describe("How the metrics' proposals combine: `max`, or `{ formula }`.");
 
 const nullableCount = (min: number) => count('whole number or null').min(min, `must be ≥ ${min}`).nullable();
 
-/** One pool's scaling policy, every default from SCALING-POLICY.md filled in. */
+/** One pool's scaling policy, every default (docs/scaling-policy.md) filled in. */
 export const policySchema = z
   .object({
     pool: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - and _')
-      .default('default'),
-    mode: z.enum(['enforce', 'dryRun', 'paused']).default('enforce'),
-    interval: positiveDuration.default(15_000),
+      .default('default')
+      .describe('The pool of executor hosts this policy scales.'),
+    mode: z
+      .enum(['enforce', 'dryRun', 'paused'])
+      .default('enforce')
+      .describe(
+        '`enforce` acts; `dryRun` decides and records but writes nothing to the registry; `paused` plans nothing.',
+      ),
+    interval: positiveDuration.prefault('15s').describe('Time between two evaluations (ticks).'),
     hosts: z
       .object({
-        min: count('whole number').min(0, 'must be ≥ 0').default(1),
-        max: count('whole number').min(1, 'must be ≥ 1').default(20),
+        min: count('whole number')
+          .min(0, 'must be ≥ 0')
+          .default(1)
+          .describe('The fewest hosts (0 needs `scaleToZero.enabled`).'),
+        max: count('whole number').min(1, 'must be ≥ 1').default(20).describe('The most hosts.'),
       })
       .strict()
       .prefault({})
-      .refine((h) => h.min <= h.max, { message: 'min must be ≤ max', path: ['min'] }),
-    provider: providerSchema.prefault({ type: 'process' }),
-    source: sourceSchema.prefault({ prometheus: {} }),
-    metrics: z.array(metricSchema).min(1, 'needs at least one metric'),
-    combine: combineSchema.default('max'),
-    tolerance: z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1').default(0.1),
-    scaleUp: directionSchema(0, [
-      { type: 'Hosts', value: 4, period: 15_000 },
-      { type: 'Percent', value: 100, period: 15_000 },
+      .refine((h) => h.min <= h.max, { message: 'min must be ≤ max', path: ['min'] })
+      .describe('Bounds of the host count.'),
+    provider: providerSchema
+      .prefault({ type: 'process' })
+      .describe('What starts and stops hosts: `static`, `process` or `command`.'),
+    source: sourceSchema
+      .prefault({ prometheus: {} })
+      .describe('Where metric queries go: exactly one of `prometheus` or `gateway`.'),
+    metrics: z
+      .array(metricSchema)
+      .min(1, 'needs at least one metric')
+      .describe('The metrics the pool scales on (at least one).'),
+    combine: combineSchema,
+    tolerance: z
+      .number()
+      .min(0, 'must be ≥ 0')
+      .max(1, 'must be ≤ 1')
+      .default(0.1)
+      .describe('No change while |value ÷ target − 1| is at most this.'),
+    scaleUp: directionSchema('up', '0s', [
+      { type: 'Hosts', value: 4, period: '15s' },
+      { type: 'Percent', value: 100, period: '15s' },
     ]),
-    scaleDown: directionSchema(300_000, [{ type: 'Percent', value: 50, period: 60_000 }]),
+    scaleDown: directionSchema('down', '300s', [{ type: 'Percent', value: 50, period: '60s' }]),
     panic: z
       .object({
-        enabled: z.boolean().default(true),
-        threshold: z.number().min(1, 'must be ≥ 1').default(2),
-        window: positiveDuration.default(6_000),
-        hold: durationSchema.default(60_000),
+        enabled: z.boolean().default(true).describe('Whether panic mode exists at all.'),
+        threshold: z
+          .number()
+          .min(1, 'must be ≥ 1')
+          .default(2)
+          .describe('Enter panic when demand ÷ capacity, averaged over `window`, reaches this.'),
+        window: positiveDuration.prefault('6s').describe('The window the panic ratio is averaged over.'),
+        hold: durationSchema
+          .prefault('60s')
+          .describe('Panic ends this long after the last sample at or above the threshold.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Panic mode: scale up at once, never down, while demand is far above capacity.'),
     capacity: z
-      .object({ bootTimeout: positiveDuration.default(180_000), countBooting: z.boolean().default(true) })
+      .object({
+        bootTimeout: positiveDuration
+          .prefault('180s')
+          .describe('A host still booting after this is replaced, once.'),
+        countBooting: z.boolean().default(true).describe('Count booting hosts as capacity.'),
+      })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('What counts as capacity.'),
     drain: z
       .object({
         select: z
           .enum(['fewestWarmRuntimes', 'leastInflight', 'newest', 'oldest'])
-          .default('fewestWarmRuntimes'),
-        timeout: durationSchema.default(900_000),
+          .default('fewestWarmRuntimes')
+          .describe('Which active host is drained first (booting hosts always go first).'),
+        timeout: durationSchema
+          .prefault('900s')
+          .describe('A draining host is stopped after this even with requests in flight.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('How hosts are removed.'),
     fallback: z
       .object({
-        afterFailures: count('whole number').min(1, 'must be ≥ 1').default(3),
-        behavior: z.enum(['hold', 'static']).default('hold'),
-        hosts: count('whole number').min(0, 'must be ≥ 0').optional(),
+        afterFailures: count('whole number')
+          .min(1, 'must be ≥ 1')
+          .default(3)
+          .describe('Ticks with no valid metric before the fallback applies.'),
+        behavior: z
+          .enum(['hold', 'static'])
+          .default('hold')
+          .describe('`hold` keeps the count; `static` scales up to `hosts` (never down).'),
+        hosts: count('whole number')
+          .min(0, 'must be ≥ 0')
+          .optional()
+          .describe('The count of the `static` fallback (required with it).'),
       })
       .strict()
       .prefault({})
       .refine((f) => f.behavior !== 'static' || f.hosts !== undefined, {
         message: 'behavior static needs hosts: N',
         path: ['hosts'],
-      }),
+      })
+      .describe('What happens when no metric has data.'),
     startup: z
-      .object({ holdFor: durationSchema.default(60_000) })
-      .strict()
-      .prefault({}),
-    budget: z
       .object({
-        maxScaleEventsPerHour: nullableCount(1).default(60),
-        maxHosts: nullableCount(1).default(null),
+        holdFor: durationSchema
+          .prefault('60s')
+          .describe('No scale-down for this long after the scaler (re)starts.'),
       })
       .strict()
-      .prefault({}),
-    scaleToZero: z
-      .object({ enabled: z.boolean().default(false), idleFor: durationSchema.default(900_000) })
+      .prefault({})
+      .describe('Behaviour right after a (re)start.'),
+    budget: z
+      .object({
+        maxScaleEventsPerHour: nullableCount(1)
+          .default(60)
+          .describe('At most this many scale events in any hour (`null`: no cap).'),
+        maxHosts: nullableCount(1)
+          .default(null)
+          .describe('A hard cap on hosts that holds even in panic (`null`: `hosts.max` only).'),
+      })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Churn and cost caps.'),
+    scaleToZero: z
+      .object({
+        enabled: z.boolean().default(false).describe('Allow zero hosts (with `hosts.min: 0`).'),
+        idleFor: durationSchema
+          .prefault('15m')
+          .describe('The combined proposal must be zero hosts for this long first.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Scaling to zero hosts, off by default.'),
   })
   .strict()
   .superRefine((p, ctx) => {

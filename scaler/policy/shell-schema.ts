@@ -12,31 +12,55 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL'
 /** Credentials by environment variable name, never inline (see scaler/sources/auth.ts). */
 const authSchema = z.union(
   [
-    z.object({ bearerTokenEnv: z.string().min(1) }).strict(),
-    z.object({ usernameEnv: z.string().min(1), passwordEnv: z.string().min(1) }).strict(),
+    z
+      .object({
+        bearerTokenEnv: z
+          .string()
+          .min(1)
+          .describe('Bearer auth: the environment variable holding the token.'),
+      })
+      .strict(),
+    z
+      .object({
+        usernameEnv: z
+          .string()
+          .min(1)
+          .describe('Basic auth: the environment variable holding the user name.'),
+        passwordEnv: z.string().min(1).describe('Basic auth: the environment variable holding the password.'),
+      })
+      .strict(),
   ],
   { error: 'must be { bearerTokenEnv } or { usernameEnv, passwordEnv }' },
 );
 
 const prometheusSchema = z
   .object({
-    url: httpUrl.default('http://127.0.0.1:9090'),
-    timeout: positiveDuration.default(5_000),
-    method: z.enum(['GET', 'POST']).default('GET'),
-    auth: authSchema.optional(),
+    url: httpUrl.default('http://127.0.0.1:9090').describe('Base URL of the Prometheus server.'),
+    timeout: positiveDuration.prefault('5s').describe('Timeout of one query.'),
+    method: z.enum(['GET', 'POST']).default('GET').describe('HTTP method of `/api/v1/query`.'),
+    auth: authSchema.optional().describe('Credentials, by environment variable name (never inline).'),
     /** A sample older than this is stale (no data); 0 disables the check. */
-    maxAge: durationSchema.default(60_000),
+    maxAge: durationSchema
+      .prefault('60s')
+      .describe('A sample older than this reads as no data (`stale`); 0 turns the check off.'),
   })
-  .strict();
+  .strict()
+  .describe('PromQL instant queries against a Prometheus server.');
 
 const gatewaySourceSchema = z
   .object({
     /** Gateway base URLs to scrape; empty means the gateways of the embedding process (`fleetgate dev`). */
-    urls: z.array(httpUrl).default([]),
-    timeout: positiveDuration.default(5_000),
-    auth: authSchema.optional(),
+    urls: z
+      .array(httpUrl)
+      .default([])
+      .describe('Gateway base URLs to scrape; empty: the gateways of the same process (`fleetgate dev`).'),
+    timeout: positiveDuration.prefault('5s').describe('Timeout of one scrape.'),
+    auth: authSchema
+      .optional()
+      .describe('Credentials for `/metrics` (`gateway.metricsToken`), by environment variable name.'),
   })
-  .strict();
+  .strict()
+  .describe("Scrape the gateways' `/metrics` and compute the query in process (no Prometheus).");
 
 /** Where metric queries go: exactly one of `prometheus` or `gateway` (check with `'gateway' in source`). */
 export const sourceSchema = z
@@ -52,26 +76,40 @@ export const providerSchema = z.discriminatedUnion(
   [
     z
       .object({
-        type: z.literal('static'),
+        type: z.literal('static').describe('The provider: `static`, `process` or `command`.'),
         /** Pre-provisioned executor base URLs, activated in order. */
-        hosts: z.array(httpUrl).min(1, 'needs at least one host URL'),
+        hosts: z
+          .array(httpUrl)
+          .min(1, 'needs at least one host URL')
+          .describe('`static`: pre-provisioned executor base URLs, activated in order.'),
       })
       .strict(),
     z
       .object({
         type: z.literal('process'),
         /** Local executor processes to run when the pool starts (before the first tick). */
-        executors: z.number().int('must be a whole number').min(0, 'must be ≥ 0').default(1),
+        executors: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be ≥ 0')
+          .default(1)
+          .describe('`process`: local executor processes started before the first tick.'),
       })
       .strict(),
     z
       .object({
         type: z.literal('command'),
         /** Shell command that creates a host and prints its base URL on stdout. */
-        create: z.string().min(1, 'must not be empty'),
+        create: z
+          .string()
+          .min(1, 'must not be empty')
+          .describe('`command`: shell command that creates a host and prints its base URL last on stdout.'),
         /** Shell command that destroys a host (its id and URL are in the environment). */
-        destroy: z.string().min(1, 'must not be empty'),
-        timeout: positiveDuration.default(120_000),
+        destroy: z
+          .string()
+          .min(1, 'must not be empty')
+          .describe('`command`: shell command that destroys a host (id and URL in its environment).'),
+        timeout: positiveDuration.prefault('120s').describe('`command`: a command running longer fails.'),
       })
       .strict(),
   ],

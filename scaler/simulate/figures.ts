@@ -16,7 +16,7 @@ export interface ScaleEventSample {
   direction: 'up' | 'down';
 }
 
-/** The per-run figures of SCALING-POLICY.md (plus a few that explain them). */
+/** The per-run figures of docs/scaling-policy.md (plus a few that explain them). */
 export interface Figures {
   /** Worst case over episodes: seconds from demand exceeding the fleet (active + booting, beyond the
    * tolerance) to the first tick that starts hosts. null when the fleet never fell short. */

@@ -41,6 +41,9 @@ export interface SimulationResult {
 
 const SECOND = 1_000;
 
+/** How long a simulated host boots unless the input says otherwise (the scenario table's 45 s). */
+export const DEFAULT_BOOT_MS = 45 * SECOND;
+
 /** The target per host the figures measure capacity with. */
 export function targetOf(policy: Policy): number {
   return policy.metrics.find((m) => m.target.type === 'averagePerHost')?.target.value ?? 8;
@@ -55,7 +58,7 @@ export function targetOf(policy: Policy): number {
 export function simulate(input: SimulationInput): SimulationResult {
   const { policy } = input;
   const fleet = new SimFleet({
-    bootMs: input.bootMs ?? 45 * SECOND,
+    bootMs: input.bootMs ?? DEFAULT_BOOT_MS,
     execMs: input.execMs ?? SECOND,
     drainTimeoutMs: policy.drain.timeout,
     ...(input.hangs ? { hangs: input.hangs } : {}),

@@ -4,8 +4,8 @@ import type { MetricReading } from '../types.ts';
 import type { SimulationInput } from './run.ts';
 
 /**
- * The policy the scenario table is run with: SCALING-POLICY.md's example (target 8 in flight per
- * host, interval 15 s, every other default) with `hosts.max: 50`, because the step-up scenario
+ * The policy the scenario table runs with (docs/scaling-policy.md, "Scenarios"): target 8 in flight
+ * per host, interval 15 s, every other default, and `hosts.max: 50`, because the step-up scenario
  * must reach 40 hosts and the documented default max is 20.
  */
 export const SCENARIO_POLICY_YAML = `pool: default
@@ -62,7 +62,7 @@ export const NO_DATA_WINDOWS = [
 /** The outage of the metric-outage scenario: Prometheus answers 503 for 5 minutes. */
 export const OUTAGE = { from: 5 * MIN, to: 10 * MIN };
 
-/** Every named scenario of the SCALING-POLICY.md table (dry-run is any of them in dryRun mode). */
+/** Every named scenario (listed in docs/scaling-policy.md); a dry run is any of them in dryRun mode. */
 export const SCENARIOS: Record<string, Scenario> = {
   'step-up': {
     name: 'step-up',

@@ -1,18 +1,15 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../support/processes.ts';
 
 // Each benchmark in --quick mode must finish and write a well-formed results file. No speed is
 // asserted: the numbers depend on the machine; only the shape of the output is checked.
 
 const outDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-smoke-'));
 const running = new Set<ChildProcess>();
-
-function onPath(bin: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { stdio: 'ignore' }).status === 0;
-}
 
 /** Runs `bench/<name>/run.ts --quick`; SIGTERM (the benchmark then stops its own children) past `limitMs`. */
 function runQuick(name: string, limitMs: number): Promise<{ code: number | null; output: string }> {
@@ -78,31 +75,19 @@ describe('benchmarks in --quick mode', () => {
     },
     {
       name: 'overhead',
-      needs: ['wrk'],
-      expectRows: [
-        'direct',
-        'Fleetgate',
-        'node floor (node:http + undici)',
-        ...(onPath('haproxy') ? ['HAProxy'] : []),
-        ...(onPath('nginx') ? ['nginx'] : []),
-      ],
+      needs: ['wrk', 'haproxy', 'nginx'],
+      expectRows: ['direct', 'Fleetgate', 'node floor (node:http + undici)', 'HAProxy', 'nginx'],
     },
     {
       name: 'routing',
-      needs: ['redis-server'],
-      expectRows: [
-        'Fleetgate anycast-efficient',
-        ...(onPath('haproxy') ? ['HAProxy hash, balance-factor 125'] : []),
-      ],
+      needs: ['redis-server', 'haproxy'],
+      expectRows: ['Fleetgate anycast-efficient', 'HAProxy hash, balance-factor 125'],
     },
   ])(
     '$name writes a well-formed results file',
     async ({ name, needs, expectRows }) => {
-      for (const bin of needs) {
-        expect(onPath(bin), `${bin} is needed by bench:${name} (Debian: apt-get install -y ${bin})`).toBe(
-          true,
-        );
-      }
+      // A peer that is missing fails the test (npm test installs them all), never drops its row.
+      for (const bin of needs) requireBinary(bin, bin);
       const { code, output } = await runQuick(name, 150_000);
       expect(code, output).toBe(0);
       expect(existsSync(join(outDir, `${name}.json`))).toBe(true);

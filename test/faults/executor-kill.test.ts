@@ -86,11 +86,12 @@ describe('an executor SIGKILLed mid-run under load', () => {
       );
       const lastFailure = Math.max(crashAt, ...failed.map((s) => outcomes.get(s)?.doneAt ?? crashAt));
       reportRow({
+        id: 'executor-sigkill',
         fault: 'executor SIGKILL mid-run',
         load: `${RUN.rps} req/s × ${RUN.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 hosts`,
         sent: summary.sent,
-        failed: failed.length,
-        failedNotSent: failedNotSent.length,
+        failed,
+        reachedHost: seenAnywhere,
         recoverMs: Math.round(lastFailure - crashAt),
       });
     },

@@ -23,6 +23,7 @@ describe('an executor that stops accepting connections, under load', () => {
       runHostFault(
         fleet,
         {
+          id: 'host-refuses',
           fault: 'executor stops accepting connections',
           apply: (h) => h.stopAccepting(),
           expectFailed: () => [],

@@ -4,6 +4,7 @@ import { HOST_FAULT_RUN, type HostFaultScenario, runHostFault } from './support/
 
 const scenarios: HostFaultScenario[] = [
   {
+    id: 'host-never-answers',
     fault: 'executor accepts and never answers',
     apply: (h) => {
       h.frozen = true;
@@ -14,6 +15,7 @@ const scenarios: HostFaultScenario[] = [
     ejected: true,
   },
   {
+    id: 'host-answers-late',
     fault: 'executor answers slowly (+1.5 s per response)',
     apply: (h) => {
       h.delayMs = 1_500;

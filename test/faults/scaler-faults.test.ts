@@ -182,11 +182,11 @@ describe('scaler faults under load', () => {
       ).toBe(true);
       expect(failed, detail).toEqual([]);
       reportRow({
+        id: 'prometheus-down',
         fault: `Prometheus down ${OUTAGE_MS / 1000} s (scaler holds)`,
         load: `${RPS} req/s, ${EXEC_MS} ms executions, scaler on sum(in-flight), 4 static hosts`,
         sent: summary.sent,
-        failed: failed.length,
-        failedNotSent: 0,
+        failed,
         recoverMs,
       });
     },
@@ -242,11 +242,11 @@ describe('scaler faults under load', () => {
     expect(after, detail).toBe(before);
     expect(failed, detail).toEqual([]);
     reportRow({
+      id: 'redis-sigkill-scaler',
       fault: `Redis SIGKILLed, down ${outageMs / 1000} s, restarted (AOF), with a scaler`,
       load: `${RPS} req/s, ${EXEC_MS} ms executions, scaler on sum(in-flight), 4 static hosts`,
       sent: summary.sent,
-      failed: failed.length,
-      failedNotSent: 0,
+      failed,
       recoverMs,
     });
   }, 240_000);
@@ -290,11 +290,11 @@ describe('scaler faults under load', () => {
     expect(hosts.length, detail).toBeLessThanOrEqual(4);
     expect(failed, detail).toEqual([]);
     reportRow({
+      id: 'scaler-leader-sigkill',
       fault: `scaler leader SIGKILLed (lease ${LEASE_MS / 1000} s)`,
       load: `${RPS} req/s, ${EXEC_MS} ms executions, 2 scalers, 4 static hosts`,
       sent: summary.sent,
-      failed: failed.length,
-      failedNotSent: 0,
+      failed,
       recoverMs: tookOverMs,
     });
   }, 180_000);

@@ -5,7 +5,7 @@ import { LONG } from '../faults/support/long.ts';
 import { callExecutor, type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
-import { runFuzz } from './support/run-fuzz.ts';
+import { recordFuzz, runFuzz } from './support/run-fuzz.ts';
 
 const BUDGET = LONG ? { cases: 6_000, budgetMs: 300_000 } : { cases: 400, budgetMs: 25_000 };
 const CONCURRENCY = 8;
@@ -75,9 +75,7 @@ describe('fuzzing the local executor over raw sockets', () => {
       );
       const fdAfter = fdCount(pid);
       const rssEnd = rssMiB(pid);
-      console.log(
-        `FUZZ executor: ${report.cases} cases, kinds ${JSON.stringify(report.byKind)}, statuses ${JSON.stringify(report.byStatus)}, fds ${fdBefore} → ${fdAfter}, RSS ${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)} MiB`,
-      );
+      recordFuzz('executor', SEED, report, [fdBefore, fdAfter], [rssWarm, rssEnd]);
       // Every client connection is closed; what remains are idle keep-alive connections of the upstream
       // pool (at most one per concurrent fuzz worker), not one per request.
       const sockets = JSON.stringify(socketsOf(pid));

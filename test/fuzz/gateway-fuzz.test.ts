@@ -10,7 +10,7 @@ import { LONG } from '../faults/support/long.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
-import { runFuzz } from './support/run-fuzz.ts';
+import { recordFuzz, runFuzz } from './support/run-fuzz.ts';
 
 // Short: 400 cases or 25 s; long (FLEETGATE_LONG=1): 6000 cases or 5 min. Seed fixed: a failure replays.
 const BUDGET = LONG ? { cases: 6_000, budgetMs: 300_000 } : { cases: 400, budgetMs: 25_000 };
@@ -81,22 +81,9 @@ describe('fuzzing the gateway over raw sockets', () => {
       expect(report.bad, detail).toEqual([]);
       expect(report.byKind.response ?? 0, detail).toBeGreaterThan(report.cases / 2);
       expect(canaryConnections, detail).toBe(0);
-      // Nothing went wrong inside: every output line is a JSON log line below error level (no stack
-      // traces from unhandled errors, no "unexpected error").
-      // (output() keeps the last 16 KiB, so its first line may be cut: skip it.)
-      const troubled = gw
-        .output()
-        .split('\n')
-        .slice(1)
-        .filter((line) => line.trim() !== '')
-        .filter((line) => {
-          try {
-            return (JSON.parse(line) as { level?: number }).level! >= 50;
-          } catch {
-            return true;
-          }
-        });
-      expect(troubled, detail).toEqual([]);
+      // Nothing went wrong inside: every line the gateway wrote since it started is a JSON log line
+      // below error level (no stack traces from unhandled errors, no "unexpected error").
+      expect(gw.troubledLines(), detail).toEqual([]);
       expect(await good(), detail).toBe(200);
       // Sockets left by the fuzz close (client gone, upstream keep-alive 4 s): fds return to the baseline.
       await waitFor('fds back to the baseline', () => clientSockets(gw.pid, gw.port) === 0, 30_000).catch(
@@ -104,9 +91,7 @@ describe('fuzzing the gateway over raw sockets', () => {
       );
       const fdAfter = fdCount(gw.pid);
       const rssEnd = rssMiB(gw.pid);
-      console.log(
-        `FUZZ gateway: ${report.cases} cases, kinds ${JSON.stringify(report.byKind)}, statuses ${JSON.stringify(report.byStatus)}, fds ${fdBefore} → ${fdAfter}, RSS ${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)} MiB`,
-      );
+      recordFuzz('gateway', SEED, report, [fdBefore, fdAfter], [rssWarm, rssEnd]);
       // Every client connection is closed; what remains are idle keep-alive connections of the upstream
       // pool (at most one per concurrent fuzz worker), not one per request.
       const sockets = JSON.stringify(socketsOf(gw.pid));

@@ -5,7 +5,7 @@ import { AUTH, call, startTestGateway, type TestGateway } from './harness.ts';
 
 /**
  * Replays the requests Appwrite's Executor client (src/Executor/Executor.php) sends to
- * open-runtimes/proxy, with the headers it sends (EXECUTOR-API.md): every call carries
+ * open-runtimes/proxy, with the headers it sends (docs/compatibility.md): every call carries
  * `authorization: Bearer <proxy secret>`, `content-type: application/json` and
  * `x-opr-addressing-method: anycast-efficient` unless it overrides them; runtime calls add
  * `x-opr-runtime-id`; executions are multipart in and out; runtime deletion is a broadcast.

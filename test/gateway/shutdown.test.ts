@@ -109,7 +109,12 @@ describe('graceful shutdown', () => {
         body: slow(1_500),
         headers: { accept: 'application/json' },
       });
-      await new Promise((r) => setTimeout(r, 300));
+      // SIGTERM only once the execution is running on the executor: the gateway has it in flight.
+      await until(
+        'the execution running on the executor',
+        () => exec.executor.table.inflight() === 1,
+        30_000,
+      );
       child.kill('SIGTERM');
       const answer = await pending;
       expect(answer.status, output).toBe(200);

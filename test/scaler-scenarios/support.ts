@@ -4,7 +4,7 @@ import { type SimulationResult, simulate } from '../../scaler/simulate/run.ts';
 import { SCENARIO_POLICY_YAML, SCENARIOS, scenarioInput } from '../../scaler/simulate/scenarios.ts';
 import type { DecisionRecord } from '../../scaler/types.ts';
 
-/** The scenario table's policy (SCALING-POLICY.md defaults, target 8, interval 15 s, max 50). */
+/** The scenario table's policy (docs/scaling-policy.md defaults, target 8, interval 15 s, max 50). */
 export const basePolicy: Policy = parsePolicy(SCENARIO_POLICY_YAML, 'scenario policy');
 
 /** Runs a named scenario with the base policy (its patch applied), optionally changed first. */

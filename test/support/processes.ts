@@ -30,6 +30,11 @@ export interface StartProcessOptions {
   stopTimeoutMs?: number;
   /** Debian package that provides `command`, named in the "not found" message. */
   packageHint?: string;
+  /**
+   * Called with every complete line the child writes, stdout and stderr each split on their own, from
+   * its first byte to its last (unlike `output()`, which keeps only the tail).
+   */
+  onLine?: (line: string) => void;
 }
 
 /** A running child process, stopped by pid. */
@@ -113,6 +118,9 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
+  if (options.onLine) {
+    for (const stream of [child.stdout, child.stderr]) if (stream) splitLines(stream, options.onLine);
+  }
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const exited = new Promise<ExitInfo>((resolve) =>
     child.once('exit', (code, sig) => resolve({ code, signal: sig })),
@@ -185,6 +193,20 @@ function makeHandle(
       return exited;
     },
   };
+}
+
+/** Calls `onLine` with each complete line of `stream` (and the unterminated rest at its end). */
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (partial !== '') onLine(partial);
+    partial = '';
+  });
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -5,6 +5,7 @@ import type { LoadSummary } from '../../../load/report.ts';
 import { executionRequest } from '../../../load/request.ts';
 import { errorKind, runLoad } from '../../../load/runner.ts';
 import { NODE_IMAGE } from '../../support/executors.ts';
+import { recordReliability } from '../../support/reliability.ts';
 import { FAULT_GATEWAY_SECRET } from './gateway-process.ts';
 import { SEQ_HEADER } from './recording-host.ts';
 
@@ -33,6 +34,13 @@ export interface FaultLoadOptions {
   seed?: number;
   prefix?: string;
 }
+
+/**
+ * Each load of a test process numbers its requests from its own block, so hosts that record several
+ * loads (one test after another) never confuse one load's request with another's.
+ */
+const SEQ_BLOCK = 10_000_000;
+let nextSeqBlock = 0;
 
 /** A load run in progress. */
 export interface FaultLoad {
@@ -63,7 +71,8 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
   const outcomes = new Map<number, SeqOutcome>();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
-  let seq = 0;
+  let seq = nextSeqBlock;
+  nextSeqBlock += SEQ_BLOCK;
   const base = executionRequest({
     secret: options.secret ?? FAULT_GATEWAY_SECRET,
     image: NODE_IMAGE,
@@ -170,17 +179,43 @@ export function tally(values: Iterable<string | undefined>): Record<string, numb
   return out;
 }
 
-/** One row of the README's reliability table, printed by each fault test. */
+/** One row of the reliability fault table, as each fault test measured it. */
 export interface FaultRow {
+  /** Stable id of the row in bench/results/reliability.json (`fault:<id>`). */
+  id: string;
   fault: string;
   load: string;
   sent: number;
-  failed: number;
-  failedNotSent: number;
+  /** Sequence numbers of the requests that failed. */
+  failed: readonly number[];
+  /**
+   * Whether a request reached an executor host (its recording relay saw it). Without it, "failed,
+   * not sent" can only be read off an empty `failed` (it is a subset of it), and is reported as
+   * unmeasured otherwise.
+   */
+  reachedHost?: (seq: number) => boolean;
   recoverMs: number | undefined;
 }
 
-/** Prints a table row as one JSON line (`FAULT-ROW {...}`), collected for the README. */
+/** The requests that failed although no host ever saw them, or null when that was not measured. */
+export function failedNotSent(row: Pick<FaultRow, 'failed' | 'reachedHost'>): number | null {
+  if (row.reachedHost) return row.failed.filter((s) => !row.reachedHost!(s)).length;
+  return row.failed.length === 0 ? 0 : null;
+}
+
+/** Records a measured fault row (see test/support/reliability.ts). */
 export function reportRow(row: FaultRow): void {
-  console.log(`FAULT-ROW ${JSON.stringify(row)}`);
+  recordReliability({
+    id: `fault:${row.id}`,
+    kind: 'fault',
+    title: row.fault,
+    figures: {
+      load: row.load,
+      sent: row.sent,
+      failed: row.failed.length,
+      failedNotSent: failedNotSent(row),
+      failedNotSentBasis: row.reachedHost ? 'recording relays' : 'none failed',
+      recoverMs: row.recoverMs === undefined ? undefined : Math.round(row.recoverMs),
+    },
+  });
 }

@@ -41,6 +41,11 @@ export interface GatewayProcess {
   proc: ManagedProcess;
   /** Its stdout and stderr so far (last 16 KiB). */
   output(): string;
+  /**
+   * Every line it has written since it started that is not a JSON log line below pino's error level
+   * (50): error and fatal lines, stack traces, anything else printed raw.
+   */
+  troubledLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
   // A clean environment: no OPR_PROXY_*/FLEETGATE_* from the developer's shell overrides the file.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   let proc: ManagedProcess;
+  const troubled: string[] = [];
   try {
     proc = await startProcess({
       name: 'fleetgate gateway',
@@ -102,6 +108,9 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
       readyTimeoutMs: 30_000,
       pollMs: 50,
       stopTimeoutMs: 30_000,
+      onLine: (line) => {
+        if (isTroubled(line)) troubled.push(line);
+      },
       ready: async () => {
         const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
@@ -118,11 +127,23 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     pid: proc.pid,
     proc,
     output: () => proc.output(),
+    troubledLines: () => [...troubled],
     async stop() {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a line of a gateway's output is anything but a JSON log line below error level. */
+export function isTroubled(line: string): boolean {
+  if (line.trim() === '') return false;
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level !== 'number' || level >= 50;
+  } catch {
+    return true;
+  }
 }
 
 /** Reads a gateway's `/v1/fleet` (with the gateway secret). */

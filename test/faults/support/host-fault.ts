@@ -13,6 +13,8 @@ const EXEC_MS = 200;
 
 /** A fault applied to one host of three in the middle of a load run. */
 export interface HostFaultScenario {
+  /** Stable id of its row in bench/results/reliability.json. */
+  id: string;
   fault: string;
   /** Applied to host 1 at the fault time. */
   apply(host: RecordingHost): void;
@@ -97,11 +99,12 @@ export async function runHostFault(
     }
     const lastFailure = Math.max(faultAt, ...failed.map((s) => outcomes.get(s)?.doneAt ?? faultAt));
     reportRow({
+      id: scenario.id,
       fault: scenario.fault,
       load: `${run.rps} req/s × ${run.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 hosts, maxTimeout 3 s`,
       sent: summary.sent,
-      failed: failed.length,
-      failedNotSent: failedNotSent.length,
+      failed,
+      reachedHost: (s) => hosts.some((h) => h.seen.has(s)),
       recoverMs: Math.round(lastFailure - faultAt),
     });
   } finally {

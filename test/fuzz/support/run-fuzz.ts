@@ -1,4 +1,5 @@
 import { seededRandom } from '../../../lib/random.ts';
+import { recordReliability } from '../../support/reliability.ts';
 import { Dice, type FuzzTarget, fuzzCase } from './generate.ts';
 import { rawExchange } from './http-reply.ts';
 
@@ -62,4 +63,27 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzReport> {
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   return report;
+}
+
+/** Records a fuzz run's figures for the reliability report (see test/support/reliability.ts). */
+export function recordFuzz(
+  target: 'gateway' | 'executor',
+  seed: number,
+  report: FuzzReport,
+  fds: [number, number],
+  rssMiB: [number, number],
+): void {
+  recordReliability({
+    id: `fuzz:${target}`,
+    kind: 'fuzz',
+    title: `${target === 'gateway' ? 'Gateway' : 'Executor'} fuzz (seed ${seed})`,
+    figures: {
+      cases: report.cases,
+      kinds: report.byKind,
+      statuses: report.byStatus,
+      malformed: report.bad.length,
+      fds: `${fds[0]} → ${fds[1]}`,
+      rssMiB: `${rssMiB[0].toFixed(0)} → ${rssMiB[1].toFixed(0)}`,
+    },
+  });
 }
