@@ -153,14 +153,15 @@ describe('Redis Cluster faults under load (issue 20)', () => {
         readinessPolls: polls,
         readinessDrops: notReady,
       };
-      console.log(`CLUSTER-FAILOVER ${JSON.stringify(figures)}`);
       reportRow({
+        id: 'cluster-master-kill',
         fault: "Redis Cluster master of the pool's slot SIGKILLed (3 masters + 3 replicas, node timeout 1 s)",
         load: `${run.rps} req/s × ${run.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 hosts`,
         sent: summary.sent,
-        failed: failed.length,
-        failedNotSent: 0,
+        failed,
+        reachedHost: (s) => hosts.some((h) => h.seen.has(s)),
         recoverMs: Math.round(seenAt - killedAt),
+        extra: figures,
       });
     },
     run.durationMs + 90_000,

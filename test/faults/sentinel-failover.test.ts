@@ -114,14 +114,15 @@ describe('Redis Sentinel failover under load (issue 20)', () => {
         readinessPolls: ready.polls,
         readinessDrops: ready.notReady.length,
       };
-      console.log(`SENTINEL-FAILOVER ${JSON.stringify(figures)}`);
       reportRow({
+        id: 'sentinel-failover',
         fault: 'Redis Sentinel master SIGKILLed (1 replica, 3 Sentinels, quorum 2, down-after 1 s)',
         load: `${run.rps} req/s × ${run.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 hosts`,
         sent: summary.sent,
-        failed: failed.length,
-        failedNotSent: 0,
+        failed,
+        reachedHost: (s) => hosts.some((h) => h.seen.has(s)),
         recoverMs: Math.round(seenAt - killedAt),
+        extra: figures,
       });
     },
     run.durationMs + 90_000,
