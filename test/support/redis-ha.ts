@@ -45,6 +45,8 @@ export interface StartClusterOptions {
   replicas?: number;
   /** `cluster-node-timeout`; default 1000 ms (Redis's default is 15 s, too slow for a test). */
   nodeTimeoutMs?: number;
+  /** Extra `redis-server` arguments for every node (e.g. `--cluster-require-full-coverage no`). */
+  args?: string[];
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     String(options.nodeTimeoutMs ?? 1000),
     '--cluster-announce-ip',
     HOST,
+    ...(options.args ?? []),
   ];
   const nodes: TestRedis[] = [];
   const live = (): TestRedis[] => nodes.filter((n) => isAlive(n.pid));
