@@ -53,9 +53,10 @@ describe('parseConfig: defaults', () => {
       broadcastTimeout: 10_000,
       headersTimeout: 10_000,
       shutdownTimeout: 30_000,
+      registryGrace: 60_000,
     });
     expect(config.gateway.algorithm).toBeUndefined();
-    expect(config.scaler).toEqual({ host: '0.0.0.0', port: 9091, leaseTtl: 15_000 });
+    expect(config.scaler).toEqual({ host: '0.0.0.0', port: 9091, leaseTtl: 15_000, shutdownTimeout: 10_000 });
     expect(config.executor).toMatchObject({ port: 9900, mode: 'process' });
   });
 
