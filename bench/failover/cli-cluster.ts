@@ -1,9 +1,10 @@
 // Measures `fleetgate hosts list` against a real Redis Cluster (3 masters + 3 replicas, node timeout
-// 1 s): with a healthy cluster, with a dead seed node first in the URL, and started right as the
-// master of the pool's slot is SIGKILLed. Prints one JSON line per case and writes
+// 1 s): with a healthy cluster, with a dead seed node first in the URL, with a hung seed first (a
+// socket that accepts and never answers), and started right as the master of the pool's slot is SIGKILLed. Prints one JSON line per case and writes
 // bench/results/failover-cli.json. Run: npx tsx bench/failover/cli-cluster.ts [path/to/bin/fleetgate.js]
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { poolKeys } from '../../registry/keys.ts';
@@ -27,6 +28,11 @@ function hostsList(url: string): Promise<{ code: number | null; ms: number; err:
   });
 }
 
+// A hung seed: accepts connections, never answers (a stuck node, or an address that black-holes).
+const hole = createServer(() => {});
+await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+const holePort = (hole.address() as { port: number }).port;
+
 const results: Record<string, unknown>[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const cluster = await startRedisCluster();
@@ -40,9 +46,10 @@ for (let round = 1; round <= ROUNDS; round++) {
     await replica.kill();
     const rest = cluster.nodes.filter((n) => n !== replica).map((n) => `127.0.0.1:${n.port}`);
     const deadSeed = await hostsList(`redis-cluster://127.0.0.1:${replica.port},${rest.join(',')}`);
+    const hungSeed = await hostsList(`redis-cluster://127.0.0.1:${holePort},${rest.join(',')}`);
     await master.kill();
     const failover = await hostsList(cluster.url);
-    const row = { round, healthy, deadSeed, failover };
+    const row = { round, healthy, deadSeed, hungSeed, failover };
     console.log(JSON.stringify(row));
     results.push(row);
   } finally {
@@ -55,3 +62,4 @@ writeFileSync(
   `${out}failover-cli.json`,
   `${JSON.stringify({ command: `npx tsx bench/failover/cli-cluster.ts ${process.argv[2] ?? ''}`.trim(), bin: BIN, results }, null, 2)}\n`,
 );
+hole.close();
