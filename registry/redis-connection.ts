@@ -73,11 +73,16 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
     );
     const master = options.url ? parseRedisUrl(options.url) : undefined;
     if (master && master.kind !== 'standalone') fail('url: must be redis:// or rediss:// with Sentinel');
+    const sentinelConnection: RedisOptions = { retryStrategy };
+    if (s.password) sentinelConnection.password = s.password;
+    const watcher = new SentinelSwitchWatcher({ name: s.name, sentinels, connection: sentinelConnection });
+    // Right after a switch, retry at once: the first attempt may still have been told the old master.
+    const masterRetry = (times: number) => watcher.retryDelayAfterSwitch() ?? retryStrategy(times);
     const base: RedisOptions = {
       name: s.name,
       sentinels,
-      retryStrategy,
-      sentinelRetryStrategy: retryStrategy,
+      retryStrategy: masterRetry,
+      sentinelRetryStrategy: masterRetry,
       lazyConnect: false,
     };
     if (s.password) base.sentinelPassword = s.password;
@@ -92,10 +97,7 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
     }
     if (options.username) base.username = options.username;
     if (options.password) base.password = options.password;
-    const sentinelConnection: RedisOptions = { retryStrategy };
-    if (s.password) sentinelConnection.password = s.password;
     if (base.enableTLSForSentinelMode && base.tls) sentinelConnection.tls = base.tls;
-    const watcher = new SentinelSwitchWatcher({ name: s.name, sentinels, connection: sentinelConnection });
     return {
       describe: `sentinel ${s.name} via ${sentinels.map(nodeName).join(',')}`,
       create: (role) => {

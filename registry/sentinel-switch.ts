@@ -10,6 +10,10 @@ export interface SentinelSwitchOptions {
   connection: RedisOptions;
 }
 
+/** For this long after a switch, reconnects retry every SWITCH_RETRY_MS (Sentinels agree within ~1 s). */
+const SWITCH_WINDOW_MS = 5000;
+const SWITCH_RETRY_MS = 100;
+
 /**
  * Reconnects a Sentinel deployment's clients as soon as the Sentinels announce a new master.
  *
@@ -27,6 +31,8 @@ export interface SentinelSwitchOptions {
 export class SentinelSwitchWatcher {
   private readonly clients = new Set<Redis>();
   private subscribers: Redis[] = [];
+  /** When the last `+switch-master` of our master arrived (ms), or undefined. */
+  private switchedAt: number | undefined;
 
   constructor(private readonly options: SentinelSwitchOptions) {}
 
@@ -66,8 +72,21 @@ export class SentinelSwitchWatcher {
     this.subscribers = [];
   }
 
+  /**
+   * The reconnect delay to use instead of the backoff shortly after a switch, or undefined. Each
+   * Sentinel announces the switch when it updates its own view, so a reconnect made on the first
+   * announcement may be told the old master by a Sentinel that has not switched yet; it is then
+   * retried at once rather than after a long backoff.
+   */
+  retryDelayAfterSwitch(now = Date.now()): number | undefined {
+    return this.switchedAt !== undefined && now - this.switchedAt < SWITCH_WINDOW_MS
+      ? SWITCH_RETRY_MS
+      : undefined;
+  }
+
   /** The master moved: every client connects to it now instead of at its next backoff tick. */
   private switched(master: RedisNode): void {
+    this.switchedAt = Date.now();
     for (const client of this.clients) {
       if (client.status === 'reconnecting') client.connect().catch(() => undefined);
       else if (client.status === 'ready' && !connectedTo(client, master)) client.disconnect(true);
