@@ -63,6 +63,7 @@ export function gatewayOptionsFromConfig(config: FleetgateConfig): GatewayOption
     requestTimeout: g.requestTimeout,
     shutdownTimeout: g.shutdownTimeout,
     registryReloadInterval: config.registry.reloadInterval,
+    registryGrace: g.registryGrace,
     metricsToken: g.metricsToken ?? '',
     adminToken: g.adminToken ?? '',
     version: version(),

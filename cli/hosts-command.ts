@@ -66,6 +66,9 @@ export function hostsTable(snapshot: FleetSnapshot, now: number): string {
   return `${table([['id', 'url', 'state', 'weight', 'age', 'provider'], ...rows])}\n`;
 }
 
+/** How long a `fleetgate hosts` call waits for Redis, failovers included. */
+export const HOSTS_COMMAND_TIMEOUT_MS = 5000;
+
 /** The registry and pool an operator command acts on: flags, then the config file, then the environment. */
 export async function registryFromCli(
   values: Values,
@@ -80,8 +83,13 @@ export async function registryFromCli(
   const options = registryOptionsFromConfig(
     config,
     {},
-    // One attempt's worth of waiting: an operator wants a quick answer when Redis is down.
-    { commandTimeoutMs: 3000, ...(values.redis !== undefined ? { redisUrl: values.redis } : {}) },
+    // A quick answer when Redis is down, yet long enough to ride out a failover that promotes a
+    // replica in a few seconds (a Sentinel or a Cluster with a node timeout of 1-2 s): calls retry
+    // "not now" answers until this bound.
+    {
+      commandTimeoutMs: HOSTS_COMMAND_TIMEOUT_MS,
+      ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
+    },
   );
   return { registry: createRegistry(options), pool: values.pool ?? config.pool };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load.ts';
 import { systemClock } from '../lib/clock.ts';
+import { settlesWithin } from '../lib/deadline.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createProcessRegistry } from '../metrics/catalogue.ts';
@@ -35,7 +36,8 @@ Options:
 
 The process provider hands its executors the executor secret (gateway.executorSecret, else
 executor.secret, else OPR_EXECUTOR_SECRET). SIGTERM stops ticking, releases the leader lock and
-exits; hosts keep running and stay registered for the next leader.
+exits within scaler.shutdownTimeout (10 s) even when Redis is down; hosts keep running and stay
+registered for the next leader.
 
 GET /explain takes Authorization: Bearer <gateway.adminToken> (FLEETGATE_ADMIN_TOKEN) and is closed
 without one; /metrics takes gateway.metricsToken when set; /healthz is open.
@@ -145,11 +147,17 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const stopSignal = nextSignal();
   logger.info({ signal: await stopSignal.promise }, 'scaler stopping');
   stopSignal.dispose();
-  await scaler.stop();
+  // Bounded whatever Redis does: every Redis call already gives up after its command timeout, but a
+  // tick in progress may be waiting on a provider; past the deadline the scaler lets go and exits.
+  const timeoutMs = config.scaler.shutdownTimeout;
+  const clean = await settlesWithin(scaler.stop(), timeoutMs);
+  if (!clean)
+    logger.error({ timeoutMs }, 'scaler did not stop within scaler.shutdownTimeout; exiting anyway');
   await http.close();
   await registry.close();
   redis?.disconnect();
-  return 0;
+  logger.info('scaler stopped');
+  return clean ? 0 : 1;
 }
 
 /** `fleetgate scaler`: the autoscaler process. */

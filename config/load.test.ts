@@ -53,10 +53,16 @@ describe('parseConfig: defaults', () => {
       broadcastTimeout: 10_000,
       headersTimeout: 10_000,
       shutdownTimeout: 30_000,
+      registryGrace: 60_000,
     });
     expect(config.gateway.algorithm).toBeUndefined();
     // Issue 18 finding 6: the scaler's HTTP port listened on every interface by default.
-    expect(config.scaler).toEqual({ host: '127.0.0.1', port: 9091, leaseTtl: 15_000 });
+    expect(config.scaler).toEqual({
+      host: '127.0.0.1',
+      port: 9091,
+      leaseTtl: 15_000,
+      shutdownTimeout: 10_000,
+    });
     expect(config.executor).toMatchObject({ port: 9900, mode: 'process' });
   });
 

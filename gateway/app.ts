@@ -100,7 +100,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   setCollect(metrics.picks, () => requestMetrics.flush());
   // On the first state gauge of the table, so every later one is read after the refresh.
   setCollect(metrics.inflight, () =>
-    refreshStateGauges(metrics, fleet, view, placement, deps.registry !== undefined),
+    refreshStateGauges(
+      metrics,
+      fleet,
+      view,
+      placement,
+      deps.registry !== undefined,
+      deps.registry?.nodes?.(),
+    ),
   );
   const placement = new PlacementMap(options.placement.maxEntries);
   const healthPolicy = {
@@ -168,7 +175,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const readiness = () => {
     const reasons: string[] = [];
     if (shuttingDown) reasons.push('shutting down');
-    if (deps.registry && view.stale()) reasons.push('registry unreachable: routing on the last fleet view');
+    // A short registry outage (a Redis failover) is not a reason to take every gateway out of the
+    // load balancer at once: they route on their last view, and registry_stale_seconds shows it.
+    if (deps.registry && view.lastOkAt === undefined)
+      reasons.push('registry unreachable and never read: no fleet view yet');
+    else if (deps.registry && view.unreachableMs() > options.registryGrace) {
+      reasons.push(
+        `registry unreachable for over ${options.registryGrace / 1000} s (gateway.registryGrace): routing on the last fleet view`,
+      );
+    }
     if (!fleet.hosts.some((h) => h.state === 'active' && h.healthy)) reasons.push('no healthy active host');
     return { ready: reasons.length === 0, reasons };
   };

@@ -114,4 +114,36 @@ describe('FleetView', () => {
     expect(view.staleSeconds()).toBe(0);
     view.stop();
   });
+
+  it('counts the outage from when it was first seen, not from the last read (readiness grace)', async () => {
+    fleet = newFleet();
+    const clock = new ManualClock(1_000);
+    const registry = new FlakyRegistry();
+    const view = new FleetView({
+      fleet,
+      registry,
+      pool: 'p',
+      staticHosts: [],
+      clock,
+      logger: silentLogger(),
+      reloadInterval: 0,
+    });
+    await view.start();
+    // Read 25 s ago, then Redis goes away: the outage is 0 s old, not 25.
+    clock.advance(25_000);
+    registry.up = false;
+    expect(view.unreachableMs()).toBe(0);
+    clock.advance(4_000);
+    await view.reload();
+    expect(view.unreachableMs()).toBe(4_000);
+    expect(view.staleSeconds()).toBe(29);
+    registry.up = true;
+    await view.reload();
+    expect(view.unreachableMs()).toBe(0);
+    // A new outage starts from zero again.
+    registry.up = false;
+    clock.advance(1_000);
+    expect(view.unreachableMs()).toBe(0);
+    view.stop();
+  });
 });

@@ -31,6 +31,8 @@ export class FleetView {
   /** When the registry was last read successfully (ms), undefined before the first read. */
   lastOkAt: number | undefined;
   private lastError: string | undefined;
+  /** When this gateway first saw the registry unreachable in the current outage. */
+  private staleSince: number | undefined;
 
   constructor(private readonly deps: FleetViewDeps) {
     this.staticSpecs = deps.staticHosts
@@ -74,6 +76,7 @@ export class FleetView {
         this.deps.logger.warn({ err: message }, 'registry unreachable; routing on the last fleet view');
       }
       this.lastError = message;
+      this.staleSince ??= this.deps.clock.now();
     }
   }
 
@@ -82,6 +85,21 @@ export class FleetView {
     const registry = this.deps.registry;
     if (!registry) return false;
     return this.lastOkAt === undefined || this.lastError !== undefined || !registry.healthy();
+  }
+
+  /**
+   * Milliseconds the registry has been unreachable in the current outage (0 when it is reachable).
+   * The outage starts at the first failed reload, or the first time this is asked while the
+   * registry client is down: readiness probes ask every few seconds, so that is close enough.
+   */
+  unreachableMs(): number {
+    if (!this.stale()) {
+      this.staleSince = undefined;
+      return 0;
+    }
+    const now = this.deps.clock.now();
+    this.staleSince ??= now;
+    return now - this.staleSince;
   }
 
   /** Seconds since the registry was last read (0 when fresh or when there is no registry). */
@@ -95,6 +113,7 @@ export class FleetView {
     this.lastOkAt = this.deps.clock.now();
     if (this.lastError !== undefined) this.deps.logger.info('registry reachable again');
     this.lastError = undefined;
+    this.staleSince = undefined;
     // A full reload is the truth at the time it was read; it is applied even when its version is lower
     // (a Redis restarted without persistence starts counting again).
     if (snapshot.version === this.version && !fromReload && this.registryHosts.length > 0) return;

@@ -76,6 +76,7 @@ export function refreshStateGauges(
   view: FleetView,
   placement: PlacementMap,
   registryConfigured: boolean,
+  registryNodes?: { up: number; down: number },
 ): void {
   metrics.inflight.reset();
   metrics.openStreams.reset();
@@ -94,6 +95,10 @@ export function refreshStateGauges(
   metrics.registryVersion.set(view.version);
   metrics.registryStale.set(view.staleSeconds());
   metrics.registryUp.set(registryConfigured && view.stale() ? 0 : 1);
+  if (registryNodes) {
+    metrics.registryNodes.set({ state: 'up' }, registryNodes.up);
+    metrics.registryNodes.set({ state: 'down' }, registryNodes.down);
+  }
 }
 
 /** The body of `GET /v1/fleet`: hosts, health, in-flight, ring share, warm runtimes. Never secrets. */

@@ -63,6 +63,8 @@ export interface GatewayOptions {
   shutdownTimeout: number;
   /** Periodic full reload of the registry (pub/sub can drop messages). */
   registryReloadInterval: number;
+  /** How long `/readyz` stays 200 while the registry is unreachable and the gateway routes on its last view. */
+  registryGrace: number;
   /** Bearer token for `/metrics`; empty leaves it open. */
   metricsToken: string;
   /** Bearer token that also opens `/v1/fleet` (besides the gateway secret); empty: secret only. */
@@ -95,6 +97,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = Object.freeze({
   requestTimeout: 300_000,
   shutdownTimeout: 30_000,
   registryReloadInterval: 30_000,
+  registryGrace: 60_000,
   metricsToken: '',
   adminToken: '',
   version: '0.1.0',

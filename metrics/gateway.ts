@@ -134,6 +134,13 @@ export const GATEWAY_METRICS = {
     labels: [],
     unit: 'boolean',
   },
+  registryNodes: {
+    name: 'fleetgate_gateway_registry_nodes',
+    type: 'gauge',
+    help: 'Nodes of a Redis Cluster registry by state: up, or down (flagged failed by the cluster). Absent for a single Redis or Sentinel.',
+    labels: ['state'],
+    unit: 'nodes',
+  },
 } as const satisfies Record<string, MetricDef>;
 
 /** The gateway's metrics, registered on an injected registry. */

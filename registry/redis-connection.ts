@@ -3,6 +3,10 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { RegistryError } from './errors.ts';
 import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
+import { SentinelSwitchWatcher } from './sentinel-switch.ts';
+
+/** Bound on one Redis command and on waiting for a connection, unless configured otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /** A Redis Sentinel setup: the master group name and the Sentinel addresses. */
 export interface SentinelOptions {
@@ -47,7 +51,7 @@ export interface RedisConnector {
 /** Validates the connection options and returns a connector; throws REGISTRY_INVALID_CONFIG. */
 export function redisConnector(options: RedisConnectionOptions): RedisConnector {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const commandTimeout = options.commandTimeoutMs ?? 2000;
+  const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const retryStrategy = (times: number) => backoffDelay(times, backoff, Math.random());
   const roleOptions = (role: 'command' | 'subscriber'): RedisOptions =>
     role === 'command'
@@ -69,11 +73,16 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
     );
     const master = options.url ? parseRedisUrl(options.url) : undefined;
     if (master && master.kind !== 'standalone') fail('url: must be redis:// or rediss:// with Sentinel');
+    const sentinelConnection: RedisOptions = { retryStrategy };
+    if (s.password) sentinelConnection.password = s.password;
+    const watcher = new SentinelSwitchWatcher({ name: s.name, sentinels, connection: sentinelConnection });
+    // Right after a switch, retry at once: the first attempt may still have been told the old master.
+    const masterRetry = (times: number) => watcher.retryDelayAfterSwitch() ?? retryStrategy(times);
     const base: RedisOptions = {
       name: s.name,
       sentinels,
-      retryStrategy,
-      sentinelRetryStrategy: retryStrategy,
+      retryStrategy: masterRetry,
+      sentinelRetryStrategy: masterRetry,
       lazyConnect: false,
     };
     if (s.password) base.sentinelPassword = s.password;
@@ -88,9 +97,14 @@ export function redisConnector(options: RedisConnectionOptions): RedisConnector 
     }
     if (options.username) base.username = options.username;
     if (options.password) base.password = options.password;
+    if (base.enableTLSForSentinelMode && base.tls) sentinelConnection.tls = base.tls;
     return {
       describe: `sentinel ${s.name} via ${sentinels.map(nodeName).join(',')}`,
-      create: (role) => new Redis({ ...base, ...roleOptions(role) }),
+      create: (role) => {
+        const client = new Redis({ ...base, ...roleOptions(role) });
+        watcher.track(client);
+        return client;
+      },
     };
   }
 

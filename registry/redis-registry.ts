@@ -1,5 +1,7 @@
+import { Cluster } from 'ioredis';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
+import { ClusterHealth } from './cluster-health.ts';
 import { RegistryError } from './errors.ts';
 import { SnapshotFanout } from './fanout.ts';
 import {
@@ -15,7 +17,7 @@ import {
   withState,
 } from './host.ts';
 import { DEFAULT_KEY_PREFIX, type PoolKeys, poolKeys, poolOfChannel } from './keys.ts';
-import type { RedisClient, RedisConnector } from './redis-connection.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnector } from './redis-connection.ts';
 import { defineScripts, type RegistryScripts, SCRIPT_CONFLICT, scriptError } from './redis-scripts.ts';
 import type {
   FleetListener,
@@ -42,6 +44,8 @@ export interface RedisRegistryOptions {
 
 /** Five seconds: the gateway's default health interval, so a lost message costs at most one interval. */
 export const DEFAULT_RELOAD_INTERVAL_MS = 5000;
+/** First pause before retrying a command Redis refused for now (a failover); grows linearly. */
+const TRANSIENT_RETRY_MS = 100;
 /** Compare-and-set rounds before a write gives up with REGISTRY_CONFLICT. */
 const MAX_WRITE_ATTEMPTS = 8;
 
@@ -68,6 +72,7 @@ export class RedisRegistry implements HostRegistry {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly badEntries = new Set<string>();
+  private clusterHealth: ClusterHealth | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readyPromise: Promise<void> | undefined;
   private closed = false;
@@ -77,7 +82,7 @@ export class RedisRegistry implements HostRegistry {
   constructor(private readonly options: RedisRegistryOptions) {
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
-    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger()).child({
       component: 'registry',
@@ -86,6 +91,10 @@ export class RedisRegistry implements HostRegistry {
     });
     this.client = defineScripts(options.connector.create('command'));
     this.watchConnection(this.client, 'command');
+    if (this.client instanceof Cluster) {
+      this.clusterHealth = new ClusterHealth(this.client, this.log);
+      this.client.on('ready', () => this.clusterHealth?.start());
+    }
   }
 
   async register(pool: string, input: HostInput): Promise<Host> {
@@ -158,13 +167,21 @@ export class RedisRegistry implements HostRegistry {
 
   healthy(): boolean {
     if (this.closed || this.client.status !== 'ready') return false;
+    // A Cluster that lost a slot's master refuses every command (cluster-require-full-coverage).
+    if (this.clusterHealth?.state()?.ok === false) return false;
     return this.subscriber === undefined || this.subscriber.status === 'ready';
+  }
+
+  nodes(): { up: number; down: number } | undefined {
+    const state = this.clusterHealth?.state();
+    return state ? { up: state.up, down: state.down.length } : undefined;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.clusterHealth?.stop();
     this.pools.clear();
     this.client.disconnect();
     this.subscriber?.disconnect();
@@ -198,17 +215,29 @@ export class RedisRegistry implements HostRegistry {
     throw scriptError(SCRIPT_CONFLICT, what);
   }
 
-  /** Waits (bounded) for a connection, runs one command and maps its failure to a RegistryError. */
+  /**
+   * Runs one command within the command timeout as a whole: waits for a connection, and retries
+   * while Redis answers "not now" (a Cluster or Sentinel failover: CLUSTERDOWN, TRYAGAIN, READONLY, a
+   * closed socket, too many redirections), then gives up with REGISTRY_UNAVAILABLE. Before, ioredis's
+   * own redirection retries ran past the bound (a CLI call failed after 3.7 s, issue 20). Every
+   * registry write is idempotent (compare-and-set, or delete), so trying one again is safe.
+   */
   private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    await this.ready(what);
-    try {
-      return await command();
-    } catch (error) {
-      throw this.toError(what, error);
+    const deadline = Date.now() + this.commandTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      await this.ready(what, Math.max(1, deadline - Date.now()));
+      try {
+        return await command();
+      } catch (error) {
+        const mapped = this.toError(what, error);
+        const pause = Math.min(TRANSIENT_RETRY_MS * attempt, deadline - Date.now());
+        if (mapped.code !== 'REGISTRY_UNAVAILABLE' || this.closed || pause <= 0) throw mapped;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 
-  private ready(what: string): Promise<void> {
+  private ready(what: string, timeoutMs = this.commandTimeoutMs): Promise<void> {
     if (this.closed)
       return Promise.reject(new RegistryError('REGISTRY_CLOSED', `${what}: registry is closed`));
     if (this.client.status === 'ready') return Promise.resolve();
@@ -229,7 +258,7 @@ export class RedisRegistry implements HostRegistry {
               `${what}: Redis at ${this.options.connector.describe} is unreachable (${this.client.status} for over ${this.commandTimeoutMs} ms)`,
             ),
           ),
-        this.commandTimeoutMs,
+        timeoutMs,
       );
     });
     return Promise.race([this.readyPromise, timeout]).finally(() => clearTimeout(timer));
@@ -241,7 +270,8 @@ export class RedisRegistry implements HostRegistry {
     const name = error instanceof Error ? error.name : '';
     // A reply error is Redis refusing the command (WRONGTYPE, NOAUTH, a script error); anything else
     // (closed socket, timeout, cluster down, failover in progress) means Redis is not there right now.
-    const transient = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY)/.test(message);
+    const transient =
+      /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY)|Too many Cluster redirections/.test(message);
     const code = name === 'ReplyError' && !transient ? 'REGISTRY_COMMAND_FAILED' : 'REGISTRY_UNAVAILABLE';
     return new RegistryError(code, `${what}: ${message}`, { cause: error });
   }

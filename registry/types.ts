@@ -67,5 +67,10 @@ export interface HostRegistry {
   watch(pool: string, listener: FleetListener): Watch;
   /** Whether the backing store is reachable right now. */
   healthy(): boolean;
+  /**
+   * For a store of several servers (a Redis Cluster): how many nodes are up and how many the store
+   * itself reports failed. Undefined for a single server, or before the first answer.
+   */
+  nodes?(): { up: number; down: number } | undefined;
   close(): Promise<void>;
 }

@@ -118,6 +118,15 @@ export const gatewaySchema = z
     shutdownTimeout: durationSchema
       .prefault('30s')
       .describe('On SIGTERM, how long in-flight requests may finish.'),
+    // The RegistryStale alert's bound (metrics/prometheus/rules/alerts.yml: stale_seconds > 60): readiness
+    // drops when an operator is paged anyway, and a Sentinel failover (default down-after 30 s) or a
+    // Cluster failover fits inside it. Every gateway shares the registry, so dropping earlier takes the
+    // whole tier out of the load balancer together while it still routes correctly on its last view.
+    registryGrace: durationSchema
+      .prefault('60s')
+      .describe(
+        'How long `/readyz` stays 200 while the registry is unreachable (routing goes on with the last fleet view, `registry_stale_seconds` grows); past it `/readyz` answers 503.',
+      ),
     metricsToken: secretSchema
       .optional()
       .describe('When set, `/metrics` requires `Authorization: Bearer <metricsToken>`.'),

@@ -20,7 +20,15 @@ export const scalerSchema = z
       ),
     leaseTtl: durationSchema
       .prefault('15s')
-      .describe('Leader lock lifetime; a standby takes over this long after the leader dies.'),
+      .describe(
+        'Leader lock lifetime: a standby takes over at most this long (plus one retry, a third of it) after the leader dies; a leader stopped with SIGTERM releases it at once.',
+      ),
+    // Below Kubernetes' default terminationGracePeriodSeconds (30 s), so the scaler ends on its own.
+    shutdownTimeout: durationSchema
+      .prefault('10s')
+      .describe(
+        'Longest time SIGTERM waits for the tick in progress and the leader-lock release; past it the scaler exits anyway (Redis down or hung).',
+      ),
   })
   .prefault({})
   .describe('The scaler.');

@@ -276,6 +276,22 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
             },
           ],
         },
+        {
+          title: 'Registry Cluster nodes down',
+          description:
+            'Redis Cluster nodes the cluster itself flags failed, as the gateways see it (empty for a single Redis or Sentinel). A node down while every slot is served costs nothing but redundancy: replace it.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `max(fleetgate_gateway_registry_nodes{state="down",${P}})`,
+              legend: 'down',
+            },
+            {
+              expr: `min(fleetgate_gateway_registry_nodes{state="up",${P}})`,
+              legend: 'up',
+            },
+          ],
+        },
       ],
     },
   ],

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../lib/clock.ts';
+import { settlesWithin } from '../../lib/deadline.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { poolKeys } from '../../registry/keys.ts';
-import type { RedisClient } from '../../registry/redis-connection.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient } from '../../registry/redis-connection.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import type { PoolView } from '../http/app.ts';
 import { createLeaderElector, type LeaderElector, soleLeader } from '../leader/elector.ts';
@@ -37,6 +38,8 @@ export interface ScalerDeps {
   source?: Omit<SourceContext, 'clock'>;
   loopOptions?: Partial<PoolLoopOptions>;
   decisionCap?: number;
+  /** How long `start()` waits for the Redis client's first connection before campaigning anyway (default: the command timeout). */
+  connectWaitMs?: number;
 }
 
 /** A running scaler: one loop per pool. */
@@ -117,6 +120,21 @@ export function createScaler(deps: ScalerDeps): Scaler {
     pools,
     loops,
     async start() {
+      const redis = deps.redis;
+      if (redis) {
+        // Campaign as soon as the client is (re)connected, not a third of a lease later: with the
+        // offline queue off a lock attempt before the connection is up fails at once (issue 20: a
+        // scaler started alone led ≈ 5 s late), and after a Redis failover nobody leads until then.
+        redis.on('ready', () => {
+          for (const { elector } of built) void elector.step();
+        });
+        if (redis.status !== 'ready') {
+          await settlesWithin(
+            new Promise((resolve) => redis.once('ready', resolve)),
+            deps.connectWaitMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+          );
+        }
+      }
       await Promise.all(built.map(({ elector }) => elector.step()));
       for (const { elector } of built) elector.start();
       for (const loop of loops) loop.start();

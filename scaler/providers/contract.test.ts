@@ -15,7 +15,8 @@ const FAKE = fileURLToPath(new URL('../../test/scaler/fixtures/fake-executor.mjs
 describeProviderContract('static', async () => {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
-  for (let i = 0; i < 2; i++) {
+  // One kept in use, one destroyed, three created at once.
+  for (let i = 0; i < 4; i++) {
     const port = await freePort();
     children.push(spawn(process.execPath, [FAKE, 'executor', '--port', String(port)], { stdio: 'ignore' }));
     urls.push(`http://127.0.0.1:${port}`);

@@ -34,8 +34,8 @@ async function gone(url: string, timeoutMs: number): Promise<boolean> {
 
 /**
  * The one contract every HostProvider passes (run by contract.test.ts against static, process and
- * command): created hosts answer `/v1/health`, ids are distinct and registry-safe, `inUse` is
- * honoured, `destroy` is idempotent and (where the provider owns the host) stops it.
+ * command): created hosts answer `/v1/health`, ids are distinct and registry-safe (also when
+ * several creates run at once over one `inUse` set, as the loop runs them), `inUse` is honoured, `destroy` is idempotent and (where the provider owns the host) stops it.
  */
 export function describeProviderContract(name: string, setup: () => Promise<ProviderFixture>): void {
   describe(`HostProvider contract: ${name}`, () => {
@@ -82,6 +82,19 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       }
       // The other host is untouched.
       expect(await healthy(created[0]!.url, 5000)).toBe(true);
+    });
+
+    // Issue 20: the loop starts several hosts in parallel over one shared `inUse` set, which grows only
+    // after each create resolves; the static provider handed the same host to three parallel creates.
+    it('creates several hosts at once, each distinct from the others and from those in use', async () => {
+      const batch = await Promise.all(Array.from({ length: 3 }, () => fixture.provider.create({ inUse })));
+      created.push(...batch);
+      const ids = batch.map((h) => h.id);
+      expect(new Set(ids).size).toBe(3);
+      expect(new Set(batch.map((h) => h.url)).size).toBe(3);
+      for (const id of ids) expect(inUse.has(id)).toBe(false);
+      for (const host of batch) expect(await healthy(host.url, 30_000)).toBe(true);
+      for (const host of batch) await fixture.provider.destroy(host);
     });
 
     it('treats destroying a host it never made as done', async () => {

@@ -57,6 +57,8 @@ export interface ProcessProviderOptions {
 export function createProcessProvider(options: ProcessProviderOptions): HostProvider {
   const log = options.logger.child({ component: 'provider', provider: 'process' });
   const children = new Map<string, ChildProcess>();
+  /** Ports handed to executors of this provider: two parallel creates must not both get one port. */
+  const claimedPorts = new Set<number>();
   const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
   // Made on the first create: a fixed shared folder let another user plant symlinks (issue 18).
   let logDir = options.logDir;
@@ -104,7 +106,10 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
     kind: 'process',
     async create({ signal: abort }: CreateContext): Promise<ProvisionedHost> {
       if (abort?.aborted) throw new ProviderError('PROVIDER_TIMEOUT', 'aborted before start');
-      const port = await freePort();
+      let port = await freePort();
+      // The kernel may offer a port again once its probe socket closed, before the executor binds it.
+      while (claimedPorts.has(port)) port = await freePort();
+      claimedPorts.add(port);
       const id = `${options.pool}-p${port}`;
       const { command: bin, args } = command(port);
       if (logDir === undefined) logDir = mkdtempSync(join(tmpdir(), 'fleetgate-executors-'));
@@ -124,14 +129,19 @@ export function createProcessProvider(options: ProcessProviderOptions): HostProv
         child.once('error', resolve);
       });
       if (spawned || !child.pid) {
+        claimedPorts.delete(port);
         throw new ProviderError('PROVIDER_CREATE_FAILED', `could not start ${bin}: ${spawned?.message}`, {
           cause: spawned,
         });
       }
       const pid = child.pid;
+      // Executors outlive the scaler (the next leader manages them): a referenced child would keep
+      // this process alive after SIGTERM until every executor exited (issue 20: the scaler "hung").
+      child.unref();
       const childLog = log.child({ host: id, pid });
       child.once('exit', (code, sig) => {
         children.delete(id);
+        claimedPorts.delete(port);
         childLog.info({ code, signal: sig }, 'executor process exited');
       });
       children.set(id, child);

@@ -18,24 +18,32 @@ export function staticHostId(url: string): string {
  * A fixed list of pre-provisioned hosts: scale-up registers the next one that is not in the pool
  * yet, scale-down drains one and gives it back. Nothing is started or stopped, so `destroy` only
  * forgets the host; `close` does nothing.
+ *
+ * Parallel creates see one `inUse` set that grows only once a create resolved (the loop registers
+ * the host then), so a host handed out stays reserved here until a later create sees it in `inUse`
+ * (registered: `inUse` covers it from then on) or it is destroyed (given back, or never registered).
  */
 export function createStaticProvider(options: StaticProviderOptions): HostProvider {
   const hosts = options.hosts.map((url) => ({ id: staticHostId(url), url: url.replace(/\/$/, '') }));
   const log = options.logger.child({ component: 'provider', provider: 'static' });
+  const handedOut = new Set<string>();
   return {
     kind: 'static',
     async create({ inUse }: CreateContext): Promise<ProvisionedHost> {
-      const next = hosts.find((h) => !inUse.has(h.id));
+      for (const id of handedOut) if (inUse.has(id)) handedOut.delete(id);
+      const next = hosts.find((h) => !inUse.has(h.id) && !handedOut.has(h.id));
       if (!next) {
         throw new ProviderError(
           'PROVIDER_EXHAUSTED',
           `every one of the ${hosts.length} static hosts is already in the pool`,
         );
       }
+      handedOut.add(next.id);
       log.info({ host: next.id }, 'static host handed out');
       return { ...next, labels: {} };
     },
     async destroy(host: ProvisionedHost): Promise<void> {
+      handedOut.delete(host.id);
       log.info({ host: host.id }, 'static host given back');
     },
     async exists(host: ProvisionedHost) {

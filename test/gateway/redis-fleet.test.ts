@@ -19,6 +19,9 @@ describe('gateway over a Redis registry', () => {
   let admin: HostRegistry;
   let gatewayRegistry: HostRegistry;
   let gw: TestGateway;
+  /** A second gateway whose readiness grace for a registry outage is short (the default is 60 s). */
+  let graceRegistry: HostRegistry;
+  let gwShortGrace: TestGateway;
 
   beforeAll(async () => {
     [redis, fleet] = await Promise.all([
@@ -38,12 +41,25 @@ describe('gateway over a Redis registry', () => {
       reloadIntervalMs: 500,
     });
     gw = await startTestGateway({ registry: gatewayRegistry, pool: POOL });
+    graceRegistry = createRegistry({
+      type: 'redis',
+      url: redis.url,
+      commandTimeoutMs: 500,
+      reloadIntervalMs: 500,
+    });
+    gwShortGrace = await startTestGateway({
+      registry: graceRegistry,
+      pool: POOL,
+      options: { registryGrace: 300 },
+    });
     await until('four hosts', () => gw.gateway.fleet.hosts.length === 4);
   });
 
   afterAll(async () => {
     await gw?.close();
+    await gwShortGrace?.close();
     await gatewayRegistry?.close();
+    await graceRegistry?.close();
     await admin?.close();
     await fleet?.stop();
     await redis?.stop();
@@ -150,10 +166,18 @@ describe('gateway over a Redis registry', () => {
     await redis.kill();
     await until(
       'registry reported unreachable',
-      async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 503,
+      async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).body.registry === 'unreachable',
     );
+    // Within gateway.registryGrace (60 s by default) it stays ready: it routes on its last view.
     const ready = await call(gw.url, 'GET', '/readyz', { auth: null });
-    expect(ready.body.reasons.join(' ')).toContain('registry unreachable');
+    expect(ready.status, ready.text).toBe(200);
+    // Past the grace (300 ms here) it is not.
+    await until(
+      'the short-grace gateway not ready',
+      async () => (await call(gwShortGrace.url, 'GET', '/readyz', { auth: null })).status === 503,
+    );
+    const notReady = await call(gwShortGrace.url, 'GET', '/readyz', { auth: null });
+    expect(notReady.body.reasons.join(' ')).toContain('registry unreachable for over 0.3 s');
     const metrics = await call(gw.url, 'GET', '/metrics');
     expect(metrics.text).toContain('fleetgate_gateway_registry_up 0');
     const during = statuses.length;
@@ -161,7 +185,9 @@ describe('gateway over a Redis registry', () => {
     await redis.restart();
     await until(
       'registry reachable again',
-      async () => (await call(gw.url, 'GET', '/readyz', { auth: null })).status === 200,
+      async () =>
+        (await call(gw.url, 'GET', '/readyz', { auth: null })).body.registry === 'ok' &&
+        (await call(gwShortGrace.url, 'GET', '/readyz', { auth: null })).status === 200,
       30_000,
     );
     // A change made after the restart reaches the gateway.

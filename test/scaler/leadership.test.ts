@@ -128,4 +128,51 @@ describe('leadership: two real scaler processes on one Redis', () => {
     await b.proc.stop();
     expect(await client.exists(poolKeys(POOL).leader)).toBe(0);
   }, 120_000);
+
+  // Issue 20: the first lock attempt ran before the Redis client had connected and, with the offline
+  // queue off, failed; the next came a third of a lease later (5 s with the default 15 s lease).
+  it('a scaler started alone campaigns once its Redis client is connected: its first tick already leads', async () => {
+    const pool = 'lead-first';
+    await writeFile(
+      join(dir, 'first-policy.yaml'),
+      [
+        `pool: ${pool}`,
+        'interval: 1s',
+        'hosts: { min: 1, max: 1 }',
+        'provider: { type: static, hosts: [http://127.0.0.1:9] }',
+        `source: { gateway: { urls: [${JSON.stringify(metrics.url)}], timeout: 2s } }`,
+        'metrics:',
+        '  - { name: demand, query: sum(demand), target: { type: averagePerHost, value: 1000 } }',
+        'startup: { holdFor: 0s }',
+        'mode: dryRun',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'first-config.yaml'),
+      [
+        `pool: ${pool}`,
+        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
+        // A long lease: a failed first attempt would be retried only 20 s later.
+        'scaler: { policyFile: first-policy.yaml, leaseTtl: 60s }',
+        'log: { level: warn }',
+        '',
+      ].join('\n'),
+    );
+    const s = await startScaler(join(dir, 'first-config.yaml'));
+    scalers.push(s);
+    const records = await until(
+      async () => {
+        const res = await fetch(`${s.url}/explain?pool=${pool}&limit=100`);
+        const body = (await res.json()) as { records: TickRecord[] };
+        return body.records.length > 0 ? body.records : undefined;
+      },
+      20_000,
+      'a first tick',
+    );
+    // Newest first: the last one is the first tick.
+    expect(records.at(-1)!.leader).toBe(true);
+    await s.proc.stop();
+    expect(await client.exists(poolKeys(pool).leader)).toBe(0);
+  }, 60_000);
 });

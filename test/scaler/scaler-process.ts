@@ -26,6 +26,7 @@ export async function startScaler(
   configFile: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  options: { stopTimeoutMs?: number } = {},
 ): Promise<ScalerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -48,6 +49,7 @@ export async function startScaler(
     ready: async () => (await healthz())?.status === 200,
     readyTimeoutMs: 30_000,
     pollMs: 50,
+    ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
   return {
     proc,

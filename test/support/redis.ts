@@ -283,13 +283,27 @@ export interface TestSentinel {
   /** Master group name. */
   readonly name: string;
   stop(): Promise<void>;
+  /** One command to this Sentinel over a raw connection (first line of an array reply). */
+  command(...args: string[]): Promise<string>;
+}
+
+/** Options of {@link startSentinel}. */
+export interface StartSentinelOptions {
+  /** Sentinels that must agree the master is down before a failover; default 1. */
+  quorum?: number;
+  /** `down-after-milliseconds`; default 1000 (Redis's default is 30 s, too slow for a test). */
+  downAfterMs?: number;
 }
 
 /**
- * Starts `redis-server --sentinel` monitoring the given master (quorum 1) and waits until it
- * reports the master's address. Stop it in `afterAll`, before the master.
+ * Starts `redis-server --sentinel` monitoring the given master and waits until it reports the
+ * master's address. Stop it in `afterAll`, before the master.
  */
-export async function startSentinel(master: TestRedis, name = 'fleetgate-master'): Promise<TestSentinel> {
+export async function startSentinel(
+  master: TestRedis,
+  name = 'fleetgate-master',
+  options: StartSentinelOptions = {},
+): Promise<TestSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetgate-sentinel-'));
   const port = await freePort();
   const config = join(dir, 'sentinel.conf');
@@ -300,8 +314,10 @@ export async function startSentinel(master: TestRedis, name = 'fleetgate-master'
       `port ${port}`,
       `bind ${HOST}`,
       `dir ${dir}`,
-      `sentinel monitor ${name} ${HOST} ${master.port} 1`,
-      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel monitor ${name} ${HOST} ${master.port} ${options.quorum ?? 1}`,
+      `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
+      // A failover that stalls is retried after this (default 3 min).
+      `sentinel failover-timeout ${name} 10000`,
       '',
     ].join('\n'),
   );
@@ -322,5 +338,6 @@ export async function startSentinel(master: TestRedis, name = 'fleetgate-master'
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    command: (...args) => rawCommand({ port }, args),
   };
 }

@@ -195,6 +195,8 @@ export interface FaultRow {
    */
   reachedHost?: (seq: number) => boolean;
   recoverMs: number | undefined;
+  /** Further figures of this fault (e.g. how long a Redis failover took), recorded with the row. */
+  extra?: Record<string, number>;
 }
 
 /** The requests that failed although no host ever saw them, or null when that was not measured. */
@@ -216,6 +218,7 @@ export function reportRow(row: FaultRow): void {
       failedNotSent: failedNotSent(row),
       failedNotSentBasis: row.reachedHost ? 'recording relays' : 'none failed',
       recoverMs: row.recoverMs === undefined ? undefined : Math.round(row.recoverMs),
+      ...row.extra,
     },
   });
 }

@@ -17,6 +17,8 @@ export interface GatewayProcessOptions {
   executors?: string[];
   /** A Redis URL: the gateway then watches the Redis registry of pool `default`. */
   redisUrl?: string;
+  /** Redis Sentinel instead of `redisUrl`: the master group name and the Sentinel addresses. */
+  sentinel?: { name: string; sentinels: string[] };
   /** PEM file to trust for `rediss://` (`registry.tlsCaFile`). */
   redisCaFile?: string;
   secret?: string;
@@ -60,10 +62,11 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     'log:',
     `  level: ${options.logLevel ?? 'info'}`,
     'registry:',
-    ...(options.redisUrl
+    ...(options.redisUrl || options.sentinel
       ? [
           '  type: redis',
-          `  url: ${JSON.stringify(options.redisUrl)}`,
+          ...(options.redisUrl ? [`  url: ${JSON.stringify(options.redisUrl)}`] : []),
+          ...(options.sentinel ? [`  sentinel: ${JSON.stringify(options.sentinel)}`] : []),
           '  reloadInterval: 1s',
           ...(options.redisCaFile ? [`  tlsCaFile: ${JSON.stringify(options.redisCaFile)}`] : []),
         ]
