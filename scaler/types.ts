@@ -3,7 +3,12 @@
  * the state it carries to the next tick and the decision record it leaves behind. Everything here is
  * plain data (JSON-serialisable), so the loop can keep state in Redis and `explain` can serve records.
  */
+import type { ForecastResult } from './forecast/forecast.ts';
+import type { HistoryPoint } from './forecast/history.ts';
 import type { MetricReading } from './sources/types.ts';
+
+export type { ForecastResult } from './forecast/forecast.ts';
+export type { HistoryPoint } from './forecast/history.ts';
 
 export type { MetricReading, NoDataReason } from './sources/types.ts';
 
@@ -28,6 +33,11 @@ export interface Observation {
   metrics: Record<string, MetricReading>;
   /** When this scaler process (re)started, in milliseconds since the epoch (startup hold). */
   startedAt: number;
+  /**
+   * Past values of each metric, by metric name, oldest first (a Prometheus range query, then each
+   * tick's reading): what the forecast learns from. Missing: no forecast, the reactive policy alone.
+   */
+  history?: Record<string, readonly HistoryPoint[]>;
 }
 
 /** A planned change to the fleet. `execute: false` in dry-run mode: record it, do not do it. */
@@ -59,7 +69,18 @@ export type ReasonCode =
   | 'DryRun'
   | 'Paused'
   | 'Enforce'
-  | 'NoChange';
+  | 'NoChange'
+  /** Raised ahead of the forecast demand (final reason), or the forecast governed the scale-down. */
+  | 'Forecast'
+  | 'ForecastTrusted'
+  | 'ForecastUntrusted'
+  | 'ForecastNoHistory'
+  /** Spare hosts of `buffer` raised the proposal. */
+  | 'Buffer'
+  /** A `schedule` window's minimum raised the count. */
+  | 'ScheduledFloor'
+  /** Drain victims kept because their warm runtimes are worth more than the host-time saved. */
+  | 'WarmRuntimesKept';
 
 /** One evaluation step in the decision record: its resulting value and why. */
 export interface DecisionStep {
@@ -81,6 +102,8 @@ export interface DecisionRecord {
     metrics: Record<string, MetricReading>;
   };
   steps: DecisionStep[];
+  /** Each forecast metric's forecast, its error so far and whether it was trusted (forecast.enabled). */
+  forecasts?: Record<string, ForecastResult>;
   /** The decision's reason code (in dry-run the decision's own reason; the `mode` step says DryRun). */
   reason: ReasonCode;
   desired: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.ts';
+import { bufferSchema, forecastSchema, scheduleSchema } from './forecast-schema.ts';
 import { parseFormula } from './formula.ts';
 import { providerSchema, sourceSchema } from './shell-schema.ts';
 
@@ -108,7 +109,15 @@ export const policySchema = z
       .strict()
       .prefault({}),
     capacity: z
-      .object({ bootTimeout: positiveDuration.default(180_000), countBooting: z.boolean().default(true) })
+      .object({
+        bootTimeout: positiveDuration.default(180_000),
+        countBooting: z.boolean().default(true),
+        bootTime: positiveDuration
+          .default(45_000)
+          .describe(
+            'How long a host usually takes to boot; the forecast looks this far plus one interval ahead.',
+          ),
+      })
       .strict()
       .prefault({}),
     drain: z
@@ -117,6 +126,11 @@ export const policySchema = z
           .enum(['fewestWarmRuntimes', 'leastInflight', 'newest', 'oldest'])
           .default('fewestWarmRuntimes'),
         timeout: durationSchema.default(900_000),
+        warmRuntimeCost: durationSchema
+          .default(0)
+          .describe(
+            "What one warm runtime lost to a drain is worth, in host-time (a cold start's cost); a host is drained only if the host-time saved exceeds its warm runtimes × this. 0 prices nothing.",
+          ),
       })
       .strict()
       .prefault({}),
@@ -147,6 +161,9 @@ export const policySchema = z
       .object({ enabled: z.boolean().default(false), idleFor: durationSchema.default(900_000) })
       .strict()
       .prefault({}),
+    forecast: forecastSchema,
+    buffer: bufferSchema,
+    schedule: scheduleSchema,
   })
   .strict()
   .superRefine((p, ctx) => {

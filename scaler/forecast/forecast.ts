@@ -1,0 +1,243 @@
+import { type HistoryPoint, toBuckets } from './history.ts';
+import { holt, type Model, naive, seasonal } from './models.ts';
+
+/** The forecaster's settings (the policy's `forecast` block, durations in ms). */
+export interface ForecastSettings {
+  /** History resolution: one value (the peak) per step. */
+  step: number;
+  /** How much history the forecaster reads. */
+  lookback: number;
+  /** Candidate seasons (ms); a season is tried once the history holds two of it plus the window. */
+  seasons: readonly number[];
+  /** Coverage wanted of the upper bound, e.g. 0.9: demand stays under it 9 steps out of 10. */
+  quantile: number;
+  /** Relative error bound: above it the forecast is not trusted. */
+  maxError: number;
+  /** How far back forecasts are checked against what happened (the backtest window). */
+  errorWindow: number;
+  /** Less history than this: no forecast. */
+  minHistory: number;
+}
+
+/** Why the forecast was or was not used. */
+export type ForecastReason = 'ForecastTrusted' | 'ForecastNoHistory' | 'ForecastUntrusted';
+
+/** A forecast of the peak demand from now to `now + lead`, with its error so far (plain data). */
+export interface ForecastResult {
+  trusted: boolean;
+  reason: ForecastReason;
+  /** The model the backtest chose, e.g. `seasonal:1h`; null without enough history. */
+  model: string | null;
+  /** Point forecast of the peak over the lead. */
+  point: number | null;
+  /** Added to the point so the bound covers `quantile` of the backtest (its residuals' quantile). */
+  margin: number | null;
+  /** point + margin: what the policy provisions for when trusted. */
+  upper: number | null;
+  /** Mean absolute error of the point forecast ÷ mean demand over the backtest window. */
+  error: number | null;
+  /** Share of backtest steps whose peak stayed at or under the upper bound. */
+  coverage: number | null;
+  /** Backtest steps behind `error`. */
+  samples: number;
+  /** Steps ahead the peak is taken over (the current step counts as the first). */
+  horizonSteps: number;
+  detail: string;
+}
+
+/** Fewer backtest steps than this and the error is not known well enough to trust anything. */
+const MIN_SAMPLES = 10;
+
+/**
+ * Forecasts the peak of a metric from `now` to `now + lead` (lead = host boot time + one interval:
+ * a host started now serves from then), pure: history and time are arguments.
+ *
+ * Method: every candidate model (models.ts) is run over the history; each one's forecasts of the
+ * past are compared with what happened over `errorWindow` (a rolling-origin backtest, FPP3 §5.10).
+ * Each model's upper bound is its point forecast plus the `quantile`-quantile of its residuals (a
+ * split-conformal bound: coverage holds without assuming a distribution; Vovk et al. 2005), and the
+ * model with the lowest pinball loss of that bound wins — the proper score for a quantile
+ * (Gneiting 2011), so the choice trades coverage against headroom exactly as provisioning does.
+ * The forecast is trusted only with enough history and a relative error within `maxError`;
+ * otherwise the caller scales on the reactive policy alone.
+ */
+export function forecastPeak(
+  settings: ForecastSettings,
+  points: readonly HistoryPoint[],
+  now: number,
+  lead: number,
+): ForecastResult {
+  // Only complete steps and the position within the current one matter, so a scaler ticking
+  // several times per step asks the same question again: answer it from the cache.
+  const step = settings.step;
+  const end = Math.floor(now / step) * step;
+  const key = `${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}`;
+  const cached = CACHE.get(points);
+  if (cached?.key === key && cached.settings === settings) return cached.result;
+  const result = compute(settings, points, now, lead);
+  CACHE.set(points, { key, settings, result });
+  return result;
+}
+
+/**
+ * Results by history array. The answer is a function of the arguments alone (the key holds
+ * everything that changes it for an append-only history), so this cache is invisible to callers.
+ */
+const CACHE = new WeakMap<
+  readonly HistoryPoint[],
+  { key: string; settings: ForecastSettings; result: ForecastResult }
+>();
+
+/** How many points are older than `t`, for an oldest-first history (binary search). */
+function countBefore(points: readonly HistoryPoint[], t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function compute(
+  settings: ForecastSettings,
+  points: readonly HistoryPoint[],
+  now: number,
+  lead: number,
+): ForecastResult {
+  const { step } = settings;
+  const buckets = toBuckets(points, step, now, settings.lookback);
+  const a = buckets.values;
+  const n = a.length;
+  // Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
+  // at a step boundary the next tick can still start hosts in time for the next step.
+  const horizon = Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1;
+  const empty = (reason: ForecastReason, detail: string): ForecastResult => ({
+    trusted: false,
+    reason,
+    model: null,
+    point: null,
+    margin: null,
+    upper: null,
+    error: null,
+    coverage: null,
+    samples: 0,
+    horizonSteps: horizon,
+    detail,
+  });
+  const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
+  const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
+  const first = Math.max(0, last - windowSteps + 1);
+  const samples = last - first + 1;
+  if (n * step < settings.minHistory || samples < MIN_SAMPLES) {
+    return empty(
+      'ForecastNoHistory',
+      `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`,
+    );
+  }
+  const target = new Float64Array(samples);
+  for (let i = first; i <= last; i++) {
+    let peak = Number.NEGATIVE_INFINITY;
+    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, a[i + h]!);
+    target[i - first] = peak;
+  }
+  const models: Model[] = [naive, holt];
+  for (const season of settings.seasons) {
+    const m = Math.round(season / step);
+    if (m >= 2) models.push(seasonal(m, label(season)));
+  }
+  let best: Scored | undefined;
+  for (const model of models) {
+    if (model.warmup > first) continue;
+    const scored = score(model, a, horizon, first, target, settings.quantile);
+    if (scored && (!best || scored.loss < best.loss)) best = scored;
+  }
+  if (!best) return empty('ForecastNoHistory', 'no model could forecast');
+  const mean = target.reduce((s, v) => s + v, 0) / samples;
+  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
+  const upper = Math.max(0, best.point + best.margin);
+  const trusted = error <= settings.maxError && Number.isFinite(upper);
+  const why = trusted
+    ? `≤ bound ${pct(settings.maxError)}: trusted`
+    : `> bound ${pct(settings.maxError)}: not trusted`;
+  return {
+    trusted,
+    reason: trusted ? 'ForecastTrusted' : 'ForecastUntrusted',
+    model: best.model,
+    point: round(best.point),
+    margin: round(best.margin),
+    upper: round(upper),
+    error: round(error),
+    coverage: round(best.coverage),
+    samples,
+    horizonSteps: horizon,
+    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s; error ${pct(error)} over ${samples} steps ${why}`,
+  };
+}
+
+interface Scored {
+  model: string;
+  loss: number;
+  mae: number;
+  margin: number;
+  point: number;
+  coverage: number;
+}
+
+function score(
+  model: Model,
+  a: readonly number[],
+  horizon: number,
+  first: number,
+  target: Float64Array,
+  q: number,
+): Scored | undefined {
+  const forecasts = model.run(a, horizon);
+  const point = forecasts[a.length - 1]!;
+  if (!Number.isFinite(point)) return undefined;
+  const residuals = new Float64Array(target.length);
+  let mae = 0;
+  for (let k = 0; k < target.length; k++) {
+    const f = forecasts[first + k]!;
+    if (!Number.isFinite(f)) return undefined;
+    residuals[k] = target[k]! - f;
+    mae += Math.abs(residuals[k]!);
+  }
+  const sorted = Float64Array.from(residuals).sort();
+  // Split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest residual.
+  const margin = sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * q) - 1)]!;
+  let loss = 0;
+  let covered = 0;
+  for (let k = 0; k < residuals.length; k++) {
+    const u = residuals[k]! - margin; // target − upper bound
+    loss += u >= 0 ? q * u : (q - 1) * u;
+    if (u <= 0) covered++;
+  }
+  return {
+    model: model.name,
+    loss: loss / target.length,
+    mae: mae / target.length,
+    margin,
+    point,
+    coverage: covered / target.length,
+  };
+}
+
+/** A season's label: 10m, 1h, 1d, 1w. */
+function label(ms: number): string {
+  for (const [unit, size] of [
+    ['w', 604_800_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+const fmt = (v: number) => String(Math.round(v * 10) / 10);
+const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
