@@ -36,7 +36,10 @@ export function predict(
 ): Prediction {
   const lead = policy.capacity.bootTime + policy.interval;
   const forecasts: Record<string, ForecastResult> = {};
-  const downLead = Math.max(lead, policy.scaleDown.stabilizationWindow);
+  // A host drained now and booted again later costs its boot (booting hosts are held, not serving)
+  // and must be restarted a lead ahead of the need: draining saves host-time only if it is not
+  // needed again within lead + bootTime, the break-even (ski rental) of drain-and-reboot.
+  const downLead = lead + policy.capacity.bootTime;
   let demand: number | null = null;
   let downDemand = 0;
   let allTrusted = policy.combine === 'max';
@@ -45,7 +48,8 @@ export function predict(
       allTrusted = false;
       continue;
     }
-    const result = forecastPeak(policy.forecast, history[metric.name] ?? [], now, lead);
+    const quarantine = policy.scaleDown.stabilizationWindow;
+    const result = forecastPeak(policy.forecast, history[metric.name] ?? [], now, lead, quarantine);
     forecasts[metric.name] = result;
     if (!result.trusted || result.upper === null) {
       allTrusted = false;
@@ -53,7 +57,7 @@ export function predict(
     }
     const d = result.upper <= metric.activation ? 0 : result.upper / metric.target.value;
     demand = Math.max(demand ?? 0, d);
-    const down = forecastPeak(policy.forecast, history[metric.name] ?? [], now, downLead);
+    const down = forecastPeak(policy.forecast, history[metric.name] ?? [], now, downLead, quarantine);
     if (!down.trusted || down.upper === null) allTrusted = false;
     else
       downDemand = Math.max(

@@ -1,4 +1,4 @@
-import { type HistoryPoint, toBuckets } from './history.ts';
+import { type Buckets, type HistoryPoint, toBuckets } from './history.ts';
 import { holt, type Model, naive, seasonal } from './models.ts';
 
 /** The forecaster's settings (the policy's `forecast` block, durations in ms). */
@@ -58,25 +58,59 @@ const MIN_SAMPLES = 10;
  * split-conformal bound: coverage holds without assuming a distribution; Vovk et al. 2005), and the
  * model with the lowest pinball loss of that bound wins — the proper score for a quantile
  * (Gneiting 2011), so the choice trades coverage against headroom exactly as provisioning does.
- * The forecast is trusted only with enough history and a relative error within `maxError`;
- * otherwise the caller scales on the reactive policy alone.
+ * The forecast is trusted only with enough history, a relative error within `maxError` and no
+ * shock (see changeBand) within the last `quarantine` ms or in the step under way; otherwise the caller scales on the reactive
+ * policy alone.
  */
 export function forecastPeak(
   settings: ForecastSettings,
   points: readonly HistoryPoint[],
   now: number,
   lead: number,
+  quarantine = 0,
 ): ForecastResult {
   // Only complete steps and the position within the current one matter, so a scaler ticking
   // several times per step asks the same question again: answer it from the cache.
   const step = settings.step;
   const end = Math.floor(now / step) * step;
-  const key = `${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}`;
-  const cached = CACHE.get(points);
-  if (cached?.key === key && cached.settings === settings) return cached.result;
-  const result = compute(settings, points, now, lead);
-  CACHE.set(points, { key, settings, result });
-  return result;
+  const key = `${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}|${quarantine}`;
+  let entries = CACHE.get(points);
+  if (!entries) {
+    entries = [];
+    CACHE.set(points, entries);
+  }
+  let hit = entries.find((e) => e.key === key && e.settings === settings);
+  if (!hit) {
+    const bucketKey = `${end}|${countBefore(points, end)}|${settings.lookback}|${step}`;
+    const buckets =
+      entries.find((e) => e.bucketKey === bucketKey)?.buckets ??
+      toBuckets(points, step, now, settings.lookback);
+    hit = { key, settings, bucketKey, buckets, ...compute(settings, buckets, now, lead, quarantine) };
+    entries.push(hit);
+    // A tick asks two questions (the lead and the scale-down window) at two positions in a step.
+    if (entries.length > 8) entries.shift();
+  }
+  // The step now is in is not in the cache's key: check its samples so far against the band.
+  const partial = currentPeak(points, end, now);
+  if (!hit.result.trusted || !hit.band || partial === null) return hit.result;
+  const change = partial - hit.band.last;
+  if (Math.abs(change - hit.band.median) <= hit.band.bound) return hit.result;
+  return {
+    ...hit.result,
+    trusted: false,
+    reason: 'ForecastUntrusted',
+    detail: `${hit.result.detail.replace(/: trusted$/, '')}, but the value now changed by ${fmt(change)} from the last step, beyond ${fmt(hit.band.bound)}: not trusted`,
+  };
+}
+
+/** The peak of the samples in the step that began at `end`, up to `now`; null without any. */
+function currentPeak(points: readonly HistoryPoint[], end: number, now: number): number | null {
+  let peak: number | null = null;
+  for (let k = points.length - 1; k >= 0 && points[k]!.t >= end; k--) {
+    const p = points[k]!;
+    if (p.t <= now && Number.isFinite(p.value)) peak = Math.max(peak ?? p.value, p.value);
+  }
+  return peak;
 }
 
 /**
@@ -85,7 +119,14 @@ export function forecastPeak(
  */
 const CACHE = new WeakMap<
   readonly HistoryPoint[],
-  { key: string; settings: ForecastSettings; result: ForecastResult }
+  {
+    key: string;
+    settings: ForecastSettings;
+    bucketKey: string;
+    buckets: Buckets;
+    result: ForecastResult;
+    band: Band | null;
+  }[]
 >();
 
 /** How many points are older than `t`, for an oldest-first history (binary search). */
@@ -100,14 +141,21 @@ function countBefore(points: readonly HistoryPoint[], t: number): number {
   return lo;
 }
 
+/** What step-to-step change the history explains: median ± bound, from the last complete value. */
+interface Band {
+  median: number;
+  bound: number;
+  last: number;
+}
+
 function compute(
   settings: ForecastSettings,
-  points: readonly HistoryPoint[],
+  buckets: Buckets,
   now: number,
   lead: number,
-): ForecastResult {
+  quarantine: number,
+): { result: ForecastResult; band: Band | null } {
   const { step } = settings;
-  const buckets = toBuckets(points, step, now, settings.lookback);
   const a = buckets.values;
   const n = a.length;
   // Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
@@ -131,15 +179,21 @@ function compute(
   const first = Math.max(0, last - windowSteps + 1);
   const samples = last - first + 1;
   if (n * step < settings.minHistory || samples < MIN_SAMPLES) {
-    return empty(
-      'ForecastNoHistory',
-      `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`,
-    );
+    const have = `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`;
+    return { result: empty('ForecastNoHistory', have), band: null };
   }
+  // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
+  // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
+  let level = 0;
+  for (let i = first; i < n; i++) level += a[i]! / (n - first);
+  const recent = Math.ceil(quarantine / step);
+  const band = changeBand(a, first, recent, settings.maxError * level);
+  const raw = a;
+  const c = band ? despike(a, band, recent) : a;
   const target = new Float64Array(samples);
   for (let i = first; i <= last; i++) {
     let peak = Number.NEGATIVE_INFINITY;
-    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, a[i + h]!);
+    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
     target[i - first] = peak;
   }
   const models: Model[] = [naive, holt];
@@ -147,21 +201,43 @@ function compute(
     const m = Math.round(season / step);
     if (m >= 2) models.push(seasonal(m, label(season)));
   }
-  let best: Scored | undefined;
+  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
+  const runs: { name: string; forecasts: Float64Array }[] = [];
   for (const model of models) {
     if (model.warmup > first) continue;
-    const scored = score(model, a, horizon, first, target, settings.quantile);
-    if (scored && (!best || scored.loss < best.loss)) best = scored;
+    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
+    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
+    const all = model.run(c.slice(from), horizon);
+    const forecasts = new Float64Array(samples + 1);
+    for (let k = 0; k < samples; k++) forecasts[k] = all[first - from + k]!;
+    forecasts[samples] = all[n - 1 - from]!;
+    if (forecasts.every(Number.isFinite)) runs.push({ name: model.name, forecasts });
   }
-  if (!best) return empty('ForecastNoHistory', 'no model could forecast');
+  // The mean of every model is a candidate too: combining forecasts beats picking one more often
+  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
+  if (runs.length > 2) {
+    const mean = new Float64Array(samples + 1);
+    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
+    runs.push({ name: 'mean', forecasts: mean });
+  }
+  let best: Scored | undefined;
+  for (const r of runs) {
+    const scored = score(r.name, r.forecasts, target, settings.quantile);
+    if (!best || scored.loss < best.loss) best = scored;
+  }
+  if (!best) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   const mean = target.reduce((s, v) => s + v, 0) / samples;
   const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
   const upper = Math.max(0, best.point + best.margin);
-  const trusted = error <= settings.maxError && Number.isFinite(upper);
-  const why = trusted
-    ? `≤ bound ${pct(settings.maxError)}: trusted`
-    : `> bound ${pct(settings.maxError)}: not trusted`;
-  return {
+  const shock = band?.shock ?? null;
+  const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
+  const why =
+    error > settings.maxError
+      ? `> bound ${pct(settings.maxError)}: not trusted`
+      : shock !== null
+        ? `≤ bound ${pct(settings.maxError)}, but a change of ${fmt(shock)} within the last ${fmt(quarantine / 1000)}s is beyond ${fmt(band!.bound)}: not trusted`
+        : `≤ bound ${pct(settings.maxError)}: trusted`;
+  const result: ForecastResult = {
     trusted,
     reason: trusted ? 'ForecastTrusted' : 'ForecastUntrusted',
     model: best.model,
@@ -174,6 +250,53 @@ function compute(
     horizonSteps: horizon,
     detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s; error ${pct(error)} over ${samples} steps ${why}`,
   };
+  return { result, band: band ? { median: band.median, bound: band.bound, last: raw[n - 1]! } : null };
+}
+
+/**
+ * Shocks: a level shift, a spike or an outage the history has never shown. The step-to-step changes
+ * of the backtest window but its last `recent` steps give a band: their median ± the largest
+ * deviation among them, and at least `floor`. A change in the last `recent` steps outside the band
+ * is a shock ("has the history ever moved like this?"), and the forecast stays untrusted until it
+ * has left them (callers pass the scale-down window, so after a step change the reactive window
+ * decides, as without a forecast). Model-free on purpose: a model fitted to the history cannot
+ * judge its own blind spots. Periodic bursts are in the history, so they are not shocks.
+ */
+function changeBand(
+  a: readonly number[],
+  first: number,
+  recent: number,
+  floor: number,
+): { median: number; bound: number; shock: number | null } | null {
+  const changes: number[] = [];
+  for (let j = Math.max(1, first); j < a.length; j++) changes.push(a[j]! - a[j - 1]!);
+  const older = changes.slice(0, Math.max(0, changes.length - recent)).sort((x, y) => x - y);
+  if (older.length < MIN_SAMPLES) return null;
+  const median = older[older.length >> 1]!;
+  const bound = Math.max(Math.abs(older[0]! - median), Math.abs(older.at(-1)! - median), floor);
+  const shock = changes.slice(older.length).find((c) => Math.abs(c - median) > bound) ?? null;
+  return { median, bound, shock };
+}
+
+/**
+ * The history with its spikes flattened: a change outside the band that returns to within the
+ * band of the level before it within `recent` steps is replaced by that level. A shift that stays
+ * is kept: it is the new level.
+ */
+function despike(a: readonly number[], band: { median: number; bound: number }, recent: number): number[] {
+  const out = [...a];
+  for (let j = 1; j < out.length; j++) {
+    const before = out[j - 1]!;
+    if (Math.abs(a[j]! - before - band.median) <= band.bound) continue;
+    let back = -1;
+    for (let k = j + 1; k <= Math.min(a.length - 1, j + recent) && back < 0; k++) {
+      if (Math.abs(a[k]! - before) <= band.bound) back = k;
+    }
+    if (back < 0) continue;
+    for (let k = j; k < back; k++) out[k] = before;
+    j = back;
+  }
+  return out;
 }
 
 interface Scored {
@@ -185,23 +308,13 @@ interface Scored {
   coverage: number;
 }
 
-function score(
-  model: Model,
-  a: readonly number[],
-  horizon: number,
-  first: number,
-  target: Float64Array,
-  q: number,
-): Scored | undefined {
-  const forecasts = model.run(a, horizon);
-  const point = forecasts[a.length - 1]!;
-  if (!Number.isFinite(point)) return undefined;
+/** Scores forecasts of the window (the last entry is the forecast from now) against what happened. */
+function score(model: string, forecasts: Float64Array, target: Float64Array, q: number): Scored {
+  const point = forecasts[target.length]!;
   const residuals = new Float64Array(target.length);
   let mae = 0;
   for (let k = 0; k < target.length; k++) {
-    const f = forecasts[first + k]!;
-    if (!Number.isFinite(f)) return undefined;
-    residuals[k] = target[k]! - f;
+    residuals[k] = target[k]! - forecasts[k]!;
     mae += Math.abs(residuals[k]!);
   }
   const sorted = Float64Array.from(residuals).sort();
@@ -215,7 +328,7 @@ function score(
     if (u <= 0) covered++;
   }
   return {
-    model: model.name,
+    model,
     loss: loss / target.length,
     mae: mae / target.length,
     margin,

@@ -14,7 +14,7 @@ export interface Buckets {
 }
 
 /**
- * Resamples a history into the complete steps before `now` within `lookback` (pure). Each step
+ * Resamples a history (oldest first) into the complete steps before `now` within `lookback` (pure). Each step
  * holds the **maximum** of its samples, not the mean: capacity must cover the peak of a step, and
  * Google's Autopilot recommends from per-window peaks for the same reason (Rzadca et al., "Autopilot:
  * workload autoscaling at Google", EuroSys 2020). Steps are aligned to multiples of `step` so every
@@ -30,9 +30,19 @@ export function toBuckets(
   const end = Math.floor(now / step) * step;
   const first = Math.floor((now - lookback) / step) * step;
   const n = Math.max(0, Math.round((end - first) / step));
-  const raw = new Array<number>(n).fill(Number.NaN);
-  for (const p of points) {
-    if (p.t < first || p.t >= end || !Number.isFinite(p.value)) continue;
+  const raw = new Float64Array(n).fill(Number.NaN);
+  // Points are oldest first: start at the first one inside the lookback (binary search).
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.t < first) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < points.length; k++) {
+    const p = points[k]!;
+    if (p.t >= end) break;
+    if (!Number.isFinite(p.value)) continue;
     const i = Math.floor((p.t - first) / step);
     if (!(raw[i]! >= p.value)) raw[i] = p.value;
   }

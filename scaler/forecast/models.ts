@@ -21,6 +21,11 @@ export interface Model {
   name: string;
   /** Index of the first step with a forecast (its warm-up). */
   warmup: number;
+  /**
+   * Steps of history the model needs before the first forecast it is judged on: older steps no
+   * longer change its state noticeably (smoothing forgets them geometrically), so they are not fed.
+   */
+  memory: number;
   run(values: readonly number[], horizon: number): Float64Array;
 }
 
@@ -34,6 +39,7 @@ const PHI = 0.9;
 export const naive: Model = {
   name: 'naive',
   warmup: 0,
+  memory: 1,
   run(values) {
     return Float64Array.from(values);
   },
@@ -43,6 +49,8 @@ export const naive: Model = {
 export const holt: Model = {
   name: 'holt',
   warmup: 1,
+  // (1 − α)^60 < 1e-9: a level an hour old has no weight left.
+  memory: 60,
   run(values, horizon) {
     const out = new Float64Array(values.length).fill(Number.NaN);
     if (values.length === 0) return out;
@@ -63,6 +71,8 @@ export function seasonal(m: number, label: string): Model {
   return {
     name: `seasonal:${label}`,
     warmup: 2 * m - 1,
+    // Initialised from one season, then two more to settle: (1 − γ)² ≈ 0.5 of the first estimate left.
+    memory: 3 * m,
     run(values, horizon) {
       const n = values.length;
       const out = new Float64Array(n).fill(Number.NaN);
