@@ -15,9 +15,9 @@ const DAY = 24 * HOUR;
 /**
  * The forecaster. Defaults: 1-minute steps over 15 days (two weekly seasons), candidate seasons
  * from the 5-minute cycles of timer-triggered functions up to a week, an 80 % upper bound checked
- * over the last 2 hours, trusted up to a 35 % relative error. The 0.8 is the lowest quantile at which the
- * forecast's under-provisioning came closest to the HPA-like baseline's without exceeding it on the
- * development half of the Azure sample (bench:scaler's frontier table shows every other choice).
+ * over the last 2 hours, trusted up to a 35 % relative error. 0.8 is the lowest quantile whose
+ * under-provisioning did not exceed the HPA-like baseline's on the development half of the Azure
+ * sample (bench:scaler's frontier table shows every other choice on every workload).
  */
 export const forecastSchema = z
   .object({
