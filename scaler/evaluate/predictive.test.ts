@@ -8,7 +8,7 @@ import { hostsOf, obsOf, policyOf } from './test-support.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const forecastOn = { hosts: { max: 50 }, forecast: { enabled: true, seasons: ['10m'] } } as const;
+const forecastOn = { hosts: { max: 50 }, forecast: { enabled: true, seasons: ['10m'] } };
 
 /** One sample per 15 s of `f` over the 3 hours before `now`, plus `now` itself. */
 function historyOf(f: (t: number) => number, now: number): HistoryPoint[] {
