@@ -265,31 +265,57 @@ interface Scored {
 
 /** Scores forecasts of the window (the last entry is the forecast from now) against what happened. */
 function score(model: string, forecasts: Float64Array, target: Float64Array, q: number): Scored {
-  const point = forecasts[target.length]!;
-  const residuals = new Float64Array(target.length);
+  const n = target.length;
+  const point = forecasts[n]!;
+  const residuals = new Float64Array(n);
   let mae = 0;
-  for (let k = 0; k < target.length; k++) {
+  for (let k = 0; k < n; k++) {
     residuals[k] = target[k]! - forecasts[k]!;
     mae += Math.abs(residuals[k]!);
   }
-  const sorted = Float64Array.from(residuals).sort();
-  // Split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest residual.
-  const margin = sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * q) - 1)]!;
+  // Additive errors (a margin in demand units) or relative ones (a factor): whichever bound scores
+  // better, as ETS chooses between additive and multiplicative errors (Hyndman et al. 2008). Demand
+  // whose noise grows with its level (a daily cycle) wants the factor.
+  const additive = conformal(residuals, q);
+  const additiveBound = (k: number) => forecasts[k]! + additive;
+  const positive = forecasts.every((f) => f > 0);
+  const ratios = positive ? target.map((t, k) => t / forecasts[k]!) : undefined;
+  const factor = ratios ? conformal(ratios, q) : Number.NaN;
+  const relativeBound = (k: number) => forecasts[k]! * factor;
+  const a = pinball(target, additiveBound, q);
+  const r = ratios ? pinball(target, relativeBound, q) : undefined;
+  const relative = r !== undefined && r.loss < a.loss;
+  const chosen = relative ? r : a;
+  return {
+    model: relative ? `${model} (relative)` : model,
+    loss: chosen.loss,
+    mae: mae / n,
+    margin: relative ? point * (factor - 1) : additive,
+    point,
+    coverage: chosen.coverage,
+  };
+}
+
+/** Split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest value. */
+function conformal(values: Float64Array, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * q) - 1)]!;
+}
+
+/** Mean pinball loss at `q` of an upper bound, and the share of steps it covered. */
+function pinball(
+  target: Float64Array,
+  bound: (k: number) => number,
+  q: number,
+): { loss: number; coverage: number } {
   let loss = 0;
   let covered = 0;
-  for (let k = 0; k < residuals.length; k++) {
-    const u = residuals[k]! - margin; // target − upper bound
+  for (let k = 0; k < target.length; k++) {
+    const u = target[k]! - bound(k);
     loss += u >= 0 ? q * u : (q - 1) * u;
     if (u <= 0) covered++;
   }
-  return {
-    model,
-    loss: loss / target.length,
-    mae: mae / target.length,
-    margin,
-    point,
-    coverage: covered / target.length,
-  };
+  return { loss: loss / target.length, coverage: covered / target.length };
 }
 
 /** A season's label: 10m, 1h, 1d, 1w. */
