@@ -43,11 +43,12 @@ function forecastPath(
  */
 export function renderSvg(samples: readonly Sample[], target: number, title: string): string {
   const tMax = Math.max(1, samples.at(-1)?.t ?? 1);
-  const yMax =
-    Math.max(
-      1,
-      ...samples.map((s) => Math.max(s.demand / target, s.active + s.booting + s.draining, s.forecast ?? 0)),
-    ) * 1.1;
+  // A loop, not Math.max(...samples): a multi-day run has more samples than the call stack holds.
+  let peak = 1;
+  for (const s of samples) {
+    peak = Math.max(peak, s.demand / target, s.active + s.booting + s.draining, s.forecast ?? 0);
+  }
+  const yMax = peak * 1.1;
   const x = (t: number) => PAD.left + (t / tMax) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (v / yMax) * (H - PAD.top - PAD.bottom);
   // One point per pixel column is plenty; long runs (8 h = 28,800 s) are thinned.
