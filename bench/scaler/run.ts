@@ -37,6 +37,21 @@ const WINDOWS = [60, 120, 180, 300, 600];
 const pct = (a: number, b: number) =>
   b === 0 ? (a === 0 ? '0 %' : '–') : `${Math.round((100 * (a - b)) / b)} %`;
 
+/** Over-provisioned host·s of a frontier (ordered by window) at `under` s, linear between points. */
+function interpolate(curve: readonly Figures[], under: number): number | null {
+  for (let i = 0; i + 1 < curve.length; i++) {
+    const [a, b] = [curve[i]!, curve[i + 1]!];
+    const [hi, lo] = [a.underProvisionedS, b.underProvisionedS];
+    if (under <= hi && under >= lo && hi !== lo) {
+      return (
+        a.overProvisionedHostS +
+        ((hi - under) / (hi - lo)) * (b.overProvisionedHostS - a.overProvisionedHostS)
+      );
+    }
+  }
+  return null;
+}
+
 function main(): void {
   const args = parseBenchArgs(process.argv.slice(2));
   const scale = numberOption(args, 'scale', 10);
@@ -131,9 +146,40 @@ function main(): void {
       }),
     ]),
   };
+  // One point against a curve: the lowest quantile whose under-provisioning is at most the
+  // HPA-like's, against the reactive frontier interpolated at the same under-provisioning.
+  const versus: ResultTable = {
+    title:
+      'Predictive against the reactive frontier: the lowest forecast.quantile with no more under-provisioned s than HPA-like (300 s), and the HPA-like frontier at the same under-provisioned s (linear between windows)',
+    columns: [
+      'scenario',
+      'quantile',
+      'under (s)',
+      'over (host·s)',
+      'frontier over (host·s)',
+      'over vs frontier',
+    ],
+    rows: frontierLoads.map((w) => {
+      const limit = fig(w.name, 'HPA-like baseline').underProvisionedS;
+      const pick = frontier
+        .filter((r) => r.scenario === w.name && r.figures.underProvisionedS <= limit)
+        .sort((a, b) => a.quantile - b.quantile)[0];
+      if (!pick) return [w.name, '–', '–', '–', '–', '–'];
+      const curve = reactive.filter((r) => r.scenario === w.name).map((r) => r.figures);
+      const at = interpolate(curve, pick.figures.underProvisionedS);
+      return [
+        w.name,
+        pick.quantile,
+        pick.figures.underProvisionedS,
+        pick.figures.overProvisionedHostS,
+        at === null ? '–' : Math.round(at),
+        at === null ? '–' : pct(pick.figures.overProvisionedHostS, at),
+      ];
+    }),
+  };
   result.finish(
     args.outDir,
-    [...tables, goal, frontierTable, reactiveTable],
+    [...tables, goal, frontierTable, reactiveTable, versus],
     [
       'Simulated clock, 1 s steps, one scaler tick per 15 s, host boot 45 s (slow-boot: 150 s), drained hosts finish their executions within 1 s.',
       'Every policy runs through the same evaluate() and simulator; they differ only in policy (see bench/scaler/policies.ts).',
