@@ -62,6 +62,20 @@ export const forecastSchema = z
       .describe('With less history the policy is reactive alone.'),
   })
   .strict()
+  .superRefine((f, ctx) => {
+    f.seasons.forEach((season, i) => {
+      if (season < 2 * f.step || season % f.step !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a season must be a whole number of steps, at least two (step ${f.step / 1000}s), got ${season / 1000}s`,
+          path: ['seasons', i],
+        });
+      }
+    });
+    if (f.errorWindow < 10 * f.step) {
+      ctx.addIssue({ code: 'custom', message: 'must cover at least 10 steps', path: ['errorWindow'] });
+    }
+  })
   .prefault({});
 
 /** Spare hosts on top of what the metrics ask for. */

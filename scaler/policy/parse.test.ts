@@ -102,6 +102,39 @@ describe('parsePolicies', () => {
     expect(parsePolicies(printed)).toEqual([p]);
   });
 
+  it.each([
+    [
+      'a season shorter than two steps',
+      'forecast: { seasons: [90s] }',
+      'forecast.seasons[0]',
+      'at least two',
+    ],
+    [
+      'a season that is not a whole number of steps',
+      'forecast: { seasons: [150s] }',
+      'forecast.seasons[0]',
+      'whole number of steps',
+    ],
+    [
+      'an error window under 10 steps',
+      'forecast: { errorWindow: 5m }',
+      'forecast.errorWindow',
+      'at least 10 steps',
+    ],
+    ['a quantile of 1', 'forecast: { quantile: 1 }', 'forecast.quantile', 'must be < 1'],
+    [
+      'a cron with 4 fields',
+      'schedule: [{ cron: "0 8 * *", for: 1h, min: 2 }]',
+      'schedule[0].cron',
+      '5 fields',
+    ],
+    ['negative spare hosts', 'buffer: { hosts: -1 }', 'buffer.hosts', '≥ 0'],
+  ])('rejects %s, naming the field', (_name, extra, path, message) => {
+    expect(() => parsePolicy(`${METRIC}${extra}\n`, 'p.yaml')).toThrow(
+      new RegExp(`${path.replace(/[[\].]/g, '\\$&')}: .*${message}`),
+    );
+  });
+
   it('ships an embedded default that passes check and round-trips through print', () => {
     const text = readFileSync(new URL('./examples/default.yaml', import.meta.url), 'utf8');
     const [p] = parsePolicies(text, 'default.yaml');
