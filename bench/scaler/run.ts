@@ -177,9 +177,32 @@ function main(): void {
       ];
     }),
   };
+  // drain.warmRuntimeCost: warm state kept against host·s held, on the reactive default.
+  // A simulated host gains one warm runtime a minute up to 20, and the saving is one 300 s window:
+  // a cost above 15 s per runtime is where pricing starts to keep hosts.
+  const costs = [0, 30, 60];
+  const warm: { scenario: string; costS: number; figures: Figures }[] = [];
+  for (const w of frontierLoads) {
+    for (const c of costs) {
+      const policy = { ...fleetgatePolicy, drain: { ...fleetgatePolicy.drain, warmRuntimeCost: c * 1000 } };
+      warm.push({ scenario: w.name, costS: c, figures: simulate(w.make(policy)).figures });
+    }
+  }
+  const warmTable: ResultTable = {
+    title:
+      'drain.warmRuntimeCost on the reactive default: warm runtimes drained / over-provisioned host·s / under-provisioned s',
+    columns: ['scenario', ...costs.map((c) => `${c} s per warm runtime`)],
+    rows: frontierLoads.map((w) => [
+      w.name,
+      ...costs.map((c) => {
+        const f = warm.find((r) => r.scenario === w.name && r.costS === c)!.figures;
+        return `${f.warmRuntimesDrained} / ${f.overProvisionedHostS} / ${f.underProvisionedS}`;
+      }),
+    ]),
+  };
   result.finish(
     args.outDir,
-    [...tables, goal, frontierTable, reactiveTable, versus],
+    [...tables, goal, frontierTable, reactiveTable, versus, warmTable],
     [
       'Simulated clock, 1 s steps, one scaler tick per 15 s, host boot 45 s (slow-boot: 150 s), drained hosts finish their executions within 1 s.',
       'Every policy runs through the same evaluate() and simulator; they differ only in policy (see bench/scaler/policies.ts).',
@@ -187,7 +210,7 @@ function main(): void {
       'Seasonal scenarios start with days of history (scaler/simulate/seasonal.ts). Role: dev = looked at while building the forecaster; held out = only measured.',
       'Under-provisioned: demand above active hosts × 8. Over-provisioned: hosts held (active + booting + draining) above ceil(demand / 8).',
     ],
-    { scale, runs, frontier, reactive },
+    { scale, runs, frontier, reactive, warm },
   );
 }
 
