@@ -36,9 +36,14 @@ const HELP = `Usage: fleetgate policy <check|simulate|explain> ...
       --scale N        multiply an Azure trace's demand (default 10)
       --initial N      hosts active at the start (default: what the first demand needs)
       --boot DURATION  host boot delay (default 45s, the slow-boot scenario 150s)
+      --history DURATION
+                       history the scaler finds at the start, for a policy with forecast.enabled
+                       (the load repeated back in time, as a Prometheus range query would return;
+                       the multi-day scenarios bring their own); the forecast column and the --svg
+                       line show each tick's trusted forecast
       --pool NAME      which pool of a multi-pool file (default: the only one)
       --json           print the decision records and the figures as JSON
-      --svg FILE       draw demand, capacity and hosts over time into FILE
+      --svg FILE       draw demand, capacity, hosts and the forecast over time into FILE
 
   fleetgate policy explain --pool P [...]
       Prints a running scaler's recent decision records (see fleetgate policy explain --help).
@@ -69,6 +74,7 @@ const SIMULATE_OPTIONS = {
   scale: { type: 'string' },
   initial: { type: 'string' },
   boot: { type: 'string' },
+  history: { type: 'string' },
   pool: { type: 'string' },
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -152,6 +158,14 @@ async function simulateCommand(argv: string[], io: CliIO): Promise<number> {
     title = `load ${values.load}`;
   }
   if (values.initial !== undefined) input.initialHosts = number(values.initial, 'initial')!;
+  if (values.history !== undefined) {
+    const parsed = parseDuration(values.history);
+    if (!parsed.ok) throw new UsageError(`--history ${parsed.message}`);
+    // Before t = 0 the load repeats itself backwards in time (a periodic continuation).
+    const { demand, durationMs } = input;
+    input.demand = (t) => demand(t >= 0 ? t : durationMs - 1000 + ((t + 1000) % durationMs));
+    input.priorHistoryMs = parsed.value;
+  }
   const result = simulate(input);
   title = `${title} — pool ${input.policy.pool}${dryRun ? ' (dryRun)' : ''}, boot ${(input.bootMs ?? 45_000) / 1000}s`;
   if (values.svg !== undefined)

@@ -64,6 +64,28 @@ describe('fleetgate policy explain', () => {
     expect(text).toContain('did start: FAILED  boom');
   });
 
+  it('shows each forecast: model, bound, error so far and whether it was trusted', () => {
+    const r = record(Date.UTC(2026, 0, 1));
+    r.decision!.forecasts = {
+      inflight: {
+        trusted: false,
+        reason: 'ForecastUntrusted',
+        model: 'seasonal:1h',
+        point: 40,
+        margin: 6,
+        upper: 46,
+        error: 0.412,
+        coverage: 0.8,
+        samples: 120,
+        horizonSteps: 2,
+        detail: '',
+      },
+    };
+    expect(formatRecords([r])).toContain(
+      'forecast inflight: seasonal:1h peak 46 (40 + margin 6) over 2 step(s); error 41.2 %, coverage 80 % over 120 steps: not trusted (ForecastUntrusted)',
+    );
+  });
+
   it('reads the shared capped list from Redis, newest first', async () => {
     const log = redisDecisionLog(client, (p) => poolKeys(p).decisions, 3);
     for (let t = 1; t <= 5; t++) await log.append(record(t));

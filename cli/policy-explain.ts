@@ -7,7 +7,7 @@ import { DEFAULT_KEY_PREFIX, poolKeys } from '../registry/keys.ts';
 import { type RedisConnectionOptions, redisConnector } from '../registry/redis-connection.ts';
 import { redisDecisionLog } from '../scaler/loop/decision-log.ts';
 import type { TickRecord } from '../scaler/loop/record.ts';
-import type { MetricReading } from '../scaler/types.ts';
+import type { ForecastResult, MetricReading } from '../scaler/types.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO } from './io.ts';
 
@@ -151,6 +151,12 @@ function reading(name: string, r: MetricReading): string {
 }
 
 /** Formats records for people, newest first (pure). */
+/** One forecast as explain prints it: the model, the bound, its error so far and the verdict. */
+export function forecastLine(f: ForecastResult): string {
+  if (f.model === null) return `none (${f.reason}: ${f.detail})`;
+  return `${f.model} peak ${f.upper} (${f.point} + margin ${f.margin}) over ${f.horizonSteps} step(s); error ${Math.round((f.error ?? 0) * 1000) / 10} %, coverage ${Math.round((f.coverage ?? 0) * 100)} % over ${f.samples} steps: ${f.trusted ? 'trusted' : 'not trusted'} (${f.reason})`;
+}
+
 export function formatRecords(records: readonly TickRecord[]): string {
   return records
     .map((r) => {
@@ -167,6 +173,8 @@ export function formatRecords(records: readonly TickRecord[]): string {
         );
         const metrics = Object.entries(d.inputs.metrics).map(([n, m]) => reading(n, m));
         if (metrics.length > 0) lines.push(`  metrics: ${metrics.join('; ')}`);
+        for (const [name, f] of Object.entries(d.forecasts ?? {}))
+          lines.push(`  forecast ${name}: ${forecastLine(f)}`);
         for (const s of d.steps) {
           lines.push(
             `  step ${s.step.padEnd(18)} ${String(s.value ?? '-').padStart(5)}  ${s.reason}${s.detail ? `  ${s.detail}` : ''}`,

@@ -1,6 +1,8 @@
 // The scaler's public surface: re-exports only.
 export * from './evaluate/evaluate.ts';
 export * from './evaluate/state.ts';
+export * from './forecast/forecast.ts';
+export * from './forecast/history.ts';
 export * from './http/app.ts';
 export * from './http/server.ts';
 export * from './leader/elector.ts';
@@ -8,6 +10,7 @@ export * from './leader/lock.ts';
 export * from './loop/backoff.ts';
 export * from './loop/decision-log.ts';
 export * from './loop/health.ts';
+export * from './loop/history.ts';
 export * from './loop/lifecycle.ts';
 export * from './loop/observe.ts';
 export * from './loop/pool-loop.ts';

@@ -6,7 +6,12 @@
  * Redis: a follower evaluates every tick too, so its windows are warm when it takes over, and a
  * restarted scaler starts from `initialState()` (a full stabilization window, `startup.holdFor`).
  */
+import type { ForecastResult } from './forecast/forecast.ts';
+import type { HistoryPoint } from './forecast/history.ts';
 import type { MetricReading } from './sources/types.ts';
+
+export type { ForecastResult } from './forecast/forecast.ts';
+export type { HistoryPoint } from './forecast/history.ts';
 
 export type { MetricReading, NoDataReason } from './sources/types.ts';
 
@@ -31,6 +36,11 @@ export interface Observation {
   metrics: Record<string, MetricReading>;
   /** When this scaler process (re)started, in milliseconds since the epoch (startup hold). */
   startedAt: number;
+  /**
+   * Past values of each metric, by metric name, oldest first (a Prometheus range query, then each
+   * tick's reading): what the forecast learns from. Missing: no forecast, the reactive policy alone.
+   */
+  history?: Record<string, readonly HistoryPoint[]>;
 }
 
 /** A planned change to the fleet. `execute: false` in dry-run mode: record it, do not do it. */
@@ -62,7 +72,18 @@ export type ReasonCode =
   | 'DryRun'
   | 'Paused'
   | 'Enforce'
-  | 'NoChange';
+  | 'NoChange'
+  /** Raised ahead of the forecast demand (final reason), or the forecast governed the scale-down. */
+  | 'Forecast'
+  | 'ForecastTrusted'
+  | 'ForecastUntrusted'
+  | 'ForecastNoHistory'
+  /** Spare hosts of `buffer` raised the proposal. */
+  | 'Buffer'
+  /** A `schedule` window's minimum raised the count. */
+  | 'ScheduledFloor'
+  /** Drain victims kept because their warm runtimes are worth more than the host-time saved. */
+  | 'WarmRuntimesKept';
 
 /** One evaluation step in the decision record: its resulting value and why. */
 export interface DecisionStep {
@@ -84,6 +105,8 @@ export interface DecisionRecord {
     metrics: Record<string, MetricReading>;
   };
   steps: DecisionStep[];
+  /** Each forecast metric's forecast, its error so far and whether it was trusted (forecast.enabled). */
+  forecasts?: Record<string, ForecastResult>;
   /** The decision's reason code (in dry-run the decision's own reason; the `mode` step says DryRun). */
   reason: ReasonCode;
   desired: number;

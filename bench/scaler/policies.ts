@@ -35,3 +35,15 @@ budget: { maxScaleEventsPerHour: null }
 
 /** The parsed HPA-like baseline. */
 export const hpaBaseline: Policy = parsePolicy(HPA_BASELINE_YAML, 'HPA-like baseline');
+
+/** Fleetgate's policy with the forecast on (every forecast default; bench:scaler compares it). */
+export const PREDICTIVE_YAML = `${SCENARIO_POLICY_YAML}forecast: { enabled: true }
+`;
+
+/** The parsed predictive policy. */
+export const predictivePolicy: Policy = parsePolicy(PREDICTIVE_YAML, 'Fleetgate predictive');
+
+/** The predictive policy with another `forecast.quantile` (the frontier table of bench:scaler). */
+export function predictiveAt(quantile: number): Policy {
+  return { ...predictivePolicy, forecast: { ...predictivePolicy.forecast, quantile } };
+}

@@ -1,22 +1,20 @@
 /**
- * `npm run bench:scaler`: the simulator on every scenario of docs/scaling-policy.md and on the Azure
- * trace sample as demand, Fleetgate's default policy next to an HPA-like baseline. Pure computation
- * on a simulated clock: no process is started. Writes bench/results/scaler.json and scaler.md.
+ * `npm run bench:scaler`: the simulator on every scenario of docs/scaling-policy.md, the multi-day
+ * seasonal scenarios and the Azure trace sample as demand, for Fleetgate's reactive default, the
+ * same policy with the forecast on, and an HPA-like baseline. Pure computation on a simulated clock:
+ * no process is started. Writes bench/results/scaler.json and scaler.md.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
 import type { Figures } from '../../scaler/simulate/figures.ts';
-import { type SimulationInput, simulate } from '../../scaler/simulate/run.ts';
-import { SCENARIOS, scenarioInput } from '../../scaler/simulate/scenarios.ts';
-import { azureDemand, demandOf } from '../../scaler/simulate/series.ts';
+import { simulate } from '../../scaler/simulate/run.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
-import { fleetgatePolicy, hpaBaseline } from './policies.ts';
+import { workloads } from './inputs.ts';
+import { fleetgatePolicy, hpaBaseline, predictiveAt, predictivePolicy } from './policies.ts';
 
 const POLICIES: [string, Policy][] = [
   ['Fleetgate default', fleetgatePolicy],
+  ['Fleetgate predictive', predictivePolicy],
   ['HPA-like baseline', hpaBaseline],
 ];
 
@@ -31,75 +29,188 @@ const COLUMNS: [keyof Figures, string][] = [
   ['peakHosts', 'peak hosts'],
 ];
 
-function azureInput(policy: Policy, scale: number, minutes: number): SimulationInput {
-  const series = azureDemand(
-    readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
-    readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
-    scale,
-  );
-  const demand = demandOf(series);
-  return {
-    policy,
-    demand,
-    durationMs: Math.min(series.durationMs, minutes * 60_000),
-    initialHosts: Math.ceil(demand(0) / 8),
-  };
+/** Quantiles of the frontier table: the forecast's coverage against headroom. */
+const FRONTIER = [0.5, 0.6, 0.7, 0.8, 0.9];
+/** Scale-down windows of the reactive frontier (seconds): the HPA-like baseline's own trade-off. */
+const WINDOWS = [60, 120, 180, 300, 600];
+
+const pct = (a: number, b: number) =>
+  b === 0 ? (a === 0 ? '0 %' : '–') : `${Math.round((100 * (a - b)) / b)} %`;
+
+/** Over-provisioned host·s of a frontier (ordered by window) at `under` s, linear between points. */
+function interpolate(curve: readonly Figures[], under: number): number | null {
+  for (let i = 0; i + 1 < curve.length; i++) {
+    const [a, b] = [curve[i]!, curve[i + 1]!];
+    const [hi, lo] = [a.underProvisionedS, b.underProvisionedS];
+    if (under <= hi && under >= lo && hi !== lo) {
+      return (
+        a.overProvisionedHostS +
+        ((hi - under) / (hi - lo)) * (b.overProvisionedHostS - a.overProvisionedHostS)
+      );
+    }
+  }
+  return null;
 }
 
 function main(): void {
   const args = parseBenchArgs(process.argv.slice(2));
   const scale = numberOption(args, 'scale', 10);
-  // --quick replays the first 2 hours of the trace instead of all 8.
-  const minutes = args.quick ? 120 : 480;
   const result = startResult('scaler', args.quick);
+  const loads = workloads(scale, args.quick);
   const runs: { scenario: string; policy: string; figures: Figures }[] = [];
-  const inputs: [string, (p: Policy) => SimulationInput][] = [
-    ...Object.values(SCENARIOS).map((s): [string, (p: Policy) => SimulationInput] => [
-      s.name,
-      (p) => scenarioInput(s, p),
-    ]),
-    [`azure-a ×${scale}`, (p) => azureInput(p, scale, minutes)],
-  ];
-  for (const [scenario, make] of inputs) {
-    for (const [name, policy] of POLICIES)
-      runs.push({ scenario, policy: name, figures: simulate(make(policy)).figures });
+  for (const w of loads) {
+    for (const [name, policy] of POLICIES) {
+      runs.push({ scenario: w.name, policy: name, figures: simulate(w.make(policy)).figures });
+    }
   }
+  const fig = (scenario: string, policy: string) =>
+    runs.find((r) => r.scenario === scenario && r.policy === policy)!.figures;
   const tables: ResultTable[] = POLICIES.map(([name]) => ({
     title: name,
     columns: ['scenario', ...COLUMNS.map(([, label]) => label)],
-    rows: runs
-      .filter((r) => r.policy === name)
-      .map((r) => [r.scenario, ...COLUMNS.map(([k]) => r.figures[k])]),
+    rows: loads.map((w) => [w.name, ...COLUMNS.map(([k]) => fig(w.name, name)[k])]),
   }));
-  const side: ResultTable = {
+  // The goal of issue 16: ≥ 25 % fewer over-provisioned host·s at no more under-provisioned seconds.
+  const goal: ResultTable = {
     title:
-      'Fleetgate ÷ HPA-like, by scenario (under-provisioned s, over-provisioned host·s, scale events, reversals)',
-    columns: ['scenario', 'under-prov.', 'over-prov.', 'scale events', 'reversals', 'warm drained'],
-    rows: inputs.map(([scenario]) => {
-      const [a, b] = POLICIES.map(
-        ([name]) => runs.find((r) => r.scenario === scenario && r.policy === name)!.figures,
+      'Predictive against HPA-like and reactive (over-provisioned host·s and under-provisioned s; Δ = predictive vs the other)',
+    columns: [
+      'scenario',
+      'role',
+      'over: predictive / reactive / HPA-like',
+      'Δ over vs HPA-like',
+      'under: predictive / reactive / HPA-like',
+      'scale events: predictive / reactive / HPA-like',
+      'goal met (≥ 25 % less over, ≤ under, vs both)',
+    ],
+    rows: loads.map((w) => {
+      const [f, p, h] = ['Fleetgate default', 'Fleetgate predictive', 'HPA-like baseline'].map((n) =>
+        fig(w.name, n),
+      ) as [Figures, Figures, Figures];
+      const met = [f, h].every(
+        (b) =>
+          p.underProvisionedS <= b.underProvisionedS &&
+          p.overProvisionedHostS <= 0.75 * b.overProvisionedHostS,
       );
-      const pair = (k: keyof Figures) => `${a![k] ?? '–'} vs ${b![k] ?? '–'}`;
       return [
-        scenario,
-        pair('underProvisionedS'),
-        pair('overProvisionedHostS'),
-        pair('scaleEvents'),
-        pair('reversals'),
-        pair('warmRuntimesDrained'),
+        w.name,
+        w.role,
+        `${p.overProvisionedHostS} / ${f.overProvisionedHostS} / ${h.overProvisionedHostS}`,
+        pct(p.overProvisionedHostS, h.overProvisionedHostS),
+        `${p.underProvisionedS} / ${f.underProvisionedS} / ${h.underProvisionedS}`,
+        `${p.scaleEvents} / ${f.scaleEvents} / ${h.scaleEvents}`,
+        w.goal ? (met ? 'yes' : 'no') : `(${met ? 'yes' : 'no'})`,
       ];
     }),
   };
+  // The frontier: the forecast's quantile moves along over- against under-provisioning.
+  const frontierLoads = loads.filter((w) => w.goal);
+  const frontier: { scenario: string; quantile: number; figures: Figures }[] = [];
+  for (const w of frontierLoads) {
+    for (const q of FRONTIER)
+      frontier.push({ scenario: w.name, quantile: q, figures: simulate(w.make(predictiveAt(q))).figures });
+  }
+  const frontierTable: ResultTable = {
+    title:
+      'Frontier: predictive at each forecast.quantile, under-provisioned s / over-provisioned host·s (HPA-like for reference)',
+    columns: ['scenario', ...FRONTIER.map((q) => `q ${q}`), 'HPA-like'],
+    rows: frontierLoads.map((w) => [
+      w.name,
+      ...FRONTIER.map((q) => {
+        const f = frontier.find((r) => r.scenario === w.name && r.quantile === q)!.figures;
+        return `${f.underProvisionedS} / ${f.overProvisionedHostS}`;
+      }),
+      `${fig(w.name, 'HPA-like baseline').underProvisionedS} / ${fig(w.name, 'HPA-like baseline').overProvisionedHostS}`,
+    ]),
+  };
+  // The reactive policy's own frontier, so the forecast is judged against every window, not one.
+  const reactive: { scenario: string; windowS: number; figures: Figures }[] = [];
+  for (const w of frontierLoads) {
+    for (const s of WINDOWS) {
+      const policy = {
+        ...hpaBaseline,
+        scaleDown: { ...hpaBaseline.scaleDown, stabilizationWindow: s * 1000 },
+      };
+      reactive.push({ scenario: w.name, windowS: s, figures: simulate(w.make(policy)).figures });
+    }
+  }
+  const reactiveTable: ResultTable = {
+    title:
+      'Frontier: HPA-like at each scaleDown.stabilizationWindow, under-provisioned s / over-provisioned host·s',
+    columns: ['scenario', ...WINDOWS.map((s) => `${s} s`)],
+    rows: frontierLoads.map((w) => [
+      w.name,
+      ...WINDOWS.map((s) => {
+        const f = reactive.find((r) => r.scenario === w.name && r.windowS === s)!.figures;
+        return `${f.underProvisionedS} / ${f.overProvisionedHostS}`;
+      }),
+    ]),
+  };
+  // One point against a curve: the lowest quantile whose under-provisioning is at most the
+  // HPA-like's, against the reactive frontier interpolated at the same under-provisioning.
+  const versus: ResultTable = {
+    title:
+      'Predictive against the reactive frontier: the lowest forecast.quantile with no more under-provisioned s than HPA-like (300 s), and the HPA-like frontier at the same under-provisioned s (linear between windows)',
+    columns: [
+      'scenario',
+      'quantile',
+      'under (s)',
+      'over (host·s)',
+      'frontier over (host·s)',
+      'over vs frontier',
+    ],
+    rows: frontierLoads.map((w) => {
+      const limit = fig(w.name, 'HPA-like baseline').underProvisionedS;
+      const pick = frontier
+        .filter((r) => r.scenario === w.name && r.figures.underProvisionedS <= limit)
+        .sort((a, b) => a.quantile - b.quantile)[0];
+      if (!pick) return [w.name, '–', '–', '–', '–', '–'];
+      const curve = reactive.filter((r) => r.scenario === w.name).map((r) => r.figures);
+      const at = interpolate(curve, pick.figures.underProvisionedS);
+      return [
+        w.name,
+        pick.quantile,
+        pick.figures.underProvisionedS,
+        pick.figures.overProvisionedHostS,
+        at === null ? '–' : Math.round(at),
+        at === null ? '–' : pct(pick.figures.overProvisionedHostS, at),
+      ];
+    }),
+  };
+  // drain.warmRuntimeCost: warm state kept against host·s held, on the reactive default.
+  // A simulated host gains one warm runtime a minute up to 20, and the saving is one 300 s window:
+  // a cost above 15 s per runtime is where pricing starts to keep hosts.
+  const costs = [0, 30, 60];
+  const warm: { scenario: string; costS: number; figures: Figures }[] = [];
+  for (const w of frontierLoads) {
+    for (const c of costs) {
+      const policy = { ...fleetgatePolicy, drain: { ...fleetgatePolicy.drain, warmRuntimeCost: c * 1000 } };
+      warm.push({ scenario: w.name, costS: c, figures: simulate(w.make(policy)).figures });
+    }
+  }
+  const warmTable: ResultTable = {
+    title:
+      'drain.warmRuntimeCost on the reactive default: warm runtimes drained / over-provisioned host·s / under-provisioned s',
+    columns: ['scenario', ...costs.map((c) => `${c} s per warm runtime`)],
+    rows: frontierLoads.map((w) => [
+      w.name,
+      ...costs.map((c) => {
+        const f = warm.find((r) => r.scenario === w.name && r.costS === c)!.figures;
+        return `${f.warmRuntimesDrained} / ${f.overProvisionedHostS} / ${f.underProvisionedS}`;
+      }),
+    ]),
+  };
   result.finish(
     args.outDir,
-    [...tables, side],
+    [...tables, goal, frontierTable, reactiveTable, versus, warmTable],
     [
       'Simulated clock, 1 s steps, one scaler tick per 15 s, host boot 45 s (slow-boot: 150 s), drained hosts finish their executions within 1 s.',
-      'Both policies run through the same evaluate() and simulator; the baseline differs only in policy (see bench/scaler/policies.ts).',
-      `Azure trace: in flight = Σ invocations/min × average duration / 60 s per minute, ×${scale}${args.quick ? ', first 2 h' : ', 8 h'}.`,
+      'Every policy runs through the same evaluate() and simulator; they differ only in policy (see bench/scaler/policies.ts).',
+      `Azure trace: in flight = Σ invocations/min × average duration / 60 s per minute, ×${scale}${args.quick ? ', first 2 h' : ', 8 h'}; the second half starts with the first half as history.`,
+      'Seasonal scenarios start with days of history (scaler/simulate/seasonal.ts). Role: dev = looked at while building the forecaster; held out = only measured.',
       'Under-provisioned: demand above active hosts × 8. Over-provisioned: hosts held (active + booting + draining) above ceil(demand / 8).',
     ],
-    { scale, minutes, runs },
+    { scale, runs, frontier, reactive, warm },
   );
 }
 

@@ -32,3 +32,21 @@ export function pickVictims(
   ];
   return ordered.slice(0, Math.max(0, count));
 }
+
+/**
+ * Prices the warm runtimes a drain would lose (`drain.warmRuntimeCost`, host-time per runtime, e.g.
+ * what a cold start costs): a victim is drained only if the host-time saved is worth more. The
+ * saving of one drained host is taken as one scale-down stabilization window — the scale-down rule's
+ * own evidence: demand that stayed low that long is expected to stay low as long again. This is the
+ * ski-rental trade-off of keep-alive policies (Shahrad et al., ATC 2020) applied to hosts.
+ */
+export function priceWarmRuntimes(
+  policy: Policy,
+  victims: readonly ObservedHost[],
+): { victims: ObservedHost[]; kept: ObservedHost[] } {
+  const cost = policy.drain.warmRuntimeCost;
+  if (cost === 0) return { victims: [...victims], kept: [] };
+  const saving = policy.scaleDown.stabilizationWindow;
+  const kept = victims.filter((h) => h.state === 'active' && h.warmRuntimes * cost > saving);
+  return { victims: victims.filter((h) => !kept.includes(h)), kept };
+}

@@ -9,7 +9,9 @@ import type {
   ScaleAction,
   ScalerState,
 } from '../types.ts';
-import { pickVictims } from './drain.ts';
+import { pickVictims, priceWarmRuntimes } from './drain.ts';
+import { scheduledFloor, spareHosts } from './floors.ts';
+import { type Prediction, predict } from './predict.ts';
 import { combineProposals, type MetricProposal, proposeMetric } from './proposal.ts';
 import { pruneState } from './state.ts';
 import { eventsInLastHour, rateLimit, stabilize } from './windows.ts';
@@ -95,6 +97,33 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   }
   step('combine', proposal, reason, combined.hosts === null ? `${state.failures} failed tick(s)` : undefined);
 
+  // 4b. Forecast and spare hosts, on valid data only: they may raise the proposal, never lower it
+  // (the proposal is what current demand needs). A trusted forecast of every metric also replaces
+  // the scale-down window in step 6: the scaler scales down along the forecast.
+  let prediction: Prediction | undefined;
+  const valid = combined.hosts !== null && invalid.length === 0;
+  if (policy.forecast.enabled && valid) {
+    prediction = predict(policy, obs.history ?? {}, current, now);
+    const untrusted = Object.values(prediction.forecasts).some((f) => f.reason === 'ForecastUntrusted');
+    const code =
+      prediction.hosts !== null ? 'ForecastTrusted' : untrusted ? 'ForecastUntrusted' : 'ForecastNoHistory';
+    step('forecast', prediction.hosts, code, prediction.detail);
+    if (prediction.hosts !== null && prediction.hosts > proposal) {
+      proposal = prediction.hosts;
+      reason = 'Forecast';
+    }
+  }
+  if (valid) {
+    const spare = spareHosts(policy, Math.max(combined.demand ?? 0, prediction?.demand ?? 0));
+    if (spare > proposal) {
+      proposal = spare;
+      reason = 'Buffer';
+      step('buffer', proposal, reason, `${policy.buffer.hosts} host(s) or ${policy.buffer.percent} % spare`);
+    }
+  }
+  const downFloor = prediction?.scaleDownFloor ?? null;
+  const alongForecast = downFloor !== null;
+
   // 5. Panic: demand ≥ threshold × capacity (averaged over the panic window) enters it; it ends
   // after `hold` without such a sample.
   let panicking = false;
@@ -121,13 +150,27 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   // made just before this tick, so a change needs a whole window of evidence here too.
   if (state.recommendations.length === 0) state.recommendations.push({ time: now - 1, value: current });
   state.recommendations.push({ time: now, value: proposal });
-  let next = stabilize(policy, state.recommendations, current, now);
+  let next = stabilize(
+    alongForecast ? { ...policy, scaleDown: { ...policy.scaleDown, stabilizationWindow: 0 } } : policy,
+    state.recommendations,
+    current,
+    now,
+  );
+  // Along the forecast: down no further than the forecast peak over the window ahead needs.
+  if (downFloor !== null && next < current) next = Math.min(current, Math.max(next, downFloor));
   if (panicking && proposal > current) {
     next = proposal;
     if (reason === 'Proposed') reason = 'Panic';
   } else if (proposal < current && next > proposal) reason = 'ScaleDownStabilized';
   else if (proposal > current && next < proposal) reason = 'ScaleUpStabilized';
-  step('stabilize', next, reason);
+  step(
+    'stabilize',
+    next,
+    reason,
+    alongForecast
+      ? `scale-down window replaced by the forecast: ${downFloor} host(s) over the window ahead`
+      : undefined,
+  );
 
   // No scale-down right after a (re)start, nor while panicking.
   if (next < current && now - obs.startedAt < policy.startup.holdFor) {
@@ -163,14 +206,17 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
     policy.scaleToZero.enabled &&
     state.idleSince !== null &&
     now - state.idleSince >= policy.scaleToZero.idleFor;
-  const lower = idle ? 0 : Math.max(policy.hosts.min, 1);
+  const floor = scheduledFloor(policy, now);
+  const lower = Math.max(idle ? 0 : Math.max(policy.hosts.min, 1), floor);
   const budgetMax = policy.budget.maxHosts ?? Number.POSITIVE_INFINITY;
   const upper = Math.min(policy.hosts.max, budgetMax);
   let desired = Math.min(Math.max(next, lower), upper);
   if (next > upper || (desired === upper && proposal > upper)) {
     reason = budgetMax < policy.hosts.max ? 'BudgetLimited' : 'AtMax';
-  } else if (next < lower || (desired === lower && proposal < lower)) reason = 'AtMin';
-  if (desired !== next || reason === 'AtMax' || reason === 'AtMin' || reason === 'BudgetLimited') {
+  } else if (next < lower || (desired === lower && proposal < lower)) {
+    reason = floor === lower && floor > Math.max(policy.hosts.min, 1) ? 'ScheduledFloor' : 'AtMin';
+  }
+  if (desired !== next || ['AtMax', 'AtMin', 'BudgetLimited', 'ScheduledFloor'].includes(reason)) {
     step('clamp', desired, reason, `[${lower}, ${upper}]`);
   }
   if (desired === 0 && current > 0 && reason !== 'AtMin') reason = 'ScaleToZero';
@@ -187,7 +233,18 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   const actions: ScaleAction[] = [];
   if (mode !== 'paused') {
     const toStart = desired - active.length - booting.length;
-    const victims = pickVictims(policy.drain.select, booting, active, -toStart);
+    const picked = pickVictims(policy.drain.select, booting, active, -toStart);
+    const { victims, kept } = priceWarmRuntimes(policy, picked);
+    if (kept.length > 0) {
+      desired += kept.length;
+      reason = 'WarmRuntimesKept';
+      step(
+        'warm-price',
+        desired,
+        reason,
+        `kept ${kept.map((h) => `${h.id} (${h.warmRuntimes} warm)`).join(', ')}: worth more than ${Math.round(policy.scaleDown.stabilizationWindow / 1000)}s of host-time each`,
+      );
+    }
     if (toStart > 0) actions.push({ type: 'start', count: toStart, execute });
     for (const v of victims) actions.push({ type: 'drain', hostId: v.id, execute });
     for (const h of timedOut(policy, booting, now)) {
@@ -222,6 +279,7 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
         metrics: copyReadings(obs.metrics),
       },
       steps,
+      ...(prediction ? { forecasts: prediction.forecasts } : {}),
       reason,
       desired,
       actions,

@@ -114,7 +114,10 @@ function countingRegistry(inner: HostRegistry) {
   return { registry, writes, setDown: (d: boolean) => (down = d) };
 }
 
-function setup(policyText = POLICY, options: { leader?: boolean } = {}) {
+function setup(
+  policyText = POLICY,
+  options: { leader?: boolean; readRange?: MetricSource['readRange'] } = {},
+) {
   const clock = new ManualClock(1_000_000);
   const memory = new MemoryRegistry({ clock });
   const { registry, writes, setDown } = countingRegistry(memory);
@@ -126,6 +129,7 @@ function setup(policyText = POLICY, options: { leader?: boolean } = {}) {
     readVector: async (q) =>
       q.includes('inflight') ? { ok: true, series: inflight } : { ok: true, series: [] },
     close: async () => {},
+    ...(options.readRange ? { readRange: options.readRange } : {}),
   };
   const fake = fakeProvider();
   const elector = options.leader === false ? { ...soleLeader(), isLeader: () => false } : soleLeader();
@@ -181,6 +185,42 @@ async function until(check: () => Promise<boolean>, what: string) {
 }
 
 describe('pool loop', () => {
+  it('with forecast.enabled, loads the history once from the source and forecasts from it', async () => {
+    const asked: number[][] = [];
+    // 3 hours of a 10-minute timer burst (100 in flight in the first minute of every 10, else 10).
+    const readRange = async (_q: string, start: number, end: number, step: number) => {
+      asked.push([start, end, step]);
+      const points = [];
+      for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+        points.push({ t, value: Math.floor(t / 60_000) % 10 === 0 ? 100 : 10 });
+      }
+      return { ok: true as const, points };
+    };
+    const t = setup(`${POLICY}forecast: { enabled: true, seasons: [10m], lookback: 3h }\n`, { readRange });
+    t.setDemand(10);
+    const first = await t.loop.tick();
+    await t.next();
+    expect(asked).toEqual([[1_000_000 - 3 * 3_600_000, 1_000_000, 60_000]]);
+    const forecast = first.decision!.forecasts!.inflight!;
+    expect(forecast).toMatchObject({ trusted: true, reason: 'ForecastTrusted' });
+    expect(first.decision!.steps.some((s) => s.step === 'forecast')).toBe(true);
+    await t.loop.stop();
+  });
+
+  it('without forecast.enabled, reads no history and records no forecast', async () => {
+    let calls = 0;
+    const t = setup(POLICY, {
+      readRange: async () => {
+        calls++;
+        return { ok: true, points: [] };
+      },
+    });
+    const record = await t.loop.tick();
+    expect(calls).toBe(0);
+    expect(record.decision!.forecasts).toBeUndefined();
+    await t.loop.stop();
+  });
+
   it('starts hosts, registers them booting, and activates them once /v1/health answers', async () => {
     const t = setup();
     t.setDemand(30);

@@ -11,6 +11,7 @@ import type { MetricSource } from '../sources/types.ts';
 import type { ScalerState } from '../types.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import type { DecisionLog } from './decision-log.ts';
+import { MetricHistory } from './history.ts';
 import { HostLifecycle } from './lifecycle.ts';
 import { observeHosts, readByHost, readPolicyMetrics } from './observe.ts';
 import type { ActionOutcome, TickRecord } from './record.ts';
@@ -79,11 +80,13 @@ export class PoolLoop {
   private running: Promise<TickRecord> | undefined;
   private stopped = false;
   private seeded = false;
+  private readonly history: MetricHistory;
 
   constructor(private readonly deps: PoolLoopDeps) {
     this.pool = deps.policy.pool;
     this.options = { ...DEFAULT_LOOP_OPTIONS, ...deps.options };
     this.log = deps.logger.child({ component: 'scaler', pool: this.pool });
+    this.history = new MetricHistory(deps.policy, deps.source, this.log);
     this.lifecycle = new HostLifecycle({
       pool: this.pool,
       registry: deps.registry,
@@ -204,6 +207,12 @@ export class PoolLoop {
       else metrics.sourceErrors.inc({ pool: this.pool, metric: name, reason: reading.reason });
     }
 
+    // The forecast's history: loaded once from the source, then each tick's readings (leader or not).
+    if (policy.forecast.enabled) {
+      await this.history.seed(now);
+      this.history.record(readings, readAt);
+    }
+
     // A follower evaluates exactly like the leader but in dry-run: its windows are warm when it takes over.
     const effective: Policy = leader || policy.mode !== 'enforce' ? policy : { ...policy, mode: 'dryRun' };
     const decision = evaluate(
@@ -213,6 +222,7 @@ export class PoolLoop {
         hosts: observeHosts(snapshot.hosts, inflight, warm),
         metrics: readings,
         startedAt: this.deps.startedAt,
+        ...(policy.forecast.enabled ? { history: this.history.get() } : {}),
       },
       now,
     );

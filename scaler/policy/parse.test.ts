@@ -91,6 +91,57 @@ describe('parsePolicies', () => {
     expect(parsePolicies(text).map((p) => p.pool)).toEqual(pools);
   });
 
+  it('ships a predictive example whose forecast, buffer and schedule round-trip through print', () => {
+    const file = new URL('../../config/examples/policies/predictive.yaml', import.meta.url);
+    const [p] = parsePolicies(readFileSync(file, 'utf8'), 'predictive.yaml');
+    expect(p).toMatchObject({
+      capacity: { bootTime: 45_000 },
+      forecast: { enabled: true, quantile: 0.8, step: 60_000, lookback: 15 * 86_400_000 },
+      buffer: { hosts: 1, percent: 0 },
+      schedule: [{ cron: '0 8 * * 1-5', for: 36_000_000, min: 6 }],
+      drain: { warmRuntimeCost: 15_000 },
+    });
+    expect(p!.forecast.seasons).toEqual([
+      300_000, 600_000, 900_000, 1_800_000, 3_600_000, 86_400_000, 604_800_000,
+    ]);
+    const printed = printPolicies([p!]);
+    expect(printed).toContain('lookback: 15d');
+    expect(parsePolicies(printed)).toEqual([p]);
+  });
+
+  it.each([
+    [
+      'a season shorter than two steps',
+      'forecast: { seasons: [90s] }',
+      'forecast.seasons[0]',
+      'at least two',
+    ],
+    [
+      'a season that is not a whole number of steps',
+      'forecast: { seasons: [150s] }',
+      'forecast.seasons[0]',
+      'whole number of steps',
+    ],
+    [
+      'an error window under 10 steps',
+      'forecast: { errorWindow: 5m }',
+      'forecast.errorWindow',
+      'at least 10 steps',
+    ],
+    ['a quantile of 1', 'forecast: { quantile: 1 }', 'forecast.quantile', 'must be < 1'],
+    [
+      'a cron with 4 fields',
+      'schedule: [{ cron: "0 8 * *", for: 1h, min: 2 }]',
+      'schedule[0].cron',
+      '5 fields',
+    ],
+    ['negative spare hosts', 'buffer: { hosts: -1 }', 'buffer.hosts', '≥ 0'],
+  ])('rejects %s, naming the field', (_name, extra, path, message) => {
+    expect(() => parsePolicy(`${METRIC}${extra}\n`, 'p.yaml')).toThrow(
+      new RegExp(`${path.replace(/[[\].]/g, '\\$&')}: .*${message}`),
+    );
+  });
+
   it('ships an embedded default that passes check and round-trips through print', () => {
     const text = readFileSync(new URL('./examples/default.yaml', import.meta.url), 'utf8');
     const [p] = parsePolicies(text, 'default.yaml');

@@ -13,11 +13,20 @@ const DURATION_KEYS = new Set([
   'bootTimeout',
   'holdFor',
   'idleFor',
+  'bootTime',
+  'warmRuntimeCost',
+  'step',
+  'lookback',
+  'seasons',
+  'errorWindow',
+  'minHistory',
+  'for',
 ]);
 
 /** Writes milliseconds in the largest unit that divides them evenly: 300000 → `5m`, 1500 → `1500ms`. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [
+    ['d', 86_400_000],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1_000],
@@ -29,7 +38,7 @@ export function formatDuration(ms: number): string {
 
 function toWritten(value: unknown, key?: string): unknown {
   if (typeof value === 'number' && key !== undefined && DURATION_KEYS.has(key)) return formatDuration(value);
-  if (Array.isArray(value)) return value.map((v) => toWritten(v));
+  if (Array.isArray(value)) return value.map((v) => toWritten(v, key === 'seasons' ? key : undefined));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWritten(v, k)]));
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.ts';
+import { bufferSchema, forecastSchema, scheduleSchema } from './forecast-schema.ts';
 import { parseFormula } from './formula.ts';
 import { providerSchema, sourceSchema } from './shell-schema.ts';
 
@@ -190,6 +191,11 @@ export const policySchema = z
           .prefault('180s')
           .describe('A host still booting after this is replaced, once.'),
         countBooting: z.boolean().default(true).describe('Count booting hosts as capacity.'),
+        bootTime: positiveDuration
+          .prefault('45s')
+          .describe(
+            'How long a host usually takes to boot; the forecast looks this far plus one interval ahead.',
+          ),
       })
       .strict()
       .prefault({})
@@ -203,6 +209,11 @@ export const policySchema = z
         timeout: durationSchema
           .prefault('900s')
           .describe('A draining host is stopped after this even with requests in flight.'),
+        warmRuntimeCost: durationSchema
+          .prefault('0s')
+          .describe(
+            "What one warm runtime lost to a drain is worth, in host-time (a cold start's cost); a host is drained only if the host-time saved exceeds its warm runtimes × this. 0 prices nothing.",
+          ),
       })
       .strict()
       .prefault({})
@@ -260,6 +271,9 @@ export const policySchema = z
       .strict()
       .prefault({})
       .describe('Scaling to zero hosts, off by default.'),
+    forecast: forecastSchema,
+    buffer: bufferSchema,
+    schedule: scheduleSchema,
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -8,6 +8,8 @@ export interface Sample {
   draining: number;
   /** Active + booting at the start of the second, before that second's scaler tick acted. */
   before: number;
+  /** The last tick's trusted forecast (upper bound of the peak over the lead), in hosts' worth. */
+  forecast?: number;
 }
 
 /** One scaler tick that planned a start or a drain. */

@@ -25,8 +25,20 @@ function demandOf(r: DecisionRecord): string {
     .join(' ');
 }
 
+/** The forecast of a tick (max over metrics): its upper bound, or why there is none. */
+function forecastOf(r: DecisionRecord): string {
+  const all = Object.values(r.forecasts ?? {});
+  const trusted = all.filter((f) => f.trusted && f.upper !== null);
+  if (trusted.length > 0) {
+    const best = trusted.reduce((a, b) => (b.upper! > a.upper! ? b : a));
+    return `${Math.round(best.upper! * 10) / 10} (${best.model}, err ${Math.round((best.error ?? 0) * 100)} %)`;
+  }
+  return all.length > 0 ? all[0]!.reason : '';
+}
+
 /** The ticks worth reading: those that acted or whose reason changed. */
 export function decisionTable(records: readonly DecisionRecord[]): string {
+  const withForecast = records.some((r) => r.forecasts !== undefined);
   const rows: string[][] = [];
   let previous = '';
   for (const r of records) {
@@ -37,12 +49,24 @@ export function decisionTable(records: readonly DecisionRecord[]): string {
       `${r.time / 1000}`,
       demandOf(r),
       `${h.active}/${h.booting}/${h.draining}`,
+      ...(withForecast ? [forecastOf(r)] : []),
       `${r.inputs.current} → ${r.desired}`,
       r.reason,
       describeActions(r),
     ]);
   }
-  return table(['t (s)', 'metric', 'act/boot/drain', 'hosts', 'reason', 'actions'], rows);
+  return table(
+    [
+      't (s)',
+      'metric',
+      'act/boot/drain',
+      ...(withForecast ? ['forecast'] : []),
+      'hosts',
+      'reason',
+      'actions',
+    ],
+    rows,
+  );
 }
 
 const LABELS: [keyof Figures, string][] = [

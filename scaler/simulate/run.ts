@@ -1,7 +1,14 @@
 import { evaluate } from '../evaluate/evaluate.ts';
 import { initialState } from '../evaluate/state.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { Decision, DecisionRecord, MetricReading, Observation, ScalerState } from '../types.ts';
+import type {
+  Decision,
+  DecisionRecord,
+  HistoryPoint,
+  MetricReading,
+  Observation,
+  ScalerState,
+} from '../types.ts';
 import { computeFigures, type Figures, type Sample, type ScaleEventSample } from './figures.ts';
 import { SimFleet } from './fleet.ts';
 
@@ -27,6 +34,11 @@ export interface SimulationInput {
   shadow?: Policy;
   /** Target in-flight per host for the figures (default: the first averagePerHost target, else 8). */
   targetPerHost?: number;
+  /**
+   * History the scaler finds at t = 0 (what a Prometheus range query returns): the demand's peak of
+   * each `forecast.step` over this many ms before 0 (`demand` must be defined for t < 0). Default 0.
+   */
+  priorHistoryMs?: number;
 }
 
 /** A run's result: every decision record, per-second samples, the figures. */
@@ -72,6 +84,12 @@ export function simulate(input: SimulationInput): SimulationResult {
   const shadowRecords: DecisionRecord[] = [];
   const samples: Sample[] = [];
   const events: ScaleEventSample[] = [];
+  // Each metric's history survives restarts: it lives in Prometheus, not in the scaler.
+  const history: Record<string, HistoryPoint[]> = Object.fromEntries(
+    policy.metrics.map((m) => [m.name, priorHistory(input, policy.forecast.step)]),
+  );
+  const target = input.targetPerHost ?? targetOf(policy);
+  let forecastHosts: number | undefined;
 
   for (let t = 0; t <= input.durationMs; t += SECOND) {
     fleet.advance(t);
@@ -85,16 +103,17 @@ export function simulate(input: SimulationInput): SimulationResult {
     const counts = fleet.counts();
     const before = counts.active + counts.booting;
     if ((t - startedAt) % policy.interval === 0) {
-      const obs: Observation = {
-        hosts: fleet.observe(t, demand),
-        metrics: Object.fromEntries(
-          policy.metrics.map((m) => [m.name, input.fault?.(t, m.name) ?? { ok: true, value: demand }]),
-        ),
-        startedAt,
-      };
+      const metrics: Record<string, MetricReading> = Object.fromEntries(
+        policy.metrics.map((m) => [m.name, input.fault?.(t, m.name) ?? { ok: true, value: demand }]),
+      );
+      for (const [name, reading] of Object.entries(metrics)) {
+        if (reading.ok && Number.isFinite(reading.value)) history[name]?.push({ t, value: reading.value });
+      }
+      const obs: Observation = { hosts: fleet.observe(t, demand), metrics, startedAt, history };
       const decision: Decision = evaluate(policy, state, obs, t);
       state = decision.state;
       records.push(decision.record);
+      forecastHosts = forecastOf(decision.record, target);
       if (input.shadow) {
         const shadow = evaluate(input.shadow, shadowState, obs, t);
         shadowState = shadow.state;
@@ -111,10 +130,16 @@ export function simulate(input: SimulationInput): SimulationResult {
         else fleet.replace(action.hostId, t);
       }
     }
-    samples.push({ t: t / SECOND, demand, ...fleet.counts(), before });
+    samples.push({
+      t: t / SECOND,
+      demand,
+      ...fleet.counts(),
+      before,
+      ...(forecastHosts !== undefined ? { forecast: forecastHosts } : {}),
+    });
   }
   const c = fleet.counters;
-  const figures = computeFigures(samples, events, input.targetPerHost ?? targetOf(policy), policy.tolerance, {
+  const figures = computeFigures(samples, events, target, policy.tolerance, {
     cutOff: c.cutOff,
     stoppedBusy: c.stoppedBusy,
     warmDrained: c.warmDrained,
@@ -123,4 +148,24 @@ export function simulate(input: SimulationInput): SimulationResult {
     registryWrites: c.registryWrites,
   });
   return { records, shadowRecords, samples, figures, starts: [0, ...(input.restartAt ?? [])] };
+}
+
+/** The prior history: the demand's peak of each step over `priorHistoryMs` before t = 0. */
+function priorHistory(input: SimulationInput, step: number): HistoryPoint[] {
+  const prior = input.priorHistoryMs ?? 0;
+  const points: HistoryPoint[] = [];
+  for (let from = -Math.ceil(prior / step) * step; from < 0; from += step) {
+    let peak = 0;
+    for (let t = from; t < from + step; t += SECOND) peak = Math.max(peak, input.demand(t));
+    points.push({ t: from, value: peak });
+  }
+  return points;
+}
+
+/** The trusted forecast's upper bound in hosts' worth (max over metrics), if the record has one. */
+function forecastOf(record: DecisionRecord, target: number): number | undefined {
+  const uppers = Object.values(record.forecasts ?? {})
+    .filter((f) => f.trusted && f.upper !== null)
+    .map((f) => f.upper! / target);
+  return uppers.length > 0 ? Math.max(...uppers) : undefined;
 }

@@ -2,6 +2,7 @@ import { seededRandom } from '../../lib/random.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { MetricReading } from '../types.ts';
 import type { SimulationInput } from './run.ts';
+import { SEASONAL_SCENARIOS } from './seasonal.ts';
 
 /**
  * The policy the scenario table runs with (docs/scaling-policy.md, "Scenarios"): target 8 in flight
@@ -28,6 +29,8 @@ export interface Scenario {
   fault?: (t: number, metric: string) => MetricReading | undefined;
   restartAt?: number[];
   hangs?: (n: number) => boolean;
+  /** History (ms) before t = 0 the scaler finds, as from Prometheus (see SimulationInput). */
+  priorHistoryMs?: number;
   /** Changes the scenario makes to the policy (e.g. the budget scenario's maxHosts). */
   patch?: (policy: Policy) => Policy;
 }
@@ -144,6 +147,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     initialHosts: 10,
     patch: (p) => ({ ...p, hosts: { ...p.hosts, max: 100 }, budget: { ...p.budget, maxHosts: 30 } }),
   },
+  ...SEASONAL_SCENARIOS,
 };
 
 /** The simulation input for a scenario with a policy (its patch applied); `bootMs` overrides. */
@@ -159,5 +163,6 @@ export function scenarioInput(scenario: Scenario, policy: Policy, bootMs?: numbe
   if (scenario.fault) input.fault = scenario.fault;
   if (scenario.restartAt) input.restartAt = scenario.restartAt;
   if (scenario.hangs) input.hangs = scenario.hangs;
+  if (scenario.priorHistoryMs) input.priorHistoryMs = scenario.priorHistoryMs;
   return input;
 }

@@ -51,6 +51,29 @@ describe('prometheus source against a real prometheus', () => {
     expect(await source({ method }).read('sum(test_inflight_requests)')).toEqual({ ok: true, value: 7 });
   });
 
+  it('reads a range query as the peak of each step (the forecast history)', async () => {
+    const step = 1000;
+    let points: { t: number; value: number }[] = [];
+    await until(
+      async () => {
+        const now = Date.now();
+        const got = await source().readRange!('sum(test_inflight_requests)', now - 10_000, now, step);
+        points = got.ok ? got.points : [];
+        return points.length >= 3;
+      },
+      30_000,
+      'three steps of history',
+    );
+    for (const p of points) expect(p.value).toBe(7);
+    for (let i = 1; i < points.length; i++) expect(points[i]!.t - points[i - 1]!.t).toBe(step);
+    expect(
+      await source().readRange!('test_inflight_requests', Date.now() - 5000, Date.now(), step),
+    ).toMatchObject({
+      ok: false,
+      reason: 'severalSeries',
+    });
+  });
+
   it('reads a vector query one series per host', async () => {
     const reading = await source().readVector('sum by (host) (test_inflight_requests)');
     expect(reading.ok).toBe(true);

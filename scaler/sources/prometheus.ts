@@ -1,8 +1,9 @@
 import { Agent, errors, request } from 'undici';
 import type { Clock } from '../../lib/clock.ts';
 import { authorizationHeader, type SourceAuth, SourceConfigError } from './auth.ts';
+import { parseRangeResponse, peakQuery, rangeChunks } from './prometheus-range.ts';
 import { parseSampleValue, type RawSample, type SampleFailure, sampleSource } from './reading.ts';
-import type { MetricSource } from './types.ts';
+import type { MetricSource, RangePoint } from './types.ts';
 
 /** How to reach a Prometheus server's HTTP API. */
 export interface PrometheusSourceOptions {
@@ -35,19 +36,23 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
   } catch {
     throw new SourceConfigError(`source.prometheus.url: not a URL, got "${options.url}"`);
   }
-  const endpoint = new URL(`${base.pathname.replace(/\/$/, '')}/api/v1/query`, base);
+  const endpointOf = (api: string) => new URL(`${base.pathname.replace(/\/$/, '')}/api/v1/${api}`, base);
+  const endpoint = endpointOf('query');
   const authorization = authorizationHeader(options.auth, options.env ?? process.env);
   const method = options.method ?? 'GET';
   const dispatcher = new Agent({ connectTimeout: options.timeoutMs });
 
-  async function query(expr: string): Promise<RawSample[] | SampleFailure> {
+  async function call(
+    target: URL,
+    params: Record<string, string>,
+  ): Promise<{ status: number; text: string } | SampleFailure> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authorization) headers.authorization = authorization;
-    const url = new URL(endpoint);
+    const url = new URL(target);
     let body: string | undefined;
-    if (method === 'GET') url.searchParams.set('query', expr);
+    if (method === 'GET') for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     else {
-      body = new URLSearchParams({ query: expr }).toString();
+      body = new URLSearchParams(params).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     const signal = AbortSignal.timeout(options.timeoutMs);
@@ -60,14 +65,39 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
     } catch (error) {
       return transportFailure(error, options.timeoutMs);
     }
-    return parseResponse(status, text);
+    return { status, text };
   }
 
-  return sampleSource('prometheus', query, {
+  async function query(expr: string): Promise<RawSample[] | SampleFailure> {
+    const got = await call(endpoint, { query: expr });
+    return 'status' in got ? parseResponse(got.status, got.text) : got;
+  }
+
+  const source = sampleSource('prometheus', query, {
     clock: options.clock,
     maxAgeMs: options.maxAgeMs,
     close: () => dispatcher.close(),
   });
+  const rangeEndpoint = endpointOf('query_range');
+  return {
+    ...source,
+    async readRange(expr, startMs, endMs, stepMs) {
+      const points: RangePoint[] = [];
+      for (const chunk of rangeChunks(startMs, endMs, stepMs)) {
+        const got = await call(rangeEndpoint, {
+          query: peakQuery(expr, stepMs),
+          start: String(chunk.start / 1000),
+          end: String(chunk.end / 1000),
+          step: `${stepMs / 1000}s`,
+        });
+        if (!('status' in got)) return got;
+        const parsed = parseRangeResponse(got.status, got.text);
+        if (!parsed.ok) return parsed;
+        points.push(...parsed.points.filter((p) => p.t > (points.at(-1)?.t ?? Number.NEGATIVE_INFINITY)));
+      }
+      return { ok: true, points };
+    },
+  };
 }
 
 /** Maps a transport error to a reason (pure). */

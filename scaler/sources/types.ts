@@ -40,6 +40,17 @@ export type VectorReading =
   | { ok: true; series: Series[] }
   | { ok: false; reason: NoDataReason; detail?: string };
 
+/** One past value of a query (ms since the epoch), for the forecaster's history. */
+export interface RangePoint {
+  t: number;
+  value: number;
+}
+
+/** The result of a range query: one series' points, oldest first, or "no data". */
+export type RangeReading =
+  | { ok: true; points: RangePoint[] }
+  | { ok: false; reason: NoDataReason; detail?: string };
+
 /**
  * Where the scaler reads its metrics. Sources never throw for a bad answer: every failure is a
  * `{ ok: false, reason }` value (KEDA and Knative treat "no data" as a result, not an exception).
@@ -51,6 +62,12 @@ export interface MetricSource {
   read(query: string): Promise<MetricReading>;
   /** Evaluates a query that may give several series (one per host, say); values must be finite. */
   readVector(query: string): Promise<VectorReading>;
+  /**
+   * The peak of a one-number query over each `stepMs` from `startMs` to `endMs` (Prometheus
+   * `query_range`), for the forecaster's history. Absent on sources without history (the gateway
+   * source: its history is kept in memory from each tick's reading).
+   */
+  readRange?(query: string, startMs: number, endMs: number, stepMs: number): Promise<RangeReading>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -163,7 +163,7 @@ describe('leadership: two real scaler processes on one Redis', () => {
     scalers.push(s);
     const records = await until(
       async () => {
-        const res = await fetch(`${s.url}/explain?pool=${pool}&limit=100`);
+        const res = await fetch(`${s.url}/explain?pool=${pool}&limit=100`, { headers: EXPLAIN_HEADERS });
         const body = (await res.json()) as { records: TickRecord[] };
         return body.records.length > 0 ? body.records : undefined;
       },

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
+import type { Policy } from '../../scaler/policy/schema.ts';
+import type { SimulationInput } from '../../scaler/simulate/run.ts';
+import { SCENARIOS, scenarioInput } from '../../scaler/simulate/scenarios.ts';
+import { azureDemand, demandOf } from '../../scaler/simulate/series.ts';
+
+const MIN = 60_000;
+
+/** One workload of bench:scaler: a name, whether the forecaster was developed on it, and its input. */
+export interface Workload {
+  name: string;
+  /** `dev`: looked at while building the forecaster; `held out`: only measured; `–`: no forecast role. */
+  role: 'dev' | 'held out' | '–';
+  /** A workload with seasons or a trace: where the ≥ 25 % goal applies. */
+  goal: boolean;
+  make: (policy: Policy) => SimulationInput;
+}
+
+/**
+ * The Azure sample as demand, minutes [from, to) of its 8 hours; the minutes before `from` are the
+ * history the scaler finds at start (as from Prometheus).
+ */
+function azureInput(policy: Policy, scale: number, from: number, to: number): SimulationInput {
+  const series = azureDemand(
+    readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
+    readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
+    scale,
+  );
+  const all = demandOf(series);
+  const demand = (t: number) => all(t + from * MIN);
+  return {
+    policy,
+    demand,
+    durationMs: (Math.min(to, series.durationMs / MIN) - from) * MIN,
+    initialHosts: Math.ceil(demand(0) / 8),
+    priorHistoryMs: from * MIN,
+  };
+}
+
+/** Every workload: the scenario table, the seasonal scenarios and the Azure sample (whole and halves). */
+export function workloads(scale: number, quick: boolean): Workload[] {
+  const seasonal = new Set(['daily', 'daily-trend', 'weekly']);
+  const out: Workload[] = Object.values(SCENARIOS)
+    .filter((s) => !quick || !seasonal.has(s.name))
+    .map((s) => ({
+      name: s.name,
+      role: s.name === 'daily' ? 'dev' : seasonal.has(s.name) ? 'held out' : '–',
+      goal: seasonal.has(s.name),
+      make: (p: Policy) => scenarioInput(s, p),
+    }));
+  const end = quick ? 120 : 480;
+  out.push(
+    { name: `azure-a ×${scale}`, role: '–', goal: true, make: (p) => azureInput(p, scale, 0, end) },
+    {
+      name: `azure-a ×${scale}, first half`,
+      role: 'dev',
+      goal: true,
+      make: (p) => azureInput(p, scale, 0, end / 2),
+    },
+    {
+      name: `azure-a ×${scale}, second half`,
+      role: 'held out',
+      goal: true,
+      make: (p) => azureInput(p, scale, end / 2, end),
+    },
+  );
+  return out;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../lib/random.ts';
+import { type ForecastSettings, forecastPeak } from './forecast.ts';
+import { type HistoryPoint, toBuckets } from './history.ts';
+
+const MIN = 60_000;
+const SETTINGS: ForecastSettings = {
+  step: MIN,
+  lookback: 24 * 60 * MIN,
+  seasons: [10 * MIN, 60 * MIN],
+  quantile: 0.9,
+  maxError: 0.35,
+  errorWindow: 60 * MIN,
+  minHistory: 30 * MIN,
+};
+
+/** One point per 15 s from `from` to `to` (ms) of `f(t)`. */
+function history(f: (t: number) => number, from: number, to: number): HistoryPoint[] {
+  const out: HistoryPoint[] = [];
+  for (let t = from; t < to; t += 15_000) out.push({ t, value: f(t) });
+  return out;
+}
+
+describe('toBuckets', () => {
+  it('keeps the peak of each step, fills a gap with the step before, and leaves the current step out', () => {
+    const points = [
+      { t: 0, value: 3 },
+      { t: 30_000, value: 7 },
+      { t: 60_000, value: 2 },
+      // 120–180 s: no sample
+      { t: 185_000, value: 5 },
+      { t: 245_000, value: 99 }, // the step `now` is in
+    ];
+    const b = toBuckets(points, MIN, 250_000, 10 * MIN);
+    expect(b).toEqual({ start: 0, step: MIN, values: [7, 2, 2, 5], filled: 1 });
+  });
+
+  it('ignores non-finite values and points outside the lookback', () => {
+    const b = toBuckets(
+      [
+        { t: 0, value: 50 },
+        { t: 120_000, value: Number.NaN },
+        { t: 130_000, value: 4 },
+      ],
+      MIN,
+      200_000,
+      2 * MIN,
+    );
+    expect(b.values).toEqual([4]);
+  });
+});
+
+describe('forecastPeak', () => {
+  it('has no forecast, and is not trusted, without enough history', () => {
+    const f = forecastPeak(
+      SETTINGS,
+      history(() => 80, 0, 20 * MIN),
+      20 * MIN,
+      60_000,
+    );
+    expect(f).toMatchObject({ trusted: false, reason: 'ForecastNoHistory', upper: null, model: null });
+    expect(f.detail).toContain('need 30 min');
+  });
+
+  it('sees a 10-minute timer burst coming and bounds its peak before it starts', () => {
+    // 40 in flight, 120 during the first minute of every 10 (a timer-triggered batch).
+    const demand = (t: number) => (Math.floor(t / MIN) % 10 === 0 ? 120 : 40);
+    const now = 3 * 60 * MIN - 45_000; // 45 s before a burst
+    const f = forecastPeak(SETTINGS, history(demand, 0, now), now, 60_000);
+    expect(f.trusted).toBe(true);
+    expect(f.model).toMatch(/^seasonal:(10m|1h)$/);
+    expect(f.upper!).toBeGreaterThanOrEqual(110);
+    // Between bursts it expects the base level, not the last burst.
+    const calm = 3 * 60 * MIN + 4 * MIN;
+    const g = forecastPeak(SETTINGS, history(demand, 0, calm), calm, 60_000);
+    expect(g.upper!).toBeLessThan(60);
+  });
+
+  it('follows a ramp above its last value (trend)', () => {
+    const demand = (t: number) => 20 + t / 15_000; // +4 per minute
+    const now = 90 * MIN;
+    const f = forecastPeak(SETTINGS, history(demand, 0, now), now, 60_000);
+    expect(f.trusted).toBe(true);
+    expect(f.upper!).toBeGreaterThanOrEqual(demand(now));
+  });
+
+  it('is not trusted when its error exceeds maxError', () => {
+    const rand = seededRandom(7);
+    const values = new Map<number, number>();
+    const demand = (t: number) => {
+      const m = Math.floor(t / MIN);
+      if (!values.has(m)) values.set(m, rand() < 0.5 ? 5 : 200);
+      return values.get(m)!;
+    };
+    const now = 2 * 60 * MIN;
+    const f = forecastPeak(SETTINGS, history(demand, 0, now), now, 60_000);
+    expect(f.reason).toBe('ForecastUntrusted');
+    expect(f.trusted).toBe(false);
+    expect(f.error!).toBeGreaterThan(SETTINGS.maxError);
+    expect(f.detail).toContain('not trusted');
+  });
+
+  it('covers about `quantile` of the backtest and says so', () => {
+    const rand = seededRandom(3);
+    const values = new Map<number, number>();
+    const demand = (t: number) => {
+      const m = Math.floor(t / MIN);
+      if (!values.has(m)) values.set(m, 100 + 20 * (rand() - 0.5));
+      return values.get(m)!;
+    };
+    const now = 3 * 60 * MIN;
+    const f = forecastPeak(SETTINGS, history(demand, 0, now), now, 60_000);
+    expect(f.trusted).toBe(true);
+    expect(f.coverage!).toBeGreaterThanOrEqual(0.85);
+    expect(f.margin!).toBeGreaterThan(0);
+    expect(f.samples).toBe(60);
+  });
+
+  it('gives the same answer from its cache as from a fresh history', () => {
+    const demand = (t: number) => 50 + 30 * Math.sin((2 * Math.PI * t) / (60 * MIN));
+    const points = history(demand, 0, 4 * 60 * MIN);
+    const now = 4 * 60 * MIN + 20_000;
+    const first = forecastPeak(SETTINGS, points, now, 60_000);
+    expect(forecastPeak(SETTINGS, points, now, 60_000)).toBe(first);
+    expect(forecastPeak(SETTINGS, [...points], now, 60_000)).toEqual(first);
+    // A new complete step is a new question.
+    points.push({ t: now, value: 500 });
+    const later = forecastPeak(SETTINGS, points, now + MIN, 60_000);
+    expect(later.upper).not.toBe(first.upper);
+  });
+});

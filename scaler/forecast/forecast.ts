@@ -1,0 +1,337 @@
+import { type Buckets, type HistoryPoint, toBuckets } from './history.ts';
+import { holt, type Model, naive, seasonal } from './models.ts';
+import { changeBand, despike } from './shocks.ts';
+
+/** The forecaster's settings (the policy's `forecast` block, durations in ms). */
+export interface ForecastSettings {
+  /** History resolution: one value (the peak) per step. */
+  step: number;
+  /** How much history the forecaster reads. */
+  lookback: number;
+  /** Candidate seasons (ms); a season is tried once the history holds two of it plus the window. */
+  seasons: readonly number[];
+  /** Coverage wanted of the upper bound, e.g. 0.9: demand stays under it 9 steps out of 10. */
+  quantile: number;
+  /** Relative error bound: above it the forecast is not trusted. */
+  maxError: number;
+  /** How far back forecasts are checked against what happened (the backtest window). */
+  errorWindow: number;
+  /** Less history than this: no forecast. */
+  minHistory: number;
+}
+
+/** Why the forecast was or was not used. */
+export type ForecastReason = 'ForecastTrusted' | 'ForecastNoHistory' | 'ForecastUntrusted';
+
+/** A forecast of the peak demand from now to `now + lead`, with its error so far (plain data). */
+export interface ForecastResult {
+  trusted: boolean;
+  reason: ForecastReason;
+  /** The model the backtest chose, e.g. `seasonal:1h`; null without enough history. */
+  model: string | null;
+  /** Point forecast of the peak over the lead. */
+  point: number | null;
+  /** Added to the point so the bound covers `quantile` of the backtest (its residuals' quantile). */
+  margin: number | null;
+  /** point + margin: what the policy provisions for when trusted. */
+  upper: number | null;
+  /** Mean absolute error of the point forecast ÷ mean demand over the backtest window. */
+  error: number | null;
+  /** Share of backtest steps whose peak stayed at or under the upper bound. */
+  coverage: number | null;
+  /** Backtest steps behind `error`. */
+  samples: number;
+  /** Steps ahead the peak is taken over (the current step counts as the first). */
+  horizonSteps: number;
+  detail: string;
+}
+
+/** Fewer backtest steps than this and the error is not known well enough to trust anything. */
+const MIN_SAMPLES = 10;
+
+/**
+ * Forecasts the peak of a metric from `now` to `now + lead` (lead = host boot time + one interval:
+ * a host started now serves from then), pure: history and time are arguments.
+ *
+ * Method: every candidate model (models.ts) is run over the history; each one's forecasts of the
+ * past are compared with what happened over `errorWindow` (a rolling-origin backtest, FPP3 §5.10).
+ * Each model's upper bound is its point forecast plus the `quantile`-quantile of its residuals (a
+ * split-conformal bound: coverage holds without assuming a distribution; Vovk et al. 2005), and the
+ * model with the lowest pinball loss of that bound wins — the proper score for a quantile
+ * (Gneiting 2011), so the choice trades coverage against headroom exactly as provisioning does.
+ * The forecast is trusted only with enough history, a relative error within `maxError` and no
+ * shock (see changeBand) within the last `quarantine` ms or in the step under way; otherwise the caller scales on the reactive
+ * policy alone.
+ */
+export function forecastPeak(
+  settings: ForecastSettings,
+  points: readonly HistoryPoint[],
+  now: number,
+  lead: number,
+  quarantine = 0,
+): ForecastResult {
+  // Only complete steps and the position within the current one matter, so a scaler ticking
+  // several times per step asks the same question again: answer it from the cache.
+  const step = settings.step;
+  const end = Math.floor(now / step) * step;
+  const key = `${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}|${quarantine}`;
+  let entries = CACHE.get(points);
+  if (!entries) {
+    entries = [];
+    CACHE.set(points, entries);
+  }
+  let hit = entries.find((e) => e.key === key && e.settings === settings);
+  if (!hit) {
+    const bucketKey = `${end}|${countBefore(points, end)}|${settings.lookback}|${step}`;
+    const buckets =
+      entries.find((e) => e.bucketKey === bucketKey)?.buckets ??
+      toBuckets(points, step, now, settings.lookback);
+    hit = { key, settings, bucketKey, buckets, ...compute(settings, buckets, now, lead, quarantine) };
+    entries.push(hit);
+    // A tick asks two questions (the lead and the scale-down window) at two positions in a step.
+    if (entries.length > 8) entries.shift();
+  }
+  // The step now is in is not in the cache's key: check its samples so far against the band.
+  const partial = currentPeak(points, end, now);
+  if (!hit.result.trusted || !hit.band || partial === null) return hit.result;
+  const change = partial - hit.band.last;
+  if (Math.abs(change - hit.band.median) <= hit.band.bound) return hit.result;
+  return {
+    ...hit.result,
+    trusted: false,
+    reason: 'ForecastUntrusted',
+    detail: `${hit.result.detail.replace(/: trusted$/, '')}, but the value now changed by ${fmt(change)} from the last step, beyond ${fmt(hit.band.bound)}: not trusted`,
+  };
+}
+
+/** The peak of the samples in the step that began at `end`, up to `now`; null without any. */
+function currentPeak(points: readonly HistoryPoint[], end: number, now: number): number | null {
+  let peak: number | null = null;
+  for (let k = points.length - 1; k >= 0 && points[k]!.t >= end; k--) {
+    const p = points[k]!;
+    if (p.t <= now && Number.isFinite(p.value)) peak = Math.max(peak ?? p.value, p.value);
+  }
+  return peak;
+}
+
+/**
+ * Results by history array. The answer is a function of the arguments alone (the key holds
+ * everything that changes it for an append-only history), so this cache is invisible to callers.
+ */
+const CACHE = new WeakMap<
+  readonly HistoryPoint[],
+  {
+    key: string;
+    settings: ForecastSettings;
+    bucketKey: string;
+    buckets: Buckets;
+    result: ForecastResult;
+    band: Band | null;
+  }[]
+>();
+
+/** How many points are older than `t`, for an oldest-first history (binary search). */
+function countBefore(points: readonly HistoryPoint[], t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** What step-to-step change the history explains: median ± bound, from the last complete value. */
+interface Band {
+  median: number;
+  bound: number;
+  last: number;
+}
+
+function compute(
+  settings: ForecastSettings,
+  buckets: Buckets,
+  now: number,
+  lead: number,
+  quarantine: number,
+): { result: ForecastResult; band: Band | null } {
+  const { step } = settings;
+  const a = buckets.values;
+  const n = a.length;
+  // Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
+  // at a step boundary the next tick can still start hosts in time for the next step.
+  const horizon = Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1;
+  const empty = (reason: ForecastReason, detail: string): ForecastResult => ({
+    trusted: false,
+    reason,
+    model: null,
+    point: null,
+    margin: null,
+    upper: null,
+    error: null,
+    coverage: null,
+    samples: 0,
+    horizonSteps: horizon,
+    detail,
+  });
+  const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
+  const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
+  const first = Math.max(0, last - windowSteps + 1);
+  const samples = last - first + 1;
+  if (n * step < settings.minHistory || samples < MIN_SAMPLES) {
+    const have = `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`;
+    return { result: empty('ForecastNoHistory', have), band: null };
+  }
+  // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
+  // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
+  let level = 0;
+  for (let i = first; i < n; i++) level += a[i]! / (n - first);
+  const recent = Math.ceil(quarantine / step);
+  const band = changeBand(a, first, recent, settings.maxError * level, MIN_SAMPLES);
+  const raw = a;
+  const c = band ? despike(a, band, recent) : a;
+  const target = new Float64Array(samples);
+  for (let i = first; i <= last; i++) {
+    let peak = Number.NEGATIVE_INFINITY;
+    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
+    target[i - first] = peak;
+  }
+  const models: Model[] = [naive, holt];
+  for (const season of settings.seasons) {
+    const m = Math.round(season / step);
+    if (m >= 2) models.push(seasonal(m, label(season)));
+  }
+  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
+  const runs: { name: string; forecasts: Float64Array }[] = [];
+  for (const model of models) {
+    if (model.warmup > first) continue;
+    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
+    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
+    const all = model.run(c.slice(from), horizon);
+    const forecasts = new Float64Array(samples + 1);
+    for (let k = 0; k < samples; k++) forecasts[k] = all[first - from + k]!;
+    forecasts[samples] = all[n - 1 - from]!;
+    if (forecasts.every(Number.isFinite)) runs.push({ name: model.name, forecasts });
+  }
+  // The mean of every model is a candidate too: combining forecasts beats picking one more often
+  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
+  if (runs.length > 2) {
+    const mean = new Float64Array(samples + 1);
+    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
+    runs.push({ name: 'mean', forecasts: mean });
+  }
+  let best: Scored | undefined;
+  for (const r of runs) {
+    const scored = score(r.name, r.forecasts, target, settings.quantile);
+    if (!best || scored.loss < best.loss) best = scored;
+  }
+  if (!best) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
+  const mean = target.reduce((s, v) => s + v, 0) / samples;
+  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
+  const upper = Math.max(0, best.point + best.margin);
+  const shock = band?.shock ?? null;
+  const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
+  const why =
+    error > settings.maxError
+      ? `> bound ${pct(settings.maxError)}: not trusted`
+      : shock !== null
+        ? `≤ bound ${pct(settings.maxError)}, but a change of ${fmt(shock)} within the last ${fmt(quarantine / 1000)}s is beyond ${fmt(band!.bound)}: not trusted`
+        : `≤ bound ${pct(settings.maxError)}: trusted`;
+  const result: ForecastResult = {
+    trusted,
+    reason: trusted ? 'ForecastTrusted' : 'ForecastUntrusted',
+    model: best.model,
+    point: round(best.point),
+    margin: round(best.margin),
+    upper: round(upper),
+    error: round(error),
+    coverage: round(best.coverage),
+    samples,
+    horizonSteps: horizon,
+    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s; error ${pct(error)} over ${samples} steps ${why}`,
+  };
+  return { result, band: band ? { median: band.median, bound: band.bound, last: raw[n - 1]! } : null };
+}
+
+interface Scored {
+  model: string;
+  loss: number;
+  mae: number;
+  margin: number;
+  point: number;
+  coverage: number;
+}
+
+/** Scores forecasts of the window (the last entry is the forecast from now) against what happened. */
+function score(model: string, forecasts: Float64Array, target: Float64Array, q: number): Scored {
+  const n = target.length;
+  const point = forecasts[n]!;
+  const residuals = new Float64Array(n);
+  let mae = 0;
+  for (let k = 0; k < n; k++) {
+    residuals[k] = target[k]! - forecasts[k]!;
+    mae += Math.abs(residuals[k]!);
+  }
+  // Additive errors (a margin in demand units) or relative ones (a factor): whichever bound scores
+  // better, as ETS chooses between additive and multiplicative errors (Hyndman et al. 2008). Demand
+  // whose noise grows with its level (a daily cycle) wants the factor.
+  const additive = conformal(residuals, q);
+  const additiveBound = (k: number) => forecasts[k]! + additive;
+  const positive = forecasts.every((f) => f > 0);
+  const ratios = positive ? target.map((t, k) => t / forecasts[k]!) : undefined;
+  const factor = ratios ? conformal(ratios, q) : Number.NaN;
+  const relativeBound = (k: number) => forecasts[k]! * factor;
+  const a = pinball(target, additiveBound, q);
+  const r = ratios ? pinball(target, relativeBound, q) : undefined;
+  const relative = r !== undefined && r.loss < a.loss;
+  const chosen = relative ? r : a;
+  return {
+    model: relative ? `${model} (relative)` : model,
+    loss: chosen.loss,
+    mae: mae / n,
+    margin: relative ? point * (factor - 1) : additive,
+    point,
+    coverage: chosen.coverage,
+  };
+}
+
+/** Split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest value. */
+function conformal(values: Float64Array, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * q) - 1)]!;
+}
+
+/** Mean pinball loss at `q` of an upper bound, and the share of steps it covered. */
+function pinball(
+  target: Float64Array,
+  bound: (k: number) => number,
+  q: number,
+): { loss: number; coverage: number } {
+  let loss = 0;
+  let covered = 0;
+  for (let k = 0; k < target.length; k++) {
+    const u = target[k]! - bound(k);
+    loss += u >= 0 ? q * u : (q - 1) * u;
+    if (u <= 0) covered++;
+  }
+  return { loss: loss / target.length, coverage: covered / target.length };
+}
+
+/** A season's label: 10m, 1h, 1d, 1w. */
+function label(ms: number): string {
+  for (const [unit, size] of [
+    ['w', 604_800_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+const fmt = (v: number) => String(Math.round(v * 10) / 10);
+const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
