@@ -143,7 +143,8 @@ export async function startObservedStack(): Promise<ObservedStack> {
   };
   try {
     const [redis, executors] = await settleAll(started, [
-      startRedis({ persist: true }),
+      // A one-node Redis Cluster, so the registry's Cluster metrics (and their panel) have data too.
+      startRedis({ persist: true, cluster: true }),
       startExecutors(3, {
         mode: 'simulated',
         idPrefix: 'obs',
