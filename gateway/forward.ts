@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { isConnectError, isTimeoutError } from '../lib/network-errors.ts';
 import { responseHeaders } from './headers.ts';
 
 /** One attempt to forward a request to one host. */
@@ -39,31 +40,6 @@ export type ForwardOutcome =
   | { kind: 'broken'; status: number; error: Error; headersAt: number }
   /** The client went away; the upstream request was aborted. */
   | { kind: 'client-aborted' };
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/** Error codes that mean the connection was never established, so nothing was sent. */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** Whether `error` is a connection failure (nothing reached the host). */
-export function isConnectError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return code !== undefined && CONNECT_CODES.has(code);
-}
-
-/** Whether `error` is an upstream timeout. */
-export function isTimeoutError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return code !== undefined && TIMEOUT_CODES.has(code);
-}
 
 /**
  * Streams one request to a host with undici's dispatcher API and the upstream response straight into

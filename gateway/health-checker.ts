@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { errorKind } from '../lib/network-errors.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import type { Fleet, HostEntry } from './fleet.ts';
 import {
@@ -11,7 +12,7 @@ import {
   recordSuccess,
 } from './health.ts';
 import type { PlacementMap } from './placement.ts';
-import { callUpstream, errorKind } from './upstream-call.ts';
+import { callUpstream } from './upstream-call.ts';
 
 /** Dependencies of the health checker. */
 export interface HealthCheckerDeps {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../lib/logger.ts';
+import { errorKind } from '../lib/network-errors.ts';
 import { MAX_REQUEST_HEADERS, pathProblem } from '../lib/request-rules.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { readBoundedBody, runtimeIdFromBody } from './body-key.ts';
@@ -24,7 +25,6 @@ import {
   parseAddressing,
   type RouteInfo,
 } from './route.ts';
-import { errorKind } from './upstream-call.ts';
 
 /** Dependencies of the forwarding path. */
 export interface ProxyDeps {

@@ -40,19 +40,3 @@ export async function callUpstream(dispatcher: Dispatcher, call: UpstreamCall): 
   }
   return { status: response.statusCode, body: Buffer.concat(chunks) };
 }
-
-/** A short kind for an upstream error, for metrics and logs: connect, timeout, reset, aborted, other. */
-export function errorKind(error: unknown): 'connect' | 'timeout' | 'reset' | 'aborted' | 'other' {
-  const e = error as { code?: unknown; name?: unknown } | null;
-  // AbortSignal.timeout() aborts with a DOMException whose `code` is a number (23), not a string.
-  if (e?.name === 'TimeoutError') return 'timeout';
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND') {
-    return 'connect';
-  }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect';
-  if (code.endsWith('TIMEOUT')) return 'timeout';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
-  if (code === 'UND_ERR_ABORTED' || e?.name === 'AbortError') return 'aborted';
-  return 'other';
-}
