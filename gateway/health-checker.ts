@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.ts';
+import { HEALTH_BODY_LIMIT, parseHealthAnswer } from '../lib/health-answer.ts';
 import type { Logger } from '../lib/logger.ts';
 import { errorKind } from '../lib/network-errors.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
@@ -6,7 +7,6 @@ import type { Fleet, HostEntry } from './fleet.ts';
 import {
   type HealthPolicy,
   type HealthTransition,
-  parseHealth,
   probeDue,
   recordFailure,
   recordSuccess,
@@ -87,9 +87,9 @@ export class HealthChecker {
         method: 'GET',
         path: '/v1/health',
         timeout: this.deps.timeout,
-        maxBody: 256 * 1024,
+        maxBody: HEALTH_BODY_LIMIT,
       });
-      const report = parseHealth(answer.status, answer.body.toString('utf8'));
+      const report = parseHealthAnswer(answer.status, answer.body.toString('utf8'));
       if (this.deps.fleet.byId.get(host.id) !== host) return; // left the fleet meanwhile
       const now = this.deps.clock.now();
       if (!report.ok) {

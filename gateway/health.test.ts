@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type HealthPolicy,
-  initialHealth,
-  parseHealth,
-  probeDue,
-  recordFailure,
-  recordSuccess,
-} from './health.ts';
+import { type HealthPolicy, initialHealth, probeDue, recordFailure, recordSuccess } from './health.ts';
 
 const policy: HealthPolicy = { ejectAfter: 3, interval: 5_000, backoffMin: 1_000, backoffMax: 8_000 };
 
@@ -49,25 +42,5 @@ describe('health state', () => {
       backoff: 1_000,
       nextProbeAt: now + 5_000,
     });
-  });
-});
-
-describe('parseHealth', () => {
-  it.each([
-    [200, 'OK', { ok: true }],
-    [200, 'OK\n', { ok: true }],
-    [503, 'Draining', { ok: false }],
-    [500, 'OK', { ok: false }],
-    [
-      200,
-      '{"status":"pass","usage":12.5,"runtimes":{"a":{"status":"pass","usage":1}}}',
-      { ok: true, usage: 12.5, runtimes: ['a'] },
-    ],
-    [200, '{"usage":3,"runtimes":{}}', { ok: true, usage: 3, runtimes: [] }],
-    [200, '{"status":"fail"}', { ok: false }],
-    [200, 'garbage', { ok: false }],
-    [200, '[1,2]', { ok: false }],
-  ])('%i %j', (status, body, report) => {
-    expect(parseHealth(status, body)).toEqual(report);
   });
 });
