@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactUrl } from '../lib/redact.ts';
-import { executorUrl, parseHostPort } from './addresses.ts';
+import { parseHostPort } from './addresses.ts';
 
 describe('parseHostPort', () => {
   it.each([
@@ -17,25 +17,6 @@ describe('parseHostPort', () => {
     '%j is not a host[:port]',
     (text) => {
       expect(parseHostPort(text)).toBeUndefined();
-    },
-  );
-});
-
-describe('executorUrl', () => {
-  it.each([
-    ['exec1', 'http://exec1'],
-    ['exec1:3000', 'http://exec1:3000'],
-    ['http://exec1:3000/', 'http://exec1:3000'],
-    ['https://exec.example.com', 'https://exec.example.com'],
-    ['https://exec.example.com/base/', 'https://exec.example.com/base'],
-  ])('%j becomes %j', (text, url) => {
-    expect(executorUrl(text)).toBe(url);
-  });
-
-  it.each(['ftp://exec1', 'http://', 'http://u:p@exec1', 'http://exec1?x=1', 'exec1:99999', 'exec 1'])(
-    '%j is rejected',
-    (text) => {
-      expect(executorUrl(text)).toBeUndefined();
     },
   );
 });

@@ -16,23 +16,3 @@ export function parseHostPort(text: string): HostPort | undefined {
   if (port !== undefined && (port < 1 || port > 65_535)) return undefined;
   return { host: match[1]!, port };
 }
-
-/**
- * Normalises an executor address to a base URL without a trailing slash: `host[:port]` becomes
- * `http://host[:port]` (as open-runtimes/proxy does), `http(s)://…` is kept. Undefined when invalid.
- */
-export function executorUrl(text: string): string | undefined {
-  if (/^https?:\/\//i.test(text)) {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      return undefined;
-    }
-    if (!url.hostname || url.username || url.password || url.search || url.hash) return undefined;
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  }
-  const hostPort = parseHostPort(text);
-  if (!hostPort) return undefined;
-  return `http://${hostPort.host}${hostPort.port === undefined ? '' : `:${hostPort.port}`}`;
-}

@@ -1,8 +1,5 @@
-export {
-  executorUrl,
-  type HostPort,
-  parseHostPort,
-} from './addresses.ts';
+export { executorUrl, parseExecutorUrl } from '../lib/executor-url.ts';
+export { type HostPort, parseHostPort } from './addresses.ts';
 export { durationSchema, parseDuration, parseSize, sizeSchema } from './duration.ts';
 export { ENV_MAPPINGS, type EnvMapping, readEnvOverrides } from './env.ts';
 export { ConfigError, type ConfigIssue, formatIssue } from './errors.ts';

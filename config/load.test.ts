@@ -130,7 +130,8 @@ describe('parseConfig: file values and environment overrides', () => {
       port: 3000,
       secret: 'from-env',
       executorSecret: 'exec-secret',
-      executors: ['http://exec1:80', 'http://exec2'],
+      // lib/executor-url.ts normalises to the URL's origin: the default port 80 is dropped.
+      executors: ['http://exec1', 'http://exec2'],
       maxTimeout: 60_000,
       algorithm: 'first',
       env: 'development',
@@ -243,6 +244,12 @@ describe('parseConfig: every error names the path, the value and the line', () =
       'bad executor entry',
       'gateway:\n  executors:\n    - ok:1\n    - "ftp://x"\n',
       'gateway.executors.1: must be host[:port] or an http(s):// URL, got "ftp://x" (c.yaml:4:7)',
+    ],
+    [
+      // Every gateway would drop such a host: refused here by the same grammar (lib/executor-url.ts).
+      'executor entry with a path',
+      'gateway:\n  executors:\n    - http://exec1:3000/base\n',
+      'gateway.executors.0: must not have a path (got "/base"): an executor is addressed by scheme, host and port only, got "http://exec1:3000/base" (c.yaml:3:7)',
     ],
     [
       'malformed Redis URL',

@@ -1,7 +1,8 @@
 import type { Clock } from '../lib/clock.ts';
+import { executorUrl } from '../lib/executor-url.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { FleetSnapshot, HostRegistry, Watch } from '../registry/types.ts';
-import { type Fleet, type HostSpec, normaliseUrl } from './fleet.ts';
+import type { Fleet, HostSpec } from './fleet.ts';
 
 /** Dependencies of the fleet view. */
 export interface FleetViewDeps {
@@ -137,6 +138,6 @@ export class FleetView {
 
 /** A static host's id: its `host:port` (what `OPR_PROXY_EXECUTORS` lists), whatever form it was given in. */
 export function staticId(address: string): string {
-  const url = normaliseUrl(address);
+  const url = executorUrl(address);
   return url === undefined ? address : new URL(url).host;
 }

@@ -1,23 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
-import { Fleet, type HostSpec, normaliseUrl } from './fleet.ts';
+import { Fleet, type HostSpec } from './fleet.ts';
 import { staticId } from './fleet-view.ts';
 
-describe('normaliseUrl', () => {
-  it.each([
-    ['10.0.0.5:8080', 'http://10.0.0.5:8080'],
-    ['executor', 'http://executor'],
-    ['http://h:1/', 'http://h:1'],
-    ['https://h', 'https://h'],
-    ['ftp://h', undefined],
-    ['http://u:p@h', undefined],
-    ['http://h/path', undefined],
-    ['http://h?x=1', undefined],
-    ['', undefined],
-  ])('%j → %s', (address, url) => {
-    expect(normaliseUrl(address)).toBe(url);
-  });
-
+describe('staticId', () => {
   it.each([
     ['10.0.0.5:8080', '10.0.0.5:8080'],
     ['http://exec:9000', 'exec:9000'],

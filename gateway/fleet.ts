@@ -1,5 +1,7 @@
 import { Pool } from 'undici';
+import { parseExecutorUrl } from '../lib/executor-url.ts';
 import type { Logger } from '../lib/logger.ts';
+import { redactUrl } from '../lib/redact.ts';
 import type { HostState } from '../registry/types.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
 import type { HostLoad } from './pick.ts';
@@ -74,14 +76,19 @@ export class Fleet {
     let changed = false;
     for (const spec of specs) {
       if (seen.has(spec.id)) continue;
-      const url = normaliseUrl(spec.url);
-      if (url === undefined) {
-        // Warned once per id: the same snapshot comes back on every reload.
+      const parsed = parseExecutorUrl(spec.url);
+      if (!parsed.ok) {
+        // Warned once per id: the same snapshot comes back on every reload. The registry and the
+        // config refuse such URLs by the same grammar, so this is an entry written before they did.
         if (!this.invalid.has(spec.id))
-          this.deps.logger.warn({ host: spec.id, url: spec.url }, 'host has an invalid url; ignored');
+          this.deps.logger.warn(
+            { host: spec.id, url: redactUrl(spec.url), reason: parsed.reason },
+            'host has an invalid url; ignored',
+          );
         this.invalid.add(spec.id);
         continue;
       }
+      const url = parsed.url;
       seen.add(spec.id);
       const existing = this.byId.get(spec.id);
       if (existing && existing.url === url) {
@@ -161,31 +168,4 @@ export class Fleet {
     this.ring = cachedRing(createRing(members), 10_000);
     this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
   }
-}
-
-/**
- * Normalises a host address to an origin URL: `host:port` (open-runtimes/proxy style, no scheme) gets
- * `http://`; only http(s) URLs without credentials, path or query are accepted.
- */
-export function normaliseUrl(address: string): string | undefined {
-  const text = address.trim();
-  if (text === '') return undefined;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash ||
-    (url.pathname !== '/' && url.pathname !== '')
-  ) {
-    return undefined;
-  }
-  return url.origin;
 }

@@ -1,3 +1,5 @@
+import { parseExecutorUrl } from '../lib/executor-url.ts';
+import { redactUrl } from '../lib/redact.ts';
 import { RegistryError } from './errors.ts';
 import type { Host, HostInput, HostState } from './types.ts';
 
@@ -80,18 +82,11 @@ export function validateHostInput(input: unknown): HostInput {
 }
 
 function validateUrl(url: unknown): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
-    throw invalid(`host.url: must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
-  }
-  if (parsed.username || parsed.password) {
-    throw invalid(`host.url: must not carry credentials (no secrets in the registry), got ${parsed.host}`);
-  }
+  const result =
+    typeof url === 'string'
+      ? parseExecutorUrl(url, { bare: false })
+      : { ok: false as const, reason: 'must be a string' };
+  if (!result.ok) throw invalid(`host.url: ${result.reason}, got ${JSON.stringify(redactUrl(String(url)))}`);
   return url as string;
 }
 

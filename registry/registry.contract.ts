@@ -307,6 +307,18 @@ export function registryContract(name: string, target: () => ContractTarget): vo
         /host\.url: must not carry credentials/,
       ],
       [
+        // Every gateway drops a host whose URL has a path (executors are addressed by origin), so
+        // registering one must fail loudly instead of being accepted and then silently ignored.
+        'a URL with a path',
+        (r, p) => r.register(p, { id: 'a', url: 'http://h:80/base' }),
+        /host\.url: must not have a path \(got "\/base"\).*http:\/\/h:80\/base/,
+      ],
+      [
+        'a URL with a query',
+        (r, p) => r.register(p, { id: 'a', url: 'http://h:80/?x=1' }),
+        /host\.url: must not have a query/,
+      ],
+      [
         'an unknown state',
         (r, p) => r.register(p, { id: 'a', url: 'http://h:80', state: 'up' as HostState }),
         /host\.state.*"up"/,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { executorUrl, parseHostPort } from '../addresses.ts';
+import { parseExecutorUrl } from '../../lib/executor-url.ts';
+import { parseHostPort } from '../addresses.ts';
 
 /** A TCP port; 0 asks the kernel for a free one (tests, the dev fleet). */
 export const portSchema = z
@@ -30,11 +31,11 @@ export const hostPortSchema = z
 export const executorAddressSchema = z
   .string({ error: 'must be a string' })
   .transform((text, ctx) => {
-    const url = executorUrl(text.trim());
-    if (url === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be host[:port] or an http(s):// URL', input: text });
+    const result = parseExecutorUrl(text);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.reason, input: text });
       return z.NEVER;
     }
-    return url;
+    return result.url;
   })
   .meta({ kind: 'executor address' });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { createScalerMetrics } from '../../metrics/scaler.ts';
@@ -15,23 +15,32 @@ import type { MetricReading, MetricSource, Series } from '../sources/types.ts';
 import { memoryDecisionLog } from './decision-log.ts';
 import { PoolLoop } from './pool-loop.ts';
 
-/** One HTTP server standing in for every executor: `/h/<id>/v1/health` answers 200 when `<id>` is healthy. */
-let server: Server;
-let base: string;
+/**
+ * One HTTP server per executor, on its own port (a registered URL is an origin, no path): its
+ * `/v1/health` answers 200 when its id is in `healthy`.
+ */
+const servers = new Map<string, Server>();
 const healthy = new Set<string>();
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const id = /^\/h\/([^/]+)\/v1\/health$/.exec(req.url ?? '')?.[1];
-    res.statusCode = id && healthy.has(id) ? 200 : 503;
-    res.end(res.statusCode === 200 ? 'OK' : 'booting');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+/** The URL of the stand-in executor `id`, started on first use. */
+async function hostUrl(id: string): Promise<string> {
+  let server = servers.get(id);
+  if (!server) {
+    const s = createServer((req, res) => {
+      res.statusCode = req.url === '/v1/health' && healthy.has(id) ? 200 : 503;
+      res.end(res.statusCode === 200 ? 'OK' : 'booting');
+    });
+    servers.set(id, s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    server = s;
+  }
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  for (const server of servers.values()) {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
 beforeEach(() => healthy.clear());
 
@@ -51,7 +60,7 @@ drain: { timeout: 120s }
 panic: { enabled: false }
 `;
 
-/** A provider whose hosts live at `${base}/h/<id>`; `fail`/`hang` make create misbehave. */
+/** A provider whose hosts live at `hostUrl(id)`; `fail`/`hang` make create misbehave. */
 function fakeProvider() {
   let n = 0;
   const calls = { create: 0, destroy: [] as string[] };
@@ -68,7 +77,7 @@ function fakeProvider() {
       }
       const id = `h${++n}`;
       if (mode.autoHealthy) healthy.add(id);
-      return { id, url: `${base}/h/${id}`, labels: {} };
+      return { id, url: await hostUrl(id), labels: {} };
     },
     async destroy(host: ProvisionedHost) {
       calls.destroy.push(host.id);
@@ -340,7 +349,12 @@ describe('pool loop', () => {
 
   it('in paused mode plans nothing new but lets a booting host finish its boot', async () => {
     const t = setup(`${POLICY}\nmode: paused\n`);
-    await t.memory.register('p', { id: 'h9', url: `${base}/h/h9`, state: 'booting', provider: 'process' });
+    await t.memory.register('p', {
+      id: 'h9',
+      url: await hostUrl('h9'),
+      state: 'booting',
+      provider: 'process',
+    });
     healthy.add('h9');
     t.setDemand(50);
     const record = await t.loop.tick();

@@ -5,8 +5,14 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.ts';
+import { parseExecutorUrl } from '../../lib/executor-url.ts';
 
 const positiveDuration = durationSchema.refine((ms) => ms > 0, { message: 'must be longer than 0' });
+/** A static host's URL: the one executor URL grammar (`lib/executor-url.ts`), scheme required. */
+const executorUrlSchema = z.string({ error: 'must be a string' }).superRefine((text, ctx) => {
+  const result = parseExecutorUrl(text, { bare: false });
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.reason, input: text });
+});
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' });
 
 /** Credentials by environment variable name, never inline (see scaler/sources/auth.ts). */
@@ -79,7 +85,7 @@ export const providerSchema = z.discriminatedUnion(
         type: z.literal('static').describe('The provider: `static`, `process` or `command`.'),
         /** Pre-provisioned executor base URLs, activated in order. */
         hosts: z
-          .array(httpUrl)
+          .array(executorUrlSchema)
           .min(1, 'needs at least one host URL')
           .describe('`static`: pre-provisioned executor base URLs, activated in order.'),
       })

@@ -30,6 +30,9 @@ describe('command provider', () => {
     ['no URL on the last line', 'echo http://127.0.0.1:1; echo done', 'PROVIDER_BAD_OUTPUT'],
     ['nothing printed', 'true', 'PROVIDER_BAD_OUTPUT'],
     ['a non-http URL', 'echo ftp://x', 'PROVIDER_BAD_OUTPUT'],
+    // The registry refuses a URL with a path (every gateway would ignore the host): fail here, loudly.
+    ['a URL with a path', 'echo http://127.0.0.1:1/base', 'PROVIDER_BAD_OUTPUT'],
+    ['a URL with credentials', 'echo http://u:pw@127.0.0.1:1', 'PROVIDER_BAD_OUTPUT'],
     ['a hang past the timeout', 'sleep 30', 'PROVIDER_TIMEOUT'],
   ])('fails create on %s with %s', async (_name, create, code) => {
     const error = await provider(create, 'true', 500)

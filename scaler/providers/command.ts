@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseExecutorUrl } from '../../lib/executor-url.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { redactTail } from '../../lib/redact.ts';
 import { runShell, TAIL_CHARS, tail } from './run-shell.ts';
@@ -42,20 +43,15 @@ export function createCommandProvider(options: CommandProviderOptions): HostProv
         );
       }
       const last = result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
-      let url: URL;
-      try {
-        url = new URL(last);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-      } catch {
+      // The registry refuses what the gateway could not use (a path, credentials): say so here.
+      const parsed = parseExecutorUrl(last, { bare: false });
+      if (!parsed.ok) {
         throw new ProviderError(
           'PROVIDER_BAD_OUTPUT',
-          `create command must print the host URL (http://…) as its last stdout line, got "${redactTail(last.slice(0, 200), 200)}"`,
+          `create command must print the host URL (http://host:port) as its last stdout line; it ${parsed.reason}, got "${redactTail(last.slice(0, 200), 200)}"`,
         );
       }
-      if (url.username || url.password) {
-        throw new ProviderError('PROVIDER_BAD_OUTPUT', 'create command printed a host URL with credentials');
-      }
-      return { id, url: url.toString().replace(/\/$/, ''), labels: {} };
+      return { id, url: parsed.url, labels: {} };
     },
 
     async destroy(host: ProvisionedHost, signal?: AbortSignal): Promise<void> {

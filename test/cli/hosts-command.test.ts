@@ -90,6 +90,7 @@ describe('fleetgate hosts (real Redis)', () => {
     { argv: ['remove', 'ghost'], code: 1, err: 'fleetgate hosts remove: no host "ghost" in pool default' },
     { argv: ['add', 'ftp://x:1'], code: 2, err: 'host.url: must be an http:// or https:// URL' },
     { argv: ['add', 'not a url'], code: 2, err: 'URL must be an http(s) URL' },
+    { argv: ['add', 'http://h:1/base'], code: 2, err: 'host.url: must not have a path (got "/base")' },
     { argv: ['add'], code: 2, err: 'hosts add takes exactly one URL, got none' },
     { argv: ['drain', 'a', 'b'], code: 2, err: 'hosts drain takes exactly one host ID, got a b' },
     { argv: ['add', 'http://h:1', '--weight', '0'], code: 2, err: '--weight must be a number > 0, got "0"' },
