@@ -297,7 +297,7 @@ describe('parseConfig: every error names the path, the value and the line', () =
     [
       'bad pool name',
       'pool: "a{b}"\n',
-      'pool: must be letters, digits and _ . - (it goes into Redis keys), got "a{b}" (c.yaml:1:7)',
+      'pool: must be 1-64 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit (it goes into Redis keys), got "a{b}" (c.yaml:1:7)',
     ],
     [
       'not a mapping',

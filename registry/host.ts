@@ -1,4 +1,5 @@
 import { parseExecutorUrl } from '../lib/executor-url.ts';
+import { isPoolName, POOL_NAME_RULE } from '../lib/pool-name.ts';
 import { redactUrl } from '../lib/redact.ts';
 import { RegistryError } from './errors.ts';
 import type { Host, HostInput, HostState } from './types.ts';
@@ -11,8 +12,6 @@ export const DEFAULT_STATE: HostState = 'active';
 export const DEFAULT_WEIGHT = 1;
 export const DEFAULT_PROVIDER = 'manual';
 
-/** Pool names go inside a Redis hash tag, so they may not hold braces; kept short and printable. */
-const POOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** Host ids are hash fields and log labels: printable, no spaces, bounded. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 
@@ -22,11 +21,7 @@ function invalid(message: string): RegistryError {
 
 /** Throws REGISTRY_INVALID_HOST unless `pool` is a usable pool name. */
 export function validatePool(pool: unknown): string {
-  if (typeof pool !== 'string' || !POOL_PATTERN.test(pool)) {
-    throw invalid(
-      `pool: must be 1-64 characters of letters, digits, ".", "_", ":" or "-" (no braces), got ${JSON.stringify(pool)}`,
-    );
-  }
+  if (!isPoolName(pool)) throw invalid(`pool: ${POOL_NAME_RULE}, got ${JSON.stringify(pool)}`);
   return pool;
 }
 

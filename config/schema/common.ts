@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseExecutorUrl } from '../../lib/executor-url.ts';
+import { POOL_NAME_PATTERN, POOL_NAME_RULE } from '../../lib/pool-name.ts';
 import { parseHostPort } from '../addresses.ts';
 
 /** A TCP port; 0 asks the kernel for a free one (tests, the dev fleet). */
@@ -39,3 +40,8 @@ export const executorAddressSchema = z
     return result.url;
   })
   .meta({ kind: 'executor address' });
+
+/** A pool name (`lib/pool-name.ts`): the config's `pool` and a scaling policy's `pool`. */
+export const poolNameSchema = z
+  .string({ error: 'must be a string' })
+  .regex(POOL_NAME_PATTERN, POOL_NAME_RULE);

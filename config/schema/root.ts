@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poolNameSchema } from './common.ts';
 import { executorSchema } from './executor.ts';
 import { gatewaySchema } from './gateway.ts';
 import { logSchema } from './log.ts';
@@ -7,11 +8,7 @@ import { scalerSchema } from './scaler.ts';
 
 /** The whole Fleetgate configuration: one YAML file plus environment overrides; unknown keys are errors. */
 export const configSchema = z.strictObject({
-  pool: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits and _ . - (it goes into Redis keys)')
-    .default('default')
-    .describe('Name of the executor pool this process serves.'),
+  pool: poolNameSchema.default('default').describe('Name of the executor pool this process serves.'),
   log: logSchema,
   registry: registrySchema,
   gateway: gatewaySchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.ts';
+import { poolNameSchema } from '../../config/schema/common.ts';
 import { bufferSchema, forecastSchema, scheduleSchema } from './forecast-schema.ts';
 import { parseFormula } from './formula.ts';
 import { providerSchema, sourceSchema } from './shell-schema.ts';
@@ -123,11 +124,7 @@ const nullableCount = (min: number) => count('whole number or null').min(min, `m
 /** One pool's scaling policy, every default (docs/scaling-policy.md) filled in. */
 export const policySchema = z
   .object({
-    pool: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - and _')
-      .default('default')
-      .describe('The pool of executor hosts this policy scales.'),
+    pool: poolNameSchema.default('default').describe('The pool of executor hosts this policy scales.'),
     mode: z
       .enum(['enforce', 'dryRun', 'paused'])
       .default('enforce')
