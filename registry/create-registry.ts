@@ -1,6 +1,6 @@
+import type { BackoffPolicy } from '../lib/backoff.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { BackoffOptions } from './backoff.ts';
 import { RegistryError } from './errors.ts';
 import { MemoryRegistry, type MemoryStore } from './memory-registry.ts';
 import { redisConnector, type SentinelOptions } from './redis-connection.ts';
@@ -25,7 +25,7 @@ export interface RegistryOptions {
   /** Bound on waiting for Redis per call; default 2000 ms. */
   commandTimeoutMs?: number;
   /** Reconnect backoff; default 100 ms doubling to 5 s, with jitter. */
-  backoff?: BackoffOptions;
+  backoff?: BackoffPolicy;
   /** CA certificate (PEM file) for `rediss://` servers signed by a private CA. */
   tlsCaFile?: string;
   logger?: Logger;

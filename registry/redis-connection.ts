@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { type BackoffPolicy, backoffDelay, withJitter } from '../lib/backoff.ts';
 import { RegistryError } from './errors.ts';
 import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
 import { SentinelSwitchWatcher } from './sentinel-switch.ts';
 
 /** Bound on one Redis command and on waiting for a connection, unless configured otherwise. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
+/**
+ * Redis reconnects: 100 ms doubling to 5 s. ioredis's own default caps at 5 s too (2^n × 50 ms);
+ * starting at 100 ms keeps a gateway from hammering a Redis that is restarting.
+ */
+export const REDIS_RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5000 };
 
 /** A Redis Sentinel setup: the master group name and the Sentinel addresses. */
 export interface SentinelOptions {
@@ -27,7 +33,7 @@ export interface RedisConnectionOptions {
   /** Redis password (of the master, with Sentinel); overrides the one in `url`. */
   password?: string;
   /** Reconnect backoff; default 100 ms doubling to 5 s. */
-  backoff?: BackoffOptions;
+  backoff?: BackoffPolicy;
   /** Bound on one command and on waiting for a connection; default 2000 ms. */
   commandTimeoutMs?: number;
   /** PEM file of the CA that signed the Redis server's certificate (`rediss://`); default: system CAs. */
@@ -50,9 +56,11 @@ export interface RedisConnector {
 
 /** Validates the connection options and returns a connector; throws REGISTRY_INVALID_CONFIG. */
 export function redisConnector(options: RedisConnectionOptions): RedisConnector {
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const backoff = options.backoff ?? REDIS_RECONNECT_BACKOFF;
   const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const retryStrategy = (times: number) => backoffDelay(times, backoff, Math.random());
+  // ioredis counts `times` from 1; jitter spreads the reconnects of many gateways.
+  const retryStrategy = (times: number) =>
+    withJitter(backoffDelay(Math.max(1, times), backoff), Math.random());
   const roleOptions = (role: 'command' | 'subscriber'): RedisOptions =>
     role === 'command'
       ? // Fail fast: a caller gets REGISTRY_UNAVAILABLE instead of a command parked until Redis returns.

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { RetryGate, retryDelay } from './backoff.ts';
+import { DEFAULT_RETRY, RetryGate } from './backoff.ts';
 
 describe('retry backoff', () => {
-  it.each([
-    [0, 0],
-    [1, 1000],
-    [2, 2000],
-    [3, 4000],
-    [7, 60_000],
-    [100, 60_000],
-  ])('after %i failures waits %i ms', (failures, ms) => {
-    expect(retryDelay(failures)).toBe(ms);
+  it('waits 1 s after the first failure, doubling to 60 s (DEFAULT_RETRY)', () => {
+    const gate = new RetryGate(DEFAULT_RETRY);
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      gate.failure(0);
+      waits.push(gate.nextAt);
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
   });
 
   it('closes after a failure until the delay passed, and opens again on success', () => {

@@ -1,17 +1,10 @@
-/** Retry schedule of failed provider calls: doubling from `baseMs` up to `maxMs`. */
-export interface RetryPolicy {
-  baseMs: number;
-  maxMs: number;
-}
+import { type BackoffPolicy, backoffDelay } from '../../lib/backoff.ts';
+
+/** Retry schedule of failed provider calls: doubling from `baseMs` up to `maxMs` (`lib/backoff.ts`). */
+export type RetryPolicy = BackoffPolicy;
 
 /** 1 s doubling to 60 s: a broken create command is retried about once a minute, not every tick. */
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
-
-/** The wait before attempt `failures + 1` after `failures` consecutive failures (pure). */
-export function retryDelay(failures: number, policy: RetryPolicy = DEFAULT_RETRY): number {
-  if (failures <= 0) return 0;
-  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(failures - 1, 30));
-}
 
 /** Consecutive failures of one kind of call and when the next attempt is allowed. */
 export class RetryGate {
@@ -35,6 +28,6 @@ export class RetryGate {
   }
   failure(now: number): void {
     this.failures++;
-    this.notBefore = now + retryDelay(this.failures, this.policy);
+    this.notBefore = now + backoffDelay(this.failures, this.policy);
   }
 }
