@@ -1,6 +1,6 @@
-import { type FleetgateConfig, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import { createGateway } from '../gateway/app.ts';
-import type { GatewayOptionsInput } from '../gateway/options.ts';
+import { gatewayOptionsFromConfig } from '../gateway/options.ts';
 import { startGateway } from '../gateway/server.ts';
 import { systemClock } from '../lib/clock.ts';
 import { FleetgateError, UsageError } from '../lib/errors.ts';
@@ -31,45 +31,6 @@ Options:
   -h, --help        Show this help
 `;
 
-/** Maps the loaded configuration onto the gateway's own options (plain data, durations in ms). */
-export function gatewayOptionsFromConfig(config: FleetgateConfig): GatewayOptionsInput {
-  const g = config.gateway;
-  return {
-    host: g.host,
-    port: g.port,
-    secret: g.secret ?? '',
-    executorSecret: g.executorSecret ?? '',
-    executors: [...g.executors],
-    healthCheck: {
-      interval: g.healthCheck.interval,
-      timeout: g.healthCheck.timeout,
-      ejectAfter: g.healthCheck.ejectAfter,
-      probeBackoff: { min: g.healthCheck.probeBackoff.min, max: g.healthCheck.probeBackoff.max },
-    },
-    maxTimeout: g.maxTimeout,
-    bodyLimit: g.bodyLimit,
-    loadFactor: g.loadFactor,
-    loadFloor: g.loadFloor,
-    boundedLoads: g.boundedLoads,
-    warmPreference: g.warmPreference,
-    retries: g.retries,
-    hostHeader: g.hostHeader,
-    algorithm: g.algorithm ?? 'p2c',
-    env: g.env,
-    placement: { maxEntries: g.placement.maxEntries, resyncInterval: g.placement.resyncInterval },
-    broadcastTimeout: g.broadcastTimeout,
-    // The server's client-side header deadline (slowloris); upstream waits are bounded by maxTimeout.
-    headersTimeout: g.headersTimeout,
-    requestTimeout: g.requestTimeout,
-    shutdownTimeout: g.shutdownTimeout,
-    registryReloadInterval: config.registry.reloadInterval,
-    registryGrace: g.registryGrace,
-    metricsToken: g.metricsToken ?? '',
-    adminToken: g.adminToken ?? '',
-    version: version(),
-  };
-}
-
 async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     config: { type: 'string' },
@@ -84,7 +45,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = await loadConfig({ file: values.config, env: io.env });
-  const options = gatewayOptionsFromConfig(config);
+  const options = gatewayOptionsFromConfig(config, version());
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { FleetgateError, UsageError } from '../lib/errors.ts';
+import { packageVersion } from '../lib/version.ts';
 import { COMMANDS } from './commands.ts';
 import { type CliIO, processIO } from './io.ts';
 
 /** The package version, read from package.json. */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return packageVersion();
 }
 
 /** Top-level help text listing every subcommand. */

@@ -8,7 +8,7 @@ describe('resolveGatewayOptions', () => {
       placement: { maxEntries: 5 },
     });
     expect(o.healthCheck).toEqual({
-      interval: 5_000,
+      interval: 10_000,
       timeout: 2_000,
       ejectAfter: 3,
       probeBackoff: { min: 1_000, max: 9 },

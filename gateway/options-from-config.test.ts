@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import { resolveGatewayOptions } from '../gateway/options.ts';
-import { gatewayOptionsFromConfig } from './gateway-command.ts';
+import { DEFAULT_GATEWAY_OPTIONS, gatewayOptionsFromConfig, resolveGatewayOptions } from './options.ts';
 
 describe('gatewayOptionsFromConfig', () => {
   it('maps the open-runtimes/proxy environment onto the gateway options', () => {
@@ -36,5 +35,25 @@ describe('gatewayOptionsFromConfig', () => {
     expect(o.algorithm).toBe('p2c');
     expect(o.bodyLimit).toBe(22 * 1024 * 1024);
     expect(o.secret).toBe('');
+  });
+
+  // Before the config schema was the one table of defaults, an embedded or test gateway probed every
+  // 5 s and waited 30 s for broadcasts and client headers, the CLI gateway 10 s for each.
+  it('gives an embedded gateway the same defaults as `fleetgate gateway` with no config', () => {
+    const cli = resolveGatewayOptions(gatewayOptionsFromConfig(parseConfig({ env: {} })));
+    expect(resolveGatewayOptions({})).toEqual(cli);
+    expect(DEFAULT_GATEWAY_OPTIONS).toEqual(cli);
+    expect(cli.healthCheck.interval).toBe(10_000);
+    expect(cli.broadcastTimeout).toBe(10_000);
+    expect(cli.headersTimeout).toBe(10_000);
+  });
+
+  it('copies the frozen config, so options can be changed (`--port`) without touching it', () => {
+    const config = parseConfig({ env: {} });
+    const o = gatewayOptionsFromConfig(config);
+    o.port = 1;
+    o.executors.push('http://x');
+    expect(config.gateway.port).toBe(80);
+    expect(config.gateway.executors).toEqual([]);
   });
 });
