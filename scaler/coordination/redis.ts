@@ -1,6 +1,10 @@
 import { settlesWithin } from '../../lib/deadline.ts';
 import { poolKeys } from '../../registry/keys.ts';
-import { type RedisConnectionOptions, redisConnector } from '../../registry/redis-connection.ts';
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  type RedisConnectionOptions,
+  redisConnector,
+} from '../../registry/redis-connection.ts';
 import { createLeaderLock } from '../leader/lock.ts';
 import { DEFAULT_DECISION_CAP, redisDecisionLog } from '../loop/decision-log.ts';
 import type { Coordination } from './types.ts';
@@ -33,7 +37,7 @@ export function redisCoordination(options: RedisCoordinationOptions): Coordinati
       (pool) => keys(pool).decisions,
       options.decisionCap ?? DEFAULT_DECISION_CAP,
     ),
-    async ready(waitMs) {
+    async ready(waitMs = options.connection.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) {
       if (isReady()) return true;
       let listener: (() => void) | undefined;
       await settlesWithin(

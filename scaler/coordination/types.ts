@@ -28,8 +28,11 @@ export interface Coordination {
   leaderLock(pool: string, token: string, ttlMs: number): LeaderLock;
   /** The shared decision log (capped per pool, newest first), written by each pool's leader. */
   readonly decisions: DecisionLog;
-  /** Resolves true once the store is reachable, false when it is not within `waitMs`. */
-  ready(waitMs: number): Promise<boolean>;
+  /**
+   * Resolves true once the store is reachable, false when it is not within `waitMs` (default: the
+   * store's own bound on waiting for a connection).
+   */
+  ready(waitMs?: number): Promise<boolean>;
   /**
    * Calls `listener` each time the store becomes reachable (first connection and every reconnection),
    * so electors campaign then instead of a renewal period later. Returns the unsubscribe function.
