@@ -4,7 +4,7 @@ import { parseDuration } from '../config/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { redactUrl } from '../lib/redact.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, parsePortOption } from './args.ts';
 import { devBanner } from './dev/banner.ts';
 import { startDisplay } from './dev/display.ts';
 import { takeSample } from './dev/sample.ts';
@@ -95,7 +95,7 @@ export const devCommand: Command = {
       const policyFile = values.policy ?? DEFAULT_POLICY;
       const options = {
         host: values.host ?? '127.0.0.1',
-        port: wholeNumber(values.port, 'port', 0, 65_535) ?? 8080,
+        port: values.port === undefined ? 8080 : parsePortOption(values.port),
         secret,
         // Executors only ever see the gateway, so their secret never needs to be typed: generate it.
         executorSecret: randomBytes(16).toString('hex'),

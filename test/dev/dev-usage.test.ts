@@ -24,7 +24,7 @@ async function dev(argv: string[]) {
 describe('fleetgate dev: usage', () => {
   it.each([
     { argv: ['--mode', 'docker'], err: '--mode must be process or simulated, got "docker"' },
-    { argv: ['--port', '70000'], err: '--port must be a whole number from 0 to 65535, got "70000"' },
+    { argv: ['--port', '70000'], err: '--port: expected a whole number from 0 to 65535, got "70000"' },
     { argv: ['--executors', '-1'], err: "--executors' argument is ambiguous" },
     { argv: ['--executors', 'two'], err: '--executors must be a whole number from 0 to 64, got "two"' },
     { argv: ['--redis', 'http://127.0.0.1:6379'], err: '--redis must be a redis:// or rediss:// URL' },
