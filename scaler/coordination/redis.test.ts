@@ -1,9 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../lib/clock.ts';
 import { freePort } from '../../lib/free-port.ts';
 import { poolKeys } from '../../registry/keys.ts';
 import { startRedis, type TestRedis } from '../../test/support/redis.ts';
 import { coordinationContract } from './contract.ts';
+import { createCoordination } from './create.ts';
 import { redisCoordination } from './redis.ts';
 
 let redis: TestRedis;
@@ -47,6 +49,21 @@ describe('redis coordination', () => {
       expect(await admin.llen(poolKeys('kp', 'other').decisions)).toBe(1);
     } finally {
       await c.close();
+    }
+  });
+
+  it('is what createCoordination picks beside a Redis registry; memory without one', async () => {
+    const memory = createCoordination({ connection: undefined, clock: systemClock });
+    const shared = createCoordination({
+      connection: { url: redis.url },
+      keyPrefix: 'picked',
+      clock: systemClock,
+    });
+    try {
+      expect([memory.kind, shared.kind]).toEqual(['memory', 'redis']);
+      expect(shared.leaderLock('p', 't', 1000).key).toBe(poolKeys('p', 'picked').leader);
+    } finally {
+      await Promise.all([memory.close(), shared.close()]);
     }
   });
 

@@ -60,7 +60,7 @@ export interface Scaler {
    * that owns the hosts (`fleetgate dev`) can drain them before `stop()` closes the provider.
    */
   halt(): Promise<void>;
-  /** Halts (see `halt`), then closes providers and sources. */
+  /** Halts (see `halt`), then closes providers and sources; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -136,6 +136,7 @@ export function createScaler(deps: ScalerDeps): Scaler {
   };
 
   let halted: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const halt = () => {
     halted ??= (async () => {
       unsubscribe?.();
@@ -156,10 +157,13 @@ export function createScaler(deps: ScalerDeps): Scaler {
       for (const loop of loops) loop.start();
     },
     halt,
-    async stop() {
-      await halt();
-      await Promise.all(built.map((b) => b.provider.close()));
-      await Promise.all(built.map((b) => b.source.close()));
+    stop() {
+      stopped ??= (async () => {
+        await halt();
+        await Promise.all(built.map((b) => b.provider.close()));
+        await Promise.all(built.map((b) => b.source.close()));
+      })();
+      return stopped;
     },
   };
 }
