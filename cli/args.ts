@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { portSchema } from '../config/schema/common.ts';
 import { UsageError } from '../lib/errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -18,4 +19,16 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * A `--port` value, by the configuration's own rule (`portSchema`: a whole number from 0 to 65535,
+ * 0 for any free port), so every command and the config file accept the same ports.
+ */
+export function parsePortOption(raw: string, option = 'port'): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !portSchema.safeParse(n).success) {
+    throw new UsageError(`--${option}: expected a whole number from 0 to 65535, got "${raw}"`);
+  }
+  return n;
 }

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
-import { redactConfig } from '../config/redact.ts';
 import { UsageError } from '../lib/errors.ts';
+import { redactConfig } from '../lib/redact.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 

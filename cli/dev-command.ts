@@ -4,7 +4,8 @@ import { parseDuration } from '../config/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { redactUrl } from '../lib/redact.ts';
-import { parseCommandArgs } from './args.ts';
+import { readRedisUrl } from '../registry/redis-url.ts';
+import { parseCommandArgs, parsePortOption } from './args.ts';
 import { devBanner } from './dev/banner.ts';
 import { startDisplay } from './dev/display.ts';
 import { takeSample } from './dev/sample.ts';
@@ -77,8 +78,15 @@ export const devCommand: Command = {
       throw new UsageError(`--status-every ${statusEvery.ok ? 'must be > 0' : statusEvery.message}`);
     }
     const redisUrl = values.redis ?? io.env.FLEETGATE_REDIS_URL;
-    if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-      throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${redisUrl}"`);
+    if (redisUrl !== undefined) {
+      // The registry's own grammar; dev runs on one Redis, not a Cluster. Shown redacted: it may hold a password.
+      const target = readRedisUrl(redisUrl);
+      if ('error' in target || target.kind !== 'standalone') {
+        const why = 'error' in target ? ` (${target.error})` : '';
+        throw new UsageError(
+          `--redis must be a redis:// or rediss:// URL${why}, got "${redactUrl(redisUrl)}"`,
+        );
+      }
     }
     const secret =
       values.secret ??
@@ -95,7 +103,7 @@ export const devCommand: Command = {
       const policyFile = values.policy ?? DEFAULT_POLICY;
       const options = {
         host: values.host ?? '127.0.0.1',
-        port: wholeNumber(values.port, 'port', 0, 65_535) ?? 8080,
+        port: values.port === undefined ? 8080 : parsePortOption(values.port),
         secret,
         // Executors only ever see the gateway, so their secret never needs to be typed: generate it.
         executorSecret: randomBytes(16).toString('hex'),

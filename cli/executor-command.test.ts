@@ -77,8 +77,8 @@ describe('fleetgate executor arguments', () => {
   it.each([
     [['--port', '1'], /--secret is required/],
     [['--secret', 's', '--mode', 'docker'], /--mode: expected process or simulated, got "docker"/],
-    [['--secret', 's', '--port', 'x'], /--port: expected an integer/],
-    [['--secret', 's', '--port', '70000'], /--port: expected 0-65535/],
+    [['--secret', 's', '--port', 'x'], /--port: expected a whole number from 0 to 65535, got "x"/],
+    [['--secret', 's', '--port', '70000'], /--port: expected a whole number from 0 to 65535, got "70000"/],
     [['--secret', 's', '--inactive-threshold', 'soon'], /--inactive-threshold: expected a duration/],
     [['--secret', 's', '--runtime-command', 'nocommand'], /--runtime-command: expected PATTERN=COMMAND/],
     [['--secret', 's', '--sim-cold-start', 'gamma:1'], /--sim-cold-start: invalid distribution/],

@@ -3,7 +3,7 @@ import type { ExecutorInput, RuntimeCommand, SimulatedOptions } from '../executo
 import { startExecutor } from '../executor/server.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, parsePortOption } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
@@ -124,11 +124,10 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   const options: ExecutorInput = {
     secret,
     mode,
-    port: parseCount(values.port ?? env.PORT ?? '0', 'port', 0),
+    port: parsePortOption(values.port ?? env.PORT ?? '0'),
     legacyHealth: values['legacy-health'] ?? false,
     runtimeCommands: (values['runtime-command'] ?? []).map(parseRuntimeCommand),
   };
-  if (options.port! > 65535) throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
   if (values.bind) options.bind = values.bind;
   if (values.hostname) options.hostname = values.hostname;
   if (values['source-root']) options.sourceRoot = values['source-root'];

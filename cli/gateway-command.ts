@@ -7,7 +7,7 @@ import { FleetgateError, UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createProcessRegistry } from '../metrics/catalogue.ts';
 import { sharedRegistryFromConfig } from '../registry/from-config.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, parsePortOption } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { version } from './main.ts';
 import { nextSignal } from './signals.ts';
@@ -46,13 +46,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = await loadConfig({ file: values.config, env: io.env });
   const options = gatewayOptionsFromConfig(config, version());
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
-    }
-    options.port = port;
-  }
+  if (values.port !== undefined) options.port = parsePortOption(values.port);
   if (values.host !== undefined) options.host = values.host;
   if (!options.secret) {
     throw new UsageError(

@@ -7,12 +7,12 @@ import { createLogger } from '../lib/logger.ts';
 import { createProcessRegistry } from '../metrics/catalogue.ts';
 import { createRegistry } from '../registry/create-registry.ts';
 import { redisConnectionFromConfig, sharedRegistryFromConfig } from '../registry/from-config.ts';
-import { type RedisClient, redisConnector } from '../registry/redis-connection.ts';
+import { createCoordination } from '../scaler/coordination/create.ts';
 import { createScalerApp } from '../scaler/http/app.ts';
 import { startScalerHttp } from '../scaler/http/server.ts';
 import { createScaler } from '../scaler/loop/scaler.ts';
 import { parsePolicies } from '../scaler/policy/parse.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, parsePortOption } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { nextSignal } from './signals.ts';
 
@@ -42,16 +42,6 @@ registered for the next leader.
 GET /explain takes Authorization: Bearer <gateway.adminToken> (FLEETGATE_ADMIN_TOKEN) and is closed
 without one; /metrics takes gateway.metricsToken when set; /healthz is open.
 `;
-
-/** A Redis command client from the registry section, for leader locks and decision records. */
-function redisFromConfig(config: Awaited<ReturnType<typeof loadConfig>>): RedisClient | undefined {
-  const connection = redisConnectionFromConfig(config.registry);
-  if (connection === undefined) return undefined;
-  const client = redisConnector(connection).create('command');
-  // Errors surface on the commands themselves (the elector and decision log handle them).
-  client.on('error', () => {});
-  return client;
-}
 
 async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -84,12 +74,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   // An invalid policy throws PolicyError (file:line, path, value) before anything starts.
   const policies = parsePolicies(text, policyFile);
-  let port = config.scaler.port;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
-  }
+  const port = values.port === undefined ? config.scaler.port : parsePortOption(values.port);
   const host = values.host ?? config.scaler.host;
   const executorSecret =
     config.gateway.executorSecret ?? config.executor.secret ?? io.env.OPR_EXECUTOR_SECRET ?? '';
@@ -105,7 +90,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     destination: io.stdout,
   });
   const registry = sharedRegistryFromConfig(config, { logger }) ?? createRegistry({ type: 'memory', logger });
-  const redis = redisFromConfig(config);
+  // Beside a Redis registry, on the same connection settings; in memory when this is the only scaler.
+  const coordination = createCoordination({
+    connection: redisConnectionFromConfig(config.registry),
+    keyPrefix: config.registry.keyPrefix,
+    clock: systemClock,
+  });
   // Default process metrics (CPU, memory, event loop) are on for every Fleetgate process.
   const metricsRegistry = createProcessRegistry();
   let scaler: ReturnType<typeof createScaler>;
@@ -113,8 +103,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     scaler = createScaler({
       policies,
       registry,
-      ...(redis ? { redis } : {}),
-      keyPrefix: config.registry.keyPrefix,
+      coordination,
       leaseTtlMs: config.scaler.leaseTtl,
       clock: systemClock,
       logger,
@@ -124,7 +113,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     // A source or provider that cannot be built: nothing started; let go of the connections.
     await registry.close();
-    redis?.disconnect();
+    await coordination.close();
     throw error;
   }
   const app = createScalerApp({
@@ -140,7 +129,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     {
       url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${http.port}`,
       pools: policies.map((p) => p.pool),
-      leadership: redis ? 'redis lease' : 'sole (memory registry)',
+      leadership: coordination.kind === 'redis' ? 'redis lease' : 'sole (memory registry)',
     },
     'scaler ready',
   );
@@ -155,7 +144,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     logger.error({ timeoutMs }, 'scaler did not stop within scaler.shutdownTimeout; exiting anyway');
   await http.close();
   await registry.close();
-  redis?.disconnect();
+  await coordination.close();
   logger.info('scaler stopped');
   return clean ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 export { executorUrl, parseExecutorUrl } from '../lib/executor-url.ts';
+export { displayValue, isSecretPath, redactConfig } from '../lib/redact.ts';
 export { type HostPort, parseHostPort } from './addresses.ts';
 export { durationSchema, parseDuration, parseSize, sizeSchema } from './duration.ts';
 export { ENV_MAPPINGS, type EnvMapping, readEnvOverrides } from './env.ts';
@@ -11,5 +12,4 @@ export {
   type ParseConfigOptions,
   parseConfig,
 } from './load.ts';
-export { displayValue, isSecretPath, redactConfig } from './redact.ts';
 export { configSchema, type FleetgateConfigInput, type ResolvedConfig } from './schema/index.ts';

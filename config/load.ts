@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { displayValue, isSecretPath } from '../lib/redact.ts';
 import { type EnvOverride, readEnvOverrides } from './env.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { type DeepReadonly, deepFreeze } from './freeze.ts';
-import { displayValue, isSecretPath } from './redact.ts';
 import { configSchema, type ResolvedConfig } from './schema/index.ts';
 import { suggestKey } from './suggest.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';

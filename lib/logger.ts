@@ -1,18 +1,17 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { LOGGED_SECRET_FIELDS, MASK } from './redact.ts';
 
 export type { Logger } from 'pino';
 
-/** Field paths that may hold a secret; pino replaces their values before anything is written. */
+/**
+ * Field paths that may hold a secret; pino replaces their values before anything is written. Pino
+ * matches exact names, so these are the secret fields by name (each a secret's name by the rule of
+ * lib/redact.ts, which a test checks against every secret field of the configuration schema).
+ */
 export const REDACT_PATHS = [
-  'secret',
-  'password',
-  'token',
+  ...LOGGED_SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
   'authorization',
-  '*.secret',
-  '*.password',
-  '*.token',
   '*.authorization',
-  '*.executorSecret',
   'req.headers.authorization',
   'headers.authorization',
   'headers["x-open-runtimes-secret"]',
@@ -30,7 +29,7 @@ export interface CreateLoggerOptions {
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level ?? process.env.FLEETGATE_LOG_LEVEL ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: MASK },
   };
   if (options.name) pinoOptions.name = options.name;
   return options.destination

@@ -1,6 +1,7 @@
 /**
- * The one redactor: every place that shows a URL, a configuration value or a command's output
- * (logs, error messages, `fleetgate config check`, the scaler's /explain) masks credentials here.
+ * The one redactor: every place that shows a URL, a configuration value, a log field or a
+ * command's output (logs, error messages, `fleetgate config check`, the scaler's /explain) masks
+ * credentials here, by one rule of what a secret's name is.
  * Pure string work, no I/O.
  */
 
@@ -53,9 +54,33 @@ export function redactUrl(text: string): string {
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 /** `Bearer <token>` / `Basic <credentials>`. */
 const AUTH_SCHEME = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
+/**
+ * The words that make a name a secret's: a configuration field (`gateway.secret`, `adminToken`,
+ * `registry.password`), a log field, or a `password=…` in free text. The one list.
+ */
+const SECRET_WORDS = 'password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential';
+/** A name ending in a secret word (`executorSecret`, `metricsToken`, `apiKeys`). */
+const SECRET_NAME = new RegExp(`(?:${SECRET_WORDS})s?$`, 'i');
 /** `password=…`, `token: …`, `API_KEY=…`, `--secret …` and the like. */
-const KEY_VALUE =
-  /\b([A-Za-z0-9_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)s?)(["']?\s*[=:]\s*["']?|\s+)([^\s"'&,;]+)/gi;
+const KEY_VALUE = new RegExp(
+  `\\b([A-Za-z0-9_-]*(?:${SECRET_WORDS})s?)(["']?\\s*[=:]\\s*["']?|\\s+)([^\\s"'&,;]+)`,
+  'gi',
+);
+
+/** Secret fields by name, as the logger must censor them wherever they sit (see lib/logger.ts). */
+export const LOGGED_SECRET_FIELDS = [
+  'secret',
+  'password',
+  'token',
+  'executorSecret',
+  'adminToken',
+  'metricsToken',
+] as const;
+
+/** True when a field called `name` holds a secret that must never be printed or logged. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 
 /**
  * Free text (a command's stdout/stderr, an upstream error) with credentials masked: URLs as in
@@ -74,4 +99,44 @@ export function redactText(text: string): string {
 export function redactTail(text: string, maxChars: number): string {
   const cut = text.length > maxChars ? `…${text.slice(-maxChars)}` : text;
   return redactText(cut);
+}
+
+/** True when the field at `path` (or a field it sits in) holds a secret. */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some((segment) => typeof segment === 'string' && isSecretName(segment));
+}
+
+/** True when the field at `path` is a URL, which may carry a password (`registry.url`). */
+function isUrlPath(path: readonly PropertyKey[]): boolean {
+  const last = path[path.length - 1];
+  return typeof last === 'string' && /^url$/i.test(last);
+}
+
+/**
+ * Shows a value from `path` for a message: secrets masked, credentials in URLs masked, and lists
+ * or mappings named by their kind only (they may hold a secret further down).
+ */
+export function displayValue(path: readonly PropertyKey[], value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a mapping';
+  if (isSecretPath(path)) return typeof value === 'string' ? (mask(value) ?? '') : '(hidden)';
+  if (typeof value === 'string' && isUrlPath(path)) return JSON.stringify(redactUrl(value));
+  const text = JSON.stringify(value) ?? String(value);
+  // Keep messages one readable line even when someone put a whole mapping in the wrong place.
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A copy of a configuration object with every secret and URL credential masked, for printing. */
+export function redactConfig<T>(value: T, path: readonly PropertyKey[] = []): T {
+  if (Array.isArray(value)) return value.map((v, i) => redactConfig(v, [...path, i])) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = redactConfig(v, [...path, key]);
+    return out as T;
+  }
+  if (typeof value === 'string') {
+    if (isSecretPath(path)) return mask(value) as T;
+    if (isUrlPath(path)) return redactUrl(value) as T;
+  }
+  return value;
 }

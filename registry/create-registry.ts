@@ -20,7 +20,7 @@ export interface RegistryOptions {
   password?: string;
   /** Prefix of every key; default `fleetgate`. */
   keyPrefix?: string;
-  /** Period of the full reload that backs up pub/sub; default 5000 ms. */
+  /** Period of the full reload that backs up pub/sub; default `registry.reloadInterval` of the config schema (30 s). */
   reloadIntervalMs?: number;
   /** Bound on waiting for Redis per call; default 2000 ms. */
   commandTimeoutMs?: number;

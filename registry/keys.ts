@@ -1,5 +1,7 @@
-/** Default prefix of every registry key (`fleetgate:{pool}:…`). */
-export const DEFAULT_KEY_PREFIX = 'fleetgate';
+import { REGISTRY_DEFAULTS } from '../config/schema/registry.ts';
+
+/** Default prefix of every registry key (`fleetgate:{pool}:…`): `registry.keyPrefix` in the config schema. */
+export const DEFAULT_KEY_PREFIX = REGISTRY_DEFAULTS.keyPrefix;
 
 /** Every Redis key and channel name of one pool, built in this one place. */
 export interface PoolKeys {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { type BackoffPolicy, backoffDelay, withJitter } from '../lib/backoff.ts';
+import { redactUrl } from '../lib/redact.ts';
 import { RegistryError } from './errors.ts';
-import { parseNode, parseRedisUrl, type RedisNode, redactUrl } from './redis-url.ts';
+import { parseNode, parseRedisUrl, type RedisNode } from './redis-url.ts';
 import { SentinelSwitchWatcher } from './sentinel-switch.ts';
 
 /** Bound on one Redis command and on waiting for a connection, unless configured otherwise. */

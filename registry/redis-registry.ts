@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import { REGISTRY_DEFAULTS } from '../config/schema/registry.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { ClusterHealth } from './cluster-health.ts';
@@ -42,8 +43,8 @@ export interface RedisRegistryOptions {
   clock?: Clock;
 }
 
-/** Five seconds: the gateway's default health interval, so a lost message costs at most one interval. */
-export const DEFAULT_RELOAD_INTERVAL_MS = 5000;
+/** `registry.reloadInterval` of the config schema (30 s): how long a lost pub/sub message can delay a watcher. */
+export const DEFAULT_RELOAD_INTERVAL_MS = REGISTRY_DEFAULTS.reloadInterval;
 /** First pause before retrying a command Redis refused for now (a failover); grows linearly. */
 const TRANSIENT_RETRY_MS = 100;
 /** Compare-and-set rounds before a write gives up with REGISTRY_CONFLICT. */

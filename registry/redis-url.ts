@@ -1,8 +1,4 @@
-import { redactUrl } from '../lib/redact.ts';
 import { RegistryError } from './errors.ts';
-
-/** The one redactor (lib/redact.ts), re-exported for the registry's callers. */
-export { redactUrl };
 
 /** A Redis node address. */
 export interface RedisNode {

@@ -1,4 +1,8 @@
 // The scaler's public surface: re-exports only.
+export * from './coordination/create.ts';
+export * from './coordination/memory.ts';
+export * from './coordination/redis.ts';
+export type * from './coordination/types.ts';
 export * from './evaluate/evaluate.ts';
 export * from './evaluate/state.ts';
 export * from './forecast/forecast.ts';

@@ -1,30 +1,23 @@
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
+import { scalerSchema } from '../../config/schema/scaler.ts';
 import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { redactUrl } from '../../lib/redact.ts';
-import { createScalerMetrics } from '../../metrics/scaler.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
 import { poolKeys } from '../../registry/keys.ts';
-import { type RedisClient, redisConnector } from '../../registry/redis-connection.ts';
 import type { HostRegistry } from '../../registry/types.ts';
-import { createLeaderElector, type LeaderElector, soleLeader } from '../../scaler/leader/elector.ts';
-import { createLeaderLock } from '../../scaler/leader/lock.ts';
-import { memoryDecisionLog } from '../../scaler/loop/decision-log.ts';
-import { PoolLoop } from '../../scaler/loop/pool-loop.ts';
+import { createCoordination } from '../../scaler/coordination/create.ts';
+import { createScaler, type Scaler } from '../../scaler/loop/scaler.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
-import { createProcessProvider } from '../../scaler/providers/process.ts';
-import type { HostProvider } from '../../scaler/providers/types.ts';
-import { createSource } from '../../scaler/sources/create.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -139,16 +132,21 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
     },
   });
 
+  // With an in-memory registry dev's scaler is the only one (memory coordination); with Redis it
+  // takes the pool's leader lock as `fleetgate scaler` does.
+  const coordination = createCoordination({
+    connection: o.redisUrl === undefined ? undefined : { url: o.redisUrl },
+    clock: systemClock,
+  });
   let running: RunningGateway | undefined;
-  let provider: HostProvider | undefined;
-  let loop: PoolLoop | undefined;
-  let leader: { elector: LeaderElector; client: RedisClient } | undefined;
+  let scaler: Scaler | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      await loop?.stop().catch((error: unknown) => log.warn({ err: error }, 'scaler stop failed'));
-      await leader?.elector.stop().catch(() => undefined);
-      leader?.client.disconnect();
+      // The scaler stops acting and lets go of the lock, but keeps its provider: the executors must
+      // outlive the gateway's drain.
+      await scaler?.halt().catch((error: unknown) => log.warn({ err: error }, 'scaler stop failed'));
+      await coordination.close();
       // Drain: the gateway stops sending new work to every host, then finishes what is in flight.
       const hosts = await registry.list(policy.pool).catch(() => undefined);
       for (const h of hosts?.hosts ?? []) {
@@ -160,7 +158,7 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
         log.warn({ err: error }, 'gateway stop failed'),
       );
       // SIGTERM every executor (each drains and stops its runtime processes), SIGKILL past the deadline.
-      await provider?.close().catch((error: unknown) => log.warn({ err: error }, 'executor stop failed'));
+      await scaler?.stop().catch((error: unknown) => log.warn({ err: error }, 'executor stop failed'));
       for (const h of hosts?.hosts ?? []) {
         if (h.provider === 'process') await registry.deregister(policy.pool, h.id).catch(() => undefined);
       }
@@ -170,7 +168,9 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
   };
 
   try {
-    if (o.redisUrl) leader = await leadPool(o.redisUrl, policy.pool, log);
+    if (o.redisUrl !== undefined && !(await coordination.ready(DEV_REDIS_WAIT_MS))) {
+      throw new FleetgateError('DEV_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(o.redisUrl)}`);
+    }
     running = await startGateway(
       gateway,
       {
@@ -193,33 +193,40 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
       throw error;
     });
     const gatewayUrl = `http://${o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host}:${running.port}`;
-    provider = createProcessProvider({
-      pool: policy.pool,
-      executorSecret: o.executorSecret,
-      executorArgs: ['--source-root', REPO_ROOT, '--mode', o.executorMode],
-      logDir: o.executorLogDir,
-      // Unlike a production scaler, dev owns its executors: closing it stops them all.
-      stopOnClose: true,
-      logger: log,
-      stopTimeoutMs: 15_000,
-    });
-    const scalerMetrics = createScalerMetrics(new Registry());
-    const desiredGauge = scalerMetrics.desiredHosts;
-    loop = new PoolLoop({
-      policy,
+    scaler = createScaler({
+      // --executors is the policy's provider.executors: what the first tick starts.
+      policies: [
+        policy.provider.type === 'process'
+          ? ({ ...policy, provider: { ...policy.provider, executors: initialExecutors } } as Policy)
+          : policy,
+      ],
       registry,
-      source: createSource(policy.source, { clock: systemClock, gatewayUrls: [gatewayUrl] }),
-      provider,
-      // With an in-memory registry this is the only scaler; with Redis it holds the pool's leader lock.
-      elector: leader?.elector ?? soleLeader(),
+      coordination,
+      identity: `dev:${hostname()}:${process.pid}`,
+      leaseTtlMs: DEV_LEASE_MS,
       clock: systemClock,
       logger: log,
-      metrics: scalerMetrics,
-      localLog: memoryDecisionLog(),
-      startedAt: Date.now(),
-      initialHosts: initialExecutors,
+      metricsRegistry: new Registry(),
+      provider: {
+        executorSecret: o.executorSecret,
+        executorArgs: ['--source-root', REPO_ROOT, '--mode', o.executorMode],
+        // Unlike a production scaler, dev owns its executors: closing it stops them all.
+        stopOnClose: true,
+        stopTimeoutMs: 15_000,
+        ...(o.executorLogDir === undefined ? {} : { logDir: o.executorLogDir }),
+      },
+      source: { gatewayUrls: [gatewayUrl] },
     });
-    loop.start();
+    // Dev must be the pool's only scaler: rather than fight another one over the pool's hosts, it
+    // refuses to start. Should the lease be lost later, its loop follows in dry-run.
+    if (!(await scaler.campaign()).get(policy.pool)) {
+      throw new FleetgateError(
+        'DEV_POOL_TAKEN',
+        `pool "${policy.pool}" already has a leading scaler on this Redis (key ${poolKeys(policy.pool).leader}); stop it, or give dev a policy for another pool (--policy)`,
+      );
+    }
+    await scaler.start();
+    const desiredGauge = scaler.metrics.desiredHosts;
     await until('no executor became healthy', o.readyTimeoutMs, () => gateway.readiness().ready);
     return {
       gatewayUrl,
@@ -240,46 +247,7 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
   }
 }
 
-/** Lease of dev's leader lock (the same as a scaler's default `scaler.leaseTtl`). */
-const DEV_LEASE_MS = 15_000;
-
-/**
- * With a shared Redis, dev's scaler must be the pool's only one: it takes the pool's leader lock (as
- * `fleetgate scaler` does) and refuses to start when another scaler or dev holds it, rather than
- * fight it over the pool's hosts. Should the lease be lost later, its loop follows in dry-run.
- */
-async function leadPool(
-  redisUrl: string,
-  pool: string,
-  log: Logger,
-): Promise<{ elector: LeaderElector; client: RedisClient }> {
-  const client = redisConnector({ url: redisUrl }).create('command');
-  client.on('error', () => {});
-  try {
-    if (client.status !== 'ready') await once(client, 'ready', { signal: AbortSignal.timeout(10_000) });
-  } catch (error) {
-    client.disconnect();
-    throw new FleetgateError('DEV_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(redisUrl)}`, {
-      cause: error,
-    });
-  }
-  const elector = createLeaderElector({
-    lock: createLeaderLock({
-      client,
-      key: poolKeys(pool).leader,
-      token: `dev:${hostname()}:${process.pid}`,
-      ttlMs: DEV_LEASE_MS,
-    }),
-    renewEveryMs: Math.floor(DEV_LEASE_MS / 3),
-    logger: log,
-  });
-  if (!(await elector.step())) {
-    client.disconnect();
-    throw new FleetgateError(
-      'DEV_POOL_TAKEN',
-      `pool "${pool}" already has a leading scaler on this Redis (key ${poolKeys(pool).leader}); stop it, or give dev a policy for another pool (--policy)`,
-    );
-  }
-  elector.start();
-  return { elector, client };
-}
+/** How long dev waits for Redis before giving up. */
+const DEV_REDIS_WAIT_MS = 10_000;
+/** Lease of dev's leader lock: a scaler's own default (`scaler.leaseTtl` in config/schema/scaler.ts). */
+const DEV_LEASE_MS = scalerSchema.parse({}).leaseTtl;

@@ -13,7 +13,7 @@ export const portSchema = z
 /** An address to listen on (`0.0.0.0`, `127.0.0.1`, `::`, a host name). */
 export const bindHostSchema = z.string().trim().min(1, 'must not be empty');
 
-/** A shared secret or token; never printed (see config/redact.ts). */
+/** A shared secret or token; never printed (see lib/redact.ts). */
 export const secretSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')

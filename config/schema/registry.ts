@@ -93,3 +93,6 @@ export const registrySchema = z
   })
   .prefault({})
   .describe('Host registry.');
+
+/** The registry section with nothing set: the one source of the registry's defaults (key prefix, reload period). */
+export const REGISTRY_DEFAULTS = registrySchema.parse(undefined);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.ts';
-import type { LeaderLock } from './lock.ts';
+import type { LeaderLock } from '../coordination/types.ts';
 
 /** Whether this scaler leads a pool; a follower evaluates in dry-run and takes over when the lock frees. */
 export interface LeaderElector {

@@ -1,21 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '../../registry/redis-connection.ts';
-
-/** One pool's leader lock in Redis. Every method answers false instead of throwing when Redis is down. */
-export interface LeaderLock {
-  /** The lock key (`fleetgate:{pool}:leader`). */
-  readonly key: string;
-  /** This process's token, the lock's value while it holds it. */
-  readonly token: string;
-  /** `SET key token NX PX ttl`: true when this process now holds the lock. */
-  acquire(): Promise<boolean>;
-  /** Compare-and-extend (scripts/extend-lock-1.lua): true when still the holder. */
-  renew(): Promise<boolean>;
-  /** Compare-and-delete (scripts/release-lock-1.lua): true when it was released. */
-  release(): Promise<boolean>;
-  /** The current holder's token, or undefined (no holder, or Redis down). */
-  holder(): Promise<string | undefined>;
-}
+import type { LeaderLock } from '../coordination/types.ts';
 
 interface LockScripts {
   fleetgateExtendLock(key: string, token: string, ttl: number): Promise<number>;
@@ -33,7 +18,11 @@ export interface LeaderLockOptions {
   ttlMs: number;
 }
 
-/** A Redis lock (`SET NX PX` + compare-and-extend + compare-and-delete) on an existing client. */
+/**
+ * A Redis lock on an existing client: `SET key token NX PX ttl` to acquire, compare-and-extend
+ * (scripts/extend-lock-1.lua) to renew, compare-and-delete (scripts/release-lock-1.lua) to release.
+ * The Redis coordination's lock (scaler/coordination/redis.ts).
+ */
 export function createLeaderLock({ client, key, token, ttlMs }: LeaderLockOptions): LeaderLock {
   client.defineCommand('fleetgateExtendLock', { lua: lua('extend-lock-1.lua'), numberOfKeys: 1 });
   client.defineCommand('fleetgateReleaseLock', { lua: lua('release-lock-1.lua'), numberOfKeys: 1 });

@@ -2,21 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../lib/clock.ts';
-import { settlesWithin } from '../../lib/deadline.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { createScalerMetrics } from '../../metrics/scaler.ts';
-import { poolKeys } from '../../registry/keys.ts';
-import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient } from '../../registry/redis-connection.ts';
+import { createScalerMetrics, type ScalerMetrics } from '../../metrics/scaler.ts';
 import type { HostRegistry } from '../../registry/types.ts';
+import type { Coordination } from '../coordination/types.ts';
 import type { PoolView } from '../http/app.ts';
-import { createLeaderElector, type LeaderElector, soleLeader } from '../leader/elector.ts';
-import { createLeaderLock } from '../leader/lock.ts';
+import { createLeaderElector, type LeaderElector } from '../leader/elector.ts';
 import type { Policy } from '../policy/schema.ts';
 import { createProvider, type ProviderContext } from '../providers/create.ts';
 import type { HostProvider } from '../providers/types.ts';
 import { createSource, type SourceContext } from '../sources/create.ts';
 import type { MetricSource } from '../sources/types.ts';
-import { DEFAULT_DECISION_CAP, memoryDecisionLog, redisDecisionLog } from './decision-log.ts';
+import { DEFAULT_DECISION_CAP, memoryDecisionLog } from './decision-log.ts';
 import { PoolLoop, type PoolLoopOptions } from './pool-loop.ts';
 
 /** Everything a scaler process runs on. */
@@ -24,11 +21,13 @@ export interface ScalerDeps {
   policies: readonly Policy[];
   registry: HostRegistry;
   /**
-   * A Redis command client for the leader locks and the shared decision log; absent with the
-   * memory registry, where this scaler is the only one and always leads.
+   * Where the scalers of a pool agree on a leader and keep the shared decision log: Redis beside a
+   * Redis registry, memory for a scaler that is the only one (the memory registry, `fleetgate dev`).
+   * Owned by the caller, which closes it after `stop()`.
    */
-  redis?: RedisClient;
-  keyPrefix?: string;
+  coordination: Coordination;
+  /** Who this scaler is, the start of its lock token (default `hostname:pid`). */
+  identity?: string;
   /** Leader lease; a follower takes over at most this long after the leader dies. */
   leaseTtlMs: number;
   clock: Clock;
@@ -38,7 +37,7 @@ export interface ScalerDeps {
   source?: Omit<SourceContext, 'clock'>;
   loopOptions?: Partial<PoolLoopOptions>;
   decisionCap?: number;
-  /** How long `start()` waits for the Redis client's first connection before campaigning anyway (default: the command timeout). */
+  /** How long `start()` waits for the coordination store before campaigning anyway (default: the store's own connection bound). */
   connectWaitMs?: number;
 }
 
@@ -46,9 +45,22 @@ export interface ScalerDeps {
 export interface Scaler {
   pools: Map<string, PoolView>;
   loops: PoolLoop[];
+  /** The scaler's metrics (desired hosts, leader, …), on `metricsRegistry`. */
+  metrics: ScalerMetrics;
+  /**
+   * Waits for the coordination store (at most `connectWaitMs`) and campaigns once for every pool;
+   * answers which pools this scaler now leads. `start()` does it too; call it first to refuse to run
+   * without leadership (`fleetgate dev` on a shared Redis).
+   */
+  campaign(): Promise<Map<string, boolean>>;
   /** Campaigns once for every pool (so the first tick knows whether it leads), then starts ticking. */
   start(): Promise<void>;
-  /** Stops every loop, releases the leader locks, closes providers and sources. */
+  /**
+   * Stops every loop and releases the leader locks; providers and sources stay open, so a caller
+   * that owns the hosts (`fleetgate dev`) can drain them before `stop()` closes the provider.
+   */
+  halt(): Promise<void>;
+  /** Halts (see `halt`), then closes providers and sources; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -60,7 +72,7 @@ export interface Scaler {
 export function createScaler(deps: ScalerDeps): Scaler {
   const metrics = createScalerMetrics(deps.metricsRegistry);
   const startedAt = deps.clock.now();
-  const token = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const token = `${deps.identity ?? `${hostname()}:${process.pid}`}:${randomBytes(4).toString('hex')}`;
   const cap = deps.decisionCap ?? DEFAULT_DECISION_CAP;
   const built: { policy: Policy; source: MetricSource; provider: HostProvider; elector: LeaderElector }[] =
     [];
@@ -74,26 +86,16 @@ export function createScaler(deps: ScalerDeps): Scaler {
       pool: policy.pool,
       logger: deps.logger,
     });
-    const elector = deps.redis
-      ? createLeaderElector({
-          lock: createLeaderLock({
-            client: deps.redis,
-            key: poolKeys(policy.pool, deps.keyPrefix).leader,
-            token,
-            ttlMs: deps.leaseTtlMs,
-          }),
-          // A third of the lease: two renewals may fail before the lease runs out.
-          renewEveryMs: Math.max(100, Math.floor(deps.leaseTtlMs / 3)),
-          logger: deps.logger,
-          onChange: (leader) => metrics.leader.set({ pool: policy.pool }, leader ? 1 : 0),
-        })
-      : soleLeader();
+    const elector = createLeaderElector({
+      lock: deps.coordination.leaderLock(policy.pool, token, deps.leaseTtlMs),
+      // A third of the lease: two renewals may fail before the lease runs out.
+      renewEveryMs: Math.max(100, Math.floor(deps.leaseTtlMs / 3)),
+      logger: deps.logger,
+      onChange: (leader) => metrics.leader.set({ pool: policy.pool }, leader ? 1 : 0),
+    });
     built.push({ policy, source, provider, elector });
   }
 
-  const sharedLog = deps.redis
-    ? redisDecisionLog(deps.redis, (pool) => poolKeys(pool, deps.keyPrefix).decisions, cap)
-    : undefined;
   const pools = new Map<string, PoolView>();
   const loops = built.map(({ policy, source, provider, elector }) => {
     const localLog = memoryDecisionLog(cap);
@@ -107,7 +109,7 @@ export function createScaler(deps: ScalerDeps): Scaler {
       logger: deps.logger,
       metrics,
       localLog,
-      ...(sharedLog ? { sharedLog } : {}),
+      sharedLog: deps.coordination.decisions,
       startedAt,
       initialHosts: policy.provider.type === 'process' ? policy.provider.executors : 0,
       ...(deps.loopOptions ? { options: deps.loopOptions } : {}),
@@ -116,34 +118,52 @@ export function createScaler(deps: ScalerDeps): Scaler {
     return loop;
   });
 
+  // Campaign as soon as the store is (re)connected, not a third of a lease later: with Redis's
+  // offline queue off a lock attempt before the connection is up fails at once (issue 20: a scaler
+  // started alone led ≈ 5 s late), and after a Redis failover nobody leads until then.
+  let unsubscribe: (() => void) | undefined;
+  let campaigned: Promise<Map<string, boolean>> | undefined;
+  const campaign = () => {
+    campaigned ??= (async () => {
+      unsubscribe = deps.coordination.onConnected(() => {
+        for (const { elector } of built) void elector.step();
+      });
+      await deps.coordination.ready(deps.connectWaitMs);
+      const led = await Promise.all(built.map(({ elector }) => elector.step()));
+      return new Map(built.map(({ policy }, i) => [policy.pool, led[i] ?? false]));
+    })();
+    return campaigned;
+  };
+
+  let halted: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const halt = () => {
+    halted ??= (async () => {
+      unsubscribe?.();
+      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.all(built.map((b) => b.elector.stop()));
+    })();
+    return halted;
+  };
+
   return {
     pools,
     loops,
+    metrics,
+    campaign,
     async start() {
-      const redis = deps.redis;
-      if (redis) {
-        // Campaign as soon as the client is (re)connected, not a third of a lease later: with the
-        // offline queue off a lock attempt before the connection is up fails at once (issue 20: a
-        // scaler started alone led ≈ 5 s late), and after a Redis failover nobody leads until then.
-        redis.on('ready', () => {
-          for (const { elector } of built) void elector.step();
-        });
-        if (redis.status !== 'ready') {
-          await settlesWithin(
-            new Promise((resolve) => redis.once('ready', resolve)),
-            deps.connectWaitMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-          );
-        }
-      }
-      await Promise.all(built.map(({ elector }) => elector.step()));
+      await campaign();
       for (const { elector } of built) elector.start();
       for (const loop of loops) loop.start();
     },
-    async stop() {
-      await Promise.all(loops.map((l) => l.stop()));
-      await Promise.all(built.map((b) => b.elector.stop()));
-      await Promise.all(built.map((b) => b.provider.close()));
-      await Promise.all(built.map((b) => b.source.close()));
+    halt,
+    stop() {
+      stopped ??= (async () => {
+        await halt();
+        await Promise.all(built.map((b) => b.provider.close()));
+        await Promise.all(built.map((b) => b.source.close()));
+      })();
+      return stopped;
     },
   };
 }

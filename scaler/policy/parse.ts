@@ -2,8 +2,8 @@ import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { deepFreeze } from '../../config/freeze.ts';
 import { FleetgateError } from '../../lib/errors.ts';
+import { positionOfPath } from '../../lib/yaml-locate.ts';
 import { type Policy, policySchema } from './schema.ts';
-import { lineOfPath } from './yaml-lines.ts';
 
 /** One problem in a policy file: where (path and line), what was there, and what is wrong. */
 export interface PolicyIssue {
@@ -64,6 +64,11 @@ function flattenUnions(issues: readonly ZodIssue[]): ZodIssue[] {
       return [issue];
     return flattenUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as ZodIssue));
   });
+}
+
+/** The line of `path`: of its key, so an unknown key points at itself (lib/yaml-locate.ts). */
+function lineOfPath(doc: Document, path: readonly PropertyKey[], lc: LineCounter): number | undefined {
+  return positionOfPath(doc, path, lc, 'key')?.line;
 }
 
 function issuesOf(

@@ -15,6 +15,10 @@ export interface ProviderContext {
   executorArgs?: string[];
   /** Whether closing the process provider stops its executors (`fleetgate dev`); default false. */
   stopOnClose?: boolean;
+  /** Where the process provider's executors log (`<logDir>/<host id>.log`); default: a new private folder. */
+  logDir?: string;
+  /** How long the process provider waits for an executor to stop before SIGKILL. */
+  stopTimeoutMs?: number;
 }
 
 /** Builds the policy's provider (`static`, `process` or `command`). */
@@ -29,6 +33,8 @@ export function createProvider(config: ProviderConfig, context: ProviderContext)
         executorArgs: context.executorArgs ?? [],
         stopOnClose: context.stopOnClose ?? false,
         logger: context.logger,
+        ...(context.logDir === undefined ? {} : { logDir: context.logDir }),
+        ...(context.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: context.stopTimeoutMs }),
       });
     case 'command':
       return createCommandProvider({

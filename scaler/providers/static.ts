@@ -1,3 +1,4 @@
+import { executorUrl } from '../../lib/executor-url.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
 
@@ -24,7 +25,11 @@ export function staticHostId(url: string): string {
  * (registered: `inUse` covers it from then on) or it is destroyed (given back, or never registered).
  */
 export function createStaticProvider(options: StaticProviderOptions): HostProvider {
-  const hosts = options.hosts.map((url) => ({ id: staticHostId(url), url: url.replace(/\/$/, '') }));
+  // Normalised by the one executor URL grammar, as the registry will store it (the policy schema checked it).
+  const hosts = options.hosts.map((url) => ({
+    id: staticHostId(url),
+    url: executorUrl(url, { bare: false }) ?? url,
+  }));
   const log = options.logger.child({ component: 'provider', provider: 'static' });
   const handedOut = new Set<string>();
   return {

@@ -1,4 +1,5 @@
 import { FleetgateError } from '../../lib/errors.ts';
+import { LABEL_NAME, METRIC_NAME } from './prom-names.ts';
 import { parseSampleValue } from './reading.ts';
 
 /** One sample line of the Prometheus text exposition format. */
@@ -20,9 +21,6 @@ export class ExpositionParseError extends FleetgateError {
   }
 }
 
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*/;
-
 /**
  * Parses the Prometheus text exposition format (version 0.0.4, what prom-client writes): comments
  * and `# HELP`/`# TYPE` lines are skipped, every sample line becomes a sample. Pure; throws an
@@ -40,7 +38,7 @@ export function parseExposition(text: string): ExpositionSample[] {
 }
 
 function parseLine(line: string, lineNo: number): ExpositionSample {
-  const name = NAME.exec(line)?.[0];
+  const name = METRIC_NAME.exec(line)?.[0];
   if (!name) throw new ExpositionParseError(`expected a metric name, got "${line.slice(0, 40)}"`, lineNo);
   let rest = line.slice(name.length);
   const labels: Record<string, string> = {};
@@ -68,7 +66,7 @@ function parseLabels(input: string, labels: Record<string, string>, lineNo: numb
   for (;;) {
     rest = rest.trimStart();
     if (rest.startsWith('}')) return rest.slice(1);
-    const label = LABEL.exec(rest)?.[0];
+    const label = LABEL_NAME.exec(rest)?.[0];
     if (!label) throw new ExpositionParseError(`expected a label name at "${rest.slice(0, 20)}"`, lineNo);
     rest = rest.slice(label.length).trimStart();
     if (!rest.startsWith('="')) throw new ExpositionParseError(`expected ="…" after label ${label}`, lineNo);

@@ -1,4 +1,5 @@
 import { FleetgateError } from '../../lib/errors.ts';
+import { LABEL_NAME, METRIC_NAME } from './prom-names.ts';
 import type { RawSample } from './reading.ts';
 
 /** A label matcher of a series selector, as in PromQL. */
@@ -31,8 +32,6 @@ export class UnsupportedQueryError extends FleetgateError {
 }
 
 const AGG = /^(sum|max|min|avg|count)\b/;
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 
 /**
  * Parses the supported PromQL subset (pure): a selector `metric{l="v",l!="v",l=~"re",l!~"re"}`,
@@ -60,7 +59,7 @@ export function parseQuery(query: string): ParsedQuery {
       if (trailing !== '') fail(`unexpected "${trailing}"`);
     }
   }
-  const metric = NAME.exec(rest)?.[0];
+  const metric = METRIC_NAME.exec(rest)?.[0];
   if (!metric) return fail('expected a metric name');
   rest = rest.slice(metric.length).trim();
   const matchers: Matcher[] = [];
@@ -103,14 +102,15 @@ function parseBy(input: string, fail: (why: string) => never): [string[], string
     .split(',')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  for (const l of labels) if (!LABEL.test(l) || LABEL.exec(l)?.[0] !== l) fail(`bad label "${l}" in by (…)`);
+  for (const l of labels)
+    if (!LABEL_NAME.test(l) || LABEL_NAME.exec(l)?.[0] !== l) fail(`bad label "${l}" in by (…)`);
   return [labels, rest.slice(close + 1).trimStart()];
 }
 
 function parseMatchers(input: string, out: Matcher[], fail: (why: string) => never): void {
   let rest = input.trim();
   while (rest !== '') {
-    const label = LABEL.exec(rest)?.[0];
+    const label = LABEL_NAME.exec(rest)?.[0];
     if (!label) fail(`expected a label name at "${rest}"`);
     rest = rest.slice(label!.length).trimStart();
     const op = (['=~', '!~', '!=', '='] as const).find((o) => rest.startsWith(o));

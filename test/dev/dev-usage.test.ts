@@ -24,10 +24,18 @@ async function dev(argv: string[]) {
 describe('fleetgate dev: usage', () => {
   it.each([
     { argv: ['--mode', 'docker'], err: '--mode must be process or simulated, got "docker"' },
-    { argv: ['--port', '70000'], err: '--port must be a whole number from 0 to 65535, got "70000"' },
+    { argv: ['--port', '70000'], err: '--port: expected a whole number from 0 to 65535, got "70000"' },
     { argv: ['--executors', '-1'], err: "--executors' argument is ambiguous" },
     { argv: ['--executors', 'two'], err: '--executors must be a whole number from 0 to 64, got "two"' },
     { argv: ['--redis', 'http://127.0.0.1:6379'], err: '--redis must be a redis:// or rediss:// URL' },
+    {
+      argv: ['--redis', 'redis://:hunter2@127.0.0.1:99999'],
+      err: '--redis must be a redis:// or rediss:// URL (port must be 1-65535), got "redis://:********@127.0.0.1:99999"',
+    },
+    {
+      argv: ['--redis', 'redis-cluster://127.0.0.1:1,127.0.0.1:2'],
+      err: '--redis must be a redis:// or rediss:// URL, got "redis-cluster://127.0.0.1:1,127.0.0.1:2"',
+    },
     { argv: ['--status-every', 'often'], err: '--status-every must be a duration' },
     {
       argv: ['--policy', '/no/such/policy.yaml'],
@@ -38,6 +46,7 @@ describe('fleetgate dev: usage', () => {
   ])('$argv → exit 2', async ({ argv, err }) => {
     const r = await dev(['--port', '0', ...argv]);
     expect(r.err).toContain(err);
+    expect(r.err).not.toContain('hunter2');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
   });

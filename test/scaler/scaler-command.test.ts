@@ -38,7 +38,12 @@ describe('fleetgate scaler: bad input never starts a loop', () => {
       'cannot read /nonexistent/policy.yaml',
     ],
     ['an unknown option', ['--nope'], 2, 'nope'],
-    ['a bad port', ['--policy', 'POLICY_DIR/nourls.yaml', '--port', '99999'], 2, '--port: expected 0-65535'],
+    [
+      'a bad port',
+      ['--policy', 'POLICY_DIR/nourls.yaml', '--port', '99999'],
+      2,
+      '--port: expected a whole number from 0 to 65535',
+    ],
   ])('exits non-zero on %s', async (_name, args, code, message) => {
     const c = capture();
     const argv = (args as string[]).map((a) => a.replace('POLICY_DIR', dir));
