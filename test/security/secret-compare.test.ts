@@ -65,29 +65,3 @@ describe('secret comparison: one constant-time comparison of input-independent s
     expect(bearerChecker('')('Bearer ')).toBe(false);
   });
 });
-
-describe('secret comparison timing (a coarse check on top of the structural one)', () => {
-  it('takes about as long for a wrong first character as for a wrong last character', () => {
-    const check = bearerChecker(SECRET);
-    const early = `Bearer x${SECRET.slice(1)}`;
-    const late = `Bearer ${SECRET.slice(0, -1)}x`;
-    const time = (value: string) => {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < 2_000; i++) check(value);
-      return Number(process.hrtime.bigint() - t0);
-    };
-    const earlyRuns: number[] = [];
-    const lateRuns: number[] = [];
-    time(early);
-    time(late);
-    // Interleaved, so machine noise hits both alike; medians, and a bound wide enough for a noisy box.
-    for (let r = 0; r < 21; r++) {
-      earlyRuns.push(time(early));
-      lateRuns.push(time(late));
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const ratio = median(lateRuns) / median(earlyRuns);
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
-  });
-});
