@@ -7,7 +7,10 @@ export type ExecutorMode = 'process' | 'simulated';
 /** A command template for images matching `pattern` (`*` is a wildcard). */
 export interface RuntimeCommand {
   pattern: string;
-  /** Whitespace-separated argv; placeholders `{runtimeServer}`, `{entrypoint}`, `{port}`, `{source}`. */
+  /**
+   * Whitespace-separated argv; placeholders `{runtimeServer}`, `{entrypoint}`, `{port}`, `{source}`,
+   * `{logsDir}` (the runtime's own logs folder, also in `OPEN_RUNTIMES_LOGS_DIR`).
+   */
   command: string;
 }
 
@@ -45,6 +48,14 @@ export interface ExecutorOptions {
   bodyLimitBytes: number;
   /** Most bytes one `.tar.gz` source may unpack to (a zip bomb must not fill the disk). */
   maxSourceBytes: number;
+  /** How long past an execution's timeout the executor waits for the runtime's own answer. */
+  executionGraceMs: number;
+  /**
+   * Names of this process's environment variables passed on to every runtime (a real runtime may
+   * need e.g. `NODE_PATH` or `LANG`); runtimes otherwise get only `PATH`, `HOME` and what the
+   * executor sets. A name ending in `*` passes every variable with that prefix.
+   */
+  runtimeEnv: string[];
   simulated: SimulatedOptions;
 }
 
@@ -84,6 +95,9 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
     // Open Runtimes caps a deployment at 30 MB compressed (_APP_FUNCTIONS_SIZE_LIMIT); unpacked
     // code is rarely more than a few times that.
     maxSourceBytes: 512 * 1024 * 1024,
+    // The real executor: curl's timeout is the execution's timeout + 5 s.
+    executionGraceMs: 5_000,
+    runtimeEnv: [],
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
     simulated: {
