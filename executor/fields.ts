@@ -67,6 +67,8 @@ function parseJsonObject(text: string, errorType: ExecutorErrorType): Fields {
   } catch (error) {
     throw new ExecutorError(errorType, `Invalid JSON body: ${(error as Error).message}`);
   }
+  // A PHP client encodes empty params as `[]` (the real executor's own test client does).
+  if (Array.isArray(parsed) && parsed.length === 0) return {};
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ExecutorError(errorType, 'Invalid JSON body: expected an object.');
   }

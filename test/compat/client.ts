@@ -14,7 +14,8 @@ export interface CompatResponse {
 /**
  * A client shaped like open-runtimes/executor's `tests/e2e/Client.php`: base headers
  * `content-type: application/json` and `x-executor-response-format: 0.11.0`, the key as
- * `Authorization: Bearer <key>`, params sent as JSON (or multipart when the content type says so),
+ * `Authorization: Bearer <key>`, params sent as JSON (`[]` when there are none, as PHP encodes an
+ * empty array; multipart when the content type says so),
  * and JSON or multipart responses parsed.
  */
 export class CompatClient {
@@ -36,7 +37,9 @@ export class CompatClient {
       ...headers,
     };
     let body: Buffer | string | undefined;
-    if (params !== undefined && method !== 'GET') {
+    // PHP's json_encode([]) — what the real client sends for no params — is `[]`.
+    if (method !== 'GET' && (params === undefined || Object.keys(params).length === 0)) body = '[]';
+    else if (params !== undefined && method !== 'GET') {
       if (h['content-type']!.startsWith('multipart/form-data')) {
         const boundary = `----compat${Date.now().toString(16)}`;
         h['content-type'] = `multipart/form-data; boundary=${boundary}`;

@@ -115,13 +115,15 @@ describe('executions, byte for byte', () => {
     expect(res.json.headers['x-host']).toBe('fn.example.com');
   });
 
-  it('reads JSON [] params (what a PHP client sends for an empty map) as {}', async () => {
+  it('reads JSON [] (what a PHP client sends for an empty map), as params or the whole body, as {}', async () => {
     const res = await call(
       'POST',
       '/v1/runtimes/empty-array/executions',
       fn('echo.mjs', { headers: [], variables: [] }),
     );
     expect([res.status, res.json.statusCode]).toEqual([200, 200]);
+    const whole = await call('POST', '/v1/runtimes/empty-array/executions', '[]');
+    expect([whole.status, whole.json.statusCode]).toEqual([200, 200]);
     const bad = await call('POST', '/v1/runtimes/empty-array/executions', { headers: ['x'] });
     expect([bad.status, bad.json.type]).toEqual([400, 'execution_bad_request']);
     expect(bad.json.message).toContain('"headers"');
