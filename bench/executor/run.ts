@@ -85,6 +85,9 @@ async function measure(call: Call, n: number): Promise<number[]> {
   return times;
 }
 
+// SIGINT / SIGTERM exit through the 'exit' handlers, which kill every process this script started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const machine = machineInfo();
