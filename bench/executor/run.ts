@@ -241,7 +241,7 @@ async function main(): Promise<void> {
         const xs = samples[v][r]!;
         const p50 = p(xs, 0.5);
         const p99 = p(xs, 0.99);
-        (summary[v] ??= []).push({ p50, p99 });
+        summary[v] = [...(summary[v] ?? []), { p50, p99 }];
         rows.push([r + 1, v, xs.length, ms(p50), ms(p99), ms(p50 - directP50), round(p50 / directP50, 2)]);
       }
     }
