@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENV_MAPPINGS } from '../config/env.ts';
+import { parseConfig } from '../config/load.ts';
+import { executorSchema } from '../config/schema/executor.ts';
 import { captureIO as capture } from '../test/cli/capture.ts';
 import { executorOptionsFromArgs, parseDurationMs } from './executor-command.ts';
 import { main } from './main.ts';
@@ -109,5 +115,120 @@ describe('fleetgate executor arguments', () => {
     const c = capture();
     expect(await main(['executor', '--mode', 'x', '--secret', 's'], c.io)).toBe(2);
     expect(c.err()).toContain('--mode: expected process or simulated');
+  });
+});
+
+describe('fleetgate executor configuration', () => {
+  const fromYaml = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+    const text = `executor:\n${yaml.trimStart().startsWith('secret:') ? '' : '  secret: s\n'}${yaml}`;
+    return executorOptionsFromArgs([], env, parseConfig({ text, env }).executor);
+  };
+  const defaults = fromYaml('');
+
+  // One sample per field of the `executor` section: the YAML, and what it sets in the options.
+  const FIELDS: Record<string, [string, Record<string, unknown>]> = {
+    host: ['host: 0.0.0.0', { bind: '0.0.0.0' }],
+    port: ['port: 4321', { port: 4321 }],
+    secret: ['secret: from-file', { secret: 'from-file' }],
+    mode: ['mode: simulated', { mode: 'simulated' }],
+    runtimeCommands: [
+      'runtimeCommands: ["py*=python3 {runtimeServer}"]',
+      { runtimeCommands: [{ pattern: 'py*', command: 'python3 {runtimeServer}' }] },
+    ],
+    runtimeEnv: ['runtimeEnv: [LANG, "LC_*"]', { runtimeEnv: ['LANG', 'LC_*'] }],
+    runtimeVersions: ['runtimeVersions: [v2, v5]', { runtimeVersions: ['v2', 'v5'] }],
+    hostname: ['hostname: exec-a', { hostname: 'exec-a' }],
+    sourceRoot: ['sourceRoot: /srv/functions', { sourceRoot: '/srv/functions' }],
+    workDir: ['workDir: /var/tmp/fg', { workDir: '/var/tmp/fg' }],
+    inactiveThreshold: ['inactiveThreshold: 2m', { inactiveThresholdMs: 120_000 }],
+    maintenanceInterval: ['maintenanceInterval: 3s', { maintenanceIntervalMs: 3000 }],
+    maxRuntimes: ['maxRuntimes: 7', { maxRuntimes: 7 }],
+    drainTimeout: ['drainTimeout: 4s', { drainTimeoutMs: 4000 }],
+    executionGrace: ['executionGrace: 1s', { executionGraceMs: 1000 }],
+    legacyHealth: ['legacyHealth: true', { legacyHealth: true }],
+    bodyLimit: ['bodyLimit: 1MiB', { bodyLimitBytes: 1024 * 1024 }],
+    maxSourceSize: ['maxSourceSize: 2MiB', { maxSourceBytes: 2 * 1024 * 1024 }],
+    simulated: [
+      'simulated: { coldStart: "uniform:1:2", execution: "3", concurrency: 2, memory: 99, seed: 5 }',
+      {
+        simulated: {
+          coldStart: { kind: 'uniform', minMs: 1, maxMs: 2 },
+          execution: { kind: 'fixed', ms: 3 },
+          concurrency: 2,
+          memoryMb: 99,
+          seed: 5,
+        },
+      },
+    ],
+  };
+
+  it('has a sample for every field of the executor section', () => {
+    expect(Object.keys(FIELDS).sort()).toEqual(Object.keys(executorSchema.unwrap().shape).sort());
+  });
+
+  it.each(Object.entries(FIELDS))('reads executor.%s from the file', (_field, [yaml, expected]) => {
+    const parsed = fromYaml(`  ${yaml}\n`);
+    expect(parsed).toMatchObject({ options: expected });
+    expect(defaults).not.toMatchObject({ options: expected });
+  });
+
+  // One sample per variable that sets an executor field: its text, and what it sets.
+  const VARIABLES: Record<string, [string, Record<string, unknown>]> = {
+    OPR_EXECUTOR_SECRET: ['opr-secret', { secret: 'opr-secret' }],
+    OPR_EXECUTOR_INACTIVE_THRESHOLD: ['90', { inactiveThresholdMs: 90_000 }],
+    OPR_EXECUTOR_MAINTENANCE_INTERVAL: ['30', { maintenanceIntervalMs: 30_000 }],
+    OPR_EXECUTOR_RUNTIME_VERSIONS: ['v2,v5', { runtimeVersions: ['v2', 'v5'] }],
+    FLEETGATE_EXECUTOR_HOST: ['0.0.0.0', { bind: '0.0.0.0' }],
+    FLEETGATE_EXECUTOR_PORT: ['4321', { port: 4321 }],
+    FLEETGATE_EXECUTOR_SECRET: ['fg-secret', { secret: 'fg-secret' }],
+    FLEETGATE_EXECUTOR_MODE: ['simulated', { mode: 'simulated' }],
+    FLEETGATE_EXECUTOR_HOSTNAME: ['exec-b', { hostname: 'exec-b' }],
+    FLEETGATE_EXECUTOR_SOURCE_ROOT: ['/srv/b', { sourceRoot: '/srv/b' }],
+    FLEETGATE_EXECUTOR_WORK_DIR: ['/var/tmp/b', { workDir: '/var/tmp/b' }],
+    FLEETGATE_EXECUTOR_INACTIVE_THRESHOLD: ['5m', { inactiveThresholdMs: 300_000 }],
+    FLEETGATE_EXECUTOR_MAINTENANCE_INTERVAL: ['2s', { maintenanceIntervalMs: 2000 }],
+    FLEETGATE_EXECUTOR_MAX_RUNTIMES: ['3', { maxRuntimes: 3 }],
+    FLEETGATE_EXECUTOR_DRAIN_TIMEOUT: ['9s', { drainTimeoutMs: 9000 }],
+    FLEETGATE_EXECUTOR_EXECUTION_GRACE: ['250ms', { executionGraceMs: 250 }],
+    FLEETGATE_EXECUTOR_LEGACY_HEALTH: ['true', { legacyHealth: true }],
+    FLEETGATE_EXECUTOR_BODY_LIMIT: ['1MiB', { bodyLimitBytes: 1024 * 1024 }],
+    FLEETGATE_EXECUTOR_MAX_SOURCE_SIZE: ['3MiB', { maxSourceBytes: 3 * 1024 * 1024 }],
+    FLEETGATE_EXECUTOR_RUNTIME_ENV: ['LANG,TZ', { runtimeEnv: ['LANG', 'TZ'] }],
+    FLEETGATE_EXECUTOR_RUNTIME_VERSIONS: ['v4', { runtimeVersions: ['v4'] }],
+  };
+
+  it('has a sample for every variable of the executor section', () => {
+    const names = ENV_MAPPINGS.filter((m) => m.path[0] === 'executor').map((m) => m.env);
+    expect(Object.keys(VARIABLES).sort()).toEqual(names.sort());
+  });
+
+  it.each(Object.entries(VARIABLES))('reads %s', (name, [text, expected]) => {
+    const env = { [name]: text, ...(name.endsWith('SECRET') ? {} : { OPR_EXECUTOR_SECRET: 's' }) };
+    const parsed = executorOptionsFromArgs([], env, parseConfig({ env }).executor);
+    expect(parsed).toMatchObject({ options: expected });
+    expect(defaults).not.toMatchObject({ options: expected });
+  });
+
+  it('lets FLEETGATE_EXECUTOR_* win over OPR_EXECUTOR_*, and flags over both', () => {
+    const env = { OPR_EXECUTOR_SECRET: 'opr', FLEETGATE_EXECUTOR_SECRET: 'fg', PORT: '1111' };
+    const config = parseConfig({ env }).executor;
+    expect(executorOptionsFromArgs([], env, config)).toMatchObject({ options: { secret: 'fg', port: 1111 } });
+    expect(executorOptionsFromArgs(['--secret', 'flag', '--port', '2222'], env, config)).toMatchObject({
+      options: { secret: 'flag', port: 2222 },
+    });
+  });
+
+  it('names the field and line of a bad value in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetgate-executor-config-'));
+    try {
+      const file = join(dir, 'fleetgate.yaml');
+      writeFileSync(file, 'executor:\n  secret: s\n  maxRuntimes: none\n');
+      const c = capture();
+      expect(await main(['executor', '--config', file], c.io)).not.toBe(0);
+      expect(c.err()).toMatch(/executor\.maxRuntimes/);
+      expect(c.err()).toMatch(/fleetgate\.yaml:3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,12 @@
+import { loadConfig, parseConfig } from '../config/load.ts';
 import { parseDistribution } from '../executor/distribution.ts';
-import type { ExecutorInput, RuntimeCommand, SimulatedOptions } from '../executor/options.ts';
+import {
+  type ExecutorConfig,
+  type ExecutorInput,
+  executorOptionsFromConfig,
+  type RuntimeCommand,
+  type SimulatedOptions,
+} from '../executor/options.ts';
 import { startExecutor } from '../executor/server.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -8,15 +15,20 @@ import type { CliIO, Command } from './io.ts';
 import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
 
-const HELP = `Usage: fleetgate executor --secret S [options]
+const HELP = `Usage: fleetgate executor [--config FILE] [--secret S] [options]
 
 A local Open Runtimes executor: runtimes are child processes (or simulated in-process models).
 Prints one JSON log line with "url" once it listens; SIGTERM drains (waits for in-flight
 executions up to --drain-timeout), stops every runtime process and exits 0.
 
+Configuration: the executor section of the YAML file (--config or FLEETGATE_CONFIG), then
+OPR_EXECUTOR_* and FLEETGATE_EXECUTOR_* variables, then these options (README: Configuration).
+
 Options:
-  --port P                    Port to listen on (default: PORT or 0 = any free port)
-  --bind ADDR                 Address to bind (default 127.0.0.1)
+  --config FILE               YAML configuration file (its executor section)
+  --port P                    Port to listen on (default: FLEETGATE_EXECUTOR_PORT, PORT,
+                              executor.port, 9900; 0 = any free port)
+  --bind ADDR                 Address to bind (default executor.host, 127.0.0.1)
   --secret-file FILE          Read the executor secret from FILE (or a pipe: /dev/fd/N, <(...)).
                               Preferred: runtimes run as this user, and in process mode they can
                               read this process's environment (/proc/<pid>/environ)
@@ -26,8 +38,11 @@ Options:
   --mode process|simulated    Runtimes as child processes (default) or simulated
   --runtime-command P=CMD     Command template for images matching P (repeatable), e.g.
                               'openruntimes/python:*=python3 server.py'. Placeholders:
-                              {runtimeServer} {entrypoint} {port} {source}. Node images
+                              {runtimeServer} {entrypoint} {port} {source} {logsDir}. Node images
                               (openruntimes/node:*, node*) run Fleetgate's Node runtime by default.
+  --runtime-env NAME          Pass this variable of the executor's environment to runtimes
+                              (repeatable; NAME* for a prefix; FLEETGATE_* and OPR_* never pass)
+  --execution-grace D         Wait this long past an execution's timeout for the runtime (default 5s)
   --source-root DIR           "source" paths must be inside DIR (default: current directory)
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
   --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
@@ -78,9 +93,19 @@ function distribution(text: string, option: string) {
   }
 }
 
-/** Turns parsed argv into executor options; exported for tests. */
-export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) {
+/**
+ * Turns parsed argv into executor options over the configuration's `executor` section (file and
+ * environment, already loaded: `section`; without one, the environment alone); exported for tests.
+ */
+export function executorOptionsFromArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  section: ExecutorConfig = parseConfig({ env }).executor,
+) {
   const { values, positionals } = parseCommandArgs(argv, {
+    config: { type: 'string' },
+    'runtime-env': { type: 'string', multiple: true },
+    'execution-grace': { type: 'string' },
     port: { type: 'string' },
     bind: { type: 'string' },
     secret: { type: 'string' },
@@ -105,34 +130,48 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.help) return { help: true as const };
+  // The secret: --secret-file, --secret, then the configuration (FLEETGATE_EXECUTOR_SECRET,
+  // OPR_EXECUTOR_SECRET, the file).
   const secretOrigin: SecretOrigin | undefined = values['secret-file']
     ? 'file'
     : values.secret
       ? 'argv'
-      : env.OPR_EXECUTOR_SECRET
-        ? 'env'
+      : section.secret !== undefined
+        ? env.FLEETGATE_EXECUTOR_SECRET || env.OPR_EXECUTOR_SECRET
+          ? 'env'
+          : 'file'
         : undefined;
   if (secretOrigin === undefined)
-    throw new UsageError('--secret-file or --secret is required (or set OPR_EXECUTOR_SECRET)');
+    throw new UsageError(
+      '--secret-file or --secret is required (or set OPR_EXECUTOR_SECRET, FLEETGATE_EXECUTOR_SECRET or executor.secret)',
+    );
+  const fromConfig = executorOptionsFromConfig(section);
   // A --secret-file is read by `run` (it may be a pipe); the secret is filled in then.
-  const secret =
-    secretOrigin === 'file' ? '' : secretOrigin === 'argv' ? values.secret! : env.OPR_EXECUTOR_SECRET!;
-  const mode = values.mode ?? 'process';
+  const secret = values['secret-file'] ? '' : values.secret ? values.secret : fromConfig.secret;
+  const mode = values.mode ?? fromConfig.mode ?? 'process';
   if (mode !== 'process' && mode !== 'simulated') {
     throw new UsageError(`--mode: expected process or simulated, got "${mode}"`);
   }
+  // --port, then FLEETGATE_EXECUTOR_PORT, then PORT (what the executor read before the file), then the file.
+  const portText =
+    values.port ?? (env.FLEETGATE_EXECUTOR_PORT ? undefined : env.PORT) ?? String(fromConfig.port);
   const options: ExecutorInput = {
+    ...fromConfig,
     secret,
     mode,
-    port: parsePortOption(values.port ?? env.PORT ?? '0'),
-    legacyHealth: values['legacy-health'] ?? false,
-    runtimeCommands: (values['runtime-command'] ?? []).map(parseRuntimeCommand),
+    port: parsePortOption(portText),
+    legacyHealth: values['legacy-health'] ?? fromConfig.legacyHealth,
+    runtimeCommands: [
+      ...(values['runtime-command'] ?? []).map(parseRuntimeCommand),
+      ...(fromConfig.runtimeCommands ?? []),
+    ],
+    runtimeEnv: [...(values['runtime-env'] ?? []), ...(fromConfig.runtimeEnv ?? [])],
   };
   if (values.bind) options.bind = values.bind;
   if (values.hostname) options.hostname = values.hostname;
   if (values['source-root']) options.sourceRoot = values['source-root'];
   if (values['work-dir']) options.workDir = values['work-dir'];
-  const dur = (key: 'inactive-threshold' | 'maintenance-interval' | 'drain-timeout') =>
+  const dur = (key: 'inactive-threshold' | 'maintenance-interval' | 'drain-timeout' | 'execution-grace') =>
     values[key] === undefined ? undefined : parseDurationMs(values[key], key);
   const inactive = dur('inactive-threshold');
   if (inactive !== undefined) options.inactiveThresholdMs = inactive;
@@ -140,10 +179,12 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   if (interval !== undefined) options.maintenanceIntervalMs = Math.max(1, interval);
   const drain = dur('drain-timeout');
   if (drain !== undefined) options.drainTimeoutMs = drain;
+  const grace = dur('execution-grace');
+  if (grace !== undefined) options.executionGraceMs = grace;
   if (values['max-source-size'])
     options.maxSourceBytes = parseCount(values['max-source-size'], 'max-source-size', 1) * 1024 * 1024;
   if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
-  const sim: Partial<SimulatedOptions> = {};
+  const sim: Partial<SimulatedOptions> = { ...fromConfig.simulated };
   if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');
   if (values['sim-execution']) sim.execution = distribution(values['sim-execution'], 'sim-execution');
   if (values['sim-concurrency'])
@@ -160,11 +201,25 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   };
 }
 
+/** The value of `--config FILE` / `--config=FILE` in argv, if any (read before the other options). */
+function configFile(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config') return argv[i + 1];
+    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+  }
+  return undefined;
+}
+
 /** `fleetgate executor`: runs one local executor until SIGTERM/SIGINT. */
 export const executorCommand: Command = {
   summary: 'Run a local Open Runtimes executor (process or simulated runtimes)',
   async run(argv: string[], io: CliIO): Promise<number> {
-    const parsed = executorOptionsFromArgs(argv, io.env);
+    const config =
+      argv.includes('-h') || argv.includes('--help')
+        ? undefined
+        : await loadConfig({ file: configFile(argv), env: io.env });
+    const parsed = executorOptionsFromArgs(argv, io.env, config?.executor);
     if (parsed.help) {
       io.stdout.write(HELP);
       return 0;
@@ -175,9 +230,10 @@ export const executorCommand: Command = {
     // rewrote a --secret out of the command line; the initial environment block
     // (/proc/<pid>/environ) cannot be rewritten, so say so.
     delete process.env.OPR_EXECUTOR_SECRET;
+    delete process.env.FLEETGATE_EXECUTOR_SECRET;
     if (parsed.secretOrigin === 'env' && (parsed.options.mode ?? 'process') === 'process') {
       logger.warn(
-        'OPR_EXECUTOR_SECRET came from the environment: runtimes run as this user and can read it in /proc/<pid>/environ; pass it with --secret-file instead',
+        'the executor secret came from the environment: runtimes run as this user and can read it in /proc/<pid>/environ; pass it with --secret-file instead',
       );
     }
     const running = await startExecutor(parsed.options, { logger });

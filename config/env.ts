@@ -8,6 +8,7 @@ export type EnvKind =
   | 'boolean'
   | 'size'
   | 'hostList'
+  | 'stringList'
   | 'redisUrl'
   | { duration: DurationUnit | undefined };
 
@@ -52,6 +53,26 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { env: 'OPR_PROXY_ALGORITHM', path: ['gateway', 'algorithm'], kind: 'string' },
   { env: 'OPR_PROXY_ENV', path: ['gateway', 'env'], kind: 'string' },
   { env: 'PORT', path: ['gateway', 'port'], kind: 'integer' },
+  // open-runtimes/executor's own variables, for `fleetgate executor` (FLEETGATE_EXECUTOR_* win).
+  { env: 'OPR_EXECUTOR_SECRET', path: ['executor', 'secret'], kind: 'string' },
+  {
+    env: 'OPR_EXECUTOR_INACTIVE_THRESHOLD',
+    path: ['executor', 'inactiveThreshold'],
+    kind: { duration: 's' },
+    note: 's',
+  },
+  {
+    env: 'OPR_EXECUTOR_MAINTENANCE_INTERVAL',
+    path: ['executor', 'maintenanceInterval'],
+    kind: { duration: 's' },
+    note: 's',
+  },
+  {
+    env: 'OPR_EXECUTOR_RUNTIME_VERSIONS',
+    path: ['executor', 'runtimeVersions'],
+    kind: 'stringList',
+    note: 'comma list',
+  },
   { env: 'FLEETGATE_POOL', path: ['pool'], kind: 'string' },
   { env: 'FLEETGATE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { env: 'FLEETGATE_REGISTRY_TYPE', path: ['registry', 'type'], kind: 'string' },
@@ -82,6 +103,37 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { env: 'FLEETGATE_EXECUTOR_PORT', path: ['executor', 'port'], kind: 'integer' },
   { env: 'FLEETGATE_EXECUTOR_SECRET', path: ['executor', 'secret'], kind: 'string' },
   { env: 'FLEETGATE_EXECUTOR_MODE', path: ['executor', 'mode'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_HOSTNAME', path: ['executor', 'hostname'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_SOURCE_ROOT', path: ['executor', 'sourceRoot'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_WORK_DIR', path: ['executor', 'workDir'], kind: 'string' },
+  {
+    env: 'FLEETGATE_EXECUTOR_INACTIVE_THRESHOLD',
+    path: ['executor', 'inactiveThreshold'],
+    kind: requireUnit,
+  },
+  {
+    env: 'FLEETGATE_EXECUTOR_MAINTENANCE_INTERVAL',
+    path: ['executor', 'maintenanceInterval'],
+    kind: requireUnit,
+  },
+  { env: 'FLEETGATE_EXECUTOR_MAX_RUNTIMES', path: ['executor', 'maxRuntimes'], kind: 'integer' },
+  { env: 'FLEETGATE_EXECUTOR_DRAIN_TIMEOUT', path: ['executor', 'drainTimeout'], kind: requireUnit },
+  { env: 'FLEETGATE_EXECUTOR_EXECUTION_GRACE', path: ['executor', 'executionGrace'], kind: requireUnit },
+  { env: 'FLEETGATE_EXECUTOR_LEGACY_HEALTH', path: ['executor', 'legacyHealth'], kind: 'boolean' },
+  { env: 'FLEETGATE_EXECUTOR_BODY_LIMIT', path: ['executor', 'bodyLimit'], kind: 'size' },
+  { env: 'FLEETGATE_EXECUTOR_MAX_SOURCE_SIZE', path: ['executor', 'maxSourceSize'], kind: 'size' },
+  {
+    env: 'FLEETGATE_EXECUTOR_RUNTIME_ENV',
+    path: ['executor', 'runtimeEnv'],
+    kind: 'stringList',
+    note: 'comma list',
+  },
+  {
+    env: 'FLEETGATE_EXECUTOR_RUNTIME_VERSIONS',
+    path: ['executor', 'runtimeVersions'],
+    kind: 'stringList',
+    note: 'comma list',
+  },
 ];
 
 /** A value taken from the environment, to be placed at `path` in the raw config. */
@@ -125,6 +177,13 @@ function convert(kind: EnvKind, text: string): { value: unknown } | { message: s
       const parsed = parseSize(text);
       return parsed.ok ? { value: parsed.value } : { message: parsed.message };
     }
+    case 'stringList':
+      return {
+        value: text
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== ''),
+      };
     case 'hostList': {
       const entries = text
         .split(',')

@@ -210,6 +210,10 @@ export function parseConfig(options: ParseConfigOptions = {}): FleetgateConfig {
     config.scaler.policyFile = resolvePath(config.scaler.policyFile, 'scaler.policyFile');
   if (config.registry.tlsCaFile !== undefined)
     config.registry.tlsCaFile = resolvePath(config.registry.tlsCaFile, 'registry.tlsCaFile');
+  if (config.executor.sourceRoot !== undefined)
+    config.executor.sourceRoot = resolvePath(config.executor.sourceRoot, 'executor.sourceRoot');
+  if (config.executor.workDir !== undefined)
+    config.executor.workDir = resolvePath(config.executor.workDir, 'executor.workDir');
   return deepFreeze(config);
 }
 

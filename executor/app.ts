@@ -5,8 +5,9 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { pathProblem } from '../lib/request-rules.ts';
-import { bearerToken, secretEquals } from '../lib/secrets.ts';
+import { secretEquals } from '../lib/secrets.ts';
 import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
+import { executorKey } from './auth.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { ExecutorError } from './errors.ts';
 import { registerExecutionRoute } from './execution-route.ts';
@@ -98,7 +99,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const problem = pathProblem(q === -1 ? raw : raw.slice(0, q));
     if (problem !== undefined)
       throw new ExecutorError('general_argument_invalid', `Invalid path: ${problem}.`);
-    const token = bearerToken(c.req.header('authorization'));
+    const token = executorKey(c.req.header('authorization'));
     if (token === undefined || !secretEquals(token, options.secret))
       throw new ExecutorError('general_unauthorized');
     if (draining) throw new ExecutorError('general_unknown', 'Executor is shutting down.', { status: 503 });
@@ -114,12 +115,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }),
   );
 
-  app.get('/v1/runtimes', (c) => c.json(table.list().map((e) => runtimeView(e, options, clock.now()))));
+  app.get('/v1/runtimes', (c) => c.json(table.list().map((e) => runtimeView(e, options))));
   app.get('/v1/runtimes/:runtimeId', (c) => {
     const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
     const entry = table.get(id);
-    if (!entry) throw new ExecutorError('runtime_not_found', `Runtime "${id}" not found.`);
-    return c.json(runtimeView(entry, options, clock.now()));
+    if (!entry) throw new ExecutorError('runtime_not_found');
+    return c.json(runtimeView(entry, options));
   });
   app.post('/v1/runtimes', async (c) => {
     const reader = new FieldReader(
@@ -149,7 +150,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   app.delete('/v1/runtimes/:runtimeId', async (c) => {
     const id = checkRuntimeId(c.req.param('runtimeId'), 'general_argument_invalid');
     if (!(await table.remove(id, 'deleted'))) {
-      throw new ExecutorError('runtime_not_found', `Runtime "${id}" not found.`);
+      throw new ExecutorError('runtime_not_found');
     }
     return c.body(null, 200);
   });

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
 import { callExecutor, startInProcessExecutor } from '../test/support/executors.ts';
 import type { RunningExecutor } from './server.ts';
@@ -89,8 +89,23 @@ describe('executor: clients that go away, huge logs timeouts (real sockets)', ()
   );
 
   it('keeps a log stream open for a timeout past 2^31 ms (no timer overflow) until the runtime stops', async () => {
-    await callExecutor(ex.url, ex.secret, 'POST', '/v1/runtimes', { runtimeId: 'long-logs', image: 'sim' });
-    const client = await rawClient(ex.port);
+    // A stream ends once its runtime is initialised: this one is still starting (an hour-long cold start).
+    const slow = await startInProcessExecutor({
+      mode: 'simulated',
+      simulated: { coldStart: { kind: 'fixed', ms: 3_600_000 } },
+    });
+    onTestFinished(() => slow.close());
+    const starting = callExecutor(slow.url, slow.secret, 'POST', '/v1/runtimes', {
+      runtimeId: 'long-logs',
+      image: 'sim',
+    });
+    expect(
+      await poll(
+        async () =>
+          (await callExecutor(slow.url, slow.secret, 'GET', '/v1/runtimes/long-logs')).status === 200,
+      ),
+    ).toBe(true);
+    const client = await rawClient(slow.port);
     client.socket.write(
       `GET /v1/runtimes/long-logs/logs?timeout=99999999999 HTTP/1.1\r\nHost: x\r\n` +
         `Authorization: Bearer ${ex.secret}\r\nConnection: close\r\n\r\n`,
@@ -98,9 +113,9 @@ describe('executor: clients that go away, huge logs timeouts (real sockets)', ()
     // The runtime's output so far arrives first; then the stream stays open.
     expect(await poll(() => client.received().includes('\r\n\r\n'))).toBe(true);
     expect(client.received()).toMatch(/^HTTP\/1\.1 200/);
-    expect(await gauge('fleetgate_executor_log_streams')).toBe(1);
     expect(client.closed()).toBe(false);
-    expect((await callExecutor(ex.url, ex.secret, 'DELETE', '/v1/runtimes/long-logs')).status).toBe(200);
+    expect((await callExecutor(slow.url, slow.secret, 'DELETE', '/v1/runtimes/long-logs')).status).toBe(200);
+    expect((await starting).status).toBe(400);
     // The stream ends with the runtime: chunked terminator, then the server closes (Connection: close).
     expect(await poll(client.closed)).toBe(true);
     expect(client.received().endsWith('0\r\n\r\n')).toBe(true);

@@ -20,7 +20,8 @@ export type ExecutorErrorType =
 /** Default status and message per type, as the real executor answers them. */
 const DEFAULTS: Record<ExecutorErrorType, [number, string]> = {
   general_unknown: [500, 'Internal server error.'],
-  general_route_not_found: [404, 'The requested route was not found.'],
+  // The message of the real executor's HTTP framework for an unknown route.
+  general_route_not_found: [404, 'Not Found'],
   general_unauthorized: [401, 'Missing executor key'],
   general_argument_invalid: [400, 'Invalid argument.'],
   general_payload_too_large: [413, 'Request body is larger than the 22 MiB limit.'],

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from './backend.ts';
 import { ExecutorError } from './errors.ts';
+import { encodeMultipart } from './multipart.ts';
 
 /** An execution result plus the executor's timing, as the response carries it. */
 export interface ExecutionOutcome extends ExecutionResult {
@@ -9,10 +10,18 @@ export interface ExecutionOutcome extends ExecutionResult {
   startTime: number;
 }
 
-/** JSON when `Accept` starts with `application/json` or `application/*` (the real executor's rule). */
+/**
+ * JSON when any entry of `Accept` starts with `application/json` or `application/*` (the real
+ * executor's rule; it splits on ", ", this splits on "," and trims); multipart otherwise.
+ */
 export function wantsJson(accept: string | undefined): boolean {
-  const a = (accept ?? '').toLowerCase();
-  return a.startsWith('application/json') || a.startsWith('application/*');
+  return (accept ?? '')
+    .toLowerCase()
+    .split(',')
+    .some((entry) => {
+      const a = entry.trim();
+      return a.startsWith('application/json') || a.startsWith('application/*');
+    });
 }
 
 /** True when `x-executor-response-format` is 0.11.0 or later: repeated headers stay arrays. */
@@ -57,15 +66,29 @@ export function executionJson(outcome: ExecutionOutcome, keepArrays: boolean): s
   });
 }
 
-/** The multipart response: one part per field, the body as a binary part. */
-export function executionMultipart(outcome: ExecutionOutcome, keepArrays: boolean): Response {
-  const form = new FormData();
-  form.set('statusCode', String(outcome.statusCode));
-  form.set('headers', JSON.stringify(responseHeaders(outcome.headers, keepArrays)));
-  form.set('body', new Blob([outcome.body]), 'body');
-  form.set('logs', outcome.logs);
-  form.set('errors', outcome.errors);
-  form.set('duration', String(outcome.duration));
-  form.set('startTime', String(outcome.startTime));
-  return new Response(form, { status: 200 });
+/**
+ * The multipart response: one part per field in the real executor's order, values as they are
+ * (the body's bytes and the logs' `\n` unchanged), `headers` as a JSON part.
+ */
+export function executionMultipart(
+  outcome: ExecutionOutcome,
+  keepArrays: boolean,
+  boundary: string,
+): Response {
+  const body = encodeMultipart(
+    {
+      statusCode: String(outcome.statusCode),
+      headers: { json: responseHeaders(outcome.headers, keepArrays) },
+      body: outcome.body,
+      logs: outcome.logs,
+      errors: outcome.errors,
+      duration: String(outcome.duration),
+      startTime: String(outcome.startTime),
+    },
+    boundary,
+  );
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
 }

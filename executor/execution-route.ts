@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -77,7 +78,11 @@ export function registerExecutionRoute(app: Hono, deps: RouteDeps): void {
       if (wantsJson(c.req.header('accept'))) {
         return c.body(executionJson(full, keepArrays), 200, { 'content-type': 'application/json' });
       }
-      return executionMultipart(full, keepArrays);
+      return executionMultipart(
+        full,
+        keepArrays,
+        `----------------------------${randomBytes(12).toString('hex')}`,
+      );
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;

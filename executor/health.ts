@@ -8,7 +8,7 @@ import type { RuntimeEntry, RuntimeTable } from './runtimes.ts';
  * as open-runtimes/executor reports them. `runtimeId` is a Fleetgate extension: real executors do not
  * send it, so clients that need the id must strip the `<executor hostname>-` prefix from `name`.
  */
-export function runtimeView(entry: RuntimeEntry, options: ExecutorOptions, now: number) {
+export function runtimeView(entry: RuntimeEntry, options: ExecutorOptions) {
   const up = entry.instance && entry.startedAt !== undefined;
   return {
     version: entry.spec.version,
@@ -16,7 +16,8 @@ export function runtimeView(entry: RuntimeEntry, options: ExecutorOptions, now: 
     updated: entry.updated / 1000,
     name: `${options.hostname}-${entry.spec.id}`,
     hostname: entry.spec.hostname,
-    status: up ? `Up ${Math.round((now - entry.startedAt!) / 1000)} seconds` : 'pending',
+    // The real executor's text: how long the start took, in seconds with two decimals.
+    status: up ? `Up ${Math.round((entry.startedAt! - entry.created) / 10) / 100}s` : 'pending',
     key: entry.spec.key,
     listening: up ? 1 : 0,
     image: entry.spec.image,

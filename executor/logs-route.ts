@@ -11,8 +11,9 @@ const APPEAR_POLL_MS = 50;
 const MAX_TIMEOUT_S = 86_400;
 
 /**
- * `GET /v1/runtimes/:runtimeId/logs?timeout=600`: an event stream of `<ISO time> <text>` lines,
- * the runtime's output so far and then as it comes, until the timeout or the runtime stops.
+ * `GET /v1/runtimes/:runtimeId/logs?timeout=600`: an event stream of `<time> <text>` lines (the
+ * real executor's time format), the runtime's output so far and then as it comes, until the runtime
+ * is initialised, the timeout or the runtime stops.
  * Waits for an absent runtime to appear; 504 `logs_timeout` if it never does. `timeout` is in
  * seconds (default 600, the contract's) and is clamped to 86 400 (one day). The request body is
  * discarded, and the wait or the stream ends as soon as the client goes away.
@@ -77,7 +78,8 @@ function logStream(
   let cleanup = () => {};
   return new ReadableStream({
     start(controller) {
-      const format = (l: LogLine) => encoder.encode(`${l.timestamp} ${l.content}\n`);
+      // One line per entry, as the real executor: a newline inside the content is sent as `\n`.
+      const format = (l: LogLine) => encoder.encode(`${l.timestamp} ${l.content.replaceAll('\n', '\\n')}\n`);
       for (const line of entry.output) controller.enqueue(format(line));
       let closed = false;
       const listener = (line: LogLine | undefined) => {
@@ -101,8 +103,10 @@ function logStream(
         entry.listeners.delete(listener);
         client.removeEventListener('abort', onClientGone);
       };
-      if (entry.gone) return finish();
+      if (entry.gone || entry.instance) return finish();
       entry.listeners.add(listener);
+      // The stream ends once the runtime is initialised (or failed to start), as the real one does.
+      entry.ready.then(finish, finish);
     },
     cancel() {
       cleanup();

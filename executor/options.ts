@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { Distribution } from './distribution.ts';
+import type { z } from 'zod';
+import type { DeepReadonly } from '../config/freeze.ts';
+import { executorSchema } from '../config/schema/executor.ts';
+import { type Distribution, parseDistribution } from './distribution.ts';
 
 /** How runtimes run: child processes speaking the runtime protocol, or an in-process model. */
 export type ExecutorMode = 'process' | 'simulated';
@@ -7,7 +10,10 @@ export type ExecutorMode = 'process' | 'simulated';
 /** A command template for images matching `pattern` (`*` is a wildcard). */
 export interface RuntimeCommand {
   pattern: string;
-  /** Whitespace-separated argv; placeholders `{runtimeServer}`, `{entrypoint}`, `{port}`, `{source}`. */
+  /**
+   * Whitespace-separated argv; placeholders `{runtimeServer}`, `{entrypoint}`, `{port}`, `{source}`,
+   * `{logsDir}` (the runtime's own logs folder, also in `OPEN_RUNTIMES_LOGS_DIR`).
+   */
   command: string;
 }
 
@@ -45,6 +51,16 @@ export interface ExecutorOptions {
   bodyLimitBytes: number;
   /** Most bytes one `.tar.gz` source may unpack to (a zip bomb must not fill the disk). */
   maxSourceBytes: number;
+  /** How long past an execution's timeout the executor waits for the runtime's own answer. */
+  executionGraceMs: number;
+  /**
+   * Names of this process's environment variables passed on to every runtime (a real runtime may
+   * need e.g. `NODE_PATH` or `LANG`); runtimes otherwise get only `PATH`, `HOME` and what the
+   * executor sets. A name ending in `*` passes every variable with that prefix.
+   */
+  runtimeEnv: string[];
+  /** Runtime `version` values a create or execution may ask for (`OPR_EXECUTOR_RUNTIME_VERSIONS`). */
+  runtimeVersions: string[];
   simulated: SimulatedOptions;
 }
 
@@ -63,38 +79,66 @@ export type ExecutorInput = Partial<Omit<ExecutorOptions, 'simulated'>> & {
   simulated?: Partial<SimulatedOptions>;
 };
 
-/** Fills defaults; later runtime commands given by the caller take precedence over the defaults. */
+/** The resolved `executor` section of the configuration (config/schema/executor.ts). */
+export type ExecutorConfig = DeepReadonly<z.output<typeof executorSchema>>;
+
+/**
+ * Executor options from the `executor` configuration section (file, `FLEETGATE_EXECUTOR_*`,
+ * `OPR_EXECUTOR_*`): the schema is the one table of defaults. `secret` may still be empty here
+ * (the CLI also takes it from a flag or a file).
+ */
+export function executorOptionsFromConfig(section: ExecutorConfig): ExecutorInput {
+  const input: ExecutorInput = {
+    secret: section.secret ?? '',
+    port: section.port,
+    bind: section.host,
+    mode: section.mode,
+    runtimeCommands: section.runtimeCommands.map((text) => {
+      const i = text.indexOf('=');
+      return { pattern: text.slice(0, i), command: text.slice(i + 1) };
+    }),
+    runtimeEnv: [...section.runtimeEnv],
+    runtimeVersions: [...section.runtimeVersions],
+    inactiveThresholdMs: section.inactiveThreshold,
+    maintenanceIntervalMs: Math.max(1, section.maintenanceInterval),
+    maxRuntimes: section.maxRuntimes,
+    drainTimeoutMs: section.drainTimeout,
+    executionGraceMs: section.executionGrace,
+    legacyHealth: section.legacyHealth,
+    bodyLimitBytes: section.bodyLimit,
+    maxSourceBytes: section.maxSourceSize,
+    simulated: {
+      coldStart: parseDistribution(section.simulated.coldStart),
+      execution: parseDistribution(section.simulated.execution),
+      concurrency: section.simulated.concurrency,
+      memoryMb: section.simulated.memory,
+      seed: section.simulated.seed,
+    },
+  };
+  if (section.hostname !== undefined) input.hostname = section.hostname;
+  if (section.sourceRoot !== undefined) input.sourceRoot = section.sourceRoot;
+  if (section.workDir !== undefined) input.workDir = section.workDir;
+  return input;
+}
+
+/** The schema's defaults as options (what an embedded or test executor gets unless told otherwise). */
+const DEFAULTS = executorOptionsFromConfig(executorSchema.parse({}));
+
+/**
+ * Fills defaults (the config schema's, plus this process's id, working directory and an any-port
+ * listener for embedded executors); the caller's runtime commands take precedence over the defaults.
+ */
 export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
   return {
+    ...(DEFAULTS as Omit<ExecutorOptions, 'simulated'>),
+    // Embedded executors (tests, benchmarks) listen on any free port unless told otherwise.
     port: 0,
-    bind: '127.0.0.1',
     hostname: input.hostname ?? `executor-${process.pid}`,
-    mode: 'process',
     sourceRoot: process.cwd(),
     workDir: '',
-    // Open Runtimes: OPR_EXECUTOR_INACTIVE_THRESHOLD defaults to 60 s.
-    inactiveThresholdMs: 60_000,
-    // Real executors sweep hourly; a local fleet wants reaping to be visible, so 10 s.
-    maintenanceIntervalMs: 10_000,
-    maxRuntimes: 100,
-    drainTimeoutMs: 30_000,
-    legacyHealth: false,
-    // The real executor's limit: 22 MiB (20 MiB body + multipart overhead).
-    bodyLimitBytes: 22 * 1024 * 1024,
-    // Open Runtimes caps a deployment at 30 MB compressed (_APP_FUNCTIONS_SIZE_LIMIT); unpacked
-    // code is rarely more than a few times that.
-    maxSourceBytes: 512 * 1024 * 1024,
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
-    simulated: {
-      coldStart: { kind: 'fixed', ms: 250 },
-      execution: { kind: 'fixed', ms: 20 },
-      concurrency: 8,
-      // Roomy enough that the runtime cap (100 × 512 MB) binds first unless a benchmark lowers it.
-      memoryMb: 65_536,
-      seed: 1,
-      ...input.simulated,
-    },
+    simulated: { ...(DEFAULTS.simulated as SimulatedOptions), ...input.simulated },
   };
 }
 

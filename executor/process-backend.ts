@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Pool } from 'undici';
@@ -16,8 +16,10 @@ import type {
 import { confineEntrypoint } from './confine.ts';
 import { ExecutorError } from './errors.ts';
 import { commandForImage, NODE_RUNTIME_SERVER, type RuntimeCommand } from './options.ts';
+import { openRuntimesEnvironment } from './runtime-env.ts';
 import { prepareSource } from './source.ts';
 import { waitForRuntime } from './wait-runtime.ts';
+import { createRuntimeWatchdog, type RuntimeWatchdog } from './watchdog.ts';
 
 /** Settings of the process backend. */
 export interface ProcessBackendOptions {
@@ -28,6 +30,10 @@ export interface ProcessBackendOptions {
   logsRoot?: string;
   /** Most bytes one `.tar.gz` source may unpack to. */
   maxSourceBytes: number;
+  /** How long past an execution's timeout to wait for the runtime's answer (default 5 s). */
+  graceMs?: number;
+  /** Inherited environment of every runtime (executor/runtime-env.ts; default PATH and HOME). */
+  environment?: Record<string, string>;
   logger: Logger;
 }
 
@@ -50,11 +56,19 @@ const STOP_GRACE_MS = 2_000;
 
 /**
  * Runtimes as child processes started from the image's command template, with the Open Runtimes
- * environment (`OPEN_RUNTIMES_SECRET`, `OPEN_RUNTIMES_ENTRYPOINT`, `PORT`) and the function folder
- * as working directory. An IPC channel ties our Node runtime's life to this process.
+ * environment (executor/runtime-env.ts, `OPEN_RUNTIMES_LOGS_DIR`, `PORT`) and the function folder
+ * as working directory. Each leads its own process group; a watchdog process kills the groups if
+ * this process dies (an IPC channel also tells Fleetgate's own Node runtime at once).
  */
 export function createProcessBackend(options: ProcessBackendOptions): RuntimeBackend {
   let counter = 0;
+  const watchdog = createRuntimeWatchdog();
+  const settings: SpawnSettings = {
+    logger: options.logger,
+    watchdog,
+    graceMs: options.graceMs ?? RUNTIME_GRACE_MS,
+    environment: options.environment ?? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  };
   return {
     mode: 'process',
     async start(spec: RuntimeSpec, context: StartContext): Promise<RuntimeInstance> {
@@ -76,7 +90,7 @@ export function createProcessBackend(options: ProcessBackendOptions): RuntimeBac
           try {
             const logsDir = join(options.logsRoot ?? join(options.workDir, 'logs'), `${name}-${attempt}`);
             await mkdir(logsDir, { recursive: true, mode: 0o700 });
-            const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, options.logger);
+            const runtime = await spawnRuntime(template, spec, cwd, logsDir, context, settings);
             // An extracted source lives as long as its runtime (issue 18: they piled up until exit).
             void runtime.exited.then(() => prepared.remove());
             context.log('Runtime listening');
@@ -102,14 +116,25 @@ function hidePaths(message: string, folders: string[]): string {
   return out;
 }
 
-/** Spawns one runtime process on a fresh port and waits until it answers its health check. */
+/** What every spawn shares. */
+interface SpawnSettings {
+  logger: Logger;
+  watchdog: RuntimeWatchdog;
+  graceMs: number;
+  environment: Record<string, string>;
+}
+
+/**
+ * Spawns one runtime process on a fresh port and waits until it answers its health check. The
+ * runtime leads its own process group, which the watchdog kills if this executor dies.
+ */
 async function spawnRuntime(
   template: string,
   spec: RuntimeSpec,
   cwd: string,
   logsDir: string,
   context: StartContext,
-  logger: Logger,
+  settings: SpawnSettings,
 ): Promise<ProcessRuntime> {
   const port = await freePort();
   const values: Record<string, string> = {
@@ -117,6 +142,7 @@ async function spawnRuntime(
     entrypoint: spec.entrypoint,
     port: String(port),
     source: cwd,
+    logsDir,
   };
   const argv = template
     .trim()
@@ -126,20 +152,19 @@ async function spawnRuntime(
   const child = spawn(command === 'node' ? process.execPath : command!, args, {
     cwd,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      ...settings.environment,
       ...spec.variables,
-      OPEN_RUNTIMES_SECRET: spec.key,
-      OPEN_RUNTIMES_ENTRYPOINT: spec.entrypoint,
-      OPEN_RUNTIMES_ENV: 'production',
-      OPEN_RUNTIMES_HEADERS: '{}',
+      ...openRuntimesEnvironment(spec),
       OPEN_RUNTIMES_LOGS_DIR: logsDir,
       PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: stopped (and killed by the watchdog) as a whole, children included.
+    detached: true,
   });
-  const runtime = new ProcessRuntime(child, port, spec, logsDir, context);
-  logger.debug({ runtimeId: spec.id, pid: child.pid, port }, 'runtime process spawned');
+  if (child.pid !== undefined) settings.watchdog.watch(child.pid);
+  const runtime = new ProcessRuntime(child, port, spec, logsDir, context, settings);
+  settings.logger.debug({ runtimeId: spec.id, pid: child.pid, port }, 'runtime process spawned');
   try {
     await waitForRuntime(`http://127.0.0.1:${port}`, runtime.exited, context.signal);
   } catch (error) {
@@ -168,6 +193,7 @@ class ProcessRuntime implements RuntimeInstance {
     private readonly spec: RuntimeSpec,
     private readonly logsDir: string,
     context: StartContext,
+    private readonly settings: SpawnSettings,
   ) {
     this.pid = child.pid;
     this.memoryMb = spec.memoryMb;
@@ -188,6 +214,8 @@ class ProcessRuntime implements RuntimeInstance {
       child.once('exit', (code, signal) => {
         const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
         resolve(reason);
+        this.killGroup('SIGKILL');
+        if (this.pid !== undefined) settings.watchdog.unwatch(this.pid);
         void this.pool.destroy().catch(() => {});
         void rm(this.logsDir, { recursive: true, force: true }).catch(() => {});
         if (!this.stopping) this.exitListener?.(reason);
@@ -209,13 +237,17 @@ class ProcessRuntime implements RuntimeInstance {
     const headers: Record<string, string> = {
       ...request.headers,
       'x-open-runtimes-secret': this.spec.key,
-      'x-open-runtimes-timeout': String(Math.max(1, Math.ceil(request.timeoutMs / 1000))),
+      // Whole seconds, at least 1, as the real executor sends it.
+      'x-open-runtimes-timeout': String(Math.max(1, Math.floor(request.timeoutMs / 1000))),
       'x-open-runtimes-logging': request.logging ? 'enabled' : 'disabled',
       'x-open-runtimes-log-id': logId,
     };
+    // The caller's `host` stays (the function reads it); the length is the body's own.
     delete headers['content-length'];
-    delete headers.host;
     for (const name of HOP_BY_HOP) delete headers[name];
+    // The runtime answers a slow function itself at the timeout (500, "Execution timed out."); the
+    // executor waits 5 s more for that answer, as the real one does.
+    const waitMs = request.timeoutMs + this.settings.graceMs;
     let response: Awaited<ReturnType<Pool['request']>>;
     let body: Buffer;
     try {
@@ -223,32 +255,14 @@ class ProcessRuntime implements RuntimeInstance {
         method: request.method as 'GET',
         path: request.path,
         headers,
-        body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
+        // Sent for every method, GET and HEAD too (the real executor does).
+        body: request.body.length > 0 ? request.body : undefined,
+        headersTimeout: waitMs,
+        bodyTimeout: waitMs,
       });
       body = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'UND_ERR_INVALID_ARG') {
-        throw new ExecutorError(
-          'execution_bad_request',
-          `Invalid execution request: ${(error as Error).message}`,
-        );
-      }
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        throw new ExecutorError(
-          'execution_timeout',
-          `Timed out waiting for execution (${request.timeoutMs} ms).`,
-        );
-      }
-      throw new ExecutorError(
-        'runtime_failed',
-        `Runtime failed during the execution: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw executionFailure(error, waitMs);
     }
     const headersOut: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(response.headers)) {
@@ -262,28 +276,92 @@ class ProcessRuntime implements RuntimeInstance {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    this.killGroup('SIGTERM');
+    const timer = setTimeout(() => this.killGroup('SIGKILL'), STOP_GRACE_MS);
     await this.exited;
     clearTimeout(timer);
   }
 
+  /** Signals the runtime's whole process group (what it started too); the process alone as a fallback. */
+  private killGroup(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    }
+  }
+
   /**
-   * Reads and deletes the runtime's `<logId>_logs.log` / `_errors.log`. Synchronous on purpose:
-   * the files are a few bytes, and the thread-pool round trips of fs/promises cost more CPU than
-   * the reads (measured: ~30 % of executor CPU under load with the async version).
+   * Reads and deletes the runtime's `<logId>_logs.log` / `_errors.log`, each cut at 5 MiB with the
+   * real executor's note. Synchronous on purpose: the files are usually a few bytes, and the
+   * thread-pool round trips of fs/promises cost more CPU than the reads (measured: ~30 % of executor
+   * CPU under load with the async version).
    */
   private readLogs(id: string): [string, string] {
-    const read = (file: string) => {
+    const read = (file: string, what: string) => {
       const path = join(this.logsDir, file);
       try {
-        const text = readFileSync(path, 'utf8');
+        const text = readLogFile(path, what);
         unlinkSync(path);
         return text;
       } catch {
         return '';
       }
     };
-    return [read(`${id}_logs.log`), read(`${id}_errors.log`)];
+    return [read(`${id}_logs.log`, 'Log'), read(`${id}_errors.log`, 'Error')];
   }
+}
+
+/** Most bytes of logs (and of errors) one execution returns: the real executor's MAX_LOG_SIZE. */
+export const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+/** Extra time the executor waits past an execution's timeout for the runtime's own answer. */
+export const RUNTIME_GRACE_MS = 5_000;
+
+/** A log file's first MAX_LOG_BYTES as text, with "<What> file has been truncated to 5.00MB." when cut. */
+function readLogFile(path: string, what: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, MAX_LOG_BYTES));
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    const text = buffer.subarray(0, read).toString('utf8');
+    if (size <= MAX_LOG_BYTES) return text;
+    return `${text}\n${what} file has been truncated to ${(MAX_LOG_BYTES / 1048576).toFixed(2)}MB.`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The error for an execution the runtime did not answer: a bad request (400), no answer within
+ * timeout + 5 s, or a connection the runtime closed (it crashed or exited). The last two are 500,
+ * as the real executor answers every transport error with its runtime.
+ */
+function executionFailure(error: unknown, waitMs: number): ExecutorError {
+  const code = (error as { code?: string }).code;
+  if (code === 'UND_ERR_INVALID_ARG') {
+    return new ExecutorError(
+      'execution_bad_request',
+      `Invalid execution request: ${(error as Error).message}`,
+    );
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new ExecutorError(
+      'execution_timeout',
+      `The runtime did not answer within the execution's timeout + 5 s (${waitMs} ms).`,
+      { status: 500, cause: error },
+    );
+  }
+  return new ExecutorError(
+    'runtime_failed',
+    `The runtime closed the connection during the execution: ${(error as Error).message}`,
+    { status: 500, cause: error },
+  );
 }

@@ -9,6 +9,7 @@ import type {
   RuntimeSpec,
 } from './backend.ts';
 import { ExecutorError } from './errors.ts';
+import { logTimestamp } from './log-time.ts';
 
 /** One line of a runtime's output, as the create response and the logs stream carry it. */
 export interface LogLine {
@@ -116,7 +117,7 @@ export class RuntimeTable {
       if (!spec) {
         throw new ExecutorError(
           'runtime_not_found',
-          `Runtime "${id}" not found. Create it first or give "image" to cold-start it.`,
+          'Runtime not found. Please start it first or provide runtime-related parameters.',
         );
       }
       entry = this.start(spec);
@@ -319,7 +320,7 @@ export class RuntimeTable {
 
 function appendLine(entry: RuntimeEntry, text: string, now: number): void {
   const content = text.length > MAX_OUTPUT_BYTES ? text.slice(0, MAX_OUTPUT_BYTES) : text;
-  const line = { timestamp: new Date(now).toISOString(), content };
+  const line = { timestamp: logTimestamp(now), content };
   entry.output.push(line);
   entry.outputSize += content.length;
   while (entry.output.length > MAX_OUTPUT_LINES || entry.outputSize > MAX_OUTPUT_BYTES) {

@@ -8,11 +8,13 @@ import { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { seededRandom } from '../lib/random.ts';
-import { bearerToken, secretEquals } from '../lib/secrets.ts';
+import { secretEquals } from '../lib/secrets.ts';
 import { createExecutor, type Executor } from './app.ts';
+import { executorKey } from './auth.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { type ExecutorInput, resolveExecutorOptions } from './options.ts';
 import { createProcessBackend } from './process-backend.ts';
+import { pickEnvironment } from './runtime-env.ts';
 import { createSimulatedBackend } from './simulated-backend.ts';
 
 /** A listening executor. */
@@ -59,6 +61,8 @@ export async function startExecutor(
           logsRoot,
           logger,
           maxSourceBytes: options.maxSourceBytes,
+          graceMs: options.executionGraceMs,
+          environment: pickEnvironment(process.env, options.runtimeEnv),
         }));
   const executor = createExecutor({
     options,
@@ -77,7 +81,7 @@ export async function startExecutor(
   // `Expect: 100-continue`: the body is invited only from a caller with the executor secret and a
   // Content-Length within the body limit; any other gets its 401/413 without sending it (issue 18).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const token = bearerToken(req.headers.authorization);
+    const token = executorKey(req.headers.authorization);
     const length = Number(req.headers['content-length'] ?? 0);
     if (token !== undefined && secretEquals(token, options.secret) && length <= options.bodyLimitBytes)
       res.writeContinue();

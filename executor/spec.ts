@@ -34,6 +34,13 @@ export async function readRuntimeSpec(
     if (refused !== undefined)
       throw reader.invalid('variables', `${JSON.stringify(name.slice(0, 64))} ${refused}`);
   }
+  const version = reader.string('version', 'v5');
+  if (!options.runtimeVersions.includes(version)) {
+    throw reader.invalid(
+      'version',
+      `must be one of ${options.runtimeVersions.join(', ')} (executor.runtimeVersions)`,
+    );
+  }
   return {
     id,
     image,
@@ -44,7 +51,7 @@ export async function readRuntimeSpec(
     cpus: reader.number('cpus', 1),
     // The real executor's default: 512 MB.
     memoryMb: reader.number('memory', 512),
-    version: reader.string('version', 'v5'),
+    version,
     runtimeEntrypoint: reader.string('runtimeEntrypoint'),
     key: randomBytes(16).toString('hex'),
     hostname: randomBytes(16).toString('hex'),

@@ -75,8 +75,12 @@ function makeRequest(req, body) {
   for (const [k, v] of Object.entries(req.headers)) {
     if (!k.startsWith('x-open-runtimes-')) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
-  const host = headers.host ?? `localhost:${port}`;
-  const url = new URL(req.url ?? '/', `http://${host}`);
+  let url;
+  try {
+    url = new URL(req.url ?? '/', `http://${headers.host ?? `localhost:${port}`}`);
+  } catch {
+    url = new URL(req.url ?? '/', `http://localhost:${port}`);
+  }
   const text = body.toString('utf8');
   const contentType = (headers['content-type'] ?? '').toLowerCase();
   return {
@@ -128,13 +132,14 @@ async function handle(req, res) {
   try {
     if (!userFunction) throw new Error('No entrypoint configured (OPEN_RUNTIMES_ENTRYPOINT is empty).');
     const run = Promise.resolve(userFunction(context));
-    // The executor enforces the timeout; this guard fires just after it as a backstop.
+    // At the timeout the runtime answers itself (500, "Execution timed out." in errors), as Open
+    // Runtimes servers do; the executor waits 5 s longer for this answer.
     output =
       timeoutS > 0
         ? await Promise.race([
             run,
             new Promise((_, reject) =>
-              setTimeout(() => reject(new Error('Execution timed out.')), timeoutS * 1000 + 500).unref(),
+              setTimeout(() => reject(new Error('Execution timed out.')), timeoutS * 1000).unref(),
             ),
           ])
         : await run;

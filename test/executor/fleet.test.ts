@@ -87,14 +87,21 @@ describe('executor processes (startExecutors)', () => {
     await fleet.kill(0, 'SIGTERM');
     expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
     const res = await slow;
-    expect([res.status, res.json?.type]).toEqual([400, 'runtime_failed']);
+    expect([res.status, res.json?.type]).toEqual([500, 'runtime_failed']);
     expect(await waitGone(pid)).toBe(true);
   });
 
   it('SIGTERM exits even while log streams and waits for absent runtimes are open', async () => {
-    fleet = await startExecutors(1, { mode: 'simulated', args: ['--sim-cold-start', '5'] });
+    // A stream ends once its runtime is initialised: this one is still starting (an hour-long cold start).
+    fleet = await startExecutors(1, {
+      mode: 'simulated',
+      args: ['--sim-cold-start', '3600000', '--drain-timeout', '500ms'],
+    });
     const url = fleet.hosts[0]!.url;
-    await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes', { runtimeId: 'streamed', image: 'sim' });
+    const starting = callExecutor(url, fleet.secret, 'POST', '/v1/runtimes', {
+      runtimeId: 'streamed',
+      image: 'sim',
+    }).catch(() => undefined);
     const open = ['streamed', 'absent'].map((id) =>
       fetch(`${url}/v1/runtimes/${id}/logs?timeout=99999`, {
         headers: { authorization: `Bearer ${fleet!.secret}` },
@@ -105,7 +112,7 @@ describe('executor processes (startExecutors)', () => {
     await waitGauge(url, 'fleetgate_executor_log_streams', 2);
     await fleet.kill(0, 'SIGTERM');
     expect(await fleet.exited(0)).toEqual({ code: 0, signal: null });
-    await Promise.all(open);
+    await Promise.all([...open, starting]);
   });
 
   it('runtime processes die with an executor that is SIGKILLed', async () => {

@@ -24,10 +24,18 @@ describe('streaming through the gateway (process-mode executors)', () => {
   const inflight = () => gw.gateway.fleet.totalInflight();
 
   it('streams a log stream while it is open, and a client abort frees the slot', async () => {
-    const created = await call(gw.url, 'POST', '/v1/runtimes', {
-      body: { runtimeId: 'logs-rt', ...FUNCTION, timeout: 60 },
+    // An executor's log stream ends once its runtime is initialised (as the real executor's), so the
+    // stream is opened on a runtime whose boot prints the marker and then takes a minute.
+    const creating = call(gw.url, 'POST', '/v1/runtimes', {
+      body: {
+        runtimeId: 'logs-rt',
+        image: NODE_IMAGE,
+        source: 'test/executor/fixtures/functions',
+        entrypoint: 'boot-log.mjs',
+        variables: { BOOT_LOG: 'marker-from-test', BOOT_MS: '60000' },
+        timeout: 120,
+      },
     });
-    expect(created.status, created.text).toBe(201);
     const controller = new AbortController();
     const stream = await request(`${gw.url}/v1/runtimes/logs-rt/logs?timeout=120`, {
       headers: { authorization: AUTH },
@@ -43,20 +51,17 @@ describe('streaming through the gateway (process-mode executors)', () => {
         // aborted below
       }
     })();
-    const logged = await call(gw.url, 'POST', '/v1/runtimes/logs-rt/executions', {
-      body: { path: '/log?text=marker-from-test', timeout: 30 },
-      headers: { accept: 'application/json' },
-    });
-    expect(logged.status, logged.text).toBe(200);
     await until('the log line arrived through the open stream', () => received.includes('marker-from-test'));
     const streams = () => gw.gateway.fleet.hosts.reduce((n, h) => n + h.streams, 0);
     expect(streams()).toBe(1); // still open; log streams are not counted as load
-    expect(inflight()).toBe(0);
+    expect(inflight()).toBe(1); // the create that is still starting the runtime, not the stream
     const scrape = await call(gw.url, 'GET', '/metrics');
     expect(scrape.text).toMatch(/fleetgate_gateway_open_streams\{host="[^"]+"\} 1/);
     controller.abort();
     await reading;
     await until('the aborted stream freed its slot', () => streams() === 0);
+    expect((await call(gw.url, 'DELETE', '/v1/runtimes/logs-rt')).status).toBe(200);
+    expect((await creating).status).toBe(400);
   });
 
   it('carries a 20 MiB body both ways', async () => {

@@ -1,0 +1,70 @@
+import { encodeMultipart } from '../../executor/multipart.ts';
+import { readMultipartBytes } from '../executor/multipart-client.ts';
+
+/** A response as the real suite's client sees it: status, lower-case headers, parsed body. */
+export interface CompatResponse {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: the suite's assertions read arbitrary JSON
+  body: any;
+  /** Multipart parts as bytes (a binary body stays bytes). */
+  parts?: Record<string, Buffer>;
+}
+
+/**
+ * A client shaped like open-runtimes/executor's `tests/e2e/Client.php`: base headers
+ * `content-type: application/json` and `x-executor-response-format: 0.11.0`, the key as
+ * `Authorization: Bearer <key>`, params sent as JSON (`[]` when there are none, as PHP encodes an
+ * empty array; multipart when the content type says so),
+ * and JSON or multipart responses parsed.
+ */
+export class CompatClient {
+  constructor(
+    private readonly endpoint: string,
+    public key: string,
+  ) {}
+
+  async call(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    params?: Record<string, unknown>,
+  ): Promise<CompatResponse> {
+    const h: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-executor-response-format': '0.11.0',
+      authorization: `Bearer ${this.key}`,
+      ...headers,
+    };
+    let body: Buffer | string | undefined;
+    // PHP's json_encode([]) — what the real client sends for no params — is `[]`.
+    if (method !== 'GET' && (params === undefined || Object.keys(params).length === 0)) body = '[]';
+    else if (params !== undefined && method !== 'GET') {
+      if (h['content-type']!.startsWith('multipart/form-data')) {
+        const boundary = `----compat${Date.now().toString(16)}`;
+        h['content-type'] = `multipart/form-data; boundary=${boundary}`;
+        const fields: Record<string, string | Buffer | { json: unknown }> = {};
+        for (const [k, v] of Object.entries(params)) {
+          fields[k] =
+            Buffer.isBuffer(v) || typeof v === 'string' ? v : typeof v === 'object' ? { json: v } : String(v);
+        }
+        body = encodeMultipart(fields, boundary);
+      } else body = JSON.stringify(params);
+    }
+    const res = await fetch(`${this.endpoint}/v1${path}`, { method, headers: h, body });
+    const out: Record<string, string> = {};
+    res.headers.forEach((v, k) => {
+      out[k] = v;
+    });
+    const type = out['content-type'] ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const parts = await readMultipartBytes(res);
+      const text = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.toString('utf8')]));
+      return { status: res.status, headers: out, body: text, parts };
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (type.startsWith('application/json')) parsed = text === '' ? '' : JSON.parse(text);
+    return { status: res.status, headers: out, body: parsed };
+  }
+}
