@@ -31,6 +31,10 @@ Options:
   --source-root DIR           "source" paths must be inside DIR (default: current directory)
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
   --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
+  --build-workers N           Builds (creates with a command) run at once; more queue
+                              (default: FLEETGATE_EXECUTOR_BUILD_WORKERS or executor.buildWorkers, 2)
+  --build-queue N             Builds that may wait for a worker; one more gets 503
+                              (default: FLEETGATE_EXECUTOR_BUILD_QUEUE or executor.buildQueue, 64)
   --inactive-threshold D      Reap runtimes idle this long (default 60s; 500ms, 2s, 1m)
   --maintenance-interval D    Reaping sweep interval (default 10s)
   --max-runtimes N            Warm runtimes kept; least recently used evicted (default 100)
@@ -91,6 +95,8 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
     'source-root': { type: 'string' },
     'work-dir': { type: 'string' },
     'max-source-size': { type: 'string' },
+    'build-workers': { type: 'string' },
+    'build-queue': { type: 'string' },
     'inactive-threshold': { type: 'string' },
     'maintenance-interval': { type: 'string' },
     'max-runtimes': { type: 'string' },
@@ -143,6 +149,10 @@ export function executorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv) 
   if (drain !== undefined) options.drainTimeoutMs = drain;
   if (values['max-source-size'])
     options.maxSourceBytes = parseCount(values['max-source-size'], 'max-source-size', 1) * 1024 * 1024;
+  const buildWorkers = values['build-workers'] ?? env.FLEETGATE_EXECUTOR_BUILD_WORKERS;
+  if (buildWorkers) options.buildWorkers = parseCount(buildWorkers, 'build-workers', 1);
+  const buildQueue = values['build-queue'] ?? env.FLEETGATE_EXECUTOR_BUILD_QUEUE;
+  if (buildQueue) options.buildQueue = parseCount(buildQueue, 'build-queue', 0);
   if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
   const sim: Partial<SimulatedOptions> = {};
   if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');

@@ -82,6 +82,8 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { env: 'FLEETGATE_EXECUTOR_PORT', path: ['executor', 'port'], kind: 'integer' },
   { env: 'FLEETGATE_EXECUTOR_SECRET', path: ['executor', 'secret'], kind: 'string' },
   { env: 'FLEETGATE_EXECUTOR_MODE', path: ['executor', 'mode'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_BUILD_WORKERS', path: ['executor', 'buildWorkers'], kind: 'integer' },
+  { env: 'FLEETGATE_EXECUTOR_BUILD_QUEUE', path: ['executor', 'buildQueue'], kind: 'integer' },
 ];
 
 /** A value taken from the environment, to be placed at `path` in the raw config. */

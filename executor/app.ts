@@ -8,6 +8,9 @@ import { pathProblem } from '../lib/request-rules.ts';
 import { bearerToken, secretEquals } from '../lib/secrets.ts';
 import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
 import type { RuntimeBackend } from './backend.ts';
+import { Builds } from './build/builds.ts';
+import { readBuildJob } from './build/read-job.ts';
+import { registerCommandsRoute } from './commands-route.ts';
 import { ExecutorError } from './errors.ts';
 import { registerExecutionRoute } from './execution-route.ts';
 import { checkRuntimeId, FieldReader, readFields } from './fields.ts';
@@ -49,8 +52,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const logger = deps.logger.child({ component: 'executor' });
   const metrics = createExecutorMetrics(registry);
   metrics.memoryCapacity.set(options.simulated.memoryMb * 1024 * 1024);
+  const builds = new Builds({
+    workers: options.buildWorkers,
+    queueCapacity: options.buildQueue,
+    workDir: options.workDir,
+    maxSourceBytes: options.maxSourceBytes,
+    executorHostname: options.hostname,
+    clock,
+    logger,
+    metrics,
+  });
   const table = new RuntimeTable({
-    backend: deps.backend,
+    backend: builds.backend(deps.backend),
     clock,
     logger,
     metrics,
@@ -130,6 +143,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const timeoutMs = reader.number('timeout', 600) * 1000;
     const remove = reader.boolean('remove', false);
     const spec = await readRuntimeSpec(reader, id, options, timeoutMs);
+    const build = await readBuildJob(reader, options.sourceRoot, timeoutMs);
+    if (build) return c.json(await builds.create(table, spec, build, remove), 201);
     const started = clock.now();
     const entry = table.create(spec);
     try {
@@ -155,6 +170,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   });
   registerExecutionRoute(app, { table, metrics, clock, options, logger, active });
   registerLogsRoute(app, { table, clock, metrics });
+  registerCommandsRoute(app, { table, clock });
 
   return {
     app,

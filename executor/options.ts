@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { executorSchema } from '../config/schema/executor.ts';
 import type { Distribution } from './distribution.ts';
 
 /** How runtimes run: child processes speaking the runtime protocol, or an in-process model. */
@@ -45,8 +46,15 @@ export interface ExecutorOptions {
   bodyLimitBytes: number;
   /** Most bytes one `.tar.gz` source may unpack to (a zip bomb must not fill the disk). */
   maxSourceBytes: number;
+  /** Builds run at once (`executor.buildWorkers`). */
+  buildWorkers: number;
+  /** Builds that may wait for a worker (`executor.buildQueue`). */
+  buildQueue: number;
   simulated: SimulatedOptions;
 }
+
+/** The executor section's defaults, from the config schema (the one table of defaults). */
+const SCHEMA_DEFAULTS = executorSchema.parse({});
 
 /** The Node runtime server shipped with Fleetgate (plain .mjs so it boots without tsx). */
 export const NODE_RUNTIME_SERVER = fileURLToPath(new URL('./runtime/node-server.mjs', import.meta.url));
@@ -84,6 +92,8 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
     // Open Runtimes caps a deployment at 30 MB compressed (_APP_FUNCTIONS_SIZE_LIMIT); unpacked
     // code is rarely more than a few times that.
     maxSourceBytes: 512 * 1024 * 1024,
+    buildWorkers: SCHEMA_DEFAULTS.buildWorkers,
+    buildQueue: SCHEMA_DEFAULTS.buildQueue,
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
     simulated: {

@@ -25,6 +25,22 @@ export const executorSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('Name this executor reports and registers under (default: the machine host name).'),
+    buildWorkers: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 64')
+      .max(64, 'must be between 1 and 64')
+      .default(2)
+      .describe(
+        'Builds (creates with a `command`) this executor runs at once; more wait in the build queue, so a burst of builds does not starve executions.',
+      ),
+    buildQueue: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 10000')
+      .max(10_000, 'must be between 0 and 10000')
+      .default(64)
+      .describe('Builds that may wait for a build worker; one more is refused with 503 `build_queue_full`.'),
   })
   .prefault({})
   .describe('The local executor.');
