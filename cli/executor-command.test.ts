@@ -74,7 +74,19 @@ describe('fleetgate executor arguments', () => {
     expect(parsed).toMatchObject({ options: { secret: 'env-secret', port: 3000, mode: 'process' } });
   });
 
+  it('reads the build workers and queue from flags, else FLEETGATE_EXECUTOR_BUILD_*', () => {
+    const env = { FLEETGATE_EXECUTOR_BUILD_WORKERS: '3', FLEETGATE_EXECUTOR_BUILD_QUEUE: '7' };
+    expect(executorOptionsFromArgs(['--secret', 's'], env)).toMatchObject({
+      options: { buildWorkers: 3, buildQueue: 7 },
+    });
+    expect(
+      executorOptionsFromArgs(['--secret', 's', '--build-workers', '1', '--build-queue', '0'], env),
+    ).toMatchObject({ options: { buildWorkers: 1, buildQueue: 0 } });
+  });
+
   it.each([
+    [['--secret', 's', '--build-workers', '0'], /--build-workers: expected an integer ≥ 1/],
+    [['--secret', 's', '--build-queue', '1.5'], /--build-queue: expected an integer ≥ 0/],
     [['--port', '1'], /--secret is required/],
     [['--secret', 's', '--mode', 'docker'], /--mode: expected process or simulated, got "docker"/],
     [['--secret', 's', '--port', 'x'], /--port: expected an integer/],

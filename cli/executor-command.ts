@@ -1,3 +1,4 @@
+import { executorSchema } from '../config/schema/executor.ts';
 import { parseDistribution } from '../executor/distribution.ts';
 import type { ExecutorInput, RuntimeCommand, SimulatedOptions } from '../executor/options.ts';
 import { startExecutor } from '../executor/server.ts';
@@ -7,6 +8,8 @@ import { parseCommandArgs } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
+
+const DEFAULTS = executorSchema.parse({});
 
 const HELP = `Usage: fleetgate executor --secret S [options]
 
@@ -32,9 +35,9 @@ Options:
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
   --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
   --build-workers N           Builds (creates with a command) run at once; more queue
-                              (default: FLEETGATE_EXECUTOR_BUILD_WORKERS or executor.buildWorkers, 2)
+                              (default: FLEETGATE_EXECUTOR_BUILD_WORKERS, else ${DEFAULTS.buildWorkers})
   --build-queue N             Builds that may wait for a worker; one more gets 503
-                              (default: FLEETGATE_EXECUTOR_BUILD_QUEUE or executor.buildQueue, 64)
+                              (default: FLEETGATE_EXECUTOR_BUILD_QUEUE, else ${DEFAULTS.buildQueue})
   --inactive-threshold D      Reap runtimes idle this long (default 60s; 500ms, 2s, 1m)
   --maintenance-interval D    Reaping sweep interval (default 10s)
   --max-runtimes N            Warm runtimes kept; least recently used evicted (default 100)
