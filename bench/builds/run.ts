@@ -22,7 +22,7 @@ import {
   startExecutors,
 } from '../../test/support/executors.ts';
 import { type BenchResult, machineInfo, markdownReport, writeResults } from '../lib/results.ts';
-import { mean, median, quantile, round } from '../lib/stats.ts';
+import { median, quantile, round } from '../lib/stats.ts';
 
 const { values } = parseArgs({
   options: {
