@@ -180,10 +180,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     sweep: () => table.sweep(),
     startDraining: () => {
       draining = true;
+      builds.close();
     },
     async waitIdle(timeoutMs: number) {
       const until = Date.now() + timeoutMs;
-      const busy = () => table.inflight() > 0 || active.executions > 0;
+      const busy = () => table.inflight() > 0 || active.executions > 0 || builds.busy();
       while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       return !busy();
     },

@@ -64,9 +64,9 @@ export class BuildEnvironment implements RuntimeInstance {
 }
 
 /**
- * Builds: creates with a `command` go through a bounded queue served by `workers` build workers and
- * become runtimes of the table (listed as starting while they wait and run, their output on the
- * logs stream), so conflicts, deletes, log streams and shutdown treat them like any runtime.
+ * Builds: creates with a `command` go through a bounded queue served by `workers` build workers; a
+ * worker makes the build a runtime of the table (listed as starting while it runs, its output on
+ * the logs stream), so conflicts, deletes, log streams and shutdown treat it like any runtime.
  */
 export class Builds {
   readonly queue: BuildQueue;
@@ -101,9 +101,26 @@ export class Builds {
     };
   }
 
+  /** Ids of builds waiting for a worker: not runtimes yet, but their id is taken. */
+  private readonly waiting = new Set<string>();
+  /** Aborted by `close()`: builds still waiting are refused. */
+  private readonly closing = new AbortController();
+
+  /** Whether a build is running (a drain waits for these). */
+  busy(): boolean {
+    return this.queue.active > 0;
+  }
+
+  /** Refuses the builds still waiting for a worker (503); running ones end with their runtimes. */
+  close(): void {
+    this.closing.abort(new ExecutorError('general_unknown', 'Executor is shutting down.', { status: 503 }));
+  }
+
   /**
    * Runs a build create to its end: 201 body, or throws (`build_failed`, `build_queue_full`, …).
-   * Log streams of the runtime end with the build; `remove` deletes the runtime afterwards.
+   * A build waits in the queue before it becomes a runtime (so waiting builds take no runtime slot
+   * and evict no warm runtime); a worker then creates its runtime, which is listed as starting while
+   * the command runs. Log streams of the runtime end with the build; `remove` deletes it afterwards.
    */
   async create(
     table: RuntimeTable,
@@ -117,61 +134,74 @@ export class Builds {
         'Builds need a work folder (--work-dir); this executor has none.',
       );
     }
+    const existing = table.get(spec.id);
+    if (existing?.instance) throw new ExecutorError('runtime_conflict', 'Runtime already exists.');
+    if (existing || this.waiting.has(spec.id)) {
+      throw new ExecutorError(
+        'runtime_conflict',
+        'A runtime with the same ID is already being created. Attempt a execution soon.',
+      );
+    }
     try {
-      // Refused before the runtime appears: a full queue must not leave a failed runtime behind.
       this.queue.assertRoom();
     } catch (error) {
       this.deps.metrics.builds.inc({ outcome: 'rejected' });
       throw error;
     }
     const started = this.deps.clock.now();
-    const buildSpec: RuntimeSpec = { ...spec, startTimeoutMs: MAX_TIMER_MS };
-    this.jobs.set(buildSpec, job);
-    const entry = table.create(buildSpec);
-    await entry.ready;
-    // The stream of a build ends with it, as the real executor's ends once the runtime is initialised.
-    for (const listener of entry.listeners) listener(undefined);
-    entry.listeners.clear();
-    const { outcome } = entry.instance as BuildEnvironment;
-    const body: BuildResponse = {
-      output: [...entry.output],
-      startTime: started / 1000,
-      duration: (this.deps.clock.now() - started) / 1000,
-    };
-    if (outcome.path !== undefined) {
-      body.path = outcome.path;
-      body.size = outcome.size;
+    this.waiting.add(spec.id);
+    try {
+      return await this.queue.run(async () => {
+        this.waiting.delete(spec.id);
+        const buildSpec: RuntimeSpec = { ...spec, startTimeoutMs: MAX_TIMER_MS };
+        this.jobs.set(buildSpec, job);
+        const entry = table.create(buildSpec);
+        await entry.ready;
+        // A build's log stream ends with it, as the real one ends once the runtime is initialised.
+        for (const listener of entry.listeners) listener(undefined);
+        entry.listeners.clear();
+        const { outcome } = entry.instance as BuildEnvironment;
+        const body: BuildResponse = {
+          output: [...entry.output],
+          startTime: started / 1000,
+          duration: (this.deps.clock.now() - started) / 1000,
+        };
+        if (outcome.path !== undefined) {
+          body.path = outcome.path;
+          body.size = outcome.size;
+        }
+        if (remove) await table.remove(spec.id, 'deleted');
+        return body;
+      }, this.closing.signal);
+    } finally {
+      this.waiting.delete(spec.id);
     }
-    if (remove) await table.remove(spec.id, 'deleted');
-    return body;
   }
 
   private async build(spec: RuntimeSpec, job: BuildJob, context: StartContext): Promise<BuildEnvironment> {
     const { metrics, clock, logger } = this.deps;
-    return this.queue.run(async () => {
-      const began = clock.now();
-      let outcome = 'success';
-      try {
-        const result = await runBuild(spec, job, {
-          workDir: this.deps.workDir,
-          maxSourceBytes: this.deps.maxSourceBytes,
-          executorHostname: this.deps.executorHostname,
-          log: context.log,
-          signal: context.signal,
-        });
-        return new BuildEnvironment(spec, result);
-      } catch (error) {
-        outcome = context.signal.aborted
-          ? 'cancelled'
-          : ((error as { cause?: { timedOut?: boolean } }).cause?.timedOut ?? false)
-            ? 'timeout'
-            : 'failed';
-        logger.info({ runtimeId: spec.id, outcome, err: error }, 'build failed');
-        throw error;
-      } finally {
-        metrics.builds.inc({ outcome });
-        metrics.buildDuration.observe({ outcome }, (clock.now() - began) / 1000);
-      }
-    }, context.signal);
+    const began = clock.now();
+    let outcome = 'success';
+    try {
+      const result = await runBuild(spec, job, {
+        workDir: this.deps.workDir,
+        maxSourceBytes: this.deps.maxSourceBytes,
+        executorHostname: this.deps.executorHostname,
+        log: context.log,
+        signal: context.signal,
+      });
+      return new BuildEnvironment(spec, result);
+    } catch (error) {
+      outcome = context.signal.aborted
+        ? 'cancelled'
+        : ((error as { cause?: { timedOut?: boolean } }).cause?.timedOut ?? false)
+          ? 'timeout'
+          : 'failed';
+      logger.info({ runtimeId: spec.id, outcome, err: error }, 'build failed');
+      throw error;
+    } finally {
+      metrics.builds.inc({ outcome });
+      metrics.buildDuration.observe({ outcome }, (clock.now() - began) / 1000);
+    }
   }
 }

@@ -1,11 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { callExecutor, NODE_IMAGE, startInProcessExecutor } from '../support/executors.ts';
+import { waitGone } from '../support/processes.ts';
 import { until } from '../support/prometheus.ts';
 
 // Builds (creates with a `command`) and the commands route, with real build commands, real runtime
@@ -228,6 +238,10 @@ describe('executor builds and commands', () => {
     expect([third.status, third.json.type]).toEqual([503, 'build_queue_full']);
     expect(third.json.message).toContain('executor.buildQueue is 1');
     expect((await call('GET', '/v1/runtimes/queued-3')).status).toBe(404);
+    // A waiting build is not a runtime yet (it takes no runtime slot), but its id is taken.
+    expect((await call('GET', '/v1/runtimes/queued-2')).status).toBe(404);
+    const again = await build('queued-2', { command: 'true' });
+    expect([again.status, again.json.type]).toEqual([409, 'runtime_conflict']);
     // Executions are not held up by the builds.
     const exec = await call('POST', '/v1/runtimes/plain/executions', {
       image: NODE_IMAGE,
@@ -287,5 +301,46 @@ describe('executor builds and commands', () => {
       command: 'true',
     });
     expect([anonymous.status, anonymous.json.type]).toEqual([401, 'general_unauthorized']);
+  });
+});
+
+describe('executor shutdown with builds', () => {
+  it('refuses waiting builds with 503 and cancels the running one when it stops', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'fleetgate-builds-stop-')));
+    const ex = await startInProcessExecutor({
+      mode: 'process',
+      sourceRoot: root,
+      buildWorkers: 1,
+      buildQueue: 4,
+      drainTimeoutMs: 300,
+    });
+    try {
+      const create = (id: string, command: string) =>
+        callExecutor(ex.url, ex.secret, 'POST', '/v1/runtimes', {
+          runtimeId: id,
+          image: NODE_IMAGE,
+          command,
+        });
+      const pidFile = join(root, 'build.pid');
+      const running = create('running', `echo $$ > '${pidFile}'; sleep 60`);
+      await until(async () => existsSync(pidFile), 10_000, 'the running build');
+      const waiting = create('waiting', 'true');
+      await until(
+        async () => ex.executor.metrics.buildQueueDepth.get().then((m) => m.values[0]?.value === 1),
+        10_000,
+        'the waiting build',
+      );
+      await ex.close();
+      const [r, w] = await Promise.all([running, waiting]);
+      expect([w.status, w.json.message]).toEqual([503, 'Executor is shutting down.']);
+      expect([r.status, r.json.type]).toEqual([400, 'runtime_failed']);
+      expect(r.json.message).toContain('cancelled');
+      // The build's shell is gone with its runtime.
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(await waitGone(pid)).toBe(true);
+    } finally {
+      await ex.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
