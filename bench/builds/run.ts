@@ -35,7 +35,8 @@ const { values } = parseArgs({
 const BURST = Number(values.builds);
 const COLDS = Number(values.colds);
 const EXECS = Number(values.execs);
-const WORKERS = [1, 2, 4];
+// The last: as many workers as builds, i.e. no queue (the real executor runs every build at once).
+const WORKERS = [1, 2, 4, BURST];
 const TRIVIAL = 'echo started && echo built > built.txt';
 
 /** The folder every `source` and `destination` of the run lives in (the executors' source root). */
@@ -149,6 +150,9 @@ interface Burst {
   /** From the executor's histogram: exact sum / count. */
   histogramMeanWaitMs: number;
   bareWallMs: number;
+  /** Warm executions of another function, one after another: before the burst and during it. */
+  probeIdleMs: number[];
+  probeBurstMs: number[];
 }
 
 async function burst(root: string, workers: number): Promise<Burst> {
@@ -166,24 +170,50 @@ async function burst(root: string, workers: number): Promise<Burst> {
       destination: `out-${workers}`,
       remove: true,
     });
+  const probe = async () => {
+    const t = performance.now();
+    const res = await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes/probe/executions', {});
+    if (res.status !== 200 || res.json.statusCode !== 200) throw new Error(`probe failed: ${res.text}`);
+    return performance.now() - t;
+  };
   try {
     for (let i = 0; i < 3; i++) await create(`warmup-${i}`);
+    await callExecutor(url, fleet.secret, 'POST', '/v1/runtimes', {
+      runtimeId: 'probe',
+      image: NODE_IMAGE,
+      source: 'trivial',
+      entrypoint: 'index.mjs',
+    });
+    const probeIdleMs: number[] = [];
+    for (let i = 0; i < 50; i++) probeIdleMs.push(await probe());
+    const sendBurst = (tag: string) =>
+      Promise.all(
+        Array.from({ length: BURST }, async (_, i) => {
+          const t = performance.now();
+          const res = await create(`${tag}-${i}`);
+          if (res.status !== 201) throw new Error(`build failed: ${res.text}`);
+          const first = Date.parse(res.json.output[0].timestamp);
+          return { latency: performance.now() - t, wait: first - res.json.startTime * 1000 };
+        }),
+      );
+    // First burst: throughput and queue wait, nothing else running.
     const metricsBefore = await waitHistogram(url, fleet.secret);
     const load = loadavg()[0] ?? 0;
     const t0 = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: BURST }, async (_, i) => {
-        const t = performance.now();
-        const res = await create(`burst-${i}`);
-        if (res.status !== 201) throw new Error(`build failed: ${res.text}`);
-        const first = Date.parse(res.json.output[0].timestamp);
-        return { latency: performance.now() - t, wait: first - res.json.startTime * 1000 };
-      }),
-    );
+    const results = await sendBurst('burst');
     const wallMs = performance.now() - t0;
     const metricsAfter = await waitHistogram(url, fleet.secret);
     const histogramMeanWaitMs =
       ((metricsAfter.sum - metricsBefore.sum) / (metricsAfter.count - metricsBefore.count)) * 1000;
+    // Second burst: executions of another function, one after another, while it runs.
+    let bursting = true;
+    const probeBurstMs: number[] = [];
+    const prober = (async () => {
+      while (bursting) probeBurstMs.push(await probe());
+    })();
+    await sendBurst('probed');
+    bursting = false;
+    await prober;
     const bareWallMs = await bare(root, workers);
     return {
       workers,
@@ -193,6 +223,8 @@ async function burst(root: string, workers: number): Promise<Burst> {
       waitMs: results.map((r) => Math.max(0, r.wait)),
       histogramMeanWaitMs,
       bareWallMs,
+      probeIdleMs,
+      probeBurstMs,
     };
   } finally {
     await fleet.stop();
@@ -292,7 +324,7 @@ async function main(): Promise<void> {
             'executor / bare throughput',
           ],
           rows: bursts.map((b) => [
-            b.workers,
+            b.workers === BURST ? `${b.workers} (no queue)` : b.workers,
             round(b.load, 1),
             round((BURST / b.wallMs) * 1000, 1),
             ms(median(b.waitMs)),
@@ -306,6 +338,30 @@ async function main(): Promise<void> {
             "queue wait per build = the timestamp of the build's first output line minus the create's startTime: the queue plus mirroring the source and starting bash, so an upper bound of the queue wait.",
             "histogram mean wait = the executor's fleetgate_executor_build_queue_wait_seconds (sum / count) over the burst: the queue alone.",
             'bare = the same copy, bash -c and tar -cz, run by this process with the same parallelism and no executor.',
+          ],
+        },
+        {
+          title: `Warm executions of another function on the same executor, one after another, idle and during the burst of ${BURST} builds`,
+          columns: [
+            'build workers',
+            'idle p50 ms',
+            'idle p95 ms',
+            'during burst p50 ms',
+            'during burst p95 ms',
+            'executions during burst',
+            'burst / idle (p50)',
+          ],
+          rows: bursts.map((b) => [
+            b.workers === BURST ? `${b.workers} (no queue)` : b.workers,
+            round(median(b.probeIdleMs), 2),
+            round(p(b.probeIdleMs, 0.95), 2),
+            round(median(b.probeBurstMs), 2),
+            round(p(b.probeBurstMs, 0.95), 2),
+            b.probeBurstMs.length,
+            round(median(b.probeBurstMs) / median(b.probeIdleMs), 2),
+          ]),
+          notes: [
+            'A second burst of the same builds (the first one measured throughput alone): 50 executions before it, then as many as fit until its last build answered.',
           ],
         },
       ],
