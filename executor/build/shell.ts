@@ -7,7 +7,7 @@ export interface ShellCommand {
   env: Record<string, string>;
   /** Past this the command and everything it started are killed (SIGKILL to its process group). */
   timeoutMs: number;
-  /** Called with each output line (stdout and stderr interleaved, without the newline). */
+  /** Called with each non-blank output line (stdout and stderr interleaved, without the newline). */
   onLine?: (line: string) => void;
   /** Aborting kills the command as a timeout does. */
   signal?: AbortSignal;
@@ -40,6 +40,8 @@ export function runShell(cmd: ShellCommand): Promise<ShellResult> {
     let timedOut = false;
     let aborted = false;
     const emit = (line: string) => {
+      // Blank lines carry nothing in a log (the runtime's own output skips them too).
+      if (line.trim() === '') return;
       cmd.onLine?.(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (line cut)` : line);
     };
     const onData = (chunk: Buffer) => {
