@@ -153,7 +153,7 @@ export class Builds {
     try {
       return await this.queue.run(async () => {
         this.waiting.delete(spec.id);
-        const buildSpec: RuntimeSpec = { ...spec, startTimeoutMs: MAX_TIMER_MS };
+        const buildSpec: RuntimeSpec = { ...spec, startTimeoutMs: MAX_TIMER_MS, build: true };
         this.jobs.set(buildSpec, job);
         const entry = table.create(buildSpec);
         await entry.ready;

@@ -261,8 +261,25 @@ describe('executor builds and commands', () => {
   });
 
   it('keeps a build without remove as a runtime whose folder takes commands', async () => {
+    const counters = async () => {
+      const body = (await call('GET', '/metrics')).text;
+      const read = (series: string) =>
+        Number(
+          body
+            .split('\n')
+            .find((l: string) => l.startsWith(`${series} `))
+            ?.split(' ')[1] ?? 0,
+        );
+      return [
+        read('fleetgate_executor_builds_total{outcome="success"}'),
+        read('fleetgate_executor_cold_starts_total{outcome="success"}'),
+      ];
+    };
+    const [builds, coldStarts] = await counters();
     const res = await build('kept', { command: 'echo built > marker.txt', remove: false });
     expect(res.status, res.text).toBe(201);
+    // A build counts as a build, not as a cold start.
+    expect(await counters()).toEqual([builds! + 1, coldStarts]);
     expect(res.json.path).toBeUndefined();
     const out = await call('POST', '/v1/runtimes/kept/commands', {
       command: 'cat marker.txt && echo "CI=$CI"',
