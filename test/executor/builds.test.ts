@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
-import { callExecutor, NODE_IMAGE, startInProcessExecutor } from '../support/executors.ts';
+import { callExecutor, NODE_IMAGE, startExecutors, startInProcessExecutor } from '../support/executors.ts';
 import { waitGone } from '../support/processes.ts';
 import { until } from '../support/prometheus.ts';
 
@@ -357,6 +357,55 @@ describe('executor shutdown with builds', () => {
       expect(await waitGone(pid)).toBe(true);
     } finally {
       await ex.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fleetgate executor process with builds', () => {
+  it('takes --build-queue and FLEETGATE_EXECUTOR_BUILD_WORKERS, builds and runs the built package', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'fleetgate-builds-cli-')));
+    mkdirSync(join(root, 'fn'));
+    writeFileSync(
+      join(root, 'fn/index.mjs'),
+      "import { readFileSync } from 'node:fs';\nexport default async (context) => context.res.text(readFileSync('built.txt', 'utf8'));\n",
+    );
+    const fleet = await startExecutors(1, {
+      sourceRoot: root,
+      args: ['--build-queue', '0'],
+      env: { FLEETGATE_EXECUTOR_BUILD_WORKERS: '1' },
+    });
+    const { url } = fleet.hosts[0]!;
+    const call = (path: string, body: unknown) => callExecutor(url, fleet.secret, 'POST', path, body);
+    try {
+      const go = join(root, 'go');
+      const first = call('/v1/runtimes', {
+        runtimeId: 'first',
+        image: NODE_IMAGE,
+        source: 'fn',
+        command: `echo "built by $CI" > built.txt; ${waitFor(go)}`,
+        destination: 'builds',
+        remove: true,
+      });
+      await until(
+        async () => (await callExecutor(url, fleet.secret, 'GET', '/v1/runtimes/first')).status === 200,
+        10_000,
+        'the first build',
+      );
+      // One worker, busy; no room to wait.
+      const refused = await call('/v1/runtimes', { runtimeId: 'second', image: NODE_IMAGE, command: 'true' });
+      expect([refused.status, refused.json.type]).toEqual([503, 'build_queue_full']);
+      writeFileSync(go, '');
+      const built = await first;
+      expect(built.status, built.text).toBe(201);
+      const run = await call('/v1/runtimes/from-package/executions', {
+        image: NODE_IMAGE,
+        source: built.json.path,
+        entrypoint: 'index.mjs',
+      });
+      expect([run.status, run.json.body]).toEqual([200, 'built by true\n']);
+    } finally {
+      await fleet.stop();
       rmSync(root, { recursive: true, force: true });
     }
   });
