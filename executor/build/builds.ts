@@ -10,9 +10,17 @@ import type {
   StartContext,
 } from '../backend.ts';
 import { ExecutorError } from '../errors.ts';
+import { APPEAR_POLL_MS } from '../logs-route.ts';
 import type { LogLine, RuntimeTable } from '../runtimes.ts';
 import { BuildQueue } from './queue.ts';
 import { type BuildJob, type BuildOutcome, runBuild } from './run-build.ts';
+
+/**
+ * How long a build's runtime exists at least before a failed or `remove`d build takes it away: a
+ * logs request waiting for it looks every APPEAR_POLL_MS and must find it to stream its output (the
+ * real executor sleeps 2 s for the same reason).
+ */
+const LOG_GRACE_MS = 2 * APPEAR_POLL_MS;
 
 /** The longest timer Node keeps (longer ones fire at once): a build's start is bounded by its job. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -151,7 +159,7 @@ export class Builds {
     const started = this.deps.clock.now();
     this.waiting.add(spec.id);
     try {
-      return await this.queue.run(async () => {
+      const finished = await this.queue.run(async () => {
         this.waiting.delete(spec.id);
         const buildSpec: RuntimeSpec = { ...spec, startTimeoutMs: MAX_TIMER_MS, build: true };
         this.jobs.set(buildSpec, job);
@@ -170,12 +178,23 @@ export class Builds {
           body.path = outcome.path;
           body.size = outcome.size;
         }
-        if (remove) await table.remove(spec.id, 'deleted');
-        return body;
+        return { body, entry };
       }, this.closing.signal);
+      if (remove) {
+        // After the worker is free: the grace costs this create time, not the queue throughput.
+        await this.linger(finished.entry.created);
+        await table.remove(spec.id, 'deleted');
+      }
+      return finished.body;
     } finally {
       this.waiting.delete(spec.id);
     }
+  }
+
+  /** Waits until LOG_GRACE_MS passed since `since`. */
+  private async linger(since: number): Promise<void> {
+    const left = since + LOG_GRACE_MS - this.deps.clock.now();
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   }
 
   private async build(spec: RuntimeSpec, job: BuildJob, context: StartContext): Promise<BuildEnvironment> {
@@ -202,6 +221,8 @@ export class Builds {
     } finally {
       metrics.builds.inc({ outcome });
       metrics.buildDuration.observe({ outcome }, (clock.now() - began) / 1000);
+      // A failed build's runtime goes when this throws.
+      if (outcome !== 'success') await this.linger(began);
     }
   }
 }

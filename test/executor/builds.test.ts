@@ -222,6 +222,33 @@ describe('executor builds and commands', () => {
     expect((await call('DELETE', '/v1/runtimes/streamed')).status).toBe(200);
   });
 
+  it('ends the logs stream of a failing cached build with the build', async () => {
+    const pending = request(`${ex.url}/v1/runtimes/failed-stream/logs?timeout=60`, {
+      headers: { authorization: `Bearer ${ex.secret}` },
+    });
+    const go = join(root, 'go-failed-stream');
+    const create = build('failed-stream', {
+      command: `echo before-cache-failure; ${waitFor(go)}; exit 1`,
+      cacheKey: 'failing-cache',
+      remove: true,
+    });
+    const logs = await pending;
+    expect(logs.statusCode).toBe(200);
+    // The stream is attached to the running build before the build fails.
+    await until(
+      async () => (ex.executor.table.get('failed-stream')?.listeners.size ?? 0) > 0,
+      10_000,
+      'the log stream',
+    );
+    writeFileSync(go, '');
+    const streamed = await logs.body.text();
+    expect(streamed).toContain('before-cache-failure');
+    expect(streamed).toContain('Build command exited with code 1.');
+    const res = await create;
+    expect([res.status, res.json.type]).toEqual([400, 'build_failed']);
+    expect(res.json.message).toContain('before-cache-failure');
+  });
+
   it('runs builds through a bounded queue: one worker, one waiting, the next refused with 503', async () => {
     const go = join(root, 'go-queue');
     const waitBefore = (await metric('fleetgate_executor_build_queue_wait_seconds_count')) ?? 0;
