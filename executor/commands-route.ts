@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import type { Hono } from 'hono';
 import type { Clock } from '../lib/clock.ts';
-import { BuildEnvironment } from './build/builds.ts';
+import { BuildEnvironment } from './build/build-environment.ts';
 import { MAX_COMMAND_CHARS } from './build/read-job.ts';
 import { runShell } from './build/shell.ts';
 import { ExecutorError } from './errors.ts';

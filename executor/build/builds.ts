@@ -1,19 +1,13 @@
-import { rm } from 'node:fs/promises';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ExecutorMetrics } from '../../metrics/executor.ts';
-import type {
-  ExecutionResult,
-  RuntimeBackend,
-  RuntimeInstance,
-  RuntimeSpec,
-  StartContext,
-} from '../backend.ts';
+import type { RuntimeBackend, RuntimeSpec, StartContext } from '../backend.ts';
 import { ExecutorError } from '../errors.ts';
 import { APPEAR_POLL_MS } from '../logs-route.ts';
 import type { LogLine, RuntimeTable } from '../runtimes.ts';
+import { BuildEnvironment } from './build-environment.ts';
 import { BuildQueue } from './queue.ts';
-import { type BuildJob, type BuildOutcome, runBuild } from './run-build.ts';
+import { type BuildJob, runBuild } from './run-build.ts';
 
 /**
  * How long a build's runtime exists at least before a failed or `remove`d build takes it away: a
@@ -44,31 +38,6 @@ export interface BuildsDeps {
   clock: Clock;
   logger: Logger;
   metrics: ExecutorMetrics;
-}
-
-/**
- * A finished build kept as a runtime until it is removed or reaped: it has no server (executions
- * are refused), but its folder and environment take commands (`POST …/commands`).
- */
-export class BuildEnvironment implements RuntimeInstance {
-  readonly pid = undefined;
-  readonly memoryMb: number;
-  constructor(
-    private readonly spec: RuntimeSpec,
-    readonly outcome: BuildOutcome,
-  ) {
-    this.memoryMb = spec.memoryMb;
-  }
-  async execute(): Promise<ExecutionResult> {
-    throw new ExecutorError(
-      'runtime_failed',
-      `Runtime "${this.spec.id}" is a build environment and has no server: create a runtime with its package ("path") as "source" to execute it.`,
-    );
-  }
-  async stop(): Promise<void> {
-    await rm(this.outcome.root, { recursive: true, force: true }).catch(() => {});
-  }
-  onExit(): void {}
 }
 
 /**
