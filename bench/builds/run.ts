@@ -262,6 +262,7 @@ async function waitHistogram(url: string, secret: string): Promise<{ sum: number
 /** The peer: the same 50 jobs (copy the source, the command, tar -cz) with `workers` at a time, no executor. */
 async function bare(root: string, workers: number): Promise<number> {
   const dir = join(root, `bare-${workers}`);
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   let next = 0;
   const t0 = performance.now();
@@ -276,7 +277,9 @@ async function bare(root: string, workers: number): Promise<number> {
       }
     }),
   );
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  rmSync(dir, { recursive: true, force: true });
+  return wall;
 }
 
 async function main(): Promise<void> {
