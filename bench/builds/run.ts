@@ -8,7 +8,7 @@
 //    with the same parallelism.
 //
 // Executors run as their own processes (`fleetgate executor`); client and executor share the machine.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ function prepare(): string {
   );
   writeFileSync(join(root, 'dep/package/index.js'), "module.exports = (n) => 'Greetings, ' + n;\n");
   mkdirSync(join(root, 'fn'));
-  run('tar', ['-czf', join(root, 'fn/greeter-1.0.0.tgz'), '-C', join(root, 'dep'), 'package']);
+  execFileSync('tar', ['-czf', join(root, 'fn/greeter-1.0.0.tgz'), '-C', join(root, 'dep'), 'package']);
   writeFileSync(
     join(root, 'fn/package.json'),
     JSON.stringify({ name: 'fn', version: '1.0.0', private: true }),
@@ -60,7 +60,7 @@ function prepare(): string {
     join(root, 'fn/index.mjs'),
     "import greet from 'greeter';\nexport default async (context) => context.res.json({ message: greet('bench') });\n",
   );
-  run('tar', ['-czf', join(root, 'fn.tar.gz'), '-C', join(root, 'fn'), '.']);
+  execFileSync('tar', ['-czf', join(root, 'fn.tar.gz'), '-C', join(root, 'fn'), '.']);
   cpSync(join(REPO_ROOT, HELLO_SOURCE), join(root, 'hello'), { recursive: true });
   mkdirSync(join(root, 'trivial'));
   writeFileSync(
