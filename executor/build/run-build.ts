@@ -1,12 +1,13 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RuntimeSpec } from '../backend.ts';
 import { confineTree } from '../confine.ts';
 import { ExecutorError } from '../errors.ts';
 import { prepareSource } from '../source.ts';
+import { restoreCache, saveCache } from './cache.ts';
 import { buildEnvironment } from './environment.ts';
+import { outputFolder, pack } from './package.ts';
 import { runShell } from './shell.ts';
 
 /** The build part of a create: what to run and where the package goes. */
@@ -42,9 +43,6 @@ export interface BuildOutcome {
   path: string | undefined;
   size: number | undefined;
 }
-
-/** Bound on packaging the output (`tar -cz`). */
-const PACKAGE_TIMEOUT_MS = 10 * 60_000;
 
 let counter = 0;
 
@@ -124,92 +122,4 @@ async function mirror(source: string, root: string, maxBytes: number): Promise<s
     return dir;
   }
   return (await prepareSource(source, root, 'code', maxBytes)).dir;
-}
-
-/** The folder to package: `outputDirectory` resolved in the build folder, which it may not leave. */
-async function outputFolder(dir: string, outputDirectory: string): Promise<string> {
-  if (outputDirectory === '') return dir;
-  const base = await realpath(dir);
-  let real: string;
-  try {
-    real = await realpath(resolve(base, outputDirectory));
-  } catch {
-    throw new ExecutorError(
-      'build_failed',
-      `The build finished but its "outputDirectory" ${outputDirectory} does not exist.`,
-    );
-  }
-  const rel = relative(base, real);
-  if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel) || !(await stat(real)).isDirectory()) {
-    throw new ExecutorError(
-      'build_failed',
-      `The build's "outputDirectory" ${outputDirectory} is not a folder inside the build.`,
-    );
-  }
-  return real;
-}
-
-/** `tar -czf file -C folder .`: the package a runtime is later started from. */
-function pack(folder: string, file: string): Promise<void> {
-  return new Promise((resolvePack, reject) => {
-    const tar = spawn('tar', ['-czf', file, '-C', folder, '.'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: PACKAGE_TIMEOUT_MS,
-    });
-    let stderr = '';
-    tar.stderr.on('data', (d) => {
-      stderr = (stderr + String(d)).slice(-2000);
-    });
-    tar.once('error', (error) =>
-      reject(new ExecutorError('build_failed', `Packaging failed: ${error.message}`)),
-    );
-    tar.once('close', (code) => {
-      if (code === 0) resolvePack();
-      else
-        reject(
-          new ExecutorError(
-            'build_failed',
-            `Packaging the build output failed: tar exited with ${code}: ${stderr.split(folder).join('.').trim()}`,
-          ),
-        );
-    });
-  });
-}
-
-/**
- * Copies the stored cache into the build's cache folder. A missing store is a miss; a store that
- * cannot be read is a warning, as in the real executor (the build runs with an empty cache).
- */
-async function restoreCache(store: string, cacheDir: string, log: (line: string) => void): Promise<void> {
-  try {
-    await cp(store, cacheDir, { recursive: true, verbatimSymlinks: true, errorOnExist: false });
-    log('Build cache hit.');
-  } catch (error) {
-    // A store replaced mid-copy leaves part of it here: the build starts from an empty cache instead.
-    await rm(cacheDir, { recursive: true, force: true });
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') log('Build cache miss.');
-    else log(`[build cache] Warning: Failed to restore cache: ${(error as Error).message}`);
-  }
-}
-
-/**
- * Replaces the stored cache with the build's cache folder: copied aside, then renamed into place,
- * so a build restoring at the same moment gets the old cache, the new one or a miss, never half of one.
- */
-async function saveCache(cacheDir: string, store: string, log: (line: string) => void): Promise<void> {
-  const staged = `${store}.${process.pid}-${randomBytes(4).toString('hex')}`;
-  const old = `${staged}.old`;
-  try {
-    await mkdir(join(store, '..'), { recursive: true, mode: 0o700 });
-    await cp(cacheDir, staged, { recursive: true, verbatimSymlinks: true });
-    await rename(store, old).catch(() => {});
-    await rename(staged, store);
-    log('Build cache saved.');
-  } catch (error) {
-    log(`[build cache] Warning: Failed to store cache: ${(error as Error).message}`);
-  } finally {
-    await rm(staged, { recursive: true, force: true }).catch(() => {});
-    await rm(old, { recursive: true, force: true }).catch(() => {});
-  }
 }
