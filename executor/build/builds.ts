@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ExecutorMetrics } from '../../metrics/executor.ts';
@@ -50,6 +51,8 @@ export class Builds {
   private readonly jobs = new WeakMap<RuntimeSpec, BuildJob>();
 
   constructor(private readonly deps: BuildsDeps) {
+    // Every waiting build listens to `closing`: as many listeners as the queue holds are expected.
+    setMaxListeners(deps.queueCapacity + 10, this.closing.signal);
     const { metrics } = deps;
     this.queue = new BuildQueue({
       workers: deps.workers,
