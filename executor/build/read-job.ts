@@ -1,5 +1,5 @@
-import { mkdir, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { access, mkdir, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FieldReader } from '../fields.ts';
 import { cacheKeyProblem } from './cache-key.ts';
 import type { BuildJob } from './run-build.ts';
@@ -55,6 +55,12 @@ async function destinationFolder(reader: FieldReader, given: string, sourceRoot:
   };
   const wanted = resolve(rootReal, given);
   if (outside(wanted)) throw reader.invalid('destination', `${given} is outside the allowed folder`);
+  // The deepest folder that exists already must be inside too, before anything is created: a
+  // symlink on the way must not make mkdir create folders elsewhere.
+  let existing = wanted;
+  while (!(await exists(existing))) existing = dirname(existing);
+  if (outside(await realpath(existing)))
+    throw reader.invalid('destination', `${given} is outside the allowed folder`);
   try {
     await mkdir(wanted, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -66,4 +72,13 @@ async function destinationFolder(reader: FieldReader, given: string, sourceRoot:
   const real = await realpath(wanted);
   if (outside(real)) throw reader.invalid('destination', `${given} is outside the allowed folder`);
   return real;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,8 +141,20 @@ describe('executor builds and commands', () => {
       'Invalid "outputDirectory": must not contain ".." segments.',
     ]);
     const outside = await build('dest-escape', { command: 'true', destination: '../elsewhere' });
-    expect(outside.status).toBe(400);
-    expect(outside.json.message).toContain('"destination"');
+    expect([outside.status, outside.json.message]).toEqual([
+      400,
+      'Invalid "destination": ../elsewhere is outside the allowed folder.',
+    ]);
+    // Nor through a symlink inside the allowed folder, and nothing is created out there.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fleetgate-builds-elsewhere-'));
+    symlinkSync(elsewhere, join(root, 'to-elsewhere'));
+    const linked = await build('dest-link', { command: 'true', destination: 'to-elsewhere/builds' });
+    expect([linked.status, linked.json.message]).toEqual([
+      400,
+      'Invalid "destination": to-elsewhere/builds is outside the allowed folder.',
+    ]);
+    expect(existsSync(join(elsewhere, 'builds'))).toBe(false);
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it('answers 400 build_failed with the output and the exit code when the command fails', async () => {
