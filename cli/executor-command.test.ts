@@ -80,7 +80,19 @@ describe('fleetgate executor arguments', () => {
     expect(parsed).toMatchObject({ options: { secret: 'env-secret', port: 3000, mode: 'process' } });
   });
 
+  it('reads the build workers and queue from flags, else FLEETGATE_EXECUTOR_BUILD_*', () => {
+    const env = { FLEETGATE_EXECUTOR_BUILD_WORKERS: '3', FLEETGATE_EXECUTOR_BUILD_QUEUE: '7' };
+    expect(executorOptionsFromArgs(['--secret', 's'], env)).toMatchObject({
+      options: { buildWorkers: 3, buildQueue: 7 },
+    });
+    expect(
+      executorOptionsFromArgs(['--secret', 's', '--build-workers', '1', '--build-queue', '0'], env),
+    ).toMatchObject({ options: { buildWorkers: 1, buildQueue: 0 } });
+  });
+
   it.each([
+    [['--secret', 's', '--build-workers', '0'], /--build-workers: expected an integer ≥ 1/],
+    [['--secret', 's', '--build-queue', '1.5'], /--build-queue: expected an integer ≥ 0/],
     [['--port', '1'], /--secret is required/],
     [['--secret', 's', '--mode', 'docker'], /--mode: expected process or simulated, got "docker"/],
     [['--secret', 's', '--port', 'x'], /--port: expected a whole number from 0 to 65535, got "x"/],
@@ -148,6 +160,8 @@ describe('fleetgate executor configuration', () => {
     legacyHealth: ['legacyHealth: true', { legacyHealth: true }],
     bodyLimit: ['bodyLimit: 1MiB', { bodyLimitBytes: 1024 * 1024 }],
     maxSourceSize: ['maxSourceSize: 2MiB', { maxSourceBytes: 2 * 1024 * 1024 }],
+    buildWorkers: ['buildWorkers: 5', { buildWorkers: 5 }],
+    buildQueue: ['buildQueue: 9', { buildQueue: 9 }],
     simulated: [
       'simulated: { coldStart: "uniform:1:2", execution: "3", concurrency: 2, memory: 99, seed: 5 }',
       {
@@ -195,6 +209,8 @@ describe('fleetgate executor configuration', () => {
     FLEETGATE_EXECUTOR_MAX_SOURCE_SIZE: ['3MiB', { maxSourceBytes: 3 * 1024 * 1024 }],
     FLEETGATE_EXECUTOR_RUNTIME_ENV: ['LANG,TZ', { runtimeEnv: ['LANG', 'TZ'] }],
     FLEETGATE_EXECUTOR_RUNTIME_VERSIONS: ['v4', { runtimeVersions: ['v4'] }],
+    FLEETGATE_EXECUTOR_BUILD_WORKERS: ['6', { buildWorkers: 6 }],
+    FLEETGATE_EXECUTOR_BUILD_QUEUE: ['11', { buildQueue: 11 }],
   };
 
   it('has a sample for every variable of the executor section', () => {

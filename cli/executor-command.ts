@@ -1,4 +1,5 @@
 import { loadConfig, parseConfig } from '../config/load.ts';
+import { executorSchema } from '../config/schema/executor.ts';
 import { parseDistribution } from '../executor/distribution.ts';
 import {
   type ExecutorConfig,
@@ -14,6 +15,8 @@ import { parseCommandArgs, parsePortOption } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 import { readSecretFile, type SecretOrigin } from './secret-source.ts';
 import { nextSignal } from './signals.ts';
+
+const DEFAULTS = executorSchema.parse({});
 
 const HELP = `Usage: fleetgate executor [--config FILE] [--secret S] [options]
 
@@ -46,6 +49,10 @@ Options:
   --source-root DIR           "source" paths must be inside DIR (default: current directory)
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
   --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
+  --build-workers N           Builds (creates with a command) run at once; more queue
+                              (default: FLEETGATE_EXECUTOR_BUILD_WORKERS, else ${DEFAULTS.buildWorkers})
+  --build-queue N             Builds that may wait for a worker; one more gets 503
+                              (default: FLEETGATE_EXECUTOR_BUILD_QUEUE, else ${DEFAULTS.buildQueue})
   --inactive-threshold D      Reap runtimes idle this long (default 60s; 500ms, 2s, 1m)
   --maintenance-interval D    Reaping sweep interval (default 10s)
   --max-runtimes N            Warm runtimes kept; least recently used evicted (default 100)
@@ -116,6 +123,8 @@ export function executorOptionsFromArgs(
     'source-root': { type: 'string' },
     'work-dir': { type: 'string' },
     'max-source-size': { type: 'string' },
+    'build-workers': { type: 'string' },
+    'build-queue': { type: 'string' },
     'inactive-threshold': { type: 'string' },
     'maintenance-interval': { type: 'string' },
     'max-runtimes': { type: 'string' },
@@ -183,6 +192,10 @@ export function executorOptionsFromArgs(
   if (grace !== undefined) options.executionGraceMs = grace;
   if (values['max-source-size'])
     options.maxSourceBytes = parseCount(values['max-source-size'], 'max-source-size', 1) * 1024 * 1024;
+  const buildWorkers = values['build-workers'];
+  if (buildWorkers) options.buildWorkers = parseCount(buildWorkers, 'build-workers', 1);
+  const buildQueue = values['build-queue'];
+  if (buildQueue) options.buildQueue = parseCount(buildQueue, 'build-queue', 0);
   if (values['max-runtimes']) options.maxRuntimes = parseCount(values['max-runtimes'], 'max-runtimes', 1);
   const sim: Partial<SimulatedOptions> = { ...fromConfig.simulated };
   if (values['sim-cold-start']) sim.coldStart = distribution(values['sim-cold-start'], 'sim-cold-start');

@@ -134,6 +134,8 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
     kind: 'stringList',
     note: 'comma list',
   },
+  { env: 'FLEETGATE_EXECUTOR_BUILD_WORKERS', path: ['executor', 'buildWorkers'], kind: 'integer' },
+  { env: 'FLEETGATE_EXECUTOR_BUILD_QUEUE', path: ['executor', 'buildQueue'], kind: 'integer' },
 ];
 
 /** A value taken from the environment, to be placed at `path` in the raw config. */

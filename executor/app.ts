@@ -9,6 +9,9 @@ import { secretEquals } from '../lib/secrets.ts';
 import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
 import { executorKey } from './auth.ts';
 import type { RuntimeBackend } from './backend.ts';
+import { Builds } from './build/builds.ts';
+import { readBuildJob } from './build/read-job.ts';
+import { registerCommandsRoute } from './commands-route.ts';
 import { ExecutorError } from './errors.ts';
 import { registerExecutionRoute } from './execution-route.ts';
 import { checkRuntimeId, FieldReader, readFields } from './fields.ts';
@@ -50,8 +53,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const logger = deps.logger.child({ component: 'executor' });
   const metrics = createExecutorMetrics(registry);
   metrics.memoryCapacity.set(options.simulated.memoryMb * 1024 * 1024);
+  const builds = new Builds({
+    workers: options.buildWorkers,
+    queueCapacity: options.buildQueue,
+    workDir: options.workDir,
+    maxSourceBytes: options.maxSourceBytes,
+    executorHostname: options.hostname,
+    clock,
+    logger,
+    metrics,
+  });
   const table = new RuntimeTable({
-    backend: deps.backend,
+    backend: builds.backend(deps.backend),
     clock,
     logger,
     metrics,
@@ -131,6 +144,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const timeoutMs = reader.number('timeout', 600) * 1000;
     const remove = reader.boolean('remove', false);
     const spec = await readRuntimeSpec(reader, id, options, timeoutMs);
+    const build = await readBuildJob(reader, options.sourceRoot, timeoutMs);
+    if (build) return c.json(await builds.create(table, spec, build, remove), 201);
     const started = clock.now();
     const entry = table.create(spec);
     try {
@@ -156,6 +171,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   });
   registerExecutionRoute(app, { table, metrics, clock, options, logger, active });
   registerLogsRoute(app, { table, clock, metrics });
+  registerCommandsRoute(app, { table, clock });
 
   return {
     app,
@@ -165,10 +181,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     sweep: () => table.sweep(),
     startDraining: () => {
       draining = true;
+      builds.close();
     },
     async waitIdle(timeoutMs: number) {
       const until = Date.now() + timeoutMs;
-      const busy = () => table.inflight() > 0 || active.executions > 0;
+      const busy = () => table.inflight() > 0 || active.executions > 0 || builds.busy();
       while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       return !busy();
     },

@@ -17,6 +17,8 @@ export interface RuntimeSpec {
   key: string;
   /** The runtime's own host name (random hex, as the real executor gives each container). */
   hostname: string;
+  /** Set on a build's runtime (executor/build/): not counted as a cold start. */
+  build?: true;
 }
 
 /** One execution forwarded to a runtime. */

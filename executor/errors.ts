@@ -15,7 +15,10 @@ export type ExecutorErrorType =
   | 'execution_bad_request'
   | 'execution_bad_json'
   | 'execution_timeout'
-  | 'logs_timeout';
+  | 'logs_timeout'
+  | 'build_queue_full'
+  | 'command_timeout'
+  | 'command_failed';
 
 /** Default status and message per type, as the real executor answers them. */
 const DEFAULTS: Record<ExecutorErrorType, [number, string]> = {
@@ -37,6 +40,10 @@ const DEFAULTS: Record<ExecutorErrorType, [number, string]> = {
   ],
   execution_timeout: [400, 'Timed out waiting for execution.'],
   logs_timeout: [504, 'Timed out waiting for logs.'],
+  // Fleetgate's own: the build queue is at its bound (executor/build/queue.ts).
+  build_queue_full: [503, 'The build queue is full; retry later.'],
+  command_timeout: [500, 'Operation timed out.'],
+  command_failed: [500, 'Failed to execute command.'],
 };
 
 /**

@@ -7,7 +7,7 @@ import { checkRuntimeId } from './fields.ts';
 import type { LogLine, RuntimeEntry, RuntimeTable } from './runtimes.ts';
 
 // How often an absent runtime is looked for while a logs request waits for it.
-const APPEAR_POLL_MS = 50;
+export const APPEAR_POLL_MS = 50;
 const MAX_TIMEOUT_S = 86_400;
 
 /**

@@ -61,6 +61,10 @@ export interface ExecutorOptions {
   runtimeEnv: string[];
   /** Runtime `version` values a create or execution may ask for (`OPR_EXECUTOR_RUNTIME_VERSIONS`). */
   runtimeVersions: string[];
+  /** Builds run at once (`executor.buildWorkers`). */
+  buildWorkers: number;
+  /** Builds that may wait for a worker (`executor.buildQueue`). */
+  buildQueue: number;
   simulated: SimulatedOptions;
 }
 
@@ -107,6 +111,8 @@ export function executorOptionsFromConfig(section: ExecutorConfig): ExecutorInpu
     legacyHealth: section.legacyHealth,
     bodyLimitBytes: section.bodyLimit,
     maxSourceBytes: section.maxSourceSize,
+    buildWorkers: section.buildWorkers,
+    buildQueue: section.buildQueue,
     simulated: {
       coldStart: parseDistribution(section.simulated.coldStart),
       execution: parseDistribution(section.simulated.execution),

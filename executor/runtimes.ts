@@ -269,9 +269,12 @@ export class RuntimeTable {
         entry.instance = instance;
         entry.startedAt = clock.now();
         entry.updated = entry.startedAt;
-        metrics.coldStarts.inc({ outcome: 'success' });
-        metrics.coldStartDuration.observe((performance.now() - began) / 1000);
-        metrics.runtimesStarted.inc({ mode: this.mode });
+        // A build is no cold start (its own metrics are the build_* ones).
+        if (!spec.build) {
+          metrics.coldStarts.inc({ outcome: 'success' });
+          metrics.coldStartDuration.observe((performance.now() - began) / 1000);
+          metrics.runtimesStarted.inc({ mode: this.mode });
+        }
         metrics.warmRuntimes.inc({ mode: this.mode });
         metrics.runtimeMemory.inc(instance.memoryMb * 1024 * 1024);
         instance.onExit((reason) => {
@@ -286,7 +289,7 @@ export class RuntimeTable {
       (error: unknown) => {
         clearTimeout(deadline);
         metrics.startingRuntimes.dec({ mode: this.mode });
-        metrics.coldStarts.inc({ outcome: 'failed' });
+        if (!spec.build) metrics.coldStarts.inc({ outcome: 'failed' });
         if (this.entries.get(spec.id) === entry) this.forget(entry, 'failed');
         logger.info({ runtimeId: spec.id, err: error }, 'runtime failed to start');
         throw error instanceof ExecutorError

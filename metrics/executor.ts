@@ -89,6 +89,43 @@ export const EXECUTOR_METRICS = {
     labels: [],
     unit: 'bytes',
   },
+  buildQueueDepth: {
+    name: 'fleetgate_executor_build_queue_depth',
+    type: 'gauge',
+    help: 'Builds (creates with a command) waiting for a build worker.',
+    labels: [],
+    unit: 'builds',
+  },
+  buildsRunning: {
+    name: 'fleetgate_executor_builds_running',
+    type: 'gauge',
+    help: 'Builds a build worker is running.',
+    labels: [],
+    unit: 'builds',
+  },
+  buildQueueWait: {
+    name: 'fleetgate_executor_build_queue_wait_seconds',
+    type: 'histogram',
+    help: 'Time a build waited in the queue for a worker.',
+    labels: [],
+    unit: 'seconds',
+    buckets: LATENCY_BUCKETS,
+  },
+  builds: {
+    name: 'fleetgate_executor_builds_total',
+    type: 'counter',
+    help: 'Finished builds by outcome: success, failed (the command or packaging failed), timeout, rejected (queue full), cancelled (removed or shut down).',
+    labels: ['outcome'],
+    unit: 'builds',
+  },
+  buildDuration: {
+    name: 'fleetgate_executor_build_duration_seconds',
+    type: 'histogram',
+    help: 'Time a build worker spent on one build: mirroring the source, the command, packaging.',
+    labels: ['outcome'],
+    unit: 'seconds',
+    buckets: LATENCY_BUCKETS,
+  },
 } as const satisfies Record<string, MetricDef>;
 
 /** The executor's metrics, registered on `registry`. */

@@ -123,6 +123,22 @@ export const executorSchema = z
     // Open Runtimes caps a deployment at 30 MB compressed; unpacked code is rarely more than a few times that.
     maxSourceSize: sizeSchema.prefault('512MiB').describe('Most one `.tar.gz` source may unpack to.'),
     simulated: simulatedSchema,
+    buildWorkers: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 64')
+      .max(64, 'must be between 1 and 64')
+      .default(2)
+      .describe(
+        'Builds (creates with a `command`) this executor runs at once; more wait in the build queue, so a burst of builds does not starve executions.',
+      ),
+    buildQueue: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 10000')
+      .max(10_000, 'must be between 0 and 10000')
+      .default(64)
+      .describe('Builds that may wait for a build worker; one more is refused with 503 `build_queue_full`.'),
   })
   .prefault({})
   .describe('The local executor (`fleetgate executor`).');
