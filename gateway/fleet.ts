@@ -3,8 +3,8 @@ import { parseExecutorUrl } from '../lib/executor-url.ts';
 import type { Logger } from '../lib/logger.ts';
 import { redactUrl } from '../lib/redact.ts';
 import type { HostState } from '../registry/types.ts';
+import type { HostLoad } from './balancer/pick.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
-import type { HostLoad } from './pick.ts';
 import { createRing, type Ring } from './ring.ts';
 import { cachedRing } from './ring-cache.ts';
 
