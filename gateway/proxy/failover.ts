@@ -1,8 +1,8 @@
-import type { AttemptOutcome, BalancePlan, Lease } from '../balancer/balancer.ts';
+import type { BalancePlan, Lease } from '../balancer/balancer.ts';
 import { errorCode } from '../balancer/balancer.ts';
 import { GatewayError } from '../errors.ts';
 import { BodyLimit } from './body-limit.ts';
-import type { Forwarder, ForwardOutcome, UpstreamRequest } from './forward.ts';
+import type { Forwarder, UpstreamRequest } from './forward.ts';
 
 /** Where the failover loop gets its hosts: the balancer, or a fake in unit tests. */
 export interface HostSource {
@@ -42,7 +42,7 @@ export async function forwardWithFailover(
     report.host = lease.host.id;
     report.tries = tries;
     const outcome = await forward(lease.host, request);
-    lease.release(toAttemptOutcome(outcome));
+    lease.release(outcome);
     const body = request.body;
     if (body instanceof BodyLimit && body.exceeded) {
       if (request.res.headersSent) return void request.res.destroy();
@@ -91,21 +91,5 @@ export async function forwardWithFailover(
         lease = next;
       }
     }
-  }
-}
-
-function toAttemptOutcome(outcome: ForwardOutcome): AttemptOutcome {
-  switch (outcome.kind) {
-    case 'done':
-      return {
-        kind: 'done',
-        status: outcome.status,
-        peek: outcome.peek,
-        headersSeconds: outcome.headersSeconds,
-      };
-    case 'broken':
-      return { kind: 'broken', error: outcome.error };
-    default:
-      return outcome;
   }
 }

@@ -41,12 +41,6 @@ export type Forwarder = (
   request: UpstreamRequest,
 ) => Promise<ForwardOutcome>;
 
-/** One attempt to forward a request to one host. */
-interface ForwardAttempt extends UpstreamRequest, ForwarderOptions {
-  hostId: string;
-  dispatcher: Dispatcher;
-}
-
 /** How an attempt ended. */
 export type ForwardOutcome =
   /**
@@ -65,14 +59,7 @@ export type ForwardOutcome =
 
 /** The forwarder: `forwardOnce` with the gateway's settings. */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  return (host, request) =>
-    forwardOnce({
-      ...request,
-      hostId: host.id,
-      dispatcher: host.pool,
-      hostHeader: options.hostHeader,
-      shuttingDown: options.shuttingDown,
-    });
+  return (host, request) => forwardOnce(host.id, host.pool, request, options);
 }
 
 /**
@@ -80,11 +67,16 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
  * the raw Node response: no web streams, no buffering, backpressure both ways. Resolves (never
  * rejects) with how it ended; the caller decides about failover and error answers.
  */
-function forwardOnce(attempt: ForwardAttempt): Promise<ForwardOutcome> {
+function forwardOnce(
+  hostId: string,
+  dispatcher: Dispatcher,
+  attempt: UpstreamRequest,
+  options: ForwarderOptions,
+): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
-    const handler = new ForwardHandler(attempt, resolve);
+    const handler = new ForwardHandler(attempt, hostId, options, resolve);
     try {
-      attempt.dispatcher.dispatch(
+      dispatcher.dispatch(
         {
           origin: undefined,
           method: attempt.method as Dispatcher.HttpMethod,
@@ -117,7 +109,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private expired = false;
 
   constructor(
-    private readonly a: ForwardAttempt,
+    private readonly a: UpstreamRequest,
+    private readonly hostId: string,
+    private readonly options: ForwarderOptions,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
     a.res.once('close', this.onClientClose);
@@ -164,8 +158,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.headersAt = performance.now();
     const res = this.a.res;
     if (res.destroyed) return false;
-    if (this.a.shuttingDown()) res.shouldKeepAlive = false;
-    res.writeHead(status, responseHeaders(raw, this.a.hostHeader ? this.a.hostId : undefined));
+    if (this.options.shuttingDown()) res.shouldKeepAlive = false;
+    res.writeHead(status, responseHeaders(raw, this.options.hostHeader ? this.hostId : undefined));
     // Kept for backpressure: when the client is slower than the host, the host is paused until 'drain'.
     this.resume = resume;
     return true;
