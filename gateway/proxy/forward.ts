@@ -115,15 +115,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
     a.res.once('close', this.onClientClose);
-    if (a.deadline !== undefined) this.timer = setTimeout(this.onDeadline, a.deadline);
+    if (a.deadline !== undefined) this.timer = setTimeout(expire, a.deadline, this);
   }
 
-  private readonly onDeadline = (): void => {
+  /** The total deadline passed: abort the attempt (now, or as soon as it is connected). */
+  expire(): void {
     this.timer = undefined;
     if (this.settled) return;
     this.expired = true;
     this.abort?.(new DeadlineError(this.a.deadline ?? 0));
-  };
+  }
 
   private readonly onClientClose = (): void => {
     if (this.settled || this.a.res.writableFinished) return;
@@ -205,6 +206,11 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
     this.finish({ kind: 'failed', error, timeout: error instanceof DeadlineError || isTimeoutError(error) });
   }
+}
+
+/** The deadline timer's callback: one function for every attempt, no closure per request. */
+function expire(handler: ForwardHandler): void {
+  handler.expire();
 }
 
 /** Raised into undici when the client disconnected; never answered. */

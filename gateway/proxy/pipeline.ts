@@ -106,7 +106,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return forwardWithFailover(
       deps.balancer,
       deps.forward,
-      { method: plan.method, route: plan.route, key, addressing: plan.addressing as 'anycast-efficient' },
+      {
+        method: plan.method,
+        route: plan.route,
+        key,
+        addressing: plan.addressing === 'anycast-fast' ? 'anycast-fast' : 'anycast-efficient',
+      },
       {
         method: plan.method,
         path: plan.url,
