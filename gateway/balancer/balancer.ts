@@ -1,9 +1,9 @@
 import { errorKind } from '../../lib/network-errors.ts';
 import type { GatewayMetrics } from '../../metrics/gateway.ts';
-import type { Fleet, HostEntry } from '../fleet.ts';
-import type { HealthChecker } from '../health-checker.ts';
+import type { Fleet, HostEntry } from '../hosts/fleet.ts';
+import type { HealthChecker } from '../hosts/health-checker.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
 import type { RequestMetrics } from '../observe.ts';
-import type { PlacementMap } from '../placement.ts';
 import type { RoutePattern } from '../route.ts';
 import { isRuntimeWork, learn } from './learn.ts';
 import { type LegacyAlgorithm, legacyOrder } from './legacy-order.ts';

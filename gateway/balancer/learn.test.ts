@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlacementMap } from '../placement.ts';
+import { PlacementMap } from '../hosts/placement.ts';
 import type { RoutePattern } from '../route.ts';
 import { isRuntimeWork, learn } from './learn.ts';
 

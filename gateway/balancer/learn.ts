@@ -1,4 +1,4 @@
-import type { PlacementMap } from '../placement.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
 import type { RoutePattern } from '../route.ts';
 
 /** Whether a request makes a runtime work (create or execute): the requests "cold routes" count. */

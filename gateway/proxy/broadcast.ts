@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { errorKind } from '../../lib/network-errors.ts';
 import type { GatewayMetrics } from '../../metrics/gateway.ts';
 import { GatewayError } from '../errors.ts';
-import type { Fleet, HostEntry } from '../fleet.ts';
-import type { PlacementMap } from '../placement.ts';
+import type { Fleet, HostEntry } from '../hosts/fleet.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
 import { callUpstream } from '../upstream-call.ts';
 
 /** One host that did not accept a broadcast. */

@@ -6,9 +6,9 @@ import { seededRandom } from '../../lib/random.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../metrics/gateway.ts';
 import { type BalancePlan, Balancer } from '../balancer/balancer.ts';
 import { GatewayError } from '../errors.ts';
-import { Fleet, type HostEntry } from '../fleet.ts';
+import { Fleet, type HostEntry } from '../hosts/fleet.ts';
+import { PlacementMap } from '../hosts/placement.ts';
 import { RequestMetrics } from '../observe.ts';
-import { PlacementMap } from '../placement.ts';
 import { type FailoverReport, forwardWithFailover } from './failover.ts';
 import type { Forwarder, ForwardOutcome, UpstreamRequest } from './forward.ts';
 

@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Balancer } from '../balancer/balancer.ts';
 import type { ErrorAnswerer } from '../error-response.ts';
 import { writeErrorAnswer } from '../error-response.ts';
-import type { HostEntry } from '../fleet.ts';
+import type { HostEntry } from '../hosts/fleet.ts';
 import type { RequestMetrics } from '../observe.ts';
 import type { AddressingMethod } from '../route.ts';
 import { BodyBudget } from './body-budget.ts';
