@@ -27,7 +27,6 @@ Options:
   --port P          Port to listen on (overrides gateway.port)
   --host ADDR       Address to listen on (overrides gateway.host)
   --log-level L     pino level (overrides log.level)
-  --no-fast-path    Serve executor routes through the Hono app too (for comparing; slower)
   -h, --help        Show this help
 `;
 
@@ -37,7 +36,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     port: { type: 'string' },
     host: { type: 'string' },
     'log-level': { type: 'string' },
-    'no-fast-path': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -79,7 +77,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         headersTimeout: o.headersTimeout,
         requestTimeout: o.requestTimeout,
         shutdownTimeout: o.shutdownTimeout,
-        fastPath: values['no-fast-path'] !== true,
       },
       logger,
     );

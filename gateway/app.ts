@@ -1,25 +1,26 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { getPath } from 'hono/utils/url';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
 import type { HostRegistry } from '../registry/types.ts';
 import { bearerChecker, soleAuthorization } from './auth.ts';
-import { errorAnswer, writeErrorAnswer } from './error-response.ts';
+import { Balancer } from './balancer/balancer.ts';
+import { isLegacyAlgorithm } from './balancer/legacy-order.ts';
+import { createErrorAnswerer } from './error-response.ts';
 import { GatewayError } from './errors.ts';
-import { Fleet } from './fleet.ts';
-import { FleetView } from './fleet-view.ts';
-import { HealthChecker } from './health-checker.ts';
-import { isLegacyAlgorithm } from './legacy-order.ts';
+import { Fleet } from './hosts/fleet.ts';
+import { FleetView } from './hosts/fleet-view.ts';
+import { HealthChecker } from './hosts/health-checker.ts';
+import { PlacementMap } from './hosts/placement.ts';
+import { PlacementSync } from './hosts/placement-sync.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
-import { PlacementMap } from './placement.ts';
-import { PlacementSync } from './placement-sync.ts';
-import { type ProxyDeps, type ProxyResult, proxyRequest } from './proxy.ts';
+import { answersItself, OWN_PATHS } from './own-paths.ts';
+import { createForwarder } from './proxy/forward.ts';
+import { createPipeline, type Pipeline } from './proxy/pipeline.ts';
 
 /** What the gateway is built from; tests pass fakes or real parts alike. */
 export interface GatewayDeps {
@@ -45,21 +46,20 @@ export interface Gateway {
   health: HealthChecker;
   sync: PlacementSync;
   metrics: GatewayMetrics;
+  balancer: Balancer;
+  /**
+   * The one request listener: the gateway's own paths (health, readiness, metrics, fleet) to the Hono
+   * app, every other request to the forwarding pipeline. Never rejects.
+   */
+  listener: RequestListener;
   /** Loads the fleet and starts the health checker, the placement resync and the registry watch. */
   start(): Promise<void>;
   /** Stops the loops and closes every upstream pool. */
   stop(): Promise<void>;
   /** From now on `/readyz` fails and responses close their connections. */
   beginShutdown(): void;
-  /** Requests being handled right now. */
+  /** Forwarded requests being handled right now. */
   inflight(): number;
-  /**
-   * The forwarding path without the Hono layer, for the server's fast path: the same proxy code and
-   * the same error mapping (`errorAnswer`) as the app's catch-all route. Never rejects.
-   */
-  handleForward(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** Whether the app forwards this request (its catch-all route) rather than answering it itself. */
-  forwards(req: IncomingMessage): boolean;
   /**
    * Whether a request with `Expect: 100-continue` may be told to send its body: one Authorization
    * header holding the gateway secret or the admin token, and a Content-Length within the body
@@ -71,16 +71,6 @@ export interface Gateway {
 }
 
 type Env = { Bindings: HttpBindings };
-
-/** The paths the gateway answers itself, on GET (and HEAD); every other request is forwarded. */
-const OWN_PATHS = {
-  proxyHealth: '/v1/proxy/health',
-  healthz: '/healthz',
-  readyz: '/readyz',
-  metrics: '/metrics',
-  fleet: '/v1/fleet',
-} as const;
-const OWN_PATH_SET = new Set<string>(Object.values(OWN_PATHS));
 
 /** Sets prom-client's optional `collect` hook on a metric built by `buildMetrics`. */
 function setCollect(metric: object, collect: () => void): void {
@@ -154,23 +144,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const adminAuthorized = bearerChecker(options.adminToken);
   const metricsAuthorized = bearerChecker(options.metricsToken);
   let shuttingDown = false;
-  let inflight = 0;
-  const proxyDeps: ProxyDeps = {
+  const isShuttingDown = () => shuttingDown;
+  const answer = createErrorAnswerer(logger, options.version, options.env);
+  const balancer = new Balancer({
     fleet,
     health,
     placement,
     metrics,
     hot: requestMetrics,
-    options,
-    logger,
     random: deps.random ?? Math.random,
-    authorized,
-    upstreamAuthorization: `Bearer ${options.executorSecret}`,
+    loadFactor: options.loadFactor,
+    loadFloor: options.loadFloor,
+    boundedLoads: options.boundedLoads,
+    warmPreference: options.warmPreference,
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
-    legacyTurn: { value: 0 },
-    shuttingDown: () => shuttingDown,
-    buffered: { bytes: 0 },
-  };
+  });
+  const pipeline: Pipeline = createPipeline({
+    rules: {
+      authorized,
+      upstreamAuthorization: `Bearer ${options.executorSecret}`,
+      bodyLimit: options.bodyLimit,
+    },
+    balancer,
+    forward: createForwarder({ hostHeader: options.hostHeader, shuttingDown: isShuttingDown }),
+    broadcast: { fleet, placement, metrics, timeout: options.broadcastTimeout },
+    limits: { maxTimeout: options.maxTimeout, retries: options.retries },
+    shuttingDown: isShuttingDown,
+    hot: requestMetrics,
+    answer,
+    logger,
+  });
 
   const readiness = () => {
     const reasons: string[] = [];
@@ -213,52 +216,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     return c.json(fleetReport(fleet, view, placement, pool));
   });
-  const accessLog = logger.isLevelEnabled('debug');
-  /** Forwards one request; throws a GatewayError before anything was written. Records the metrics. */
-  async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const result: ProxyResult = { route: 'other', addressing: 'unknown', host: undefined, tries: 0 };
-    inflight += 1;
-    let status = 0;
-    try {
-      await proxyRequest(proxyDeps, req, res, result);
-      status = res.statusCode;
-    } catch (error) {
-      status = error instanceof GatewayError ? error.status : 500;
-      throw error;
-    } finally {
-      inflight -= 1;
-      const seconds = (performance.now() - started) / 1000;
-      const method = req.method ?? 'GET';
-      requestMetrics.record(result.route, method, status, result.addressing, seconds);
-      if (accessLog) {
-        // The access log: one debug line per forwarded request (never headers: they hold secrets).
-        logger.debug(
-          {
-            method,
-            route: result.route,
-            status,
-            addressing: result.addressing,
-            host: result.host,
-            tries: result.tries,
-            ms: Math.round(seconds * 1000),
-          },
-          'request',
-        );
-      }
-    }
-  }
-
-  app.all('*', async (c) => {
-    await forward(c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
   app.onError((error, c) => {
-    const answer = errorAnswer(error, options.version, options.env);
-    if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
-    else if (answer.status >= 500) logger.debug({ err: (error as Error).message }, 'request failed');
-    return c.json(answer.body, answer.status as 400);
+    const a = answer(error);
+    return c.json(a.body, a.status as 400);
   });
+  const honoListener = getRequestListener(app.fetch);
+  const listener: RequestListener = (req, res) => {
+    // Requests still arriving on kept-alive connections during a drain are served, and their
+    // connection closes after the answer.
+    if (shuttingDown) res.shouldKeepAlive = false;
+    if (answersItself(req.method, req.url)) void honoListener(req, res);
+    else void pipeline.handle(req, res);
+  };
 
   function registryState(): 'none' | 'ok' | 'unreachable' {
     if (!deps.registry) return 'none';
@@ -274,6 +243,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     health,
     sync,
     metrics,
+    balancer,
+    listener,
     async start() {
       if (options.secret === '') logger.warn('no gateway secret configured: every client request is refused');
       await view.start();
@@ -290,21 +261,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     beginShutdown() {
       shuttingDown = true;
     },
-    inflight: () => inflight,
-    handleForward(req, res) {
-      return forward(req, res).catch((error: unknown) => {
-        const answer = errorAnswer(error, options.version, options.env);
-        if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
-        writeErrorAnswer(res, answer, shuttingDown);
-      });
-    },
-    forwards(req) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return true;
-      const url = req.url ?? '/';
-      // The path as Hono routes it (percent-decoded, no query); absolute-form targets keep their path.
-      const path = getPath({ url: url.startsWith('/') ? `http://gateway${url}` : url } as Request);
-      return !OWN_PATH_SET.has(path);
-    },
+    inflight: () => pipeline.inflight(),
     mayContinue(req) {
       const header = soleAuthorization(req.rawHeaders);
       if (!authorized(header) && !adminAuthorized(header)) return false;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Logger } from '../lib/logger.ts';
 import { GatewayError } from './errors.ts';
 
 /** An error as the client sees it: status and the JSON body `{message, code, version, …}`. */
@@ -9,9 +10,28 @@ export interface ErrorAnswer {
   unexpected: boolean;
 }
 
+/** Turns an error into its answer and logs it: the one place, for the gateway's own paths and forwarded requests alike. */
+export type ErrorAnswerer = (error: unknown) => ErrorAnswer;
+
 /**
- * The one mapping from errors to HTTP answers, used by the Hono app's onError and by the server's
- * fast path alike. GatewayErrors carry their status; anything else is a 500 whose detail is shown
+ * The gateway's error answerer, with one log shape: an unexpected error at error level with its
+ * stack, an expected 5xx (upstream failures, no hosts) at debug with its code; 4xx are not logged.
+ */
+export function createErrorAnswerer(logger: Logger, version: string, env: string): ErrorAnswerer {
+  return (error) => {
+    const answer = errorAnswer(error, version, env);
+    if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
+    else if (answer.status >= 500)
+      logger.debug(
+        { code: answer.body.code, status: answer.status, err: (error as Error).message },
+        'request failed',
+      );
+    return answer;
+  };
+}
+
+/**
+ * The one mapping from errors to HTTP answers (see createErrorAnswerer). GatewayErrors carry their status; anything else is a 500 whose detail is shown
  * only with `env: development` (open-runtimes/proxy's OPR_PROXY_ENV).
  */
 export function errorAnswer(error: unknown, version: string, env: string): ErrorAnswer {

@@ -1,7 +1,7 @@
 import type { GatewayMetrics } from '../metrics/gateway.ts';
-import type { Fleet } from './fleet.ts';
-import type { FleetView } from './fleet-view.ts';
-import type { PlacementMap } from './placement.ts';
+import type { Fleet } from './hosts/fleet.ts';
+import type { FleetView } from './hosts/fleet-view.ts';
+import type { PlacementMap } from './hosts/placement.ts';
 import { ringShares } from './ring.ts';
 
 type HistogramChild = ReturnType<GatewayMetrics['requestDuration']['labels']>;

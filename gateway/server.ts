@@ -1,12 +1,5 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerOptions,
-} from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type AddressInfo, Server as NetServer } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { Logger } from '../lib/logger.ts';
 import type { Gateway } from './app.ts';
 
@@ -26,20 +19,10 @@ export interface ListenOptions {
   headersTimeout: number;
   requestTimeout: number;
   shutdownTimeout: number;
-  /**
-   * Serve executor routes (`/v1/runtimes…`) straight from the Node request listener with the same
-   * proxy code and error mapping, skipping the Hono request/context layer (default true). With it,
-   * `npm run bench:overhead` (bench/results/overhead.md, 2026-11-28 14:32 UTC) measured 34.9 µs of
-   * proxy CPU per request against 31.4 µs for a bare node:http + undici forwarder (1.11×). That
-   * benchmark does not run the Hono path; compare it with `fleetgate gateway --no-fast-path`.
-   */
-  fastPath?: boolean;
 }
 
-const FAST_PREFIX = '/v1/runtimes';
-
 /**
- * Starts the gateway's loops and serves its app on @hono/node-server. Slow clients are cut off:
+ * Starts the gateway's loops and serves its one listener (`Gateway.listener`). Slow clients are cut off:
  * `headersTimeout` bounds the time to send the headers (slowloris), `requestTimeout` the whole request.
  */
 export async function startGateway(
@@ -48,55 +31,32 @@ export async function startGateway(
   logger: Logger,
 ): Promise<RunningGateway> {
   await gateway.start();
-  // Hono answers HEAD by running the GET route and rebuilding its Response without a body, which
-  // loses the "already sent" marker of a forwarded request: @hono/node-server would then write the
-  // headers again (ERR_HTTP_HEADERS_SENT on stderr). Forwarded HEAD requests never go through Hono.
-  const forwardedHead = (req: IncomingMessage) => req.method === 'HEAD' && gateway.forwards(req);
   // Node checks those timeouts every `connectionsCheckingInterval` (30 s by default): check often
   // enough that a short headers timeout is enforced close to its value.
   const checkEvery = Math.max(100, Math.min(5_000, Math.floor(listen.headersTimeout / 4)));
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: gateway.app.fetch,
-        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => {
-          const listener: RequestListener =
-            listen.fastPath === false
-              ? (req, res) => {
-                  if (forwardedHead(req)) void gateway.handleForward(req, res);
-                  else honoListener(req, res);
-                }
-              : (req, res) => {
-                  // Requests still arriving on kept-alive connections during a drain are served, and
-                  // their connection closes after the answer.
-                  if (closing !== undefined) res.shouldKeepAlive = false;
-                  if (req.url?.startsWith(FAST_PREFIX) || forwardedHead(req))
-                    void gateway.handleForward(req, res);
-                  else honoListener(req, res);
-                };
-          const created = createServer(serverOptions, listener);
-          // `Expect: 100-continue`: invite the body only from a client that passed auth and the
-          // body limit; any other is answered (401, 413) without reading it, and its connection
-          // closes (Node would otherwise send 100 Continue to anyone, issue 18).
-          created.on('checkContinue', (req, res) => {
-            if (gateway.mayContinue(req)) res.writeContinue();
-            else res.shouldKeepAlive = false;
-            listener(req, res);
-          });
-          return created;
-        }) as unknown as typeof createServer,
-        hostname: listen.host,
-        port: listen.port,
-        serverOptions: {
-          headersTimeout: listen.headersTimeout,
-          requestTimeout: listen.requestTimeout,
-          connectionsCheckingInterval: checkEvery,
-          keepAliveTimeout: 5_000,
-        },
-      },
-      () => resolve(s as Server),
-    ) as Server;
-    s.once('error', reject);
+  const server = createServer(
+    {
+      headersTimeout: listen.headersTimeout,
+      requestTimeout: listen.requestTimeout,
+      connectionsCheckingInterval: checkEvery,
+      keepAliveTimeout: 5_000,
+    },
+    gateway.listener,
+  );
+  // `Expect: 100-continue`: invite the body only from a client that passed auth and the body limit;
+  // any other is answered (401, 413) without reading it, and its connection closes (Node would
+  // otherwise send 100 Continue to anyone, issue 18).
+  server.on('checkContinue', (req, res) => {
+    if (gateway.mayContinue(req)) res.writeContinue();
+    else res.shouldKeepAlive = false;
+    gateway.listener(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ host: listen.host, port }, 'gateway listening');

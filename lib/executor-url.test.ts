@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executorAddressSchema } from '../config/schema/common.ts';
-import { Fleet } from '../gateway/fleet.ts';
+import { Fleet } from '../gateway/hosts/fleet.ts';
 import { validateHostInput } from '../registry/host.ts';
 import { executorUrl, parseExecutorUrl } from './executor-url.ts';
 import { silentLogger } from './logger.ts';

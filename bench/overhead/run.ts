@@ -7,6 +7,7 @@ import { canPin, cpuSeconds, installCleanupHooks, stopAll, waitForPort } from '.
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { median, round } from '../lib/stats.ts';
 import { runWrk, type WrkResult } from '../lib/wrk.ts';
+import { type LatencySample, latencyTable } from './latency.ts';
 import { type OverheadTarget, overheadTargets, type RunningTarget, startNodeScript } from './targets.ts';
 
 /** One wrk run against one target. */
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const skipped: { target: string; reason: string }[] = [];
   const samples: Sample[] = [];
+  const latency: LatencySample[] = [];
+  const latencyDuration = numberOption(args, 'latency-duration', args.quick ? 2 : 5);
   try {
     const backendPort = await freePort();
     const backend = startNodeScript('backend', 'bench/overhead/backend.ts', [String(backendPort)], loadCpus);
@@ -96,6 +99,20 @@ async function main(): Promise<void> {
         process.stderr.write(
           `[overhead] round ${round} ${target.name}: ${Math.round(w.requestsPerSecond)} req/s, p99 ${w.p99Ms} ms\n`,
         );
+      }
+    }
+    // Concurrency 1: what one caller waits per request, every target in the same round.
+    for (let round = 1; round <= rounds; round++) {
+      for (const { target, run } of running) {
+        const w = await runWrk({
+          url: url(run),
+          connections: 1,
+          durationSeconds: latencyDuration,
+          headers: run.headers,
+          cpus: loadCpus,
+        });
+        latency.push({ ...w, target: target.name, round });
+        process.stderr.write(`[overhead] c1 round ${round} ${target.name}: p50 ${w.p50Ms} ms\n`);
       }
     }
   } finally {
@@ -176,6 +193,7 @@ async function main(): Promise<void> {
       notes: ['Goal from the issue: proxy CPU/req within 1.5× of the Node floor.'],
     });
   }
+  if (latency.length > 0) tables.push(latencyTable(latency, rounds, latencyDuration));
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
   result.finish(args.outDir, tables, notes, {
     rounds,
@@ -185,6 +203,7 @@ async function main(): Promise<void> {
     path: PATH,
     skipped,
     samples,
+    latency,
   });
 }
 

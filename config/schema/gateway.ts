@@ -60,7 +60,11 @@ export const gatewaySchema = z
       .describe('Static executor hosts (`host[:port]` or `http(s)://` URL), registered at start.'),
     healthCheck: healthCheckSchema,
     // open-runtimes/proxy: OPR_PROXY_MAX_TIMEOUT, 900 s in its code.
-    maxTimeout: durationSchema.prefault('900s').describe('Longest time one forwarded request may take.'),
+    maxTimeout: durationSchema
+      .prefault('900s')
+      .describe(
+        'Total time one forwarded request may take, response body included; a log stream may stay open longer while bytes keep coming, and is cut after this long without one.',
+      ),
     // The executor's own body limit is 22 MiB; past it the gateway answers 413.
     bodyLimit: sizeSchema.prefault('22MiB').describe('Largest request body accepted.'),
     // Bounded loads, c = 1.25 (Mirrokni, Thorup & Zadimoghaddam 2016; HAProxy hash-balance-factor 125).

@@ -30,8 +30,6 @@ export async function startTestGateway(
     pool?: string;
     options?: GatewayOptionsInput;
     random?: () => number;
-    /** false: every request goes through the Hono app (default: executor routes take the fast path). */
-    fastPath?: boolean;
     logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
@@ -68,7 +66,6 @@ export async function startTestGateway(
       headersTimeout: o.headersTimeout,
       requestTimeout: o.requestTimeout,
       shutdownTimeout: o.shutdownTimeout,
-      fastPath: setup.fastPath ?? true,
     },
     silentLogger(),
   );

@@ -65,10 +65,10 @@ describe('gateway routing (simulated executors)', () => {
   });
 });
 
-describe('placement resync, legacy health and the Hono path', () => {
+describe('placement resync and legacy health', () => {
   it('learns runtimes started behind its back from GET /v1/runtimes, and forgets reaped ones', async () => {
     const exec = await startInProcessExecutor({ mode: 'simulated', port: 0 });
-    const gw = await startTestGateway({ options: { executors: [exec.url] }, fastPath: false });
+    const gw = await startTestGateway({ options: { executors: [exec.url] } });
     try {
       const id = new URL(exec.url).host;
       // Created directly on the executor, not through the gateway.
@@ -83,14 +83,13 @@ describe('placement resync, legacy health and the Hono path', () => {
       await call(exec.url, 'DELETE', '/v1/runtimes/behind-back', { auth: `Bearer ${exec.secret}` });
       await gw.gateway.sync.syncNow();
       expect(gw.gateway.placement.isWarm('behind-back', id)).toBe(false);
-      // fastPath: false — the same forwarding through the Hono app's catch-all route.
-      const res = await call(gw.url, 'POST', '/v1/runtimes/via-hono/executions', {
+      const res = await call(gw.url, 'POST', '/v1/runtimes/via-gateway/executions', {
         body: simExecution(),
         headers: { accept: 'application/json' },
       });
       expect(res.status).toBe(200);
       expect(res.headers['x-fleetgate-host']).toBe(id);
-      expect(gw.gateway.placement.isWarm('via-hono', id)).toBe(true);
+      expect(gw.gateway.placement.isWarm('via-gateway', id)).toBe(true);
       const bad = await call(gw.url, 'POST', '/v1/runtimes/bad%20id/executions', { body: simExecution() });
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: 'general_argument_invalid' });

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { errorKind } from '../lib/network-errors.ts';
-import type { GatewayMetrics } from '../metrics/gateway.ts';
-import { GatewayError } from './errors.ts';
-import type { Fleet, HostEntry } from './fleet.ts';
-import type { PlacementMap } from './placement.ts';
-import { callUpstream } from './upstream-call.ts';
+import { errorKind } from '../../lib/network-errors.ts';
+import type { GatewayMetrics } from '../../metrics/gateway.ts';
+import { GatewayError } from '../errors.ts';
+import type { Fleet, HostEntry } from '../hosts/fleet.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
+import { callUpstream } from '../upstream-call.ts';
 
 /** One host that did not accept a broadcast. */
 export interface BroadcastFailure {
@@ -33,10 +33,11 @@ export interface BroadcastRequest {
 export async function broadcast(
   hosts: readonly HostEntry[],
   request: BroadcastRequest,
+  hold: (host: HostEntry) => () => void,
 ): Promise<BroadcastFailure[]> {
   const results = await Promise.all(
     hosts.map(async (host): Promise<BroadcastFailure | undefined> => {
-      host.inflight += 1;
+      const release = hold(host);
       try {
         const answer = await callUpstream(host.pool, {
           method: request.method,
@@ -51,7 +52,7 @@ export async function broadcast(
       } catch (error) {
         return { host: host.id, error: errorKind(error) };
       } finally {
-        host.inflight -= 1;
+        release();
       }
     }),
   );
@@ -72,6 +73,8 @@ export interface BroadcastDeps {
   timeout: number;
   /** Whether the gateway is shutting down: the answer then closes its connection. */
   shuttingDown: () => boolean;
+  /** Counts a host busy while the broadcast is on it (the balancer's `hold`). */
+  hold: (host: HostEntry) => () => void;
 }
 
 /**
@@ -86,13 +89,17 @@ export async function answerBroadcast(
 ): Promise<void> {
   const hosts = deps.fleet.hosts.filter((h) => h.state === 'active');
   if (hosts.length === 0) throw new GatewayError('GW_NO_HOSTS', 'No executor host is available.');
-  const failures = await broadcast(hosts, {
-    method: request.method,
-    path: request.url,
-    headers: request.headers,
-    body: request.body,
-    timeout: deps.timeout,
-  });
+  const failures = await broadcast(
+    hosts,
+    {
+      method: request.method,
+      path: request.url,
+      headers: request.headers,
+      body: request.body,
+      timeout: deps.timeout,
+    },
+    deps.hold,
+  );
   const key = request.key;
   if (key !== undefined && request.method === 'DELETE') {
     for (const h of hosts) if (!failures.some((f) => f.host === h.id)) deps.placement.clear(key, h.id);

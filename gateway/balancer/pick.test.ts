@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createRing } from '../ring.ts';
 import { boundedLoadCap, type HostLoad, type PickInput, pick } from './pick.ts';
-import { createRing } from './ring.ts';
 
 const ids = ['h0', 'h1', 'h2', 'h3'];
 const ring = createRing(ids.map((id) => ({ id, weight: 1 })));

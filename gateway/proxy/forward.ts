@@ -1,13 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { isConnectError, isTimeoutError } from '../lib/network-errors.ts';
-import { responseHeaders } from './headers.ts';
+import { isConnectError, isTimeoutError } from '../../lib/network-errors.ts';
+import { responseHeaders } from '../headers.ts';
 
-/** One attempt to forward a request to one host. */
-export interface ForwardAttempt {
-  hostId: string;
-  dispatcher: Dispatcher;
+/** What is sent upstream, whichever host it goes to. */
+export interface UpstreamRequest {
   method: string;
   /** Path and query, starting with `/`. */
   path: string;
@@ -15,12 +13,21 @@ export interface ForwardAttempt {
   headers: string[];
   body: Readable | Buffer | null;
   res: ServerResponse;
-  /** Upstream timeout in ms (headers, then between body chunks). */
-  timeout: number;
-  /** Add `x-fleetgate-host`. */
-  hostHeader: boolean;
   /** Keep the first response body chunk when the status is 404 (to read `runtime_not_found`). */
   peek404: boolean;
+  /**
+   * The whole attempt, response body included, ends within this many ms (`gateway.maxTimeout` for
+   * executions): a host trickling bytes cannot hold it longer. Undefined: no total bound (log streams).
+   */
+  deadline: number | undefined;
+  /** The longest wait for the response headers, then between two body chunks, in ms. */
+  idleTimeout: number;
+}
+
+/** How the forwarder is set up for every request. */
+export interface ForwarderOptions {
+  /** Add `x-fleetgate-host`. */
+  hostHeader: boolean;
   /**
    * Read when the response starts: during a shutdown the response closes its connection, so a
    * keep-alive client does not send its next request on a socket that is about to go away.
@@ -28,37 +35,56 @@ export interface ForwardAttempt {
   shuttingDown: () => boolean;
 }
 
+/** Sends one request to one host and relays the answer; never rejects (a fake in unit tests). */
+export type Forwarder = (
+  host: { id: string; pool: Dispatcher },
+  request: UpstreamRequest,
+) => Promise<ForwardOutcome>;
+
 /** How an attempt ended. */
 export type ForwardOutcome =
-  /** The upstream response was relayed to the client (`status`); `peek` is the first 404 chunk. */
-  | { kind: 'done'; status: number; peek: Buffer | undefined; headersAt: number }
+  /**
+   * The upstream response was relayed to the client (`status`); `peek` is the first 404 chunk,
+   * `headersSeconds` the wait for the response headers.
+   */
+  | { kind: 'done'; status: number; peek: Buffer | undefined; headersSeconds: number }
   /** Nothing was sent upstream (connect refused/timed out): safe to try another host. */
   | { kind: 'connect'; error: Error }
   /** The request was sent but no response headers came back: 502, or 504 on timeout. */
   | { kind: 'failed'; error: Error; timeout: boolean }
   /** The response had started when it broke (the client connection is destroyed). */
-  | { kind: 'broken'; status: number; error: Error; headersAt: number }
+  | { kind: 'broken'; status: number; error: Error }
   /** The client went away; the upstream request was aborted. */
   | { kind: 'client-aborted' };
+
+/** The forwarder: `forwardOnce` with the gateway's settings. */
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  return (host, request) => forwardOnce(host.id, host.pool, request, options);
+}
 
 /**
  * Streams one request to a host with undici's dispatcher API and the upstream response straight into
  * the raw Node response: no web streams, no buffering, backpressure both ways. Resolves (never
  * rejects) with how it ended; the caller decides about failover and error answers.
  */
-export function forwardOnce(attempt: ForwardAttempt): Promise<ForwardOutcome> {
+function forwardOnce(
+  hostId: string,
+  dispatcher: Dispatcher,
+  attempt: UpstreamRequest,
+  options: ForwarderOptions,
+): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
-    const handler = new ForwardHandler(attempt, resolve);
+    const handler = new ForwardHandler(attempt, hostId, options, resolve);
     try {
-      attempt.dispatcher.dispatch(
+      dispatcher.dispatch(
         {
           origin: undefined,
           method: attempt.method as Dispatcher.HttpMethod,
           path: attempt.path,
           headers: attempt.headers,
           body: attempt.body,
-          headersTimeout: attempt.timeout,
-          bodyTimeout: attempt.timeout,
+          headersTimeout: attempt.idleTimeout,
+          bodyTimeout: attempt.idleTimeout,
         } as Dispatcher.DispatchOptions,
         handler,
       );
@@ -78,12 +104,26 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private waitingForDrain = false;
   private settled = false;
   private clientGone = false;
+  private readonly started = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private expired = false;
 
   constructor(
-    private readonly a: ForwardAttempt,
+    private readonly a: UpstreamRequest,
+    private readonly hostId: string,
+    private readonly options: ForwarderOptions,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
     a.res.once('close', this.onClientClose);
+    if (a.deadline !== undefined) this.timer = setTimeout(expire, a.deadline, this);
+  }
+
+  /** The total deadline passed: abort the attempt (now, or as soon as it is connected). */
+  expire(): void {
+    this.timer = undefined;
+    if (this.settled) return;
+    this.expired = true;
+    this.abort?.(new DeadlineError(this.a.deadline ?? 0));
   }
 
   private readonly onClientClose = (): void => {
@@ -100,6 +140,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private finish(outcome: ForwardOutcome): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.a.res.off('close', this.onClientClose);
     this.a.res.off('drain', this.onDrain);
     this.resolve(outcome);
@@ -109,6 +150,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.abort = abort;
     this.sent = true;
     if (this.clientGone) abort(new ClientAbortError());
+    else if (this.expired) abort(new DeadlineError(this.a.deadline ?? 0));
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
@@ -117,8 +159,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.headersAt = performance.now();
     const res = this.a.res;
     if (res.destroyed) return false;
-    if (this.a.shuttingDown()) res.shouldKeepAlive = false;
-    res.writeHead(status, responseHeaders(raw, this.a.hostHeader ? this.a.hostId : undefined));
+    if (this.options.shuttingDown()) res.shouldKeepAlive = false;
+    res.writeHead(status, responseHeaders(raw, this.options.hostHeader ? this.hostId : undefined));
     // Kept for backpressure: when the client is slower than the host, the host is paused until 'drain'.
     this.resume = resume;
     return true;
@@ -139,7 +181,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const res = this.a.res;
     if (!res.destroyed) res.end();
-    this.finish({ kind: 'done', status: this.status, peek: this.peek, headersAt: this.headersAt });
+    this.finish({
+      kind: 'done',
+      status: this.status,
+      peek: this.peek,
+      headersSeconds: (this.headersAt - this.started) / 1000,
+    });
   }
 
   onError(error: Error): void {
@@ -150,15 +197,20 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.status !== 0) {
       // The response had started: the client must see a broken response, not a truncated success.
       this.a.res.destroy(error);
-      this.finish({ kind: 'broken', status: this.status, error, headersAt: this.headersAt });
+      this.finish({ kind: 'broken', status: this.status, error });
       return;
     }
     if (!this.sent || isConnectError(error)) {
       this.finish({ kind: 'connect', error });
       return;
     }
-    this.finish({ kind: 'failed', error, timeout: isTimeoutError(error) });
+    this.finish({ kind: 'failed', error, timeout: error instanceof DeadlineError || isTimeoutError(error) });
   }
+}
+
+/** The deadline timer's callback: one function for every attempt, no closure per request. */
+function expire(handler: ForwardHandler): void {
+  handler.expire();
 }
 
 /** Raised into undici when the client disconnected; never answered. */
@@ -166,5 +218,14 @@ export class ClientAbortError extends Error {
   readonly code = 'GW_CLIENT_ABORTED';
   constructor() {
     super('client disconnected');
+  }
+}
+
+/** Raised into undici when an attempt ran past its total deadline (`gateway.maxTimeout`). */
+export class DeadlineError extends Error {
+  readonly code = 'GW_DEADLINE_TIMEOUT';
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
   }
 }

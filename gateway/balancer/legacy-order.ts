@@ -19,9 +19,17 @@ export function legacyOrder(
   turn: number,
   random: () => number,
 ): string[] {
-  let usable = hosts.filter((h) => h.state === 'active' && h.healthy);
-  if (usable.length === 0) usable = hosts.filter((h) => h.state === 'active');
-  const ids = usable.map((h) => h.id);
+  // One pass into the one array returned: active healthy hosts, or the active ones when none is healthy.
+  const ids: string[] = [];
+  let anyHealthy = false;
+  for (const h of hosts) {
+    if (h.state !== 'active') continue;
+    if (h.healthy && !anyHealthy) {
+      anyHealthy = true;
+      ids.length = 0; // the unhealthy ones seen so far are not needed any more
+    }
+    if (h.healthy || !anyHealthy) ids.push(h.id);
+  }
   if (ids.length === 0) return ids;
   const start =
     algorithm === 'first'
@@ -31,5 +39,7 @@ export function legacyOrder(
         : algorithm === 'round-robin'
           ? turn % ids.length
           : Math.floor(random() * ids.length) % ids.length;
-  return [...ids.slice(start), ...ids.slice(0, start)];
+  // Rotated in place so that `start` comes first.
+  if (start > 0) ids.push(...ids.splice(0, start));
+  return ids;
 }

@@ -1,8 +1,8 @@
-import type { Logger } from '../lib/logger.ts';
-import { errorKind } from '../lib/network-errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { errorKind } from '../../lib/network-errors.ts';
+import { callUpstream } from '../upstream-call.ts';
 import type { Fleet, HostEntry } from './fleet.ts';
 import type { PlacementMap } from './placement.ts';
-import { callUpstream } from './upstream-call.ts';
 
 /** Dependencies of the placement resync loop. */
 export interface PlacementSyncDeps {

@@ -1,12 +1,12 @@
 import { Pool } from 'undici';
-import { parseExecutorUrl } from '../lib/executor-url.ts';
-import type { Logger } from '../lib/logger.ts';
-import { redactUrl } from '../lib/redact.ts';
-import type { HostState } from '../registry/types.ts';
+import { parseExecutorUrl } from '../../lib/executor-url.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { redactUrl } from '../../lib/redact.ts';
+import type { HostState } from '../../registry/types.ts';
+import type { HostLoad } from '../balancer/pick.ts';
+import { createRing, type Ring } from '../ring.ts';
+import { cachedRing } from '../ring-cache.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
-import type { HostLoad } from './pick.ts';
-import { createRing, type Ring } from './ring.ts';
-import { cachedRing } from './ring-cache.ts';
 
 /** A host as the gateway needs it: from the registry or from the static list. */
 export interface HostSpec {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /**
  * How long a client that went over the limit may keep uploading (its bytes dropped) after the 413
@@ -13,7 +13,7 @@ export class BodyLimit extends Transform {
   private seen = 0;
   exceeded = false;
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     /** The request body this limits, read again by `discardRest`. */
     private readonly source: Readable,
   ) {

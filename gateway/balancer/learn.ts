@@ -1,5 +1,5 @@
-import type { PlacementMap } from './placement.ts';
-import type { RoutePattern } from './route.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
+import type { RoutePattern } from '../route.ts';
 
 /** Whether a request makes a runtime work (create or execute): the requests "cold routes" count. */
 export function isRuntimeWork(method: string, route: RoutePattern): boolean {

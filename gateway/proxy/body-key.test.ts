@@ -23,7 +23,39 @@ describe('runtimeIdFromBody', () => {
       'rt-4',
     ],
     ['multipart without id', multipart({ image: 'x' }), 'multipart/form-data; boundary=XyZ', undefined],
-    ['other type', Buffer.from('runtimeId=rt'), 'text/plain', undefined],
+    ['other type, not JSON', Buffer.from('runtimeId=rt'), 'text/plain', undefined],
+    [
+      'other type, JSON (the executor reads it as JSON)',
+      Buffer.from('{"runtimeId":"rt-5"}'),
+      'text/plain',
+      'rt-5',
+    ],
+    ['urlencoded', Buffer.from('image=x&runtimeId=rt-6'), 'application/x-www-form-urlencoded', 'rt-6'],
+    [
+      'urlencoded, escaped',
+      Buffer.from('runtimeId=rt%2D7'),
+      'application/x-www-form-urlencoded; charset=UTF-8',
+      'rt-7',
+    ],
+    ['urlencoded without id', Buffer.from('image=x'), 'application/x-www-form-urlencoded', undefined],
+    [
+      'urlencoded, repeated: the last wins',
+      Buffer.from('runtimeId=a&runtimeId=b'),
+      'application/x-www-form-urlencoded',
+      'b',
+    ],
+    [
+      'JSON labelled as a form (curl -d)',
+      Buffer.from(' {"runtimeId":"rt-8"}'),
+      'application/x-www-form-urlencoded',
+      'rt-8',
+    ],
+    [
+      'json, repeated: the last wins',
+      Buffer.from('{"runtimeId":"a","runtimeId":"b"}'),
+      'application/json',
+      'b',
+    ],
   ])('%s', (_name, body, type, expected) => {
     expect(runtimeIdFromBody(body, type)).toBe(expected);
   });
@@ -32,6 +64,16 @@ describe('runtimeIdFromBody', () => {
     ['malformed json', Buffer.from('{"runtimeId":'), 'application/json', /Malformed JSON/],
     ['json array', Buffer.from('[1]'), 'application/json', /expected an object/],
     ['numeric id', Buffer.from('{"runtimeId":5}'), 'application/json', /must be a string/],
+    ['numeric id, other type', Buffer.from('{"runtimeId":5}'), 'text/plain', /must be a string/],
+    [
+      'repeated multipart id (the executor refuses it too)',
+      Buffer.from(
+        '--XyZ\r\nContent-Disposition: form-data; name="runtimeId"\r\n\r\na\r\n' +
+          '--XyZ\r\nContent-Disposition: form-data; name="runtimeId"\r\n\r\nb\r\n--XyZ--\r\n',
+      ),
+      'multipart/form-data; boundary=XyZ',
+      /repeated/,
+    ],
     ['no boundary', multipart({ runtimeId: 'x' }), 'multipart/form-data', /no boundary/],
     ['no opening boundary', Buffer.from('hello'), 'multipart/form-data; boundary=XyZ', /no opening boundary/],
     [

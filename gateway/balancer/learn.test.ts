@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PlacementMap } from '../hosts/placement.ts';
+import type { RoutePattern } from '../route.ts';
 import { isRuntimeWork, learn } from './learn.ts';
-import { PlacementMap } from './placement.ts';
-import type { RoutePattern } from './route.ts';
 
 const NOT_FOUND = Buffer.from('{"type":"runtime_not_found","message":"x","code":404}');
 const ROUTE_404 = Buffer.from('{"type":"general_route_not_found","code":404}');

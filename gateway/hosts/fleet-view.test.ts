@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../lib/clock.ts';
-import { silentLogger } from '../lib/logger.ts';
-import { MemoryRegistry } from '../registry/memory-registry.ts';
-import type { FleetSnapshot, HostRegistry } from '../registry/types.ts';
+import { ManualClock } from '../../lib/clock.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { MemoryRegistry } from '../../registry/memory-registry.ts';
+import type { FleetSnapshot, HostRegistry } from '../../registry/types.ts';
 import { Fleet } from './fleet.ts';
 import { FleetView } from './fleet-view.ts';
 

@@ -28,6 +28,11 @@ describe('legacyOrder', () => {
     expect(legacyOrder([hosts[1]!], 'first', 0, Math.random)).toEqual([]);
   });
 
+  it('leaves out unhealthy hosts listed before the first healthy one', () => {
+    const unhealthyFirst = [hosts[2]!, { ...hosts[2]!, id: 'f' }, hosts[3]!, hosts[4]!];
+    expect(legacyOrder(unhealthyFirst, 'round-robin', 1, Math.random)).toEqual(['e', 'd']);
+  });
+
   it.each([
     ['random', true],
     ['round-robin', true],

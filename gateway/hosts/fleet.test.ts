@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../lib/logger.ts';
+import { silentLogger } from '../../lib/logger.ts';
 import { Fleet, type HostSpec } from './fleet.ts';
 import { staticId } from './fleet-view.ts';
 

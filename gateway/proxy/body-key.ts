@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /**
  * Reads a request body into memory, failing with 413 past `limit` bytes. Only used where the gateway
@@ -48,15 +48,33 @@ export function readBoundedBody(stream: Readable, limit: number): Promise<Buffer
 }
 
 /**
- * The `runtimeId` field of a create-runtime body, JSON or multipart/form-data; undefined when the
- * body has none (the executor then answers its own 400). Malformed multipart or JSON is a 400.
+ * The `runtimeId` field of a create-runtime body, read the way the executor reads its fields
+ * (executor/fields.ts): multipart/form-data; application/x-www-form-urlencoded (a body that starts
+ * with `{` is JSON sent with curl's default type); anything else as JSON. A field given twice: the
+ * last one wins in JSON and in forms, as in the executor (and in PHP, the real executor); in
+ * multipart both sides refuse it. Undefined when the body has none (the executor then answers its
+ * own 400). Malformed multipart, or malformed JSON sent as JSON, is a 400.
  */
 export function runtimeIdFromBody(body: Buffer, contentType: string | undefined): string | undefined {
   const type = (contentType ?? '').toLowerCase();
   if (type.startsWith('multipart/form-data')) return fromMultipart(body, contentType ?? '');
   if (body.length === 0) return undefined;
+  if (type.startsWith('application/x-www-form-urlencoded')) return fromForm(body);
   if (type === '' || type.startsWith('application/json') || type.includes('+json')) return fromJson(body);
-  return undefined;
+  // The executor reads any other type as JSON too; a body that is not JSON is its 400 to give.
+  try {
+    return fromJson(body);
+  } catch (error) {
+    if ((error as GatewayError).code === 'GW_BAD_RUNTIME_ID') throw error;
+    return undefined;
+  }
+}
+
+function fromForm(body: Buffer): string | undefined {
+  const text = body.toString('utf8');
+  if (text.trimStart().startsWith('{')) return fromJson(body);
+  const all = new URLSearchParams(text).getAll('runtimeId');
+  return all.length === 0 ? undefined : all[all.length - 1];
 }
 
 function fromJson(body: Buffer): string | undefined {

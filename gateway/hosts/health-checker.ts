@@ -1,8 +1,9 @@
-import type { Clock } from '../lib/clock.ts';
-import { HEALTH_BODY_LIMIT, parseHealthAnswer } from '../lib/health-answer.ts';
-import type { Logger } from '../lib/logger.ts';
-import { errorKind } from '../lib/network-errors.ts';
-import type { GatewayMetrics } from '../metrics/gateway.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { HEALTH_BODY_LIMIT, parseHealthAnswer } from '../../lib/health-answer.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { errorKind } from '../../lib/network-errors.ts';
+import type { GatewayMetrics } from '../../metrics/gateway.ts';
+import { callUpstream } from '../upstream-call.ts';
 import type { Fleet, HostEntry } from './fleet.ts';
 import {
   type HealthPolicy,
@@ -12,7 +13,6 @@ import {
   recordSuccess,
 } from './health.ts';
 import type { PlacementMap } from './placement.ts';
-import { callUpstream } from './upstream-call.ts';
 
 /** Dependencies of the health checker. */
 export interface HealthCheckerDeps {

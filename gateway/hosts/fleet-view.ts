@@ -1,7 +1,7 @@
-import type { Clock } from '../lib/clock.ts';
-import { executorUrl } from '../lib/executor-url.ts';
-import type { Logger } from '../lib/logger.ts';
-import type { FleetSnapshot, HostRegistry, Watch } from '../registry/types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { executorUrl } from '../../lib/executor-url.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { FleetSnapshot, HostRegistry, Watch } from '../../registry/types.ts';
 import type { Fleet, HostSpec } from './fleet.ts';
 
 /** Dependencies of the fleet view. */

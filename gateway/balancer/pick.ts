@@ -1,0 +1,211 @@
+import type { Ring } from '../ring.ts';
+
+/** How a request is spread: runtime-aware (`anycast-efficient`) or least-loaded of two (`anycast-fast`). */
+export type Addressing = 'anycast-efficient' | 'anycast-fast';
+
+/** What the pick needs to know of each host. */
+export interface HostLoad {
+  id: string;
+  state: 'booting' | 'active' | 'draining';
+  healthy: boolean;
+  inflight: number;
+}
+
+/** Everything a pick depends on; no I/O, no clock. */
+export interface PickInput {
+  /** The runtime id, when the request names one. */
+  key: string | undefined;
+  addressing: Addressing;
+  hosts: readonly HostLoad[];
+  /** A ring built over the active hosts. */
+  ring: Ring;
+  /** Whether the runtime `key` is known warm on a host. */
+  isWarm(hostId: string): boolean;
+  /** `c` in the bounded-load cap ceil(c × (total + 1) / hosts); ≥ 1. */
+  loadFactor: number;
+  /** Apply the bounded-load cap (default true). */
+  boundedLoads?: boolean;
+  /** The cap never goes below this many requests in flight per host (default 1: the plain rule). */
+  loadFloor?: number;
+  /** Prefer a host where the runtime is warm when it is within the cap (default true). */
+  warmPreference?: boolean;
+  /** Uniform in [0, 1); seeded in tests. */
+  random: () => number;
+  /** Hosts already tried for this request. */
+  exclude?: ReadonlySet<string>;
+  /** The host with this id (the fleet's index); without it, a linear search of `hosts`. */
+  hostOf?: (id: string) => HostLoad | undefined;
+  /** Requests in flight on the host with this id; without it, a linear search of `hosts`. */
+  loadOf?: (id: string) => number;
+}
+
+/** Why the first host was chosen. */
+export type PickReason = 'warm' | 'ring' | 'overflow' | 'p2c' | 'unhealthy-fallback' | 'none';
+
+/** The try order (first is the pick, the rest are failover candidates) and why. */
+export interface PickResult {
+  order: string[];
+  reason: PickReason;
+  /** Whether the runtime is known warm on `order[0]`. */
+  warm: boolean;
+}
+
+/**
+ * The bounded-load cap: no host takes more than ceil(c × (total + 1) / n) requests in flight
+ * (Mirrokni, Thorup & Zadimoghaddam, "Consistent Hashing with Bounded Loads", SODA 2018; HAProxy's
+ * `hash-balance-factor` uses the same rule with c = factor / 100). Counting the new request in
+ * `total + 1` guarantees some host is under the cap. `floor` keeps the cap from dropping below a few
+ * requests at low load, where the plain rule (cap 1 with 1 request in flight on 3 hosts) would move a
+ * warm runtime's second concurrent request to a cold host: at that load there is no balance to protect,
+ * and the move costs a cold start.
+ */
+export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor: number, floor = 1): number {
+  if (hosts <= 0) return 0;
+  return Math.max(Math.ceil((Math.max(1, loadFactor) * (totalInflight + 1)) / hosts), Math.floor(floor));
+}
+
+/** Picks the host order for one request. Pure: the same input always gives the same result. */
+export function pick(input: PickInput): PickResult {
+  // One pass: how many hosts are eligible and what they carry; no filtered copies of the host list.
+  let eligible = 0;
+  let fallback = 0;
+  let total = 0;
+  for (const h of input.hosts) {
+    if (h.state !== 'active' || input.exclude?.has(h.id)) continue;
+    if (h.healthy) {
+      eligible += 1;
+      total += h.inflight;
+    } else fallback += 1;
+  }
+  if (eligible === 0) {
+    // Every active host is unhealthy (or already tried): still try the best ones rather than fail closed.
+    if (fallback === 0) return { order: [], reason: 'none', warm: false };
+    const ok = (h: HostLoad) => h.state === 'active' && !h.healthy && !input.exclude?.has(h.id);
+    const order = input.key === undefined ? leastLoaded(input.hosts, ok) : ringOrder(input, input.key, ok);
+    return { order, reason: 'unhealthy-fallback', warm: input.key !== undefined && input.isWarm(order[0]!) };
+  }
+  const ok = (h: HostLoad) => h.state === 'active' && h.healthy && !input.exclude?.has(h.id);
+
+  if (input.key === undefined || input.addressing === 'anycast-fast') {
+    return powerOfTwo(
+      input.hosts,
+      ok,
+      eligible,
+      input.random,
+      input.key === undefined ? undefined : input.isWarm,
+    );
+  }
+
+  const order = ringOrder(input, input.key, ok);
+  const bounded = input.boundedLoads ?? true;
+  const cap = bounded
+    ? boundedLoadCap(total, eligible, input.loadFactor, input.loadFloor)
+    : Number.POSITIVE_INFINITY;
+  const loads = input.loadOf ?? loadFromList(input.hosts);
+
+  if (input.warmPreference ?? true) {
+    for (let i = 0; i < order.length; i++) {
+      const id = order[i]!;
+      if (input.isWarm(id) && loads(id) < cap)
+        return { order: moveToFront(order, i), reason: 'warm', warm: true };
+    }
+  }
+  let first = 0;
+  while (first < order.length && loads(order[first]!) >= cap) first += 1;
+  if (first === order.length) first = 0;
+  const id = order[first]!;
+  return {
+    order: moveToFront(order, first),
+    reason: first === 0 ? 'ring' : 'overflow',
+    warm: input.isWarm(id),
+  };
+}
+
+/** In-flight count by id over a list, for inputs without `loadOf` (tests); linear, fine for a few hosts. */
+function loadFromList(hosts: readonly HostLoad[]): (id: string) => number {
+  return (id) => {
+    for (const h of hosts) if (h.id === id) return h.inflight;
+    return 0;
+  };
+}
+
+/**
+ * The wanted hosts in the ring's preference order, as one new array; hosts missing from the ring go
+ * last, by id (the ring is built over the active hosts, so that only happens while it is rebuilt).
+ */
+function ringOrder(input: PickInput, key: string, ok: (h: HostLoad) => boolean): string[] {
+  const order: string[] = [];
+  const find = input.hostOf ?? hostFromList(input.hosts);
+  for (const id of input.ring.candidates(key)) {
+    const h = find(id);
+    if (h !== undefined && ok(h)) order.push(id);
+  }
+  let wanted = 0;
+  for (const h of input.hosts) if (ok(h)) wanted += 1;
+  if (order.length < wanted) {
+    const missing: string[] = [];
+    for (const h of input.hosts) if (ok(h) && !order.includes(h.id)) missing.push(h.id);
+    missing.sort();
+    order.push(...missing);
+  }
+  return order;
+}
+
+function hostFromList(hosts: readonly HostLoad[]): (id: string) => HostLoad | undefined {
+  return (id) => {
+    for (const h of hosts) if (h.id === id) return h;
+    return undefined;
+  };
+}
+
+/** The wanted hosts, least loaded first (ties by id). */
+function leastLoaded(hosts: readonly HostLoad[], ok: (h: HostLoad) => boolean): string[] {
+  const chosen: HostLoad[] = [];
+  for (const h of hosts) if (ok(h)) chosen.push(h);
+  return chosen.sort((a, b) => a.inflight - b.inflight || (a.id < b.id ? -1 : 1)).map((h) => h.id);
+}
+
+/** The `n`-th host (0-based) of `hosts` that passes `ok`. */
+function nth(hosts: readonly HostLoad[], ok: (h: HostLoad) => boolean, n: number): HostLoad {
+  let seen = 0;
+  for (const h of hosts) {
+    if (!ok(h)) continue;
+    if (seen === n) return h;
+    seen += 1;
+  }
+  throw new Error(`pick: no eligible host number ${n}`);
+}
+
+/**
+ * Power of two choices (Mitzenmacher 2001): two distinct random hosts, the one with fewer requests in
+ * flight wins; the rest follow, least loaded first, as failover candidates.
+ */
+function powerOfTwo(
+  hosts: readonly HostLoad[],
+  ok: (h: HostLoad) => boolean,
+  count: number,
+  random: () => number,
+  isWarm: ((id: string) => boolean) | undefined,
+): PickResult {
+  if (count === 1) {
+    const only = nth(hosts, ok, 0).id;
+    return { order: [only], reason: 'p2c', warm: isWarm?.(only) ?? false };
+  }
+  const i = Math.floor(random() * count) % count;
+  let j = Math.floor(random() * (count - 1)) % (count - 1);
+  if (j >= i) j += 1;
+  const a = nth(hosts, ok, i);
+  const b = nth(hosts, ok, j);
+  const winner = b.inflight < a.inflight ? b : a;
+  const order = leastLoaded(hosts, (h) => h !== winner && ok(h));
+  order.unshift(winner.id);
+  return { order, reason: 'p2c', warm: isWarm?.(winner.id) ?? false };
+}
+
+/** Moves `order[index]` to the front, in place (the array is this pick's own). */
+function moveToFront(order: string[], index: number): string[] {
+  if (index === 0) return order;
+  const [id] = order.splice(index, 1);
+  order.unshift(id!);
+  return order;
+}
