@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/free-port.ts';
 import {
@@ -25,7 +26,12 @@ interface Answer {
   text: string;
 }
 
-async function call(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+async function call(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Answer> {
   const res = await fetch(`${base}${path}`, { method, headers: { ...AUTH, ...headers } });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
@@ -113,6 +119,16 @@ describe('open-runtimes/proxy HTTPTest, in development mode', () => {
     });
   });
 
+  it("passes the client's Host header to the executor, as the proxy does", async () => {
+    const res = await request(`${gw.url}/v1/ping`, {
+      headers: { ...AUTH, host: 'functions.example.test', 'x-trace': 'host-check' },
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    const seen = mocks.flatMap((m) => m.seen).find((r) => r.headers['x-trace'] === 'host-check');
+    expect(seen?.headers.host).toBe('functions.example.test');
+  });
+
   it('health probes carry Authorization: Bearer <executor secret>', async () => {
     for (const m of mocks) {
       const probe = await m.waitFor((r) => r.url === '/v1/health', 'a health probe');
@@ -170,5 +186,37 @@ describe('open-runtimes/proxy behaviour outside development mode', () => {
     const res = await call(gw.url, '/v1/ping', { 'x-opr-addressing-method': 'broadcast' });
     expect(res.status).toBe(204);
     expect(res.headers.get('x-fleetgate-broadcast-failed')).toContain(deadAddress);
+  });
+});
+
+describe('open-runtimes/proxy error answers with every executor down', () => {
+  let gw: ProxyGateway;
+
+  beforeAll(async () => {
+    const env = proxyEnv([]);
+    env.OPR_PROXY_EXECUTORS = `127.0.0.1:${await freePort()}`;
+    gw = await startProxyGateway(env);
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('a request no executor could take is a gateway error in the proxy body shape', async () => {
+    const res = await call(gw.url, '/v1/ping');
+    expect([502, 503]).toContain(res.status);
+    const body = JSON.parse(res.text) as Record<string, unknown>;
+    expect(body.code).toBe(res.status);
+    expect(typeof body.message).toBe('string');
+    expect(typeof body.version).toBe('string');
+    expect(['upstream_unreachable', 'no_hosts']).toContain(body.type);
+  });
+
+  it('a broadcast no executor accepted is a 502 listing the failures', async () => {
+    const res = await call(gw.url, '/v1/ping', { 'x-opr-addressing-method': 'broadcast' });
+    expect(res.status).toBe(502);
+    const body = JSON.parse(res.text) as { code: number; type: string; failures: unknown[] };
+    expect(body).toMatchObject({ code: 502, type: 'broadcast_failed' });
+    expect(body.failures).toHaveLength(1);
   });
 });

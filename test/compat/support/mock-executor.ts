@@ -42,7 +42,10 @@ export async function startMockExecutor(executorSecret: string): Promise<MockExe
     req.on('end', () => {
       const json = (status: number, body: unknown) => {
         const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       };
       if (req.method === 'GET' && req.url === '/v1/health') {

@@ -34,5 +34,11 @@ export async function startProxyGateway(env: Record<string, string>): Promise<Pr
       return res.status === 200;
     },
   });
-  return { url, proc, stop: () => proc.stop() };
+  return {
+    url,
+    proc,
+    stop: async () => {
+      await proc.stop();
+    },
+  };
 }
