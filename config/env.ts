@@ -43,6 +43,7 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
     kind: { duration: 'ms' },
     note: 'ms',
   },
+  { env: 'OPR_PROXY_HEALTHCHECK_URL', path: ['gateway', 'healthCheck', 'url'], kind: 'string' },
   { env: 'OPR_PROXY_MAX_TIMEOUT', path: ['gateway', 'maxTimeout'], kind: { duration: 's' }, note: 's' },
   {
     env: 'OPR_PROXY_CONNECTIONS_STATE',

@@ -5,9 +5,8 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { pathProblem } from '../lib/request-rules.ts';
-import { secretEquals } from '../lib/secrets.ts';
+import { authorizationKey, secretEquals } from '../lib/secrets.ts';
 import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor.ts';
-import { executorKey } from './auth.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { Builds } from './build/builds.ts';
 import { readBuildJob } from './build/read-job.ts';
@@ -112,7 +111,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const problem = pathProblem(q === -1 ? raw : raw.slice(0, q));
     if (problem !== undefined)
       throw new ExecutorError('general_argument_invalid', `Invalid path: ${problem}.`);
-    const token = executorKey(c.req.header('authorization'));
+    const token = authorizationKey(c.req.header('authorization'));
     if (token === undefined || !secretEquals(token, options.secret))
       throw new ExecutorError('general_unauthorized');
     if (draining) throw new ExecutorError('general_unknown', 'Executor is shutting down.', { status: 503 });

@@ -8,9 +8,8 @@ import { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { seededRandom } from '../lib/random.ts';
-import { secretEquals } from '../lib/secrets.ts';
+import { authorizationKey, secretEquals } from '../lib/secrets.ts';
 import { createExecutor, type Executor } from './app.ts';
-import { executorKey } from './auth.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { type ExecutorInput, resolveExecutorOptions } from './options.ts';
 import { createProcessBackend } from './process-backend.ts';
@@ -81,7 +80,7 @@ export async function startExecutor(
   // `Expect: 100-continue`: the body is invited only from a caller with the executor secret and a
   // Content-Length within the body limit; any other gets its 401/413 without sending it (issue 18).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const token = executorKey(req.headers.authorization);
+    const token = authorizationKey(req.headers.authorization);
     const length = Number(req.headers['content-length'] ?? 0);
     if (token !== undefined && secretEquals(token, options.secret) && length <= options.bodyLimitBytes)
       res.writeContinue();

@@ -14,6 +14,7 @@ import { GatewayError } from './errors.ts';
 import { Fleet } from './hosts/fleet.ts';
 import { FleetView } from './hosts/fleet-view.ts';
 import { HealthChecker } from './hosts/health-checker.ts';
+import { HealthcheckUrl } from './hosts/healthcheck-url.ts';
 import { PlacementMap } from './hosts/placement.ts';
 import { PlacementSync } from './hosts/placement-sync.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
@@ -131,6 +132,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     placement,
     policy: healthPolicy,
     timeout: options.healthCheck.timeout,
+    authorization: options.executorSecret ? `Bearer ${options.executorSecret}` : undefined,
+    heartbeat: options.healthCheck.url
+      ? new HealthcheckUrl(
+          options.healthCheck.url,
+          options.healthCheck.interval,
+          Math.max(options.healthCheck.timeout, 5_000),
+          logger,
+        )
+      : undefined,
   });
   const sync = new PlacementSync({
     fleet,
@@ -140,6 +150,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     interval: options.placement.resyncInterval,
     timeout: Math.max(options.healthCheck.timeout, 5_000),
   });
+  // open-runtimes/proxy's OPR_PROXY_ENV=development: forwarded requests name the executor they go to.
+  const development = options.env === 'development';
   const authorized = bearerChecker(options.secret);
   const adminAuthorized = bearerChecker(options.adminToken);
   const metricsAuthorized = bearerChecker(options.metricsToken);
@@ -166,8 +178,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       bodyLimit: options.bodyLimit,
     },
     balancer,
-    forward: createForwarder({ hostHeader: options.hostHeader, shuttingDown: isShuttingDown }),
-    broadcast: { fleet, placement, metrics, timeout: options.broadcastTimeout },
+    forward: createForwarder({
+      hostHeader: options.hostHeader,
+      shuttingDown: isShuttingDown,
+      hostnameHeader: development,
+    }),
+    broadcast: {
+      fleet,
+      placement,
+      metrics,
+      logger,
+      timeout: options.broadcastTimeout,
+      hostnameHeader: development,
+    },
     limits: { maxTimeout: options.maxTimeout, retries: options.retries },
     shuttingDown: isShuttingDown,
     hot: requestMetrics,

@@ -6,10 +6,14 @@ describe('bearerChecker', () => {
   it.each([
     ['Bearer s3cret', true],
     ['bearer s3cret', true],
-    ['Bearer  s3cret ', true],
+    // open-runtimes/proxy's rule: the second space-separated word, whatever the scheme word.
+    ['Bearer s3cret trailing', true],
+    ['Token s3cret', true],
+    ['Bearer  s3cret', false],
     ['Bearer s3cre', false],
     ['Bearer s3cret!', false],
-    ['Basic s3cret', false],
+    ['Bearer', false],
+    ['Bearer ', false],
     ['s3cret', false],
     ['', false],
     [undefined, false],

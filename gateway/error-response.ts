@@ -2,7 +2,11 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.ts';
 import { GatewayError } from './errors.ts';
 
-/** An error as the client sees it: status and the JSON body `{message, code, version, …}`. */
+/**
+ * An error as the client sees it: status and the JSON body open-runtimes/proxy answers with,
+ * `{message, code, version}` (`code` the HTTP status as a number), plus `type`, Fleetgate's stable
+ * error code in text (`no_hosts`, `upstream_failed`, …), and any details.
+ */
 export interface ErrorAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -23,7 +27,7 @@ export function createErrorAnswerer(logger: Logger, version: string, env: string
     if (answer.unexpected) logger.error({ err: error }, 'unexpected error');
     else if (answer.status >= 500)
       logger.debug(
-        { code: answer.body.code, status: answer.status, err: (error as Error).message },
+        { type: answer.body.type, status: answer.status, err: (error as Error).message },
         'request failed',
       );
     return answer;
@@ -36,12 +40,21 @@ export function createErrorAnswerer(logger: Logger, version: string, env: string
  */
 export function errorAnswer(error: unknown, version: string, env: string): ErrorAnswer {
   if (error instanceof GatewayError) {
-    const body: Record<string, unknown> = { message: error.message, code: error.wireCode, version };
+    const body: Record<string, unknown> = {
+      message: error.message,
+      code: error.status,
+      type: error.wireCode,
+      version,
+    };
     if (error.details) Object.assign(body, error.details);
     return { status: error.status, body, unexpected: false };
   }
   const message = env === 'development' && error instanceof Error ? error.message : 'Internal error.';
-  return { status: 500, body: { message, code: 'general_server_error', version }, unexpected: true };
+  return {
+    status: 500,
+    body: { message, code: 500, type: 'general_server_error', version },
+    unexpected: true,
+  };
 }
 
 /**

@@ -50,6 +50,8 @@ describe('readRequestHeaders', () => {
     // the first N headers still reads it.
     expect(pairs).toEqual([
       'authorization: Bearer executor-secret',
+      // The client's Host is kept, as open-runtimes/proxy passes it (the runtime sees it).
+      'host: gw:80',
       'x-opr-runtime-id: rt-1',
       'x-opr-addressing-method: broadcast',
       'content-type: application/json',
@@ -61,7 +63,7 @@ describe('readRequestHeaders', () => {
   });
 
   // Issue 18 findings 11 and 12: repeated headers the gateway reads were used unchecked.
-  it.each(['Authorization', 'X-Opr-Runtime-Id', 'x-opr-addressing-method', 'Content-Length'])(
+  it.each(['Authorization', 'X-Opr-Runtime-Id', 'x-opr-addressing-method', 'Content-Length', 'Host'])(
     'reports a repeated %s',
     (name) => {
       const r = readRequestHeaders([name, 'a', 'accept', '*/*', name, 'b'], 'Bearer s', '::1', 'http');

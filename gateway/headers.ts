@@ -16,10 +16,11 @@ const DROP_REQUEST = new Set([
   'transfer-encoding',
   'upgrade',
   'expect',
-  'host',
   'authorization',
   'x-forwarded-for',
   'x-forwarded-proto',
+  // Set by the gateway itself in development mode (open-runtimes/proxy's test header); never the client's.
+  'x-opr-executor-hostname',
 ]);
 
 const DROP_RESPONSE = new Set([
@@ -75,6 +76,7 @@ export function readRequestHeaders(
   let addressing: string | undefined;
   let contentLength: string | undefined;
   let contentType: string | undefined;
+  let host: string | undefined;
   let forwardedFor: string | undefined;
   let connectionTokens: string | undefined;
   let chunked = false;
@@ -100,6 +102,11 @@ export function readRequestHeaders(
         break;
       case 'content-type':
         contentType = value;
+        break;
+      case 'host':
+        // Kept, as open-runtimes/proxy passes it: the executor hands it to the runtime (issue 13).
+        if (host !== undefined) repeated ??= name;
+        host = value;
         break;
       case 'transfer-encoding':
         chunked = true;
@@ -163,4 +170,12 @@ export function responseHeaders(
   }
   if (hostId !== undefined) out.push('x-fleetgate-host', hostId);
   return out;
+}
+
+/**
+ * `headers` (a flat name/value list) plus `x-opr-executor-hostname: <host>`, the header
+ * open-runtimes/proxy adds in development mode so a test executor can tell which host it is.
+ */
+export function withHostname(headers: readonly string[], host: string): string[] {
+  return [...headers, 'x-opr-executor-hostname', host];
 }

@@ -16,3 +16,18 @@ export function bearerToken(header: string | undefined | null): string | undefin
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   return match?.[1];
 }
+
+/**
+ * The key a request presents to an Open Runtimes service: the second space-separated word of
+ * `Authorization`, whatever the first (the rule of open-runtimes/proxy and open-runtimes/executor
+ * alike, so `Bearer <key>`, `bearer <key>` and any other scheme word work); undefined when there is
+ * none. Used by the gateway for the proxy key and by the executor for the executor key.
+ */
+export function authorizationKey(authorization: string | undefined | null): string | undefined {
+  if (!authorization) return undefined;
+  const first = authorization.indexOf(' ');
+  if (first === -1) return undefined;
+  const second = authorization.indexOf(' ', first + 1);
+  const key = authorization.slice(first + 1, second === -1 ? authorization.length : second);
+  return key === '' ? undefined : key;
+}

@@ -88,7 +88,7 @@ export const GATEWAY_METRICS = {
   broadcasts: {
     name: 'fleetgate_gateway_broadcasts_total',
     type: 'counter',
-    help: 'Broadcast requests by outcome (ok, partial).',
+    help: 'Broadcast requests by outcome (ok, partial: some hosts failed, failed: every host failed).',
     labels: ['outcome'],
     unit: 'requests',
   },

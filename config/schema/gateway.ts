@@ -23,6 +23,14 @@ const healthCheckSchema = z
       .refine((b) => b.min <= b.max, { message: 'min must not exceed max', path: ['min'] })
       .prefault({})
       .describe('Exponential backoff between probes of an ejected host.'),
+    // open-runtimes/proxy: OPR_PROXY_HEALTHCHECK_URL, fetched after a check with every executor online.
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+\S*$/, 'must be an http:// or https:// URL')
+      .optional()
+      .describe(
+        "Fetched with `GET` after each health check in which every executor host was healthy (at most once per `interval`), e.g. an uptime monitor's heartbeat URL.",
+      ),
   })
   .prefault({})
   .describe('Active and passive health checking of executor hosts.');

@@ -12,6 +12,7 @@ import {
   recordFailure,
   recordSuccess,
 } from './health.ts';
+import type { HealthcheckUrl } from './healthcheck-url.ts';
 import type { PlacementMap } from './placement.ts';
 
 /** Dependencies of the health checker. */
@@ -24,6 +25,10 @@ export interface HealthCheckerDeps {
   policy: HealthPolicy;
   /** Probe timeout in ms. */
   timeout: number;
+  /** Sent with every probe (`Bearer <executor secret>`, as open-runtimes/proxy does); undefined sends none. */
+  authorization?: string;
+  /** `gateway.healthCheck.url`: fetched after checks in which every host was healthy. */
+  heartbeat?: HealthcheckUrl;
 }
 
 /**
@@ -34,7 +39,11 @@ export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private readonly probing = new Set<string>();
 
-  constructor(private readonly deps: HealthCheckerDeps) {}
+  private readonly probeHeaders: Record<string, string> | undefined;
+
+  constructor(private readonly deps: HealthCheckerDeps) {
+    this.probeHeaders = deps.authorization ? { authorization: deps.authorization } : undefined;
+  }
 
   /** Starts the probe loop; ticks often enough for the shortest backoff. */
   start(): void {
@@ -62,6 +71,16 @@ export class HealthChecker {
       (h) => !this.probing.has(h.id) && (force || probeDue(h.health, now)),
     );
     await Promise.all(due.map((h) => this.probe(h)));
+    const heartbeat = this.deps.heartbeat;
+    if (heartbeat && due.length > 0) {
+      const hosts = this.deps.fleet.hosts;
+      // As the proxy: every host answered its last probe (a host within `ejectAfter` failures is still
+      // routed to, but it is not healthy for the heartbeat).
+      const allHealthy =
+        hosts.length > 0 && hosts.every((h) => h.healthy && h.health.consecutiveFailures === 0);
+      const at = this.deps.clock.now();
+      if (heartbeat.due(at, allHealthy)) void heartbeat.ping(at);
+    }
   }
 
   /** A real request to `host` failed to connect or timed out. */
@@ -86,6 +105,7 @@ export class HealthChecker {
       const answer = await callUpstream(host.pool, {
         method: 'GET',
         path: '/v1/health',
+        headers: this.probeHeaders,
         timeout: this.deps.timeout,
         maxBody: HEALTH_BODY_LIMIT,
       });

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import type { Logger } from '../../lib/logger.ts';
 import { errorKind } from '../../lib/network-errors.ts';
 import type { GatewayMetrics } from '../../metrics/gateway.ts';
 import { GatewayError } from '../errors.ts';
+import { withHostname } from '../headers.ts';
 import type { Fleet, HostEntry } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
 import { callUpstream } from '../upstream-call.ts';
@@ -23,6 +25,8 @@ export interface BroadcastRequest {
   body: Buffer | null;
   /** Per-host timeout in ms. */
   timeout: number;
+  /** Add `x-opr-executor-hostname: <host id>` (open-runtimes/proxy in development mode). */
+  hostnameHeader?: boolean;
 }
 
 /**
@@ -42,7 +46,7 @@ export async function broadcast(
         const answer = await callUpstream(host.pool, {
           method: request.method,
           path: request.path,
-          headers: request.headers,
+          headers: request.hostnameHeader ? withHostname(request.headers, host.id) : request.headers,
           body: request.body,
           timeout: request.timeout,
           maxBody: 64 * 1024,
@@ -73,14 +77,24 @@ export interface BroadcastDeps {
   timeout: number;
   /** Whether the gateway is shutting down: the answer then closes its connection. */
   shuttingDown: () => boolean;
+  /** Add `x-opr-executor-hostname` to each host's copy (`gateway.env: development`). */
+  hostnameHeader: boolean;
+  logger: Logger;
   /** Counts a host busy while the broadcast is on it (the balancer's `hold`). */
   hold: (host: HostEntry) => () => void;
 }
 
+/** The response header naming the hosts a partly failed broadcast did not reach (comma list). */
+export const BROADCAST_FAILED_HEADER = 'x-fleetgate-broadcast-failed';
+
 /**
- * The `broadcast` addressing method: sends the (buffered) request to every active host and answers
- * 204 when all succeeded, else throws a 502 listing the failures. A successful broadcast DELETE of a
- * runtime forgets its placement on every host that accepted it.
+ * The `broadcast` addressing method: sends the (buffered) request to every active host. When every
+ * host accepted it the answer is open-runtimes/proxy's, 204 with no body. When some failed (dead,
+ * timed out, or answered with an error) and at least one accepted, the answer is still 204, so a
+ * caller such as Appwrite deleting a runtime everywhere is not broken by one dead host; the failed
+ * hosts are named in `x-fleetgate-broadcast-failed`, logged and counted (`outcome="partial"`). Only
+ * when no host accepted it is the answer a 502 listing the failures. A broadcast DELETE of a runtime
+ * forgets its placement on every host that accepted it.
  */
 export async function answerBroadcast(
   deps: BroadcastDeps,
@@ -97,6 +111,7 @@ export async function answerBroadcast(
       headers: request.headers,
       body: request.body,
       timeout: deps.timeout,
+      hostnameHeader: deps.hostnameHeader,
     },
     deps.hold,
   );
@@ -104,15 +119,19 @@ export async function answerBroadcast(
   if (key !== undefined && request.method === 'DELETE') {
     for (const h of hosts) if (!failures.some((f) => f.host === h.id)) deps.placement.clear(key, h.id);
   }
-  deps.metrics.broadcasts.inc({ outcome: failures.length === 0 ? 'ok' : 'partial' });
-  if (failures.length > 0) {
-    throw new GatewayError(
-      'GW_BROADCAST_FAILED',
-      `Broadcast failed on ${failures.length} of ${hosts.length} hosts.`,
-      {
-        details: { failures },
-      },
+  const outcome = failures.length === 0 ? 'ok' : failures.length < hosts.length ? 'partial' : 'failed';
+  deps.metrics.broadcasts.inc({ outcome });
+  if (outcome === 'failed') {
+    throw new GatewayError('GW_BROADCAST_FAILED', `Broadcast failed on all ${hosts.length} hosts.`, {
+      details: { failures },
+    });
+  }
+  if (outcome === 'partial') {
+    deps.logger.warn(
+      { method: request.method, path: request.url, failures, hosts: hosts.length },
+      'broadcast did not reach every host',
     );
+    res.setHeader(BROADCAST_FAILED_HEADER, failures.map((f) => f.host).join(','));
   }
   if (deps.shuttingDown()) res.shouldKeepAlive = false;
   res.writeHead(204);

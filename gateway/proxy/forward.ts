@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isConnectError, isTimeoutError } from '../../lib/network-errors.ts';
-import { responseHeaders } from '../headers.ts';
+import { responseHeaders, withHostname } from '../headers.ts';
 
 /** What is sent upstream, whichever host it goes to. */
 export interface UpstreamRequest {
@@ -33,6 +33,8 @@ export interface ForwarderOptions {
    * keep-alive client does not send its next request on a socket that is about to go away.
    */
   shuttingDown: () => boolean;
+  /** Add `x-opr-executor-hostname: <host id>` to each request (`gateway.env: development`). */
+  hostnameHeader?: boolean;
 }
 
 /** Sends one request to one host and relays the answer; never rejects (a fake in unit tests). */
@@ -81,7 +83,7 @@ function forwardOnce(
           origin: undefined,
           method: attempt.method as Dispatcher.HttpMethod,
           path: attempt.path,
-          headers: attempt.headers,
+          headers: options.hostnameHeader ? withHostname(attempt.headers, hostId) : attempt.headers,
           body: attempt.body,
           headersTimeout: attempt.idleTimeout,
           bodyTimeout: attempt.idleTimeout,

@@ -60,7 +60,7 @@ describe('bad input: each answered with a JSON error, and the gateway keeps serv
   ])('401 Incorrect proxy key. for %s', async (_name, auth) => {
     const res = await execute('/v1/runtimes/rt/executions', { auth });
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ message: 'Incorrect proxy key.', code: 'general_unauthorized' });
+    expect(res.body).toMatchObject({ message: 'Incorrect proxy key.', type: 'general_unauthorized' });
     expect(typeof res.body.version).toBe('string');
   });
 
@@ -108,7 +108,7 @@ describe('bad input: each answered with a JSON error, and the gateway keeps serv
   ])('400 for malformed multipart on the create route: %s', async (_name, type, body) => {
     const res = await call(gw.url, 'POST', '/v1/runtimes', { body, headers: { 'content-type': type } });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'general_argument_invalid' });
+    expect(res.body).toMatchObject({ type: 'general_argument_invalid' });
     expect(res.body.message).toMatch(/Malformed multipart/);
   });
 
@@ -116,7 +116,7 @@ describe('bad input: each answered with a JSON error, and the gateway keeps serv
     const big = Buffer.alloc(LIMIT + 1, 97);
     const withLength = await call(gw.url, 'POST', '/v1/runtimes/rt/executions', { body: big });
     expect(withLength.status).toBe(413);
-    expect(withLength.body).toMatchObject({ code: 'body_too_large' });
+    expect(withLength.body).toMatchObject({ type: 'body_too_large' });
     async function* chunks() {
       for (let i = 0; i < 5; i++) yield Buffer.alloc(LIMIT / 4, 97);
     }
@@ -162,7 +162,7 @@ describe('bad input: each answered with a JSON error, and the gateway keeps serv
     socket.destroy();
     expect(error).toBeUndefined();
     expect(received).toMatch(/^HTTP\/1\.1 413 /);
-    expect(received).toContain('"code":"body_too_large"');
+    expect(received).toContain('"code":413,"type":"body_too_large"');
     expect(received).toMatch(/\r\n\r\n[\s\S]*HTTP\/1\.1 200 /);
   });
 
@@ -221,7 +221,7 @@ describe('no usable host', () => {
     try {
       const res = await call(gw.url, 'POST', '/v1/runtimes/rt/executions', { body: simExecution() });
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ code: 'no_hosts' });
+      expect(res.body).toMatchObject({ type: 'no_hosts' });
       expect((await call(gw.url, 'GET', '/readyz', { auth: null })).status).toBe(503);
     } finally {
       await gw.close();
@@ -234,7 +234,7 @@ describe('no usable host', () => {
     try {
       const res = await call(gw.url, 'POST', '/v1/runtimes/rt/executions', { body: simExecution() });
       expect(res.status).toBe(502);
-      expect(res.body).toMatchObject({ code: 'upstream_unreachable' });
+      expect(res.body).toMatchObject({ type: 'upstream_unreachable' });
       expect(res.body.message).toContain('2 tried');
       // One retry (the second host), and a connect error counted against each host.
       const metrics = await call(gw.url, 'GET', '/metrics');

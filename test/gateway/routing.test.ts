@@ -92,7 +92,7 @@ describe('placement resync and legacy health', () => {
       expect(gw.gateway.placement.isWarm('via-gateway', id)).toBe(true);
       const bad = await call(gw.url, 'POST', '/v1/runtimes/bad%20id/executions', { body: simExecution() });
       expect(bad.status).toBe(400);
-      expect(bad.body).toMatchObject({ code: 'general_argument_invalid' });
+      expect(bad.body).toMatchObject({ type: 'general_argument_invalid' });
     } finally {
       await gw.close();
       await exec.close();

@@ -102,7 +102,9 @@ describe('gateway security', () => {
     ['secret minus its last character', bearer(FAULT_GATEWAY_SECRET.slice(0, -1))],
     ['secret plus a character', bearer(`${FAULT_GATEWAY_SECRET}x`)],
     ['secret in upper case', bearer(FAULT_GATEWAY_SECRET.toUpperCase())],
-    ['secret as Basic', { authorization: `Basic ${FAULT_GATEWAY_SECRET}` }],
+    // The key is the second space-separated word whatever the scheme (open-runtimes/proxy's rule),
+    // so `Basic <secret>` is the secret; two spaces make the second word empty.
+    ['secret after two spaces', { authorization: `Bearer  ${FAULT_GATEWAY_SECRET}` }],
     ['secret without a scheme', { authorization: FAULT_GATEWAY_SECRET }],
     ['the executor secret', bearer(TEST_EXECUTOR_SECRET)],
     [

@@ -165,8 +165,9 @@ class RecordingPool extends Pool {
 
 function wireCode(text: string): string | undefined {
   try {
-    const code = (JSON.parse(text) as { code?: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
+    // Fleetgate's stable error code is `type`; `code` is the HTTP status, as open-runtimes/proxy's.
+    const type = (JSON.parse(text) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : undefined;
   } catch {
     return undefined;
   }
