@@ -89,7 +89,7 @@ describe('forecastPeak', () => {
     const values = new Map<number, number>();
     const demand = (t: number) => {
       const m = Math.floor(t / MIN);
-      if (!values.has(m)) values.set(m, rand() < 0.5 ? 5 : 200);
+      if (!values.has(m)) values.set(m, rand() < 0.8 ? 5 : 200);
       return values.get(m)!;
     };
     const now = 2 * 60 * MIN;
