@@ -239,23 +239,33 @@ function compute(
     const m = Math.round(season / step);
     if (m >= 2) models.push(seasonal(m, label(season)));
   }
-  const ahead = fit(settings, models, c, windowSteps, horizon, under ? under.partial + under.median : null);
+  const ahead = backtest(
+    settings,
+    models,
+    c,
+    windowSteps,
+    horizon,
+    under ? under.partial + under.median : null,
+  );
   if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   // The step under way: its peak so far plus what steps usually still add after this point, or the
   // models' forecast of it from the complete steps, whichever bound is lower (the first is exact for
   // demand flat within a step, the second better when a step's samples wander: noise, a fast cycle).
-  let now_: Fit | null = null;
+  let stepFit: Fit | null = null;
   let currentUpper = 0;
   if (under !== null) {
     currentUpper = under.partial + under.bound;
     if (under.bound > 0) {
-      now_ = fit(settings, models, c, windowSteps, 1, null);
-      if (now_)
-        currentUpper = Math.max(under.partial, Math.min(currentUpper, now_.best.point + now_.best.margin));
+      stepFit = backtest(settings, models, c, windowSteps, 1, null);
+      if (stepFit)
+        currentUpper = Math.max(
+          under.partial,
+          Math.min(currentUpper, stepFit.best.point + stepFit.best.margin),
+        );
     }
   }
   const { best, samples } = ahead;
-  const error = Math.max(ahead.error, now_?.error ?? 0);
+  const error = Math.max(ahead.error, stepFit?.error ?? 0);
   const upper = Math.max(0, best.point + best.margin, currentUpper);
   const shock = band?.shock ?? null;
   const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
@@ -294,7 +304,7 @@ interface Fit {
  * `horizon` steps over the last `windowSteps` complete ones; `newest` (the step under way's estimated
  * peak) is appended for the forecast from now only. Null when no model can forecast.
  */
-function fit(
+function backtest(
   settings: ForecastSettings,
   models: readonly Model[],
   c: readonly number[],

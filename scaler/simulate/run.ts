@@ -1,5 +1,5 @@
-import { evaluate } from '../evaluate/evaluate.ts';
 import { pickVictims } from '../evaluate/drain.ts';
+import { evaluate } from '../evaluate/evaluate.ts';
 import { initialState } from '../evaluate/state.ts';
 import type { Policy } from '../policy/schema.ts';
 import type {
