@@ -220,18 +220,18 @@ function compute(
     detail,
   });
   const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
-  const needed = n - 1 - through - windowSteps + 1;
   if (n * step < settings.minHistory || n - 1 - through < MIN_SAMPLES - 1) {
     const have = `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`;
     return { result: empty('ForecastNoHistory', have), band: null };
   }
   // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
   // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
-  const first0 = Math.max(0, needed);
+  // The backtest window (of the longer horizon): where the level and the band are measured.
+  const windowStart = Math.max(0, n - through - windowSteps);
   let level = 0;
-  for (let i = first0; i < n; i++) level += a[i]! / (n - first0);
+  for (let i = windowStart; i < n; i++) level += a[i]! / (n - windowStart);
   const recent = Math.ceil(quarantine / step);
-  const band = changeBand(a, first0, recent, settings.maxError * level, MIN_SAMPLES);
+  const band = changeBand(a, windowStart, recent, settings.maxError * level, MIN_SAMPLES);
   const raw = a;
   const c = band ? despike(a, band, recent) : a;
   const models: Model[] = [naive, holt];
