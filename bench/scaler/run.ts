@@ -6,6 +6,7 @@
  */
 import type { Policy } from '../../scaler/policy/schema.ts';
 import type { Figures } from '../../scaler/simulate/figures.ts';
+import { oracleController } from '../../scaler/simulate/oracle.ts';
 import { simulate } from '../../scaler/simulate/run.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
@@ -31,6 +32,13 @@ const COLUMNS: [keyof Figures, string][] = [
 
 /** Quantiles of the frontier table: the forecast's coverage against headroom. */
 const FRONTIER = [0.5, 0.6, 0.7, 0.8, 0.9];
+/**
+ * Look-aheads of the perfect-foresight oracle (seconds): 60 = host boot 45 s + one 15 s tick, the
+ * shortest that never leaves demand unserved and the drain/reboot break-even (scaler/simulate/oracle.ts).
+ */
+const ORACLE = [15, 30, 45, 60, 105];
+/** The oracle's look-ahead compared with the policies: boot + interval. */
+const ORACLE_AT = 60;
 /** Scale-down windows of the reactive frontier (seconds): the HPA-like baseline's own trade-off. */
 const WINDOWS = [60, 120, 180, 300, 600];
 
@@ -177,6 +185,43 @@ function main(): void {
       ];
     }),
   };
+  // The bound: a controller that knows the demand ahead (not a policy; no forecaster can do better
+  // with the same boot time and tick), at several look-aheads.
+  const oracle: { scenario: string; horizonS: number; figures: Figures }[] = [];
+  for (const w of frontierLoads) {
+    for (const h of ORACLE) {
+      const input = w.make(fleetgatePolicy);
+      const { min, max } = fleetgatePolicy.hosts;
+      input.controller = oracleController(input.demand, 8, h * 1000, { min, max });
+      oracle.push({ scenario: w.name, horizonS: h, figures: simulate(input).figures });
+    }
+  }
+  const oracleAt = (scenario: string, h: number) =>
+    oracle.find((r) => r.scenario === scenario && r.horizonS === h)!.figures;
+  const oracleTable: ResultTable = {
+    title:
+      'Reference, not a policy: perfect-foresight oracle (knows future demand; same simulator, boot, tick and drains; no windows, rates or budget) at each look-ahead, under-provisioned s / over-provisioned host·s',
+    columns: [
+      'scenario',
+      ...ORACLE.map((h) => `${h} s`),
+      'HPA-like',
+      `oracle ${ORACLE_AT} s over vs HPA-like`,
+      'predictive over vs HPA-like',
+    ],
+    rows: frontierLoads.map((w) => {
+      const h = fig(w.name, 'HPA-like baseline');
+      return [
+        w.name,
+        ...ORACLE.map((s) => {
+          const f = oracleAt(w.name, s);
+          return `${f.underProvisionedS} / ${f.overProvisionedHostS}`;
+        }),
+        `${h.underProvisionedS} / ${h.overProvisionedHostS}`,
+        pct(oracleAt(w.name, ORACLE_AT).overProvisionedHostS, h.overProvisionedHostS),
+        pct(fig(w.name, 'Fleetgate predictive').overProvisionedHostS, h.overProvisionedHostS),
+      ];
+    }),
+  };
   // drain.warmRuntimeCost: warm state kept against host·s held, on the reactive default.
   // A simulated host gains one warm runtime a minute up to 20, and the saving is one 300 s window:
   // a cost above 15 s per runtime is where pricing starts to keep hosts.
@@ -202,15 +247,16 @@ function main(): void {
   };
   result.finish(
     args.outDir,
-    [...tables, goal, frontierTable, reactiveTable, versus, warmTable],
+    [...tables, goal, frontierTable, reactiveTable, versus, oracleTable, warmTable],
     [
       'Simulated clock, 1 s steps, one scaler tick per 15 s, host boot 45 s (slow-boot: 150 s), drained hosts finish their executions within 1 s.',
       'Every policy runs through the same evaluate() and simulator; they differ only in policy (see bench/scaler/policies.ts).',
       `Azure trace: in flight = Σ invocations/min × average duration / 60 s per minute, ×${scale}${args.quick ? ', first 2 h' : ', 8 h'}; the second half starts with the first half as history.`,
       'Seasonal scenarios start with days of history (scaler/simulate/seasonal.ts). Role: dev = looked at while building the forecaster; held out = only measured.',
+      `Oracle (a bound, not a policy): at each tick, the hosts the peak demand of the next look-ahead needs; ${ORACLE_AT} s = boot + tick is the shortest look-ahead that leaves no demand unserved and the drain/reboot break-even.`,
       'Under-provisioned: demand above active hosts × 8. Over-provisioned: hosts held (active + booting + draining) above ceil(demand / 8).',
     ],
-    { scale, runs, frontier, reactive, warm },
+    { scale, runs, frontier, reactive, oracle, warm },
   );
 }
 

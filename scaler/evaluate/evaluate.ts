@@ -123,6 +123,26 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   }
   const downFloor = prediction?.scaleDownFloor ?? null;
   const alongForecast = downFloor !== null;
+  // Along a trusted forecast the tolerance's dead band does not hold hosts on the way down: the
+  // forecast's margin already covers the noise the band is there for, so the count falls to what
+  // current demand, the forecast (and the buffer) need. Up, the band still applies (noise moves nothing).
+  if (alongForecast && proposal === current && combined.demand !== null) {
+    const need = Math.max(
+      Math.ceil(combined.demand - FLOAT_SLACK),
+      downFloor,
+      spareHosts(policy, Math.max(combined.demand, prediction?.demand ?? 0)),
+    );
+    if (need < current) {
+      proposal = need;
+      reason = 'Forecast';
+      step(
+        'forecast-down',
+        proposal,
+        reason,
+        `within the tolerance of ${current}, but the forecast needs ${need}`,
+      );
+    }
+  }
 
   // 5. Panic: demand ≥ threshold × capacity (averaged over the panic window) enters it; it ends
   // after `hold` without such a sample.
@@ -286,6 +306,9 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
     },
   };
 }
+
+/** Floating-point slack so that 320 / 8 never ceils to 41. */
+const FLOAT_SLACK = 1e-9;
 
 /** Demand ÷ capacity recorded when there is no capacity at all. */
 const MAX_RATIO = 1e9;

@@ -10,7 +10,8 @@ export interface Prediction {
   demand: number | null;
   /**
    * With every metric forecast and trusted (combined by max): the hosts the forecast peak over the
-   * scale-down window ahead needs, which replaces the peak over the window behind; else null.
+   * break-even ahead needs (no tolerance), which replaces the peak over the scale-down window
+   * behind; else null.
    */
   scaleDownFloor: number | null;
   /** Each forecast metric's result, by name (for the decision record). */
@@ -34,14 +35,13 @@ export function predict(
   current: number,
   now: number,
 ): Prediction {
+  // The lead is also the break-even (ski rental) of drain-and-reboot: a host drained now and needed
+  // again at s must be started again at the last tick at least bootTime before s, so it is held
+  // (booting) for bootTime to bootTime + interval anyway; draining saves host-time only when no
+  // second of the next bootTime + interval needs it. So one forecast serves both directions.
   const lead = policy.capacity.bootTime + policy.interval;
   const forecasts: Record<string, ForecastResult> = {};
-  // A host drained now and booted again later costs its boot (booting hosts are held, not serving)
-  // and must be restarted a lead ahead of the need: draining saves host-time only if it is not
-  // needed again within lead + bootTime, the break-even (ski rental) of drain-and-reboot.
-  const downLead = lead + policy.capacity.bootTime;
   let demand: number | null = null;
-  let downDemand = 0;
   let allTrusted = policy.combine === 'max';
   for (const metric of policy.metrics) {
     if (metric.target.type !== 'averagePerHost') {
@@ -57,13 +57,6 @@ export function predict(
     }
     const d = result.upper <= metric.activation ? 0 : result.upper / metric.target.value;
     demand = Math.max(demand ?? 0, d);
-    const down = forecastPeak(policy.forecast, history[metric.name] ?? [], now, downLead, quarantine);
-    if (!down.trusted || down.upper === null) allTrusted = false;
-    else
-      downDemand = Math.max(
-        downDemand,
-        down.upper <= metric.activation ? 0 : down.upper / metric.target.value,
-      );
   }
   const detail = Object.entries(forecasts)
     .map(([name, r]) => `${name}: ${r.detail}`)
@@ -73,6 +66,6 @@ export function predict(
   }
   const within = current > 0 && Math.abs(demand / current - 1) <= policy.tolerance + EPSILON;
   const hosts = within ? current : Math.ceil(demand - EPSILON);
-  const scaleDownFloor = allTrusted ? Math.ceil(downDemand - EPSILON) : null;
+  const scaleDownFloor = allTrusted ? Math.ceil(demand - EPSILON) : null;
   return { hosts, demand, scaleDownFloor, forecasts, detail };
 }

@@ -86,6 +86,23 @@ describe('forecast', () => {
     expect(d.record.steps.find((s) => s.step === 'stabilize')!.detail).toContain('replaced by the forecast');
   });
 
+  it('does not hold hosts within the tolerance on the way down when the forecast says they are idle', () => {
+    // 150 in flight for hours at 20 hosts: 150 / 160 is within the 10 % tolerance, so the reactive
+    // policy keeps 20; the forecast (flat 150, no error) needs 19 over the next boot + interval.
+    const t = 5 * HOUR + 15_000;
+    const obs = withHistory(
+      obsOf(20, 150),
+      historyOf(() => 150, t),
+    );
+    expect(evaluate(policyOf(), initialState(), obs, t).desired).toBe(20);
+    const d = evaluate(policyOf(forecastOn), initialState(), obs, t);
+    expect(d.desired).toBe(19);
+    expect(d.record.steps.find((s) => s.step === 'forecast-down')).toMatchObject({
+      value: 19,
+      reason: 'Forecast',
+    });
+  });
+
   it('is not trusted after a change the history never showed, so the reactive window decides', () => {
     // Flat 320 for hours, then 40 since 30 s ago: a step change, not a forecastable dip.
     const t = 5 * HOUR + 30_000;

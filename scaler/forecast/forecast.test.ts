@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
 import { type ForecastSettings, forecastPeak } from './forecast.ts';
-import { type HistoryPoint, toBuckets } from './history.ts';
+import { type HistoryPoint, restOfStep, toBuckets } from './history.ts';
 
 const MIN = 60_000;
 const SETTINGS: ForecastSettings = {
@@ -20,6 +20,23 @@ function history(f: (t: number) => number, from: number, to: number): HistoryPoi
   for (let t = from; t < to; t += 15_000) out.push({ t, value: f(t) });
   return out;
 }
+
+describe('restOfStep', () => {
+  it('measures what each step added to its peak after the same position, skipping one-sample steps', () => {
+    const points = [
+      // a range query's peak per step: one sample each, nothing known within the step
+      { t: 0, value: 50 },
+      { t: MIN, value: 60 },
+      // per-tick samples: 10 at 0 s and 15 s, then 30; flat 20; 40 then 35
+      ...[10, 10, 30, 30].map((value, i) => ({ t: 2 * MIN + i * 15_000, value })),
+      ...[20, 20, 20, 20].map((value, i) => ({ t: 3 * MIN + i * 15_000, value })),
+      ...[40, 35, 35, 35].map((value, i) => ({ t: 4 * MIN + i * 15_000, value })),
+      { t: 5 * MIN, value: 1 }, // the step under way
+    ];
+    expect(restOfStep(points, MIN, 5 * MIN + 15_000, 10 * MIN)).toEqual([0, 0, 20]);
+    expect(restOfStep(points, MIN, 5 * MIN + 45_000, 10 * MIN)).toEqual([0, 0, 0]);
+  });
+});
 
 describe('toBuckets', () => {
   it('keeps the peak of each step, fills a gap with the step before, and leaves the current step out', () => {
@@ -84,12 +101,23 @@ describe('forecastPeak', () => {
     expect(f.upper!).toBeGreaterThanOrEqual(demand(now));
   });
 
+  it('takes the step under way as the newest value when steps are flat, and forecasts the steps after it', () => {
+    // A new level each minute, flat within it (as the Azure sample per minute): 100 now, 40 before.
+    const demand = (t: number) => (t >= 2 * 60 * MIN ? 100 : 40 + 5 * (Math.floor(t / MIN) % 2));
+    const now = 2 * 60 * MIN + 15_000;
+    const f = forecastPeak(SETTINGS, history(demand, 0, now + 1), now, 60_000);
+    expect(f.current).toBe(100);
+    expect(f.horizonSteps).toBe(1);
+    expect(f.upper!).toBeGreaterThanOrEqual(100);
+    expect(f.detail).toContain('the step under way: 100 so far, up to 100');
+  });
+
   it('is not trusted when its error exceeds maxError', () => {
     const rand = seededRandom(7);
     const values = new Map<number, number>();
     const demand = (t: number) => {
       const m = Math.floor(t / MIN);
-      if (!values.has(m)) values.set(m, rand() < 0.5 ? 5 : 200);
+      if (!values.has(m)) values.set(m, rand() < 0.8 ? 5 : 200);
       return values.get(m)!;
     };
     const now = 2 * 60 * MIN;

@@ -1,4 +1,4 @@
-import { type Buckets, type HistoryPoint, toBuckets } from './history.ts';
+import { type Buckets, type HistoryPoint, restOfStep, toBuckets } from './history.ts';
 import { holt, type Model, naive, seasonal } from './models.ts';
 import { changeBand, despike } from './shocks.ts';
 
@@ -41,8 +41,13 @@ export interface ForecastResult {
   coverage: number | null;
   /** Backtest steps behind `error`. */
   samples: number;
-  /** Steps ahead the peak is taken over (the current step counts as the first). */
+  /**
+   * Steps ahead the peak is taken over: after the step under way when it has samples (its peak so
+   * far is then the newest value the models read), else from the step under way on.
+   */
   horizonSteps: number;
+  /** Peak of the step under way so far (a lower bound of its peak); null before its first sample. */
+  current?: number | null;
   detail: string;
 }
 
@@ -59,9 +64,12 @@ const MIN_SAMPLES = 10;
  * split-conformal bound: coverage holds without assuming a distribution; Vovk et al. 2005), and the
  * model with the lowest pinball loss of that bound wins — the proper score for a quantile
  * (Gneiting 2011), so the choice trades coverage against headroom exactly as provisioning does.
- * The forecast is trusted only with enough history, a relative error within `maxError` and no
- * shock (see changeBand) within the last `quarantine` ms or in the step under way; otherwise the caller scales on the reactive
- * policy alone.
+ * The step under way is the freshest evidence there is: once it has samples, their peak joins the
+ * history as its newest value and the models forecast the steps after it (a one-step-ahead forecast
+ * where waiting for the step to end would make it two steps, with the larger error of two), and the
+ * upper bound is never below it. The forecast is trusted only with enough history, a relative error
+ * within `maxError` and no shock (see changeBand) within the last `quarantine` ms or in the step
+ * under way; otherwise the caller scales on the reactive policy alone.
  */
 export function forecastPeak(
   settings: ForecastSettings,
@@ -70,11 +78,12 @@ export function forecastPeak(
   lead: number,
   quarantine = 0,
 ): ForecastResult {
-  // Only complete steps and the position within the current one matter, so a scaler ticking
-  // several times per step asks the same question again: answer it from the cache.
+  // Only complete steps, the position within the current one and its peak so far matter, so a
+  // scaler asking twice in one tick, or with the same value again, is answered from the cache.
   const step = settings.step;
   const end = Math.floor(now / step) * step;
-  const key = `${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}|${quarantine}`;
+  const partial = currentPeak(points, end, now);
+  const key = `${partial}|${now - end}|${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}|${quarantine}`;
   let entries = CACHE.get(points);
   if (!entries) {
     entries = [];
@@ -86,13 +95,17 @@ export function forecastPeak(
     const buckets =
       entries.find((e) => e.bucketKey === bucketKey)?.buckets ??
       toBuckets(points, step, now, settings.lookback);
-    hit = { key, settings, bucketKey, buckets, ...compute(settings, buckets, now, lead, quarantine) };
+    hit = {
+      key,
+      settings,
+      bucketKey,
+      buckets,
+      ...compute(settings, buckets, now, lead, quarantine, underWay(settings, points, now, partial)),
+    };
     entries.push(hit);
-    // A tick asks two questions (the lead and the scale-down window) at two positions in a step.
     if (entries.length > 8) entries.shift();
   }
-  // The step now is in is not in the cache's key: check its samples so far against the band.
-  const partial = currentPeak(points, end, now);
+  // The step under way is checked against the band of changes the history explains.
   if (!hit.result.trusted || !hit.band || partial === null) return hit.result;
   const change = partial - hit.band.last;
   if (Math.abs(change - hit.band.median) <= hit.band.bound) return hit.result;
@@ -102,6 +115,30 @@ export function forecastPeak(
     reason: 'ForecastUntrusted',
     detail: `${hit.result.detail.replace(/: trusted$/, '')}, but the value now changed by ${fmt(change)} from the last step, beyond ${fmt(hit.band.bound)}: not trusted`,
   };
+}
+
+/** The step under way: its peak so far and what the history says it may still add (see compute). */
+interface UnderWay {
+  /** Peak of its samples so far. */
+  partial: number;
+  /** Median of what past steps added to their peak after the same position: the point estimate. */
+  median: number;
+  /** Its conformal `quantile`: what the bound adds. */
+  bound: number;
+}
+
+/** The step under way, or null before its first sample or without enough complete steps to judge. */
+function underWay(
+  settings: ForecastSettings,
+  points: readonly HistoryPoint[],
+  now: number,
+  partial: number | null,
+): UnderWay | null {
+  if (partial === null) return null;
+  const rests = restOfStep(points, settings.step, now, settings.errorWindow);
+  if (rests.length < MIN_SAMPLES) return null;
+  const q = Math.min(rests.length - 1, Math.ceil((rests.length + 1) * settings.quantile) - 1);
+  return { partial, median: rests[rests.length >> 1]!, bound: rests[q]! };
 }
 
 /** The peak of the samples in the step that began at `end`, up to `now`; null without any. */
@@ -155,13 +192,19 @@ function compute(
   now: number,
   lead: number,
   quarantine: number,
+  under: UnderWay | null,
 ): { result: ForecastResult; band: Band | null } {
   const { step } = settings;
   const a = buckets.values;
   const n = a.length;
   // Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
-  // at a step boundary the next tick can still start hosts in time for the next step.
-  const horizon = Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1;
+  // at a step boundary the next tick can still start hosts in time for the next step. The scaler
+  // decides during a step for the next one, so the step after the one under way is always covered.
+  const through = Math.max(2, Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1);
+  const partial = under?.partial ?? null;
+  // With samples of the step under way, its estimated peak is the models' newest value and they
+  // forecast the steps after it; without, they forecast from the last complete step on.
+  const horizon = under === null ? through : through - 1;
   const empty = (reason: ForecastReason, detail: string): ForecastResult => ({
     trusted: false,
     reason,
@@ -173,63 +216,57 @@ function compute(
     coverage: null,
     samples: 0,
     horizonSteps: horizon,
+    current: partial,
     detail,
   });
   const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
-  const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
-  const first = Math.max(0, last - windowSteps + 1);
-  const samples = last - first + 1;
-  if (n * step < settings.minHistory || samples < MIN_SAMPLES) {
+  if (n * step < settings.minHistory || n - 1 - through < MIN_SAMPLES - 1) {
     const have = `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`;
     return { result: empty('ForecastNoHistory', have), band: null };
   }
   // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
   // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
+  // The backtest window (of the longer horizon): where the level and the band are measured.
+  const windowStart = Math.max(0, n - through - windowSteps);
   let level = 0;
-  for (let i = first; i < n; i++) level += a[i]! / (n - first);
+  for (let i = windowStart; i < n; i++) level += a[i]! / (n - windowStart);
   const recent = Math.ceil(quarantine / step);
-  const band = changeBand(a, first, recent, settings.maxError * level, MIN_SAMPLES);
+  const band = changeBand(a, windowStart, recent, settings.maxError * level, MIN_SAMPLES);
   const raw = a;
   const c = band ? despike(a, band, recent) : a;
-  const target = new Float64Array(samples);
-  for (let i = first; i <= last; i++) {
-    let peak = Number.NEGATIVE_INFINITY;
-    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
-    target[i - first] = peak;
-  }
   const models: Model[] = [naive, holt];
   for (const season of settings.seasons) {
     const m = Math.round(season / step);
     if (m >= 2) models.push(seasonal(m, label(season)));
   }
-  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
-  const runs: { name: string; forecasts: Float64Array }[] = [];
-  for (const model of models) {
-    if (model.warmup > first) continue;
-    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
-    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
-    const all = model.run(c.slice(from), horizon);
-    const forecasts = new Float64Array(samples + 1);
-    for (let k = 0; k < samples; k++) forecasts[k] = all[first - from + k]!;
-    forecasts[samples] = all[n - 1 - from]!;
-    if (forecasts.every(Number.isFinite)) runs.push({ name: model.name, forecasts });
+  const ahead = backtest(
+    settings,
+    models,
+    c,
+    windowSteps,
+    horizon,
+    under ? under.partial + under.median : null,
+  );
+  if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
+  // The step under way: its peak so far plus what steps usually still add after this point, or the
+  // models' forecast of it from the complete steps, whichever bound is lower (the first is exact for
+  // demand flat within a step, the second better when a step's samples wander: noise, a fast cycle).
+  let stepFit: Fit | null = null;
+  let currentUpper = 0;
+  if (under !== null) {
+    currentUpper = under.partial + under.bound;
+    if (under.bound > 0) {
+      stepFit = backtest(settings, models, c, windowSteps, 1, null);
+      if (stepFit)
+        currentUpper = Math.max(
+          under.partial,
+          Math.min(currentUpper, stepFit.best.point + stepFit.best.margin),
+        );
+    }
   }
-  // The mean of every model is a candidate too: combining forecasts beats picking one more often
-  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
-  if (runs.length > 2) {
-    const mean = new Float64Array(samples + 1);
-    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
-    runs.push({ name: 'mean', forecasts: mean });
-  }
-  let best: Scored | undefined;
-  for (const r of runs) {
-    const scored = score(r.name, r.forecasts, target, settings.quantile);
-    if (!best || scored.loss < best.loss) best = scored;
-  }
-  if (!best) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
-  const mean = target.reduce((s, v) => s + v, 0) / samples;
-  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
-  const upper = Math.max(0, best.point + best.margin);
+  const { best, samples } = ahead;
+  const error = Math.max(ahead.error, stepFit?.error ?? 0);
+  const upper = Math.max(0, best.point + best.margin, currentUpper);
   const shock = band?.shock ?? null;
   const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
   const why =
@@ -249,9 +286,71 @@ function compute(
     coverage: round(best.coverage),
     samples,
     horizonSteps: horizon,
-    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s; error ${pct(error)} over ${samples} steps ${why}`,
+    current: partial,
+    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
   };
   return { result, band: band ? { median: band.median, bound: band.bound, last: raw[n - 1]! } : null };
+}
+
+/** The model the backtest chose for one horizon, its error and how many steps judged it. */
+interface Fit {
+  best: Scored;
+  error: number;
+  samples: number;
+}
+
+/**
+ * Runs every model over the (despiked) history `c` and scores its forecasts of the peak of the next
+ * `horizon` steps over the last `windowSteps` complete ones; `newest` (the step under way's estimated
+ * peak) is appended for the forecast from now only. Null when no model can forecast.
+ */
+function backtest(
+  settings: ForecastSettings,
+  models: readonly Model[],
+  c: readonly number[],
+  windowSteps: number,
+  horizon: number,
+  newest: number | null,
+): Fit | null {
+  const n = c.length;
+  const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
+  const first = Math.max(0, last - windowSteps + 1);
+  const samples = last - first + 1;
+  if (samples < MIN_SAMPLES) return null;
+  const target = new Float64Array(samples);
+  for (let i = first; i <= last; i++) {
+    let peak = Number.NEGATIVE_INFINITY;
+    for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
+    target[i - first] = peak;
+  }
+  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
+  const runs: { name: string; forecasts: Float64Array }[] = [];
+  for (const model of models) {
+    if (model.warmup > first) continue;
+    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
+    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
+    const all = model.run(newest === null ? c.slice(from) : [...c.slice(from), newest], horizon);
+    const forecasts = new Float64Array(samples + 1);
+    for (let k = 0; k < samples; k++) forecasts[k] = all[first - from + k]!;
+    forecasts[samples] = all[(newest === null ? n - 1 : n) - from]!;
+    if (forecasts.every(Number.isFinite)) runs.push({ name: model.name, forecasts });
+  }
+  // The mean of every model is a candidate too: combining forecasts beats picking one more often
+  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
+  if (runs.length > 2) {
+    const mean = new Float64Array(samples + 1);
+    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
+    runs.push({ name: 'mean', forecasts: mean });
+  }
+  let best: Scored | undefined;
+  for (const r of runs) {
+    const scored = score(r.name, r.forecasts, target, settings.quantile);
+    if (!best || scored.loss < best.loss) best = scored;
+  }
+  if (!best) return null;
+  const mean = target.reduce((s, v) => s + v, 0) / samples;
+  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
+  return { best, error, samples };
 }
 
 interface Scored {

@@ -59,3 +59,50 @@ export function toBuckets(
   }
   return { start: first + lead * step, step, values, filled };
 }
+
+/**
+ * How much a step's peak grew after the same position within it, over the complete steps of the
+ * `window` ms before the step under way (pure): for each step holding two samples or more, one of
+ * them at or before `offset` ms into it, its peak minus the peak of those. What the step under way
+ * may still add to its peak so far; all zeros for demand that is flat within a step. A step with a
+ * single sample (a range query's peak per step) says nothing about within the step and is skipped.
+ * Sorted ascending.
+ */
+export function restOfStep(
+  points: readonly HistoryPoint[],
+  step: number,
+  now: number,
+  window: number,
+): number[] {
+  const end = Math.floor(now / step) * step;
+  const offset = now - end;
+  const from = end - Math.ceil(window / step) * step;
+  let k = lowerBound(points, from);
+  const rests: number[] = [];
+  for (let start = from; start < end; start += step) {
+    let before = Number.NEGATIVE_INFINITY;
+    let all = Number.NEGATIVE_INFINITY;
+    let count = 0;
+    for (; k < points.length && points[k]!.t < start + step; k++) {
+      const p = points[k]!;
+      if (p.t < start || !Number.isFinite(p.value)) continue;
+      all = Math.max(all, p.value);
+      count++;
+      if (p.t <= start + offset) before = Math.max(before, p.value);
+    }
+    if (count > 1 && before > Number.NEGATIVE_INFINITY) rests.push(all - before);
+  }
+  return rests.sort((a, b) => a - b);
+}
+
+/** Index of the first point at or after `t` in an oldest-first history (binary search). */
+function lowerBound(points: readonly HistoryPoint[], t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

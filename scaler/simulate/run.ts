@@ -1,3 +1,4 @@
+import { pickVictims } from '../evaluate/drain.ts';
 import { evaluate } from '../evaluate/evaluate.ts';
 import { initialState } from '../evaluate/state.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -7,6 +8,8 @@ import type {
   HistoryPoint,
   MetricReading,
   Observation,
+  ObservedHost,
+  ScaleAction,
   ScalerState,
 } from '../types.ts';
 import { computeFigures, type Figures, type Sample, type ScaleEventSample } from './figures.ts';
@@ -39,6 +42,12 @@ export interface SimulationInput {
    * each `forecast.step` over this many ms before 0 (`demand` must be defined for t < 0). Default 0.
    */
   priorHistoryMs?: number;
+  /**
+   * Replaces evaluate() with a reference controller giving the desired host count at each tick
+   * (oracle.ts): the fleet, ticks and figures stay the same; drains pick booting hosts first, then
+   * the fewest warm runtimes. No decision records.
+   */
+  controller?: (t: number) => number;
 }
 
 /** A run's result: every decision record, per-second samples, the figures. */
@@ -110,6 +119,11 @@ export function simulate(input: SimulationInput): SimulationResult {
         if (reading.ok && Number.isFinite(reading.value)) history[name]?.push({ t, value: reading.value });
       }
       const obs: Observation = { hosts: fleet.observe(t, demand), metrics, startedAt, history };
+      if (input.controller) {
+        applyPlan(fleet, planFor(input.controller(t), obs.hosts), events, t, demand);
+        samples.push({ t: t / SECOND, demand, ...fleet.counts(), before });
+        continue;
+      }
       const decision: Decision = evaluate(policy, state, obs, t);
       state = decision.state;
       records.push(decision.record);
@@ -119,16 +133,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         shadowState = shadow.state;
         shadowRecords.push(shadow.record);
       }
-      const planned = decision.actions.filter((a) => a.type !== 'replace');
-      if (planned.length > 0) {
-        events.push({ t: t / SECOND, direction: planned[0]!.type === 'start' ? 'up' : 'down' });
-      }
-      for (const action of decision.actions) {
-        if (!action.execute) continue;
-        if (action.type === 'start') fleet.start(action.count, t);
-        else if (action.type === 'drain') fleet.drain(action.hostId, t, demand);
-        else fleet.replace(action.hostId, t);
-      }
+      applyPlan(fleet, decision.actions, events, t, demand);
     }
     samples.push({
       t: t / SECOND,
@@ -148,6 +153,38 @@ export function simulate(input: SimulationInput): SimulationResult {
     registryWrites: c.registryWrites,
   });
   return { records, shadowRecords, samples, figures, starts: [0, ...(input.restartAt ?? [])] };
+}
+
+/** Applies a tick's executable actions to the fleet and records it as a scale event if it planned any. */
+function applyPlan(
+  fleet: SimFleet,
+  actions: readonly ScaleAction[],
+  events: ScaleEventSample[],
+  t: number,
+  demand: number,
+): void {
+  const planned = actions.filter((a) => a.type !== 'replace');
+  if (planned.length > 0)
+    events.push({ t: t / SECOND, direction: planned[0]!.type === 'start' ? 'up' : 'down' });
+  for (const action of actions) {
+    if (!action.execute) continue;
+    if (action.type === 'start') fleet.start(action.count, t);
+    else if (action.type === 'drain') fleet.drain(action.hostId, t, demand);
+    else fleet.replace(action.hostId, t);
+  }
+}
+
+/** A reference controller's plan: start or drain (booting first, then fewest warm runtimes) to `desired`. */
+function planFor(desired: number, hosts: readonly ObservedHost[]): ScaleAction[] {
+  const booting = hosts.filter((h) => h.state === 'booting');
+  const active = hosts.filter((h) => h.state === 'active');
+  const toStart = desired - booting.length - active.length;
+  if (toStart > 0) return [{ type: 'start', count: toStart, execute: true }];
+  return pickVictims('fewestWarmRuntimes', booting, active, -toStart).map((h) => ({
+    type: 'drain' as const,
+    hostId: h.id,
+    execute: true,
+  }));
 }
 
 /** The prior history: the demand's peak of each step over `priorHistoryMs` before t = 0. */

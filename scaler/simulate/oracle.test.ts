@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../policy/parse.ts';
+import { oracleController } from './oracle.ts';
+import { simulate } from './run.ts';
+import { SCENARIO_POLICY_YAML } from './scenarios.ts';
+
+const policy = parsePolicy(SCENARIO_POLICY_YAML, 'oracle test');
+// 2 hosts' worth, 10 hosts' worth from 5 min to 10 min, then 2 again.
+const demand = (t: number) => (t >= 300_000 && t < 600_000 ? 80 : 16);
+
+function run(horizonMs: number) {
+  return simulate({
+    policy,
+    demand,
+    durationMs: 900_000,
+    initialHosts: 2,
+    controller: oracleController(demand, 8, horizonMs, { min: 1, max: 50 }),
+  });
+}
+
+describe('oracleController', () => {
+  it('asks for the peak need over the look-ahead, clamped', () => {
+    const c = oracleController(demand, 8, 60_000, { min: 3, max: 9 });
+    expect(c(0)).toBe(3); // 2 needed, min 3
+    expect(c(240_000)).toBe(9); // the step at 300 s is within 60 s: 10 needed, max 9
+    expect(c(239_000)).toBe(3);
+  });
+
+  it('with boot + tick of look-ahead serves every second, and drops hosts once the peak is behind', () => {
+    const r = run(60_000);
+    expect(r.figures.underProvisionedS).toBe(0);
+    expect(r.figures.peakHosts).toBe(10);
+    expect(r.figures.finalHosts).toBe(2);
+    expect(r.records).toEqual([]); // evaluate() was not called
+    // Started at the tick 60 s before the step, no earlier (8 hosts × 45 s booting + 15 s early),
+    // drained at the tick of the drop (8 hosts × 1 s finishing their work).
+    expect(r.figures.overProvisionedHostS).toBe(8 * 60 + 8 * 1);
+  });
+
+  it('trades unserved seconds for host·s with a shorter look-ahead', () => {
+    const short = run(15_000);
+    expect(short.figures.underProvisionedS).toBeGreaterThan(0);
+    expect(short.figures.overProvisionedHostS).toBeLessThan(run(60_000).figures.overProvisionedHostS);
+  });
+});
