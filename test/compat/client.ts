@@ -17,11 +17,17 @@ export interface CompatResponse {
  * `Authorization: Bearer <key>`, params sent as JSON (`[]` when there are none, as PHP encodes an
  * empty array; multipart when the content type says so),
  * and JSON or multipart responses parsed.
+ *
+ * With `appwrite` set (a client of the gateway), it also sends the routing headers Appwrite's
+ * executor client (src/Executor/Executor.php) sends to open-runtimes/proxy: `x-opr-addressing-method:
+ * anycast-efficient` on every call, `broadcast` to delete a runtime, and `x-opr-runtime-id` on calls
+ * about one runtime (create, get, logs, executions, commands).
  */
 export class CompatClient {
   constructor(
     private readonly endpoint: string,
     public key: string,
+    private readonly appwrite = false,
   ) {}
 
   async call(
@@ -34,6 +40,7 @@ export class CompatClient {
       'content-type': 'application/json',
       'x-executor-response-format': '0.11.0',
       authorization: `Bearer ${this.key}`,
+      ...(this.appwrite ? appwriteHeaders(method, path, params) : {}),
       ...headers,
     };
     let body: Buffer | string | undefined;
@@ -67,4 +74,20 @@ export class CompatClient {
     if (type.startsWith('application/json')) parsed = text === '' ? '' : JSON.parse(text);
     return { status: res.status, headers: out, body: parsed };
   }
+}
+
+/** The routing headers Appwrite adds to a call (see CompatClient). */
+export function appwriteHeaders(
+  method: string,
+  path: string,
+  params?: Record<string, unknown>,
+): Record<string, string> {
+  const id = /^\/runtimes\/([^/?]+)/.exec(path)?.[1];
+  if (method === 'DELETE' && id !== undefined && path === `/runtimes/${id}`)
+    return { 'x-opr-addressing-method': 'broadcast' };
+  const runtimeId = id ?? (path === '/runtimes' && method === 'POST' ? params?.runtimeId : undefined);
+  return {
+    'x-opr-addressing-method': 'anycast-efficient',
+    ...(typeof runtimeId === 'string' ? { 'x-opr-runtime-id': runtimeId } : {}),
+  };
 }
