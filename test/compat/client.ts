@@ -30,6 +30,37 @@ export class CompatClient {
     private readonly appwrite = false,
   ) {}
 
+  /** The URL of a call: GET params go in the query string, as the real client sends them. */
+  private url(method: string, path: string, params?: Record<string, unknown>): string {
+    const query =
+      method === 'GET' && params !== undefined && Object.keys(params).length > 0
+        ? `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`
+        : '';
+    return `${this.endpoint}/v1${path}${query}`;
+  }
+
+  /**
+   * A GET whose body is read as it comes, like the real client's call with a callback (the logs
+   * route): the status, every chunk as text, and when the body ended (`performance.now()`).
+   */
+  async stream(
+    path: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ status: number; chunks: string[]; endedAt: number }> {
+    const res = await fetch(this.url('GET', path, params), {
+      headers: {
+        'content-type': 'application/json',
+        'x-executor-response-format': '0.11.0',
+        authorization: `Bearer ${this.key}`,
+        ...(this.appwrite ? appwriteHeaders('GET', path) : {}),
+      },
+    });
+    const chunks: string[] = [];
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body ?? []) chunks.push(decoder.decode(chunk, { stream: true }));
+    return { status: res.status, chunks, endedAt: performance.now() };
+  }
+
   async call(
     method: string,
     path: string,
@@ -58,7 +89,7 @@ export class CompatClient {
         body = encodeMultipart(fields, boundary);
       } else body = JSON.stringify(params);
     }
-    const res = await fetch(`${this.endpoint}/v1${path}`, { method, headers: h, body });
+    const res = await fetch(this.url(method, path, params), { method, headers: h, body });
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       out[k] = v;
