@@ -6,6 +6,7 @@
 // Variants, measured in the same rounds, interleaved (one client request at a time, keep-alive):
 //   direct       client → Fleetgate's Node runtime server (examples/functions/hello), as the executor calls it
 //   forwarder    client → a bare node:http + undici hop (bench/executor/forwarder.mjs) → the same runtime
+//   forwarder → executor  the bare hop in front of the executor below: the peer of the gateway hop
 //   gateway      client → `fleetgate gateway` (a process, one static host) → the executor below, as Appwrite calls it
 //   executor     client → `fleetgate executor` (process mode) → its runtime, logging on (the default)
 //   no logs      the same with `logging: false` (no log files written, read and deleted)
@@ -50,8 +51,23 @@ const requests = quick ? 200 : Number(values.requests);
 const rounds = quick ? 1 : Number(values.rounds);
 const WARMUP = quick ? 50 : 300;
 
-type Variant = 'direct' | 'forwarder' | 'gateway' | 'executor' | 'no logs' | 'simulated';
-const VARIANTS: Variant[] = ['direct', 'forwarder', 'gateway', 'executor', 'no logs', 'simulated'];
+type Variant =
+  | 'direct'
+  | 'forwarder'
+  | 'forwarder → executor'
+  | 'gateway'
+  | 'executor'
+  | 'no logs'
+  | 'simulated';
+const VARIANTS: Variant[] = [
+  'direct',
+  'forwarder',
+  'forwarder → executor',
+  'gateway',
+  'executor',
+  'no logs',
+  'simulated',
+];
 
 /** One request of a variant: resolves when the whole response was read; throws on a wrong answer. */
 type Call = () => Promise<void>;
@@ -136,6 +152,16 @@ async function main(): Promise<void> {
     await waitFor(forwarderUrl, '/__opr/health');
 
     const executorUrl = fleet.hosts[0]!.url;
+    const executorForwarderPort = await freePort();
+    children.push(
+      spawnServer(
+        [join(REPO_ROOT, 'bench/executor/forwarder.mjs'), String(executorForwarderPort), executorUrl],
+        { PATH: process.env.PATH },
+        REPO_ROOT,
+      ),
+    );
+    const executorForwarderUrl = `http://127.0.0.1:${executorForwarderPort}`;
+    await waitFor(executorForwarderUrl, '/v1/health');
     const simUrl = sim.hosts[0]!.url;
     const hello = { image: NODE_IMAGE, source: HELLO_SOURCE, entrypoint: HELLO_ENTRYPOINT };
     const created = await callExecutor(executorUrl, fleet.secret, 'POST', '/v1/runtimes', {
@@ -149,6 +175,7 @@ async function main(): Promise<void> {
     const pools = {
       runtime: pool(runtimeUrl),
       forwarder: pool(forwarderUrl),
+      executorForwarder: pool(executorForwarderUrl),
       executor: pool(executorUrl),
       gateway: pool(gateway.url),
       sim: pool(simUrl),
@@ -183,6 +210,16 @@ async function main(): Promise<void> {
           await pools.forwarder.request({ method: 'GET', path: '/?name=bench', headers: runtimeHeaders() }),
           'forwarder',
         );
+      },
+      'forwarder → executor': async () => {
+        const res = await pools.executorForwarder.request({
+          method: 'POST',
+          path: '/v1/runtimes/bench/executions',
+          headers: execHeaders(fleet.secret),
+          body: execBody(true),
+        });
+        if (JSON.parse(await expectOk(res, 'forwarder → executor')).statusCode !== 200)
+          throw new Error('function failed');
       },
       gateway: async () => {
         const res = await pools.gateway.request({
@@ -231,6 +268,7 @@ async function main(): Promise<void> {
     const samples: Record<Variant, number[][]> = {
       direct: [],
       forwarder: [],
+      'forwarder → executor': [],
       gateway: [],
       executor: [],
       'no logs': [],
@@ -242,6 +280,7 @@ async function main(): Promise<void> {
       const round: Record<Variant, number[]> = {
         direct: [],
         forwarder: [],
+        'forwarder → executor': [],
         gateway: [],
         executor: [],
         'no logs': [],
@@ -277,6 +316,7 @@ async function main(): Promise<void> {
     const bareHop = med('forwarder') - med('direct');
     const logCost = med('executor') - med('no logs');
     const gatewayHop = med('gateway') - med('executor');
+    const bareGatewayHop = med('forwarder → executor') - med('executor');
     const p99 = (v: Variant) =>
       quantile(
         summary[v]!.map((s) => s.p99),
@@ -303,10 +343,14 @@ async function main(): Promise<void> {
         rows: [
           ['a warm execution through the gateway, all of it', ms(med('gateway')), 'gateway'],
           ['the gateway hop', ms(gatewayHop), 'gateway − executor'],
-          ['  of which any Node HTTP hop costs', ms(bareHop), 'forwarder − direct'],
+          [
+            '  of which any Node HTTP hop costs (with this response)',
+            ms(bareGatewayHop),
+            'forwarder → executor − executor',
+          ],
           [
             '  of which the gateway’s own handling (auth, routing, placement, headers)',
-            ms(gatewayHop - bareHop),
+            ms(gatewayHop - bareGatewayHop),
             'the rest',
           ],
           ['the executor hop', ms(hop), 'executor − direct'],
@@ -324,7 +368,8 @@ async function main(): Promise<void> {
     ];
     const notes = [
       'gateway: `fleetgate gateway` started from this repository (tsx, log level warn) with the executor as its one static host, called with the gateway secret, `x-opr-runtime-id` and `x-opr-addressing-method: anycast-efficient` as Appwrite calls open-runtimes/proxy; the gateway replaces the client’s credential with the executor secret.',
-      'Client, gateway, executor, runtime and forwarder are separate processes on one shared 2-core machine; the variants are interleaved in slices of a tenth of the requests so they see the same load.',
+      'forwarder → executor: the same bare forwarder process as `forwarder`, in front of the executor (it passes the executor secret through), so it carries the response the gateway carries.',
+      'Client, gateway, executor, runtime and forwarders are separate processes on one shared 2-core machine; the variants are interleaved in slices of a tenth of the requests so they see the same load.',
       'direct sends the runtime protocol headers the executor sends (secret, timeout, logging enabled, log id); its log files are written by the runtime and not read.',
       'simulated: `fleetgate executor --mode simulated` with 0 ms executions: routing, auth, field parsing and the JSON answer, no runtime call.',
     ];
