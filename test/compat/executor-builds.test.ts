@@ -417,6 +417,7 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     const stream = await logs;
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('before-cache-failure');
+    expect(stream.status).toBe(200);
     expect(stream.chunks.join('')).not.toBe('');
     expect((stream.endedAt - start) / 1000).toBeLessThan(10);
   });
@@ -438,6 +439,7 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     const runtimeEnd = performance.now();
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     const stream = await logs;
+    expect(stream.status).toBe(200);
     expect(Math.abs(runtimeEnd - stream.endedAt) / 1000).toBeLessThanOrEqual(1);
 
     const deleted = await client.call('DELETE', `/runtimes/${runtimeId}`, {}, {});
