@@ -1,11 +1,13 @@
-// A warm execution at concurrency 1: client → `fleetgate executor` → runtime, against the runtime
-// called directly, and where the time goes.
+// A warm execution at concurrency 1: client → `fleetgate gateway` → `fleetgate executor` → runtime and
+// client → `fleetgate executor` → runtime, against the runtime called directly, and where the time goes.
 //
 //   npm run bench:executor [-- --requests 2000 --rounds 3 --quick]
 //
 // Variants, measured in the same rounds, interleaved (one client request at a time, keep-alive):
 //   direct       client → Fleetgate's Node runtime server (examples/functions/hello), as the executor calls it
 //   forwarder    client → a bare node:http + undici hop (bench/executor/forwarder.mjs) → the same runtime
+//   forwarder → executor  the bare hop in front of the executor below: the peer of the gateway hop
+//   gateway      client → `fleetgate gateway` (a process, one static host) → the executor below, as Appwrite calls it
 //   executor     client → `fleetgate executor` (process mode) → its runtime, logging on (the default)
 //   no logs      the same with `logging: false` (no log files written, read and deleted)
 //   simulated    client → `fleetgate executor --mode simulated`, 0 ms executions: the executor without a runtime
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { NODE_RUNTIME_SERVER } from '../../executor/options.ts';
 import { freePort } from '../../lib/free-port.ts';
+import { FAULT_GATEWAY_SECRET, startGatewayProcess } from '../../test/faults/support/gateway-process.ts';
 import {
   callExecutor,
   HELLO_ENTRYPOINT,
@@ -48,8 +51,23 @@ const requests = quick ? 200 : Number(values.requests);
 const rounds = quick ? 1 : Number(values.rounds);
 const WARMUP = quick ? 50 : 300;
 
-type Variant = 'direct' | 'forwarder' | 'executor' | 'no logs' | 'simulated';
-const VARIANTS: Variant[] = ['direct', 'forwarder', 'executor', 'no logs', 'simulated'];
+type Variant =
+  | 'direct'
+  | 'forwarder'
+  | 'forwarder → executor'
+  | 'gateway'
+  | 'executor'
+  | 'no logs'
+  | 'simulated';
+const VARIANTS: Variant[] = [
+  'direct',
+  'forwarder',
+  'forwarder → executor',
+  'gateway',
+  'executor',
+  'no logs',
+  'simulated',
+];
 
 /** One request of a variant: resolves when the whole response was read; throws on a wrong answer. */
 type Call = () => Promise<void>;
@@ -98,6 +116,11 @@ async function main(): Promise<void> {
     mode: 'simulated',
     args: ['--sim-cold-start', '0', '--sim-execution', '0'],
   });
+  const gateway = await startGatewayProcess({
+    executors: [fleet.hosts[0]!.url],
+    executorSecret: fleet.secret,
+    logLevel: 'warn',
+  });
   try {
     // The runtime called directly: the executor's own runtime server, started as the executor starts it.
     const runtimePort = await freePort();
@@ -129,6 +152,16 @@ async function main(): Promise<void> {
     await waitFor(forwarderUrl, '/__opr/health');
 
     const executorUrl = fleet.hosts[0]!.url;
+    const executorForwarderPort = await freePort();
+    children.push(
+      spawnServer(
+        [join(REPO_ROOT, 'bench/executor/forwarder.mjs'), String(executorForwarderPort), executorUrl],
+        { PATH: process.env.PATH },
+        REPO_ROOT,
+      ),
+    );
+    const executorForwarderUrl = `http://127.0.0.1:${executorForwarderPort}`;
+    await waitFor(executorForwarderUrl, '/v1/health');
     const simUrl = sim.hosts[0]!.url;
     const hello = { image: NODE_IMAGE, source: HELLO_SOURCE, entrypoint: HELLO_ENTRYPOINT };
     const created = await callExecutor(executorUrl, fleet.secret, 'POST', '/v1/runtimes', {
@@ -142,7 +175,9 @@ async function main(): Promise<void> {
     const pools = {
       runtime: pool(runtimeUrl),
       forwarder: pool(forwarderUrl),
+      executorForwarder: pool(executorForwarderUrl),
       executor: pool(executorUrl),
+      gateway: pool(gateway.url),
       sim: pool(simUrl),
     };
     let logId = 0;
@@ -175,6 +210,29 @@ async function main(): Promise<void> {
           await pools.forwarder.request({ method: 'GET', path: '/?name=bench', headers: runtimeHeaders() }),
           'forwarder',
         );
+      },
+      'forwarder → executor': async () => {
+        const res = await pools.executorForwarder.request({
+          method: 'POST',
+          path: '/v1/runtimes/bench/executions',
+          headers: execHeaders(fleet.secret),
+          body: execBody(true),
+        });
+        if (JSON.parse(await expectOk(res, 'forwarder → executor')).statusCode !== 200)
+          throw new Error('function failed');
+      },
+      gateway: async () => {
+        const res = await pools.gateway.request({
+          method: 'POST',
+          path: '/v1/runtimes/bench/executions',
+          headers: {
+            ...execHeaders(FAULT_GATEWAY_SECRET),
+            'x-opr-runtime-id': 'bench',
+            'x-opr-addressing-method': 'anycast-efficient',
+          },
+          body: execBody(true),
+        });
+        if (JSON.parse(await expectOk(res, 'gateway')).statusCode !== 200) throw new Error('function failed');
       },
       executor: async () => {
         const res = await pools.executor.request({
@@ -210,6 +268,8 @@ async function main(): Promise<void> {
     const samples: Record<Variant, number[][]> = {
       direct: [],
       forwarder: [],
+      'forwarder → executor': [],
+      gateway: [],
       executor: [],
       'no logs': [],
       simulated: [],
@@ -220,6 +280,8 @@ async function main(): Promise<void> {
       const round: Record<Variant, number[]> = {
         direct: [],
         forwarder: [],
+        'forwarder → executor': [],
+        gateway: [],
         executor: [],
         'no logs': [],
         simulated: [],
@@ -253,6 +315,13 @@ async function main(): Promise<void> {
     const hop = med('executor') - med('direct');
     const bareHop = med('forwarder') - med('direct');
     const logCost = med('executor') - med('no logs');
+    const gatewayHop = med('gateway') - med('executor');
+    const bareGatewayHop = med('forwarder → executor') - med('executor');
+    const p99 = (v: Variant) =>
+      quantile(
+        summary[v]!.map((s) => s.p99),
+        0.5,
+      );
     const tables: ResultTable[] = [
       {
         title: `A warm execution at concurrency 1 (examples/functions/hello), ${requests} requests per variant per round`,
@@ -260,11 +329,31 @@ async function main(): Promise<void> {
         rows,
       },
       {
-        title: 'Where the executor hop goes (medians of the rounds’ p50, ms)',
+        title: 'Gateway → executor → runtime next to its parts (medians of the rounds’ p50 and p99, ms)',
+        columns: ['path', 'p50 ms', 'p99 ms'],
+        rows: (['gateway', 'executor', 'direct'] as const).map((v) => [
+          { gateway: 'gateway → executor → runtime', executor: 'executor → runtime', direct: 'runtime' }[v],
+          ms(med(v)),
+          ms(p99(v)),
+        ]),
+      },
+      {
+        title: 'Where the time goes (medians of the rounds’ p50, ms)',
         columns: ['part', 'ms', 'how it is derived'],
         rows: [
-          ['the runtime itself (HTTP + function)', ms(med('direct')), 'direct'],
-          ['the executor hop, all of it', ms(hop), 'executor − direct'],
+          ['a warm execution through the gateway, all of it', ms(med('gateway')), 'gateway'],
+          ['the gateway hop', ms(gatewayHop), 'gateway − executor'],
+          [
+            '  of which any Node HTTP hop costs (with this response)',
+            ms(bareGatewayHop),
+            'forwarder → executor − executor',
+          ],
+          [
+            '  of which the gateway’s own handling (auth, routing, placement, headers)',
+            ms(gatewayHop - bareGatewayHop),
+            'the rest',
+          ],
+          ['the executor hop', ms(hop), 'executor − direct'],
           ['  of which any Node HTTP hop costs', ms(bareHop), 'forwarder − direct'],
           ['  of which the log files (write, read, delete)', ms(logCost), 'executor − no logs'],
           [
@@ -272,12 +361,15 @@ async function main(): Promise<void> {
             ms(hop - bareHop - logCost),
             'the rest',
           ],
+          ['the runtime itself (HTTP + function)', ms(med('direct')), 'direct'],
           ['the executor alone, no runtime', ms(med('simulated')), 'simulated'],
         ],
       },
     ];
     const notes = [
-      'Client, executor, runtime and forwarder are separate processes on one shared 2-core machine; the variants are interleaved in slices of a tenth of the requests so they see the same load.',
+      'gateway: `fleetgate gateway` started from this repository (tsx, log level warn) with the executor as its one static host, called with the gateway secret, `x-opr-runtime-id` and `x-opr-addressing-method: anycast-efficient` as Appwrite calls open-runtimes/proxy; the gateway replaces the client’s credential with the executor secret.',
+      'forwarder → executor: the same bare forwarder process as `forwarder`, in front of the executor (it passes the executor secret through), so it carries the response the gateway carries.',
+      'Client, gateway, executor, runtime and forwarders are separate processes on one shared 2-core machine; the variants are interleaved in slices of a tenth of the requests so they see the same load.',
       'direct sends the runtime protocol headers the executor sends (secret, timeout, logging enabled, log id); its log files are written by the runtime and not read.',
       'simulated: `fleetgate executor --mode simulated` with 0 ms executions: routing, auth, field parsing and the JSON answer, no runtime call.',
     ];
@@ -299,6 +391,7 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(pools).map((x) => x.close()));
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await gateway.stop();
     await fleet.stop();
     await sim.stop();
     rmSync(logsDir, { recursive: true, force: true });

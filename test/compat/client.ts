@@ -17,12 +17,49 @@ export interface CompatResponse {
  * `Authorization: Bearer <key>`, params sent as JSON (`[]` when there are none, as PHP encodes an
  * empty array; multipart when the content type says so),
  * and JSON or multipart responses parsed.
+ *
+ * With `appwrite` set (a client of the gateway), it also sends the routing headers Appwrite's
+ * executor client (src/Executor/Executor.php) sends to open-runtimes/proxy: `x-opr-addressing-method:
+ * anycast-efficient` on every call, `broadcast` to delete a runtime, and `x-opr-runtime-id` on calls
+ * about one runtime (create, get, logs, executions, commands).
  */
 export class CompatClient {
   constructor(
     private readonly endpoint: string,
     public key: string,
+    private readonly appwrite = false,
   ) {}
+
+  /** The URL of a call: GET params go in the query string, as the real client sends them. */
+  private url(method: string, path: string, params?: Record<string, unknown>): string {
+    const query =
+      method === 'GET' && params !== undefined && Object.keys(params).length > 0
+        ? `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`
+        : '';
+    return `${this.endpoint}/v1${path}${query}`;
+  }
+
+  /**
+   * A GET whose body is read as it comes, like the real client's call with a callback (the logs
+   * route): the status, every chunk as text, and when the body ended (`performance.now()`).
+   */
+  async stream(
+    path: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ status: number; chunks: string[]; endedAt: number }> {
+    const res = await fetch(this.url('GET', path, params), {
+      headers: {
+        'content-type': 'application/json',
+        'x-executor-response-format': '0.11.0',
+        authorization: `Bearer ${this.key}`,
+        ...(this.appwrite ? appwriteHeaders('GET', path) : {}),
+      },
+    });
+    const chunks: string[] = [];
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body ?? []) chunks.push(decoder.decode(chunk, { stream: true }));
+    return { status: res.status, chunks, endedAt: performance.now() };
+  }
 
   async call(
     method: string,
@@ -34,6 +71,7 @@ export class CompatClient {
       'content-type': 'application/json',
       'x-executor-response-format': '0.11.0',
       authorization: `Bearer ${this.key}`,
+      ...(this.appwrite ? appwriteHeaders(method, path, params) : {}),
       ...headers,
     };
     let body: Buffer | string | undefined;
@@ -51,7 +89,7 @@ export class CompatClient {
         body = encodeMultipart(fields, boundary);
       } else body = JSON.stringify(params);
     }
-    const res = await fetch(`${this.endpoint}/v1${path}`, { method, headers: h, body });
+    const res = await fetch(this.url(method, path, params), { method, headers: h, body });
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       out[k] = v;
@@ -67,4 +105,20 @@ export class CompatClient {
     if (type.startsWith('application/json')) parsed = text === '' ? '' : JSON.parse(text);
     return { status: res.status, headers: out, body: parsed };
   }
+}
+
+/** The routing headers Appwrite adds to a call (see CompatClient). */
+export function appwriteHeaders(
+  method: string,
+  path: string,
+  params?: Record<string, unknown>,
+): Record<string, string> {
+  const id = /^\/runtimes\/([^/?]+)/.exec(path)?.[1];
+  if (method === 'DELETE' && id !== undefined && path === `/runtimes/${id}`)
+    return { 'x-opr-addressing-method': 'broadcast' };
+  const runtimeId = id ?? (path === '/runtimes' && method === 'POST' ? params?.runtimeId : undefined);
+  return {
+    'x-opr-addressing-method': 'anycast-efficient',
+    ...(typeof runtimeId === 'string' ? { 'x-opr-runtime-id': runtimeId } : {}),
+  };
 }

@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
-import { CompatClient } from './client.ts';
+import type { CompatClient } from './client.ts';
+import { COMPAT_TARGETS, type CompatTarget, startCompatTarget } from './targets.ts';
 
 // Ported from open-runtimes/executor 0.27.0 tests/e2e/ExecutorTest.php (cases that need no Docker
-// image), against `fleetgate executor` as a real process: testUnknownPath, testGetRuntimesEmpty,
-// testGetRuntimeUnknown, testDeleteRuntimeUnknown, testGetRuntimesUnauthorized.
-describe('executor compatibility: routes and errors', () => {
-  let fleet: ExecutorFleet;
+// image), against `fleetgate executor` as a real process and against the gateway in front of two:
+// testUnknownPath, testGetRuntimesEmpty, testGetRuntimeUnknown, testDeleteRuntimeUnknown,
+// testGetRuntimesUnauthorized (behind the gateway the 401 is the proxy's, with its message).
+describe.each(COMPAT_TARGETS)('executor compatibility (%s): routes and errors', (kind) => {
+  let target: CompatTarget;
   let client: CompatClient;
 
   beforeAll(async () => {
-    fleet = await startExecutors(1, { secret: 'executor-secret-key' });
-    client = new CompatClient(fleet.hosts[0]!.url, fleet.secret);
+    target = await startCompatTarget(kind);
+    client = target.client();
   });
   afterAll(async () => {
-    await fleet?.stop();
+    await target?.stop();
   });
 
   it('testUnknownPath', async () => {
@@ -37,14 +38,35 @@ describe('executor compatibility: routes and errors', () => {
   });
 
   it('testDeleteRuntimeUnknown', async () => {
-    const response = await client.call('DELETE', '/runtimes/test');
+    // Appwrite deletes with `x-opr-addressing-method: broadcast`, which the proxy (and the gateway)
+    // answers with an empty 204 whatever the executors said; sent to one executor, the real answer.
+    if (kind === 'gateway') {
+      const broadcast = await client.call('DELETE', '/runtimes/test');
+      expect([broadcast.status, broadcast.body]).toEqual([204, '']);
+    }
+    const response = await client.call('DELETE', '/runtimes/test', {
+      'x-opr-addressing-method': 'anycast-efficient',
+    });
     expect(response.status).toBe(404);
     expect(response.body.message).toBe('Runtime not found');
   });
+});
+
+// Executor only. Behind the gateway the 401 is the proxy's (`Incorrect proxy key.`, which is right),
+// but its `code` is the string `general_unauthorized` where the proxy (and this case) has the int 401:
+// a gateway difference listed in docs/compatibility.md, to be fixed in the gateway.
+describe('executor compatibility (executor): testGetRuntimesUnauthorized', () => {
+  let target: CompatTarget;
+
+  beforeAll(async () => {
+    target = await startCompatTarget('executor');
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
 
   it('testGetRuntimesUnauthorized', async () => {
-    const unauthorised = new CompatClient(fleet.hosts[0]!.url, '');
-    const response = await unauthorised.call('GET', '/runtimes');
+    const response = await target.client('').call('GET', '/runtimes');
     expect(response.status).toBe(401);
     expect(response.body.message).toBe('Missing executor key');
     expect(response.body.code).toBe(401);

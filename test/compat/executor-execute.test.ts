@@ -1,24 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExecutorFleet, NODE_IMAGE, startExecutors } from '../support/executors.ts';
-import { CompatClient } from './client.ts';
+import { NODE_IMAGE } from '../support/executors.ts';
+import type { CompatClient } from './client.ts';
+import { COMPAT_TARGETS, type CompatTarget, startCompatTarget } from './targets.ts';
 
 // Ported from open-runtimes/executor 0.27.0 tests/e2e/ExecutorTest.php testExecute, against
-// `fleetgate executor` as a real process. The real case builds a PHP function first (a Docker
+// `fleetgate executor` as a real process and against the gateway in front of two. The real case builds a PHP function first (a Docker
 // image); here the runtime is Fleetgate's Node runtime started from a source folder, so the build
 // step and `runtimeEntrypoint` are left out and the function is test/compat/functions/main.mjs.
 const SOURCE = 'test/compat/functions';
 
-describe('executor compatibility: testExecute', () => {
-  let fleet: ExecutorFleet;
+describe.each(COMPAT_TARGETS)('executor compatibility (%s): testExecute', (kind) => {
+  let target: CompatTarget;
   let client: CompatClient;
   const runtime = { source: SOURCE, entrypoint: 'main.mjs', image: NODE_IMAGE };
 
   beforeAll(async () => {
-    fleet = await startExecutors(1, { secret: 'executor-secret-key' });
-    client = new CompatClient(fleet.hosts[0]!.url, fleet.secret);
+    target = await startCompatTarget(kind);
+    client = target.client();
   });
   afterAll(async () => {
-    await fleet?.stop();
+    await target?.stop();
   });
 
   it('creates, executes, executes with a body and variables, deletes', async () => {
@@ -39,7 +40,7 @@ describe('executor compatibility: testExecute', () => {
     expect(response.status).toBe(200);
 
     response = await client.call('DELETE', '/runtimes/test-exec', {}, {});
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(target.deletedStatus);
   });
 
   it('cold-starts on execution, with and without a leading / in the path', async () => {
@@ -95,6 +96,6 @@ describe('executor compatibility: testExecute', () => {
     expect(response.body.body).toBe('');
 
     response = await client.call('DELETE', '/runtimes/test-exec-coldstart', {}, {});
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(target.deletedStatus);
   });
 });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExecutorFleet, NODE_IMAGE, startExecutors } from '../support/executors.ts';
-import { CompatClient, type CompatResponse } from './client.ts';
+import { NODE_IMAGE } from '../support/executors.ts';
+import type { CompatClient, CompatResponse } from './client.ts';
+import { COMPAT_TARGETS, type CompatTarget, startCompatTarget } from './targets.ts';
 
 // Ported from open-runtimes/executor 0.27.0 tests/e2e/ExecutorTest.php testScenarios (the Node v5
-// scenarios), against `fleetgate executor` as a real process. The real cases build each function
+// scenarios), against `fleetgate executor` as a real process and the gateway in front of two. The real cases build each function
 // in a Docker image first; here each runs on Fleetgate's Node runtime from test/compat/functions.
 // Differences, each smaller than the original: the timeout scenario uses `timeout` 2 instead of 45,
 // the long cold start boots in 1.5 s instead of 10 s; the build step (and the specs scenario's
@@ -151,16 +152,16 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-describe('executor compatibility: testScenarios', () => {
-  let fleet: ExecutorFleet;
+describe.each(COMPAT_TARGETS)('executor compatibility (%s): testScenarios', (kind) => {
+  let target: CompatTarget;
   let client: CompatClient;
 
   beforeAll(async () => {
-    fleet = await startExecutors(1, { secret: 'executor-secret-key' });
-    client = new CompatClient(fleet.hosts[0]!.url, fleet.secret);
+    target = await startCompatTarget(kind);
+    client = target.client();
   });
   afterAll(async () => {
-    await fleet?.stop();
+    await target?.stop();
   });
 
   it.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))('%s', async (_name, scenario, i) => {
@@ -186,6 +187,6 @@ describe('executor compatibility: testScenarios', () => {
     );
     expect(response.headers['content-type']).toContain(mimeType);
     scenario.assertions(response);
-    expect((await client.call('DELETE', `/runtimes/${id}`, {}, {})).status).toBe(200);
+    expect((await client.call('DELETE', `/runtimes/${id}`, {}, {})).status).toBe(target.deletedStatus);
   });
 });
