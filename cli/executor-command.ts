@@ -48,6 +48,7 @@ Options:
   --execution-grace D         Wait this long past an execution's timeout for the runtime (default 5s)
   --source-root DIR           "source" paths must be inside DIR (default: current directory)
   --work-dir DIR              Where extracted sources and logs go (default: a temp folder)
+  --build-cache-dir DIR       Build caches, one folder per cacheKey (default: <work-dir>/build-cache)
   --max-source-size MB        Most a .tar.gz source may unpack to (default 512)
   --build-workers N           Builds (creates with a command) run at once; more queue
                               (default: FLEETGATE_EXECUTOR_BUILD_WORKERS, else ${DEFAULTS.buildWorkers})
@@ -122,6 +123,7 @@ export function executorOptionsFromArgs(
     'runtime-command': { type: 'string', multiple: true },
     'source-root': { type: 'string' },
     'work-dir': { type: 'string' },
+    'build-cache-dir': { type: 'string' },
     'max-source-size': { type: 'string' },
     'build-workers': { type: 'string' },
     'build-queue': { type: 'string' },
@@ -180,6 +182,7 @@ export function executorOptionsFromArgs(
   if (values.hostname) options.hostname = values.hostname;
   if (values['source-root']) options.sourceRoot = values['source-root'];
   if (values['work-dir']) options.workDir = values['work-dir'];
+  if (values['build-cache-dir']) options.buildCacheDir = values['build-cache-dir'];
   const dur = (key: 'inactive-threshold' | 'maintenance-interval' | 'drain-timeout' | 'execution-grace') =>
     values[key] === undefined ? undefined : parseDurationMs(values[key], key);
   const inactive = dur('inactive-threshold');

@@ -107,6 +107,7 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { env: 'FLEETGATE_EXECUTOR_HOSTNAME', path: ['executor', 'hostname'], kind: 'string' },
   { env: 'FLEETGATE_EXECUTOR_SOURCE_ROOT', path: ['executor', 'sourceRoot'], kind: 'string' },
   { env: 'FLEETGATE_EXECUTOR_WORK_DIR', path: ['executor', 'workDir'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_BUILD_CACHE_DIR', path: ['executor', 'buildCacheDir'], kind: 'string' },
   {
     env: 'FLEETGATE_EXECUTOR_INACTIVE_THRESHOLD',
     path: ['executor', 'inactiveThreshold'],

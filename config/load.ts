@@ -214,6 +214,8 @@ export function parseConfig(options: ParseConfigOptions = {}): FleetgateConfig {
     config.executor.sourceRoot = resolvePath(config.executor.sourceRoot, 'executor.sourceRoot');
   if (config.executor.workDir !== undefined)
     config.executor.workDir = resolvePath(config.executor.workDir, 'executor.workDir');
+  if (config.executor.buildCacheDir !== undefined)
+    config.executor.buildCacheDir = resolvePath(config.executor.buildCacheDir, 'executor.buildCacheDir');
   return deepFreeze(config);
 }
 

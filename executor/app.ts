@@ -56,6 +56,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     workers: options.buildWorkers,
     queueCapacity: options.buildQueue,
     workDir: options.workDir,
+    buildCacheDir: options.buildCacheDir,
     maxSourceBytes: options.maxSourceBytes,
     executorHostname: options.hostname,
     clock,

@@ -42,6 +42,8 @@ export interface ExecutorOptions {
   sourceRoot: string;
   /** Where extracted sources and runtime log files go. */
   workDir: string;
+  /** Build caches, one folder per `cacheKey`; '' for `<workDir>/build-cache`. */
+  buildCacheDir: string;
   inactiveThresholdMs: number;
   maintenanceIntervalMs: number;
   maxRuntimes: number;
@@ -124,6 +126,7 @@ export function executorOptionsFromConfig(section: ExecutorConfig): ExecutorInpu
   if (section.hostname !== undefined) input.hostname = section.hostname;
   if (section.sourceRoot !== undefined) input.sourceRoot = section.sourceRoot;
   if (section.workDir !== undefined) input.workDir = section.workDir;
+  if (section.buildCacheDir !== undefined) input.buildCacheDir = section.buildCacheDir;
   return input;
 }
 
@@ -142,6 +145,7 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
     hostname: input.hostname ?? `executor-${process.pid}`,
     sourceRoot: process.cwd(),
     workDir: '',
+    buildCacheDir: '',
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
     simulated: { ...(DEFAULTS.simulated as SimulatedOptions), ...input.simulated },

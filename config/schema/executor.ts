@@ -95,6 +95,14 @@ export const executorSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('Where extracted sources and runtime logs go (default: a temporary folder).'),
+    // The real executor keeps build caches in shared storage (OPR_EXECUTOR_CONNECTION_BUILD_CACHE_STORAGE).
+    buildCacheDir: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe(
+        'Where build caches are kept, one folder per `cacheKey` (default: `<workDir>/build-cache`); executors behind one gateway share hits when they share this folder (e.g. a network mount).',
+      ),
     // Open Runtimes: OPR_EXECUTOR_INACTIVE_THRESHOLD, 60 s.
     inactiveThreshold: durationSchema.prefault('60s').describe('Runtimes idle this long are removed.'),
     // Real executors sweep hourly (OPR_EXECUTOR_MAINTENANCE_INTERVAL); a local fleet wants reaping visible.

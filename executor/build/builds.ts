@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ExecutorMetrics } from '../../metrics/executor.ts';
@@ -34,6 +35,8 @@ export interface BuildsDeps {
   workers: number;
   queueCapacity: number;
   workDir: string;
+  /** Build caches; '' for `<workDir>/build-cache`. */
+  buildCacheDir: string;
   maxSourceBytes: number;
   executorHostname: string;
   clock: Clock;
@@ -176,6 +179,7 @@ export class Builds {
     try {
       const result = await runBuild(spec, job, {
         workDir: this.deps.workDir,
+        cacheRoot: this.deps.buildCacheDir || join(this.deps.workDir, 'build-cache'),
         maxSourceBytes: this.deps.maxSourceBytes,
         executorHostname: this.deps.executorHostname,
         log: context.log,

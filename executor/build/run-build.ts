@@ -25,8 +25,10 @@ export interface BuildJob {
 
 /** Where a build runs and what it needs from the executor. */
 export interface BuildContext {
-  /** Build folders go under `<workDir>/builds`, caches under `<workDir>/build-cache`. */
+  /** Build folders go under `<workDir>/builds`. */
   workDir: string;
+  /** Caches go under this folder, one per `cacheKey` (shared by executors that share it). */
+  cacheRoot: string;
   maxSourceBytes: number;
   executorHostname: string;
   /** One line of build output (the create's `output` and the logs stream). */
@@ -59,7 +61,7 @@ export async function runBuild(spec: RuntimeSpec, job: BuildJob, ctx: BuildConte
   try {
     const dir = await mirror(spec.source, root, ctx.maxSourceBytes);
     const cacheDir = job.cacheKey === '' ? undefined : join(root, 'cache');
-    const store = job.cacheKey === '' ? undefined : join(ctx.workDir, 'build-cache', job.cacheKey);
+    const store = job.cacheKey === '' ? undefined : join(ctx.cacheRoot, job.cacheKey);
     if (cacheDir && store) await restoreCache(store, cacheDir, ctx.log);
     const env = buildEnvironment(spec, process.env, {
       executorHostname: ctx.executorHostname,

@@ -52,14 +52,12 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): routes and errors', 
   });
 });
 
-// Executor only. Behind the gateway the 401 is the proxy's (`Incorrect proxy key.`, which is right),
-// but its `code` is the string `general_unauthorized` where the proxy (and this case) has the int 401:
-// a gateway difference listed in docs/compatibility.md, to be fixed in the gateway.
-describe('executor compatibility (executor): testGetRuntimesUnauthorized', () => {
+// Behind the gateway the 401 is the proxy's (`Incorrect proxy key.`), with the same int `code`.
+describe.each(COMPAT_TARGETS)('executor compatibility (%s): testGetRuntimesUnauthorized', (kind) => {
   let target: CompatTarget;
 
   beforeAll(async () => {
-    target = await startCompatTarget('executor');
+    target = await startCompatTarget(kind);
   });
   afterAll(async () => {
     await target?.stop();
@@ -68,7 +66,7 @@ describe('executor compatibility (executor): testGetRuntimesUnauthorized', () =>
   it('testGetRuntimesUnauthorized', async () => {
     const response = await target.client('').call('GET', '/runtimes');
     expect(response.status).toBe(401);
-    expect(response.body.message).toBe('Missing executor key');
+    expect(response.body.message).toBe(kind === 'gateway' ? 'Incorrect proxy key.' : 'Missing executor key');
     expect(response.body.code).toBe(401);
   });
 });

@@ -166,59 +166,56 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
   // `none` (an uncompressed package), and `fleetgate executor` refuses every OPEN_RUNTIMES_* variable
   // (400 general_argument_invalid) and always packages a .tar.gz (docs/compatibility.md).
 
-  // Executor only: through the gateway the second build (another runtime id, the same cacheKey) can
-  // land on the other executor and answers `Build cache miss.`, because each executor keeps its build
-  // cache in its own work folder, where the real executors share theirs through storage. A known
-  // difference listed in docs/compatibility.md, to be fixed (a shared cache folder, or builds placed
-  // by cacheKey).
-  if (kind === 'executor')
-    it('testBuildCache', async () => {
-      const runtimeId = id('cache');
-      const cacheKey = `test-build-cache-${runtimeId}`;
-      const command = `${NODE_BUILD} && test -d node_modules`;
-      let response = await client.call(
-        'POST',
-        '/runtimes',
-        {},
-        node({
-          runtimeId: `test-build-cache-miss-${runtimeId}`,
-          destination: 'builds/test-cache-miss',
-          command,
-          cacheKey,
-          remove: true,
-        }),
-      );
-      expect(response.status, JSON.stringify(response.body)).toBe(201);
-      expect(outputOf(response)).toContain('Build cache saved.');
+  // Through the gateway the second build (another runtime id, the same cacheKey) may land on the
+  // other executor: it hits because the target's executors share one build-cache folder
+  // (`executor.buildCacheDir`), as real executors share their build-cache storage.
+  it('testBuildCache', async () => {
+    const runtimeId = id('cache');
+    const cacheKey = `test-build-cache-${runtimeId}`;
+    const command = `${NODE_BUILD} && test -d node_modules`;
+    let response = await client.call(
+      'POST',
+      '/runtimes',
+      {},
+      node({
+        runtimeId: `test-build-cache-miss-${runtimeId}`,
+        destination: 'builds/test-cache-miss',
+        command,
+        cacheKey,
+        remove: true,
+      }),
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(outputOf(response)).toContain('Build cache saved.');
 
-      response = await client.call(
-        'POST',
-        '/runtimes',
-        {},
-        node({
-          runtimeId: `test-build-cache-hit-${runtimeId}`,
-          destination: 'builds/test-cache-hit',
-          command,
-          cacheKey,
-          remove: true,
-        }),
-      );
-      expect(response.status, JSON.stringify(response.body)).toBe(201);
-      expect(outputOf(response)).toContain('Build cache hit.');
-      expect(response.body.path).not.toBe('');
+    response = await client.call(
+      'POST',
+      '/runtimes',
+      {},
+      node({
+        runtimeId: `test-build-cache-hit-${runtimeId}`,
+        destination: 'builds/test-cache-hit',
+        command,
+        cacheKey,
+        remove: true,
+      }),
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(outputOf(response)).toContain('Build cache hit.');
+    expect(response.body.path).not.toBe('');
 
-      response = await client.call(
-        'POST',
-        `/runtimes/test-exec-cache-${runtimeId}/executions`,
-        {},
-        node({ source: response.body.path }),
-      );
-      expect(response.status).toBe(200);
-      expect(Number(response.body.statusCode)).toBe(200);
+    response = await client.call(
+      'POST',
+      `/runtimes/test-exec-cache-${runtimeId}/executions`,
+      {},
+      node({ source: response.body.path }),
+    );
+    expect(response.status).toBe(200);
+    expect(Number(response.body.statusCode)).toBe(200);
 
-      response = await client.call('DELETE', `/runtimes/test-exec-cache-${runtimeId}`, {}, {});
-      expect(response.status).toBe(target.deletedStatus);
-    });
+    response = await client.call('DELETE', `/runtimes/test-exec-cache-${runtimeId}`, {}, {});
+    expect(response.status).toBe(target.deletedStatus);
+  });
 
   it('testBuildLogLimit', async () => {
     const size128Kb = 1024 * 128;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGatewayProcess } from '../faults/support/gateway-process.ts';
 import { type StartExecutorsOptions, startExecutors } from '../support/executors.ts';
 import { CompatClient } from './client.ts';
@@ -43,7 +46,14 @@ export async function startCompatTarget(
       stop: () => fleet.stop(),
     };
   }
-  const fleet = await startExecutors(2, { idPrefix: 'compat', ...options, secret: EXECUTOR_KEY });
+  // The two executors share one build-cache folder, as real executors share their build-cache storage.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'fleetgate-compat-cache-'));
+  const fleet = await startExecutors(2, {
+    idPrefix: 'compat',
+    ...options,
+    args: [...(options.args ?? []), '--build-cache-dir', cacheDir],
+    secret: EXECUTOR_KEY,
+  });
   try {
     const gateway = await startGatewayProcess({
       executors: fleet.hosts.map((h) => h.url),
@@ -58,6 +68,7 @@ export async function startCompatTarget(
       stop: async () => {
         await gateway.stop();
         await fleet.stop();
+        rmSync(cacheDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
