@@ -36,17 +36,18 @@ export function registerCommandsRoute(app: Hono, deps: { table: RuntimeTable; cl
     if (command.includes('\0')) throw reader.invalid('command', 'must not contain a NUL character');
     const timeoutS = reader.number('timeout', 600);
     const entry = deps.table.get(id);
-    if (!entry) throw new ExecutorError('runtime_not_found', `Runtime "${id}" not found.`);
+    if (!entry) throw new ExecutorError('runtime_not_found', 'Runtime not found');
     const target = await commandTarget(entry, deps.clock.now() + timeoutS * 1000, deps.clock);
     const result = await runShell({ command, ...target, timeoutMs: timeoutS * 1000 });
     if (result.timedOut) {
-      throw new ExecutorError('command_timeout', `Operation timed out after ${timeoutS} s.`);
+      // The real executor's messages (app/config/errors.php), with what happened after them.
+      throw new ExecutorError('command_timeout', `Operation timed out. The command ran past ${timeoutS} s.`);
     }
     if (result.code !== 0) {
       const tail = result.output.slice(-4096).trim();
       throw new ExecutorError(
         'command_failed',
-        `Command exited with code ${result.code}.${tail === '' ? '' : `\n${tail}`}`,
+        `Failed to execute command. It exited with code ${result.code}.${tail === '' ? '' : `\n${tail}`}`,
       );
     }
     return c.json({ output: result.output });

@@ -327,11 +327,9 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     expect(command.status).toBe(500);
     expect(command.body.message).toContain('Operation timed out');
 
-    // The real message is `Failed to execute command…`; Fleetgate's is `Command exited with code 1.`
-    // (a known difference listed in docs/compatibility.md, to be fixed in the executor).
     command = await client.call('POST', '/runtimes/test-commands/commands', {}, { command: 'exit 1' });
     expect(command.status).toBe(500);
-    expect(command.body.message).toContain('Command exited with code 1.');
+    expect(command.body.message).toContain('Failed to execute command.');
 
     let response = await client.call('DELETE', '/runtimes/test-commands', {}, {});
     expect(response.status).toBe(target.deletedStatus);

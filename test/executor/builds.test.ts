@@ -356,7 +356,7 @@ describe('executor builds and commands', () => {
     expect([res.status, res.json]).toEqual([200, { output: `${root}/plain\nhello from the runtime\n` }]);
     const failed = await call('POST', '/v1/runtimes/cmd/commands', { command: 'echo oops >&2; exit 4' });
     expect([failed.status, failed.json.type]).toEqual([500, 'command_failed']);
-    expect(failed.json.message).toBe('Command exited with code 4.\noops');
+    expect(failed.json.message).toBe('Failed to execute command. It exited with code 4.\noops');
     const slow = await call('POST', '/v1/runtimes/cmd/commands', { command: 'sleep 30', timeout: 1 });
     expect([slow.status, slow.json.type]).toEqual([500, 'command_timeout']);
     const missing = await call('POST', '/v1/runtimes/nope/commands', { command: 'true' });
