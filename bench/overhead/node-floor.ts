@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 /**
  * The Node floor: the least a Node proxy can do per request — bare `node:http` in, one keep-alive
  * undici `Pool.stream` out, the upstream body streamed straight into the response. Fleetgate's
- * gateway is compared with this (goal: within 1.5× of its CPU per request).
+ * gateway is compared with this (goals: within 1.5× of its CPU per request, then ≤ 1.15× (issue 14)).
  * `node --import tsx bench/overhead/node-floor.ts <listen-port> <backend-port>`.
  */
 const [listenPort, backendPort] = process.argv.slice(2).map(Number);
