@@ -130,8 +130,18 @@ export const EXECUTOR_METRICS = {
 
 /** The executor's metrics, registered on `registry`. */
 export function createExecutorMetrics(registry: Registry) {
-  return buildMetrics(EXECUTOR_METRICS, registry);
+  const metrics = buildMetrics(EXECUTOR_METRICS, registry);
+  // Every build outcome is exported from the start (at 0), so a dashboard or an alert on
+  // `rate(...{outcome="failed"})` has a series before the first build, as Prometheus advises.
+  for (const outcome of BUILD_OUTCOMES) {
+    metrics.builds.inc({ outcome }, 0);
+    metrics.buildDuration.zero({ outcome });
+  }
+  return metrics;
 }
+
+/** The `outcome` label values of the build metrics. */
+export const BUILD_OUTCOMES = ['success', 'failed', 'timeout', 'rejected', 'cancelled'] as const;
 
 /** The built executor metrics. */
 export type ExecutorMetrics = ReturnType<typeof createExecutorMetrics>;

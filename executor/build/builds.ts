@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { ExecutorMetrics } from '../../metrics/executor.ts';
+import type { BUILD_OUTCOMES, ExecutorMetrics } from '../../metrics/executor.ts';
 import type { RuntimeBackend, RuntimeSpec, StartContext } from '../backend.ts';
 import { ExecutorError } from '../errors.ts';
 import { APPEAR_POLL_MS } from '../logs-route.ts';
@@ -175,7 +175,7 @@ export class Builds {
   private async build(spec: RuntimeSpec, job: BuildJob, context: StartContext): Promise<BuildEnvironment> {
     const { metrics, clock, logger } = this.deps;
     const began = clock.now();
-    let outcome = 'success';
+    let outcome: (typeof BUILD_OUTCOMES)[number] = 'success';
     try {
       const result = await runBuild(spec, job, {
         workDir: this.deps.workDir,
