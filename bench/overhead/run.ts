@@ -190,7 +190,9 @@ async function main(): Promise<void> {
       title: 'Fleetgate ÷ peer (median of per-round ratios)',
       columns: ['peer', 'req/s ratio', 'p99 ratio', 'proxy CPU/req ratio'],
       rows: ratioRows,
-      notes: ['Goals: proxy CPU/req within 1.5× of the Node floor (first benchmark issue), ≤ 1.15× (issue 14).'],
+      notes: [
+        'Goals: proxy CPU/req within 1.5× of the Node floor (first benchmark issue), ≤ 1.15× (issue 14).',
+      ],
     });
   }
   if (latency.length > 0) tables.push(latencyTable(latency, rounds, latencyDuration));
