@@ -93,6 +93,21 @@ function spawnServer(args: string[], env: NodeJS.ProcessEnv, cwd: string): Child
   return child;
 }
 
+/** A bare node:http + undici forwarder in front of `target`, up once `healthPath` answers through it. */
+async function startForwarder(target: string, healthPath: string, children: ChildProcess[]): Promise<string> {
+  const port = await freePort();
+  children.push(
+    spawnServer(
+      [join(REPO_ROOT, 'bench/executor/forwarder.mjs'), String(port), target],
+      { PATH: process.env.PATH },
+      REPO_ROOT,
+    ),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, healthPath);
+  return url;
+}
+
 async function measure(call: Call, n: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -140,28 +155,10 @@ async function main(): Promise<void> {
     );
     const runtimeUrl = `http://127.0.0.1:${runtimePort}`;
     await waitFor(runtimeUrl, '/__opr/health');
-    const forwarderPort = await freePort();
-    children.push(
-      spawnServer(
-        [join(REPO_ROOT, 'bench/executor/forwarder.mjs'), String(forwarderPort), runtimeUrl],
-        { PATH: process.env.PATH },
-        REPO_ROOT,
-      ),
-    );
-    const forwarderUrl = `http://127.0.0.1:${forwarderPort}`;
-    await waitFor(forwarderUrl, '/__opr/health');
+    const forwarderUrl = await startForwarder(runtimeUrl, '/__opr/health', children);
 
     const executorUrl = fleet.hosts[0]!.url;
-    const executorForwarderPort = await freePort();
-    children.push(
-      spawnServer(
-        [join(REPO_ROOT, 'bench/executor/forwarder.mjs'), String(executorForwarderPort), executorUrl],
-        { PATH: process.env.PATH },
-        REPO_ROOT,
-      ),
-    );
-    const executorForwarderUrl = `http://127.0.0.1:${executorForwarderPort}`;
-    await waitFor(executorForwarderUrl, '/v1/health');
+    const executorForwarderUrl = await startForwarder(executorUrl, '/v1/health', children);
     const simUrl = sim.hosts[0]!.url;
     const hello = { image: NODE_IMAGE, source: HELLO_SOURCE, entrypoint: HELLO_ENTRYPOINT };
     const created = await callExecutor(executorUrl, fleet.secret, 'POST', '/v1/runtimes', {

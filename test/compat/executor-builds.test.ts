@@ -43,6 +43,8 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     image: NODE_IMAGE,
     ...fields,
   });
+  /** `POST /v1/runtimes` of a Node function with `fields`. */
+  const createNode = (fields: Record<string, unknown>) => client.call('POST', '/runtimes', {}, node(fields));
 
   beforeAll(async () => {
     root = writeBuildFunctions();
@@ -55,12 +57,12 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
   });
 
   it('testBuild', async () => {
-    let response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({ runtimeId: id('test-build'), destination: 'builds/test', command: NODE_BUILD, remove: true }),
-    );
+    let response = await createNode({
+      runtimeId: id('test-build'),
+      destination: 'builds/test',
+      command: NODE_BUILD,
+      remove: true,
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
 
     response = await client.call('GET', '/runtimes');
@@ -71,65 +73,45 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     expect(response.status).toBe(404);
 
     // A user error in the build command.
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: id('test-build-fail-400'),
-        destination: 'builds/test',
-        command: 'cp doesnotexist.js doesnotexist2.js',
-        remove: true,
-      }),
-    );
+    response = await createNode({
+      runtimeId: id('test-build-fail-400'),
+      destination: 'builds/test',
+      command: 'cp doesnotexist.js doesnotexist2.js',
+      remove: true,
+    });
     expect(response.status).toBe(400);
     expect(response.body.type).toBe('build_failed');
 
     // A silent user error.
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: id('test-build-fail-silent'),
-        destination: 'builds/test',
-        command: 'exit 1',
-        remove: true,
-      }),
-    );
+    response = await createNode({
+      runtimeId: id('test-build-fail-silent'),
+      destination: 'builds/test',
+      command: 'exit 1',
+      remove: true,
+    });
     expect(response.status).toBe(400);
     expect(response.body.type).toBe('build_failed');
     expect(response.body.message).toContain('Build command exited with code 1.');
 
     // An invalid cache key.
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: id('test-build-fail-cache-key'),
-        destination: 'builds/test',
-        command: NODE_BUILD,
-        cacheKey: '..',
-        remove: true,
-      }),
-    );
+    response = await createNode({
+      runtimeId: id('test-build-fail-cache-key'),
+      destination: 'builds/test',
+      command: NODE_BUILD,
+      cacheKey: '..',
+      remove: true,
+    });
     expect(response.status).toBe(400);
 
     // A source that does not exist: the real executor answers 500; Fleetgate answers 400 naming the
     // field, as for any bad input (a deliberate difference, docs/compatibility.md).
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: id('test-build-fail-500'),
-        source: 'fake_path/code.tar.gz',
-        destination: 'builds/test',
-        command: NODE_BUILD,
-        remove: true,
-      }),
-    );
+    response = await createNode({
+      runtimeId: id('test-build-fail-500'),
+      source: 'fake_path/code.tar.gz',
+      destination: 'builds/test',
+      command: NODE_BUILD,
+      remove: true,
+    });
     expect(response.status).toBe(400);
     expect(response.body.message).toBe('Invalid "source": fake_path/code.tar.gz does not exist.');
   });
@@ -173,33 +155,23 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     const runtimeId = id('cache');
     const cacheKey = `test-build-cache-${runtimeId}`;
     const command = `${NODE_BUILD} && test -d node_modules`;
-    let response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: `test-build-cache-miss-${runtimeId}`,
-        destination: 'builds/test-cache-miss',
-        command,
-        cacheKey,
-        remove: true,
-      }),
-    );
+    let response = await createNode({
+      runtimeId: `test-build-cache-miss-${runtimeId}`,
+      destination: 'builds/test-cache-miss',
+      command,
+      cacheKey,
+      remove: true,
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(outputOf(response)).toContain('Build cache saved.');
 
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: `test-build-cache-hit-${runtimeId}`,
-        destination: 'builds/test-cache-hit',
-        command,
-        cacheKey,
-        remove: true,
-      }),
-    );
+    response = await createNode({
+      runtimeId: `test-build-cache-hit-${runtimeId}`,
+      destination: 'builds/test-cache-hit',
+      command,
+      cacheKey,
+      remove: true,
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(outputOf(response)).toContain('Build cache hit.');
     expect(response.body.path).not.toBe('');
@@ -268,27 +240,17 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     // The real source is a .zip the image's build unzips; Fleetgate mirrors folders and .tar.gz
     // files only, so the .zip sits in a folder and the build step unzips it.
     const runtimeId = id('zip');
-    let response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId: `test-build-zip-${runtimeId}`,
-        source: 'zip',
-        destination: 'builds/test-zip',
-        command: 'unzip -q code.zip && rm code.zip',
-        remove: true,
-      }),
-    );
+    let response = await createNode({
+      runtimeId: `test-build-zip-${runtimeId}`,
+      source: 'zip',
+      destination: 'builds/test-zip',
+      command: 'unzip -q code.zip && rm code.zip',
+      remove: true,
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.body.path).not.toBe('');
 
-    response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({ runtimeId: `test-exec-zip-${runtimeId}`, source: response.body.path }),
-    );
+    response = await createNode({ runtimeId: `test-exec-zip-${runtimeId}`, source: response.body.path });
     expect(response.status).toBe(201);
 
     response = await client.call('POST', `/runtimes/test-exec-zip-${runtimeId}/executions`);
@@ -301,12 +263,7 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
 
   it('testCommands', async () => {
     // The real runtime is a PHP image running `tail -f /dev/null`; here a plain Node function.
-    const runtime = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({ runtimeId: 'test-commands', source: 'plain', remove: false }),
-    );
+    const runtime = await createNode({ runtimeId: 'test-commands', source: 'plain', remove: false });
     expect(runtime.status, JSON.stringify(runtime.body)).toBe(201);
 
     let command = await client.call(
@@ -346,17 +303,12 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     const runtimeId = id('test-log-stream');
     // The logs request first, then the build, concurrently, as the real case does.
     const logs = client.stream(`/runtimes/${runtimeId}/logs`);
-    const created = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId,
-        destination: 'builds/test-logs',
-        remove: true,
-        command: `${NODE_BUILD} && npm run build`,
-      }),
-    );
+    const created = await createNode({
+      runtimeId,
+      destination: 'builds/test-logs',
+      remove: true,
+      command: `${NODE_BUILD} && npm run build`,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const stream = await logs;
     expect(stream.status).toBe(200);
@@ -397,18 +349,13 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
     const runtimeId = id('test-log-stream-fail-cache');
     const start = performance.now();
     const logs = client.stream(`/runtimes/${runtimeId}/logs`, { timeout: '12' });
-    const response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId,
-        destination: 'builds/test-logs',
-        remove: true,
-        cacheKey: 'test-log-stream-fail-cache',
-        command: 'echo before-cache-failure && exit 1',
-      }),
-    );
+    const response = await createNode({
+      runtimeId,
+      destination: 'builds/test-logs',
+      remove: true,
+      cacheKey: 'test-log-stream-fail-cache',
+      command: 'echo before-cache-failure && exit 1',
+    });
     const stream = await logs;
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('before-cache-failure');
@@ -420,17 +367,12 @@ describe.each(COMPAT_TARGETS)('executor compatibility (%s): builds, log streams,
   it('testLogStreamPersistent', async () => {
     const runtimeId = id('test-log-stream-persistent');
     const logs = client.stream(`/runtimes/${runtimeId}/logs`);
-    const response = await client.call(
-      'POST',
-      '/runtimes',
-      {},
-      node({
-        runtimeId,
-        destination: 'builds/test-logs',
-        remove: false,
-        command: `${NODE_BUILD} && npm run build`,
-      }),
-    );
+    const response = await createNode({
+      runtimeId,
+      destination: 'builds/test-logs',
+      remove: false,
+      command: `${NODE_BUILD} && npm run build`,
+    });
     const runtimeEnd = performance.now();
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     const stream = await logs;
