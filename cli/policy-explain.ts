@@ -5,7 +5,7 @@ import { FleetgateError, UsageError } from '../lib/errors.ts';
 import { redisConnectionFromConfig } from '../registry/from-config.ts';
 import { DEFAULT_KEY_PREFIX, poolKeys } from '../registry/keys.ts';
 import { type RedisConnectionOptions, redisConnector } from '../registry/redis-connection.ts';
-import { redisDecisionLog } from '../scaler/loop/decision-log.ts';
+import { EXPLAIN_DEFAULT_LIMIT, EXPLAIN_MAX_LIMIT, redisDecisionLog } from '../scaler/loop/decision-log.ts';
 import type { TickRecord } from '../scaler/loop/record.ts';
 import type { ForecastResult, MetricReading } from '../scaler/types.ts';
 import { parseCommandArgs } from './args.ts';
@@ -24,7 +24,7 @@ every evaluation step with its value and reason code, the planned actions and wh
   --config FILE    take Redis (registry.type redis) or the scaler's address from a config file
                    (also FLEETGATE_CONFIG); used when neither --redis nor --url is given
   --key-prefix P   Redis key prefix (default: the config's, else fleetgate)
-  --limit N        records to print (default 10)
+  --limit N        records to print (default ${EXPLAIN_DEFAULT_LIMIT}, at most ${EXPLAIN_MAX_LIMIT})
   --json           print the records as JSON
 `;
 
@@ -54,9 +54,9 @@ export async function policyExplain(argv: string[], io: CliIO): Promise<number> 
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const pool = values.pool ?? 'default';
-  const limit = Number(values.limit ?? '10');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new UsageError(`--limit: expected 1-500, got "${values.limit}"`);
+  const limit = Number(values.limit ?? EXPLAIN_DEFAULT_LIMIT);
+  if (!Number.isInteger(limit) || limit < 1 || limit > EXPLAIN_MAX_LIMIT) {
+    throw new UsageError(`--limit: expected 1-${EXPLAIN_MAX_LIMIT}, got "${values.limit}"`);
   }
   const records = await readRecords(values, pool, limit, io);
   if (values.json) io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);

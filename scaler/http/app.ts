@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { FleetgateError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { bearerToken, secretEquals } from '../../lib/secrets.ts';
-import type { DecisionLog } from '../loop/decision-log.ts';
+import { type DecisionLog, EXPLAIN_DEFAULT_LIMIT, EXPLAIN_MAX_LIMIT } from '../loop/decision-log.ts';
 
 /** What the scaler's HTTP port shows for one pool. */
 export interface PoolView {
@@ -23,10 +23,6 @@ export class ScalerHttpError extends FleetgateError {
     super(code, message);
   }
 }
-
-/** Records `GET /explain` returns unless `limit` says otherwise, and the most it returns. */
-export const EXPLAIN_DEFAULT_LIMIT = 20;
-export const EXPLAIN_MAX_LIMIT = 500;
 
 /**
  * The scaler's HTTP app: `GET /healthz` (pools, leadership), `GET /metrics` (Prometheus text) and

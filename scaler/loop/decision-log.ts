@@ -11,6 +11,10 @@ export interface DecisionLog {
 /** Records kept per pool unless configured otherwise (a day of 15 s ticks is 5760; an hour is 240). */
 export const DEFAULT_DECISION_CAP = 500;
 
+/** Records `explain` shows (scaler `GET /explain`, `fleetgate policy explain`) unless told otherwise, and the most it shows. */
+export const EXPLAIN_DEFAULT_LIMIT = 20;
+export const EXPLAIN_MAX_LIMIT = 500;
+
 /** An in-process capped list per pool: the memory registry's store and every scaler's local view. */
 export function memoryDecisionLog(cap = DEFAULT_DECISION_CAP): DecisionLog {
   const pools = new Map<string, TickRecord[]>();
