@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
 import type { HostRegistry } from '../registry/types.ts';
+import { Activator } from './activator/activator.ts';
 import { bearerChecker, soleAuthorization } from './auth.ts';
 import { Balancer } from './balancer/balancer.ts';
 import { isLegacyAlgorithm } from './balancer/legacy-order.ts';
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   pool?: string;
   /** Uniform in [0, 1) for power-of-two choices; seed it in tests. */
   random?: () => number;
+  /** Told when a request starts waiting for a host (`fleetgate dev`: its scaler ticks at once). */
+  onDemand?: () => void;
 }
 
 /** A built gateway: the Hono app plus its lifecycle. */
@@ -48,6 +51,7 @@ export interface Gateway {
   sync: PlacementSync;
   metrics: GatewayMetrics;
   balancer: Balancer;
+  activator: Activator;
   /**
    * The one request listener: the gateway's own paths (health, readiness, metrics, fleet) to the Hono
    * app, every other request to the forwarding pipeline. Never rejects.
@@ -101,6 +105,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ),
   );
   const placement = new PlacementMap(options.placement.maxEntries);
+  let activator: Activator | undefined;
   const healthPolicy = {
     ejectAfter: options.healthCheck.ejectAfter,
     interval: options.healthCheck.interval,
@@ -114,6 +119,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Connect timeout: a host that does not accept a connection in 5 s is as good as down.
     pool: { connectTimeout: Math.min(5_000, options.maxTimeout), keepAliveTimeout: 4_000 },
     onRemove: (id) => placement.removeHost(id),
+    // The static hosts are applied while the view is built, before the activator exists.
+    onChange: () => activator?.fleetChanged(),
   });
   const view = new FleetView({
     fleet,
@@ -171,6 +178,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     warmPreference: options.warmPreference,
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
   });
+  activator = new Activator({
+    options: options.activator,
+    fleet,
+    placement,
+    balancer,
+    upstreamAuthorization: `Bearer ${options.executorSecret}`,
+    metrics,
+    logger,
+    now: () => performance.now(),
+    onDemand: deps.onDemand,
+  });
   const pipeline: Pipeline = createPipeline({
     rules: {
       authorized,
@@ -196,6 +214,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     hot: requestMetrics,
     answer,
     logger,
+    activator,
   });
 
   const readiness = () => {
@@ -267,6 +286,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sync,
     metrics,
     balancer,
+    activator,
     listener,
     async start() {
       if (options.secret === '') logger.warn('no gateway secret configured: every client request is refused');

@@ -56,6 +56,7 @@ export function gatewayOptionsFromConfig(
     executors: [...g.executors],
     healthCheck: { ...g.healthCheck, probeBackoff: { ...g.healthCheck.probeBackoff } },
     placement: { ...g.placement },
+    activator: { ...g.activator },
     secret: secret ?? '',
     executorSecret: executorSecret ?? '',
     metricsToken: metricsToken ?? '',
@@ -75,11 +76,12 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = Object.freeze(
 );
 
 /** A partial set of options; nested groups may be partial too. */
-export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'healthCheck' | 'placement'>> & {
+export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'healthCheck' | 'placement' | 'activator'>> & {
   healthCheck?: Partial<Omit<GatewayOptions['healthCheck'], 'probeBackoff'>> & {
     probeBackoff?: Partial<GatewayOptions['healthCheck']['probeBackoff']>;
   };
   placement?: Partial<GatewayOptions['placement']>;
+  activator?: Partial<GatewayOptions['activator']>;
 };
 
 /** Fills the defaults in and returns a frozen copy. */
@@ -95,6 +97,7 @@ export function resolveGatewayOptions(input: GatewayOptionsInput = {}): GatewayO
       probeBackoff: { ...d.healthCheck.probeBackoff, ...stripUndefined(hc.probeBackoff ?? {}) },
     },
     placement: { ...d.placement, ...stripUndefined(input.placement ?? {}) },
+    activator: { ...d.activator, ...stripUndefined(input.activator ?? {}) },
   };
   return Object.freeze(out);
 }

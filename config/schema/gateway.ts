@@ -50,6 +50,47 @@ const placementSchema = z
   .prefault({})
   .describe('Where runtimes are warm, learned from routed requests.');
 
+const activatorSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Create a cold runtime before its execution: an execution whose runtime is not known warm on any active host, and whose body carries `image` (and the other runtime fields), is held while the gateway sends `POST /v1/runtimes` to the picked host, once per runtime id for all concurrent first calls; the execution then gets its whole timeout.',
+      ),
+    holdWhenNoHosts: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Hold requests while the pool has no active host (scale from zero): the held demand is exported as `fleetgate_gateway_held_requests{reason="no-hosts"}` for the scaler, and the requests go to the first host that becomes active.',
+      ),
+    // A process or container host boots in seconds; a cloud VM in a minute or two.
+    holdTimeout: durationSchema
+      .prefault('60s')
+      .describe(
+        'Longest hold of one request (waiting for a host, then for its runtime to be created); past it a request waiting for a host is answered 503 `no_hosts` with `Retry-After`.',
+      ),
+    queue: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe(
+        'Requests held for one runtime id (per reason); the next is answered 429 `cold_start_queue_full` with `Retry-After`.',
+      ),
+    maxHeld: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe('Requests held in all; the next is answered 503 `hold_limit` with `Retry-After`.'),
+    retryAfter: durationSchema
+      .prefault('1s')
+      .describe('The `Retry-After` sent with a refused hold (rounded up to whole seconds).'),
+  })
+  .prefault({})
+  .describe('The runtime activator: holds requests while a runtime is created or a host boots.');
+
 /** The `gateway` section: the HTTP front door that clients talk to. */
 export const gatewaySchema = z
   .strictObject({
@@ -116,6 +157,7 @@ export const gatewaySchema = z
       .default('production')
       .describe('`OPR_PROXY_ENV`; `development` adds error detail to responses.'),
     placement: placementSchema,
+    activator: activatorSchema,
     broadcastTimeout: durationSchema.prefault('10s').describe('Per-host timeout of a broadcast request.'),
     // Slowloris bound on the client side; upstream waits are bounded by maxTimeout.
     headersTimeout: durationSchema

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../lib/logger.ts';
+import type { Activator } from '../activator/activator.ts';
 import type { Balancer } from '../balancer/balancer.ts';
 import type { ErrorAnswerer } from '../error-response.ts';
 import { writeErrorAnswer } from '../error-response.ts';
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   /** The one mapping from errors to answers (and the one log line for them). */
   answer: ErrorAnswerer;
   logger: Logger;
+  /** Holds requests while their runtime is created or the pool has no active host. */
+  activator?: Pick<Activator, 'needed' | 'prepare'>;
 }
 
 /** The forwarding pipeline: one handler for every request the gateway does not answer itself. */
@@ -72,7 +75,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const plan = resolved.plan;
     report.route = plan.route;
     report.addressing = plan.addressing;
-    if (!plan.buffer) {
+    const activating = deps.activator?.needed(plan) === true;
+    if (!plan.buffer && !activating) {
       const h = plan.headers;
       const body = plan.hasBody ? (h.chunked ? new BodyLimit(deps.rules.bodyLimit, req) : req) : null;
       return send(plan, plan.key, body, res, report);
@@ -88,6 +92,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           res,
         );
       }
+      if (activating) await deps.activator!.prepare(plan, body, res);
       return await send(plan, key, body, res, report);
     } finally {
       giveBack();
