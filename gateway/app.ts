@@ -187,6 +187,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     logger,
     now: () => performance.now(),
+    locks: deps.registry?.createLocks?.(pool),
     onDemand: deps.onDemand,
   });
   const pipeline: Pipeline = createPipeline({

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/logger.ts';
 import type { GatewayMetrics } from '../../metrics/gateway.ts';
+import type { CreateLocks } from '../../registry/types.ts';
 import type { BalancePlan, Balancer } from '../balancer/balancer.ts';
 import { GatewayError } from '../errors.ts';
 import type { Fleet } from '../hosts/fleet.ts';
@@ -35,6 +37,11 @@ export interface ActivatorDeps {
   logger: Logger;
   /** A monotonic clock in ms (performance.now in production). */
   now: () => number;
+  /**
+   * The pool's create locks (the registry's): one gateway of the pool creates a runtime, the others
+   * wait for its lock to go. Absent: single flight within this gateway only.
+   */
+  locks?: CreateLocks;
   /** Told when a request starts waiting for a host (a scaler in the same process can tick at once). */
   onDemand?: () => void;
 }
@@ -198,7 +205,7 @@ export class Activator {
     fields: CreateFields,
     deadline: number,
     res: ServerResponse,
-  ): Promise<'create' | 'joined' | undefined> {
+  ): Promise<'create' | 'joined' | 'remote' | undefined> {
     const reason: HoldReason = 'cold-start';
     const taken = this.slots.take(runtimeId, reason);
     if (taken !== 'ok') this.refuse(reason, taken === 'queue' ? 'GW_HOLD_QUEUE_FULL' : 'GW_HOLD_LIMIT', res);
@@ -219,6 +226,7 @@ export class Activator {
       const result = await flight.done;
       m.activatorHolds.inc({ reason, outcome: result === undefined ? 'no-host' : 'released' });
       if (result === undefined) return undefined;
+      if (result === 'remote') return 'remote';
       return leader ? 'create' : 'joined';
     } finally {
       m.activatorHoldSeconds.observe({ reason }, (this.deps.now() - began) / 1000);
@@ -227,8 +235,51 @@ export class Activator {
     }
   }
 
-  /** Sends the create to the balancer's pick; never rejects. */
+  /**
+   * Creates the runtime under the pool's create lock: when another gateway holds it, waits for it to
+   * go (that gateway is creating the runtime on the same ring owner) and answers `remote`. A lock
+   * store that fails is passed by: a second create is answered 409, which is success. Never rejects.
+   */
   private async create(
+    runtimeId: string,
+    fields: CreateFields,
+    deadline: number,
+  ): Promise<CreateResult | 'remote' | undefined> {
+    const locks = this.deps.locks;
+    if (locks === undefined) return this.createOn(runtimeId, fields, deadline);
+    const token = randomBytes(12).toString('hex');
+    let taken: boolean;
+    try {
+      taken = await locks.take(runtimeId, token, Math.max(1, deadline - this.deps.now()));
+    } catch (error) {
+      this.deps.logger.debug({ err: (error as Error).message }, 'activator: create lock unavailable');
+      return this.createOn(runtimeId, fields, deadline);
+    }
+    if (!taken) {
+      await this.lockGone(locks, runtimeId, deadline);
+      return 'remote';
+    }
+    try {
+      return await this.createOn(runtimeId, fields, deadline);
+    } finally {
+      await locks.release(runtimeId, token).catch(() => undefined);
+    }
+  }
+
+  /** Polls the lock of another gateway until it goes (released or expired) or `deadline`. */
+  private async lockGone(locks: CreateLocks, runtimeId: string, deadline: number): Promise<void> {
+    for (let pause = 20; this.deps.now() < deadline; pause = Math.min(pause * 2, 250)) {
+      try {
+        if (!(await locks.held(runtimeId))) return;
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - this.deps.now()))));
+    }
+  }
+
+  /** Sends the create to the balancer's pick; never rejects. */
+  private async createOn(
     runtimeId: string,
     fields: CreateFields,
     deadline: number,
@@ -262,5 +313,5 @@ export class Activator {
 }
 
 interface Flight {
-  done: Promise<CreateResult | undefined>;
+  done: Promise<CreateResult | 'remote' | undefined>;
 }

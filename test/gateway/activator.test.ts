@@ -1,7 +1,10 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../registry/create-registry.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
+import type { HostRegistry } from '../../registry/types.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
 
 // Issue 19, deliverable 1: the runtime activator. Real executor processes (simulated runtimes with a
@@ -127,5 +130,63 @@ describe('runtime activator (2 executors, simulated cold start of 600 ms)', () =
     });
     expect(res.status).toBe(404);
     expect(res.headers['x-fleetgate-cold-start']).toBeUndefined();
+  });
+});
+
+describe('single flight across gateways (2 executors, 2 gateways)', () => {
+  let fleet: ExecutorFleet;
+  let redis: TestRedis;
+  const registries: HostRegistry[] = [];
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    [fleet, redis] = await Promise.all([
+      startExecutors(2, {
+        mode: 'simulated',
+        idPrefix: 'actx',
+        args: ['--sim-cold-start', String(COLD_START_MS)],
+      }),
+      startRedis(),
+    ]);
+    const memory = new MemoryRegistry();
+    const viaRedis = [0, 1].map(() => createRegistry({ type: 'redis', url: redis.url }));
+    registries.push(memory, ...viaRedis);
+    for (const r of [memory, viaRedis[0]!])
+      for (const h of fleet.hosts) await r.register('default', { id: h.id, url: h.url, state: 'active' });
+    // Two gateways sharing one in-memory registry, two gateways on one Redis.
+    for (const r of [memory, memory, ...viaRedis])
+      gateways.push(await startTestGateway({ registry: r, options: { activator: { enabled: true } } }));
+    await until('both hosts in every view', () =>
+      gateways.every((g) => g.gateway.fleet.hosts.filter((h) => h.state === 'active').length === 2),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await Promise.all(registries.map((r) => r.close()));
+    await fleet?.stop();
+    await redis?.stop();
+  });
+
+  it.each([
+    ['the memory registry', 0, 'actx-mem'],
+    ['Redis', 2, 'actx-redis'],
+  ])('on %s: first calls through both gateways make one create', async (_name, first, id) => {
+    const pair = [gateways[first]!, gateways[first + 1]!];
+    const calls = await Promise.all(
+      [0, 1, 0, 1].map((g) =>
+        call(pair[g]!.url, 'POST', `/v1/runtimes/${id}/executions`, { body: simExecution() }),
+      ),
+    );
+    expect(calls.map((c) => c.status)).toEqual([200, 200, 200, 200]);
+    const waits = calls.map((c) => String(c.headers['x-fleetgate-cold-start']).split(';')[0]);
+    expect(waits.filter((w) => w === 'create')).toHaveLength(1);
+    // The other gateway waited for the first one's lock, then sent its executions.
+    expect(waits.filter((w) => w === 'remote').length).toBeGreaterThanOrEqual(1);
+    let created = 0;
+    for (const g of pair)
+      created += await metricValue(g, 'fleetgate_gateway_activator_creates_total', 'outcome="created"');
+    expect(created).toBe(1);
+    const where = await Promise.all(fleet.hosts.map((h) => runtimesOn(h.url)));
+    expect(where.filter((names) => names.some((n) => n.endsWith(id)))).toHaveLength(1);
   });
 });
