@@ -190,3 +190,72 @@ describe('single flight across gateways (2 executors, 2 gateways)', () => {
     expect(where.filter((names) => names.some((n) => n.endsWith(id)))).toHaveLength(1);
   });
 });
+
+describe('holding while the pool has no active host', () => {
+  let fleet: ExecutorFleet;
+  let registry: MemoryRegistry;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    fleet = await startExecutors(1, {
+      mode: 'simulated',
+      idPrefix: 'actz',
+      args: ['--sim-cold-start', '10'],
+    });
+    registry = new MemoryRegistry();
+    gw = await startTestGateway({
+      registry,
+      options: { activator: { holdWhenNoHosts: true, holdTimeout: 30_000, maxHeld: 2, retryAfter: 3_000 } },
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await registry?.close();
+    await fleet?.stop();
+  });
+
+  it('holds requests as demand, refuses past maxHeld, and releases them to the first active host', async () => {
+    const held = () => metricValue(gw, 'fleetgate_gateway_held_requests', 'reason="no-hosts"');
+    expect(await held()).toBe(0);
+    const first = [1, 2].map((i) =>
+      call(gw.url, 'POST', `/v1/runtimes/zero-${i}/executions`, { body: simExecution() }),
+    );
+    await until('two held requests', async () => (await held()) === 2);
+    const refused = await call(gw.url, 'POST', '/v1/runtimes/zero-3/executions', { body: simExecution() });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ type: 'hold_limit' });
+    expect(refused.headers['retry-after']).toBe('3');
+    // A booting host does not release them; an active one does.
+    const h = fleet.hosts[0]!;
+    await registry.register('default', { id: h.id, url: h.url, state: 'booting' });
+    await until('the booting host in the view', () => gw.gateway.fleet.hosts.length === 1);
+    expect(await held()).toBe(2);
+    await registry.setState('default', h.id, 'active');
+    const answers = await Promise.all(first);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    for (const a of answers)
+      expect(String(a.headers['x-fleetgate-cold-start'])).toMatch(/^no-hosts;dur=\d+$/);
+    expect(await held()).toBe(0);
+  });
+
+  it('answers 503 no_hosts with Retry-After when no host comes within holdTimeout', async () => {
+    const short = await startTestGateway({
+      options: { activator: { holdWhenNoHosts: true, holdTimeout: 300 } },
+    });
+    try {
+      const res = await call(short.url, 'POST', '/v1/runtimes/zero-x/executions', { body: simExecution() });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ type: 'no_hosts' });
+      expect(res.headers['retry-after']).toBe('1');
+      expect(
+        await metricValue(
+          short,
+          'fleetgate_gateway_activator_holds_total',
+          'reason="no-hosts",outcome="timeout"',
+        ),
+      ).toBe(1);
+    } finally {
+      await short.close();
+    }
+  });
+});
