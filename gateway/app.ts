@@ -18,6 +18,7 @@ import { HealthChecker } from './hosts/health-checker.ts';
 import { HealthcheckUrl } from './hosts/healthcheck-url.ts';
 import { PlacementMap } from './hosts/placement.ts';
 import { PlacementSync } from './hosts/placement-sync.ts';
+import { Keeper } from './lifetime/keeper.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
 import { answersItself, OWN_PATHS } from './own-paths.ts';
@@ -189,7 +190,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     now: () => performance.now(),
     locks: deps.registry?.createLocks?.(pool),
     onDemand: deps.onDemand,
+    onColdStart: (id, fields) => keeper?.coldStart(id, fields),
   });
+  const created = activator;
+  const keeper = options.keepWarm.enabled
+    ? new Keeper({
+        options: {
+          ...options.keepWarm,
+          binMs: options.keepWarm.binWidth,
+          pins: options.keepWarm.pins.map((p) => ({ ...p, maxIdle: p.maxIdle })),
+        },
+        fleet,
+        placement,
+        prewarm: (id, fields) => created.prewarm(id, fields),
+        upstreamAuthorization: `Bearer ${options.executorSecret}`,
+        metrics,
+        logger,
+        now: () => deps.clock.now(),
+      })
+    : undefined;
   const pipeline: Pipeline = createPipeline({
     rules: {
       authorized,
@@ -216,6 +235,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     answer,
     logger,
     activator,
+    lifetime: keeper,
   });
 
   const readiness = () => {
@@ -259,6 +279,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     return c.json(fleetReport(fleet, view, placement, pool));
   });
+  app.get(OWN_PATHS.lifetime, (c) => {
+    if (!adminAuthorized(authorizationOf(c)))
+      throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect admin token.');
+    const id = c.req.query('runtime') ?? '';
+    if (keeper === undefined) return c.json({ enabled: false, runtimeId: id }, 200);
+    const report = keeper.explain(id);
+    if (report === undefined)
+      return c.json(
+        {
+          message: `Runtime ${JSON.stringify(id)} has no history in this gateway.`,
+          code: 404,
+          type: 'runtime_unknown',
+        },
+        404,
+      );
+    return c.json({ enabled: true, ...report }, 200);
+  });
   app.onError((error, c) => {
     const a = answer(error);
     return c.json(a.body, a.status as 400);
@@ -294,10 +331,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await view.start();
       health.start();
       sync.start();
+      keeper?.start();
       logger.info({ pool, hosts: fleet.hosts.length }, 'gateway started');
     },
     async stop() {
       view.stop();
+      keeper?.stop();
       health.stop();
       sync.stop();
       await fleet.close();

@@ -170,6 +170,34 @@ export const GATEWAY_METRICS = {
     labels: ['outcome'],
     unit: 'requests',
   },
+  coldStartsByCause: {
+    name: 'fleetgate_gateway_cold_starts_total',
+    type: 'counter',
+    help: 'Cold executions the activator saw (no active host had the runtime warm), by cause: first-call (never seen), after-reaping (seen before, reaped by an executor or deleted by keep-warm). Counted with keep-warm on.',
+    labels: ['cause'],
+    unit: 'requests',
+  },
+  prewarms: {
+    name: 'fleetgate_gateway_prewarms_total',
+    type: 'counter',
+    help: 'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed (the create failed).',
+    labels: ['result'],
+    unit: 'runtimes',
+  },
+  keepWarmDeletes: {
+    name: 'fleetgate_gateway_keepwarm_deletes_total',
+    type: 'counter',
+    help: 'Runtimes deleted by keep-warm because its policy no longer wanted them warm, by host.',
+    labels: ['host'],
+    unit: 'runtimes',
+  },
+  warmRuntimeSeconds: {
+    name: 'fleetgate_gateway_warm_runtime_seconds_total',
+    type: 'counter',
+    help: 'Warm runtime·seconds per host as the gateway knows them (its placement map, summed each keep-warm tick): the memory keep-warm costs.',
+    labels: ['host'],
+    unit: 'seconds',
+  },
 } as const satisfies Record<string, MetricDef>;
 
 /** The gateway's metrics, registered on an injected registry. */

@@ -42,6 +42,8 @@ export interface ActivatorDeps {
    * wait for its lock to go. Absent: single flight within this gateway only.
    */
   locks?: CreateLocks;
+  /** Told the runtime fields of each cold execution (keep-warm pre-warms with them). */
+  onColdStart?: (runtimeId: string, fields: CreateFields) => void;
   /** Told when a request starts waiting for a host (a scaler in the same process can tick at once). */
   onDemand?: () => void;
 }
@@ -100,12 +102,32 @@ export class Activator {
     if (o.enabled && this.coldExecution(plan)) {
       const fields = createFieldsOf(body, plan.headers.contentType);
       if (fields !== undefined) {
+        this.deps.onColdStart?.(plan.key!, fields);
         const began = this.deps.now();
         const how = await this.coldStart(plan.key!, fields, deadline, res);
         if (how !== undefined) waits.push(`${how};dur=${Math.round(this.deps.now() - began)}`);
       }
     }
     if (waits.length > 0) res.setHeader(COLD_START_HEADER, waits.join(', '));
+  }
+
+  /**
+   * Creates `runtimeId` ahead of its calls (keep-warm), through the same single flight and lock as
+   * the first calls; resolves whether the runtime is up (created, or 409) somewhere.
+   */
+  async prewarm(runtimeId: string, fields: CreateFields): Promise<boolean> {
+    let flight = this.flights.get(runtimeId);
+    if (flight === undefined) {
+      const created = this.create(runtimeId, fields, this.deps.now() + this.deps.options.holdTimeout);
+      const mine: Flight = { done: created };
+      flight = mine;
+      this.flights.set(runtimeId, mine);
+      void created.finally(() => {
+        if (this.flights.get(runtimeId) === mine) this.flights.delete(runtimeId);
+      });
+    }
+    const result = await flight.done;
+    return result === 'remote' || (result !== undefined && result.kind !== 'failed');
   }
 
   /** The fleet view changed: requests waiting for a host go on if one is active now. */

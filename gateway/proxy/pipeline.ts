@@ -37,6 +37,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Holds requests while their runtime is created or the pool has no active host. */
   activator?: Pick<Activator, 'needed' | 'prepare'>;
+  /** Keep-warm: told when an execution starts (the returned function: when it ends). */
+  lifetime?: { started(runtimeId: string): () => void };
 }
 
 /** The forwarding pipeline: one handler for every request the gateway does not answer itself. */
@@ -75,6 +77,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const plan = resolved.plan;
     report.route = plan.route;
     report.addressing = plan.addressing;
+    if (deps.lifetime !== undefined && plan.key !== undefined && plan.method === 'POST') {
+      if (plan.route === '/v1/runtimes/:runtimeId/executions') report.ended = deps.lifetime.started(plan.key);
+    }
     const activating = deps.activator?.needed(plan) === true;
     if (!plan.buffer && !activating) {
       const h = plan.headers;
@@ -153,6 +158,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         status = answer.status;
         writeErrorAnswer(res, answer, deps.shuttingDown());
       } finally {
+        report.ended?.();
         inflight -= 1;
         const seconds = (performance.now() - started) / 1000;
         const method = req.method ?? 'GET';
@@ -181,6 +187,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 }
 
 interface Report extends FailoverReport {
+  /** Keep-warm: the execution ended. */
+  ended?: () => void;
   route: string;
   addressing: AddressingMethod | 'unknown';
 }
