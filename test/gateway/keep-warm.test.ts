@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimesCommand } from '../../cli/runtimes-command.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
@@ -103,6 +104,27 @@ describe('keep-warm (1 executor with a 1 h inactivity threshold)', () => {
     expect(
       await metricValue(gw, 'fleetgate_gateway_prewarms_total', 'result="useful"'),
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fleetgate runtimes explain prints the histogram, the plan and the next pre-warm', async () => {
+    let out = '';
+    const io = {
+      stdout: { write: (t: string) => (out += t) } as unknown as NodeJS.WritableStream,
+      stderr: process.stderr,
+      env: {},
+    };
+    const code = await runtimesCommand.run(
+      ['explain', 'kw-periodic', '--gateway', gw.url, '--token', ADMIN],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/^runtime +kw-periodic$/m);
+    expect(out).toMatch(/^plan +histogram \(head /m);
+    expect(out).toMatch(/^next pre-warm /m);
+    expect(out).toMatch(/█+ \d+$/m);
+    await expect(
+      runtimesCommand.run(['explain', 'kw-never', '--gateway', gw.url, '--token', ADMIN], io),
+    ).rejects.toThrow(/no history of kw-never/);
   });
 
   it('the lifetime endpoint needs the admin token', async () => {
