@@ -71,6 +71,7 @@ export class Activator {
     const m = deps.metrics;
     for (const reason of ['no-hosts', 'cold-start'] as const) {
       m.heldRequests.set({ reason }, 0);
+      m.activatorHoldSeconds.zero({ reason });
       for (const outcome of ['released', 'timeout', 'rejected', 'no-host', 'client-gone'])
         m.activatorHolds.inc({ reason, outcome }, 0);
     }
