@@ -47,6 +47,8 @@ interface Tracked {
   /** Set by a pre-warm until the next call (useful) or a delete (wasted). */
   prewarmedAt: number | undefined;
   busy: boolean;
+  /** The plan since the last call started or ended (a pass plans each runtime once per call, not per tick). */
+  plan: LifetimePlan | undefined;
 }
 
 /**
@@ -89,11 +91,13 @@ export class Keeper {
       t.prewarmedAt = undefined;
     }
     callStarted(t.history, now);
+    t.plan = undefined;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
       callEnded(t.history, this.deps.now());
+      t.plan = undefined;
     };
   }
 
@@ -144,8 +148,8 @@ export class Keeper {
     const work: Promise<void>[] = [];
     for (const [id, t] of this.runtimes) {
       if (t.busy) continue;
-      const plan = planLifetime(t.history, o, this.pins.match(id));
-      const want = wantsWarm(plan, now);
+      t.plan ??= planLifetime(t.history, o, this.pins.match(id));
+      const want = wantsWarm(t.plan, now);
       const warm = this.warmHosts(id);
       if (want && warm.length === 0 && t.fields !== undefined && budget > 0 && this.prewarming < 8) {
         if (!this.ownerHasRoom(id, counts)) continue;
@@ -166,7 +170,13 @@ export class Keeper {
       this.runtimes.set(runtimeId, t);
       return t;
     }
-    t = { history: newHistory(this.deps.options), fields: undefined, prewarmedAt: undefined, busy: false };
+    t = {
+      history: newHistory(this.deps.options),
+      fields: undefined,
+      prewarmedAt: undefined,
+      busy: false,
+      plan: undefined,
+    };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
       const oldest = this.runtimes.keys().next().value;
