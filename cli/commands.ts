@@ -25,6 +25,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "Show a gateway's hosts: health, in-flight, ring share, warm runtimes",
     load: async () => (await import('./fleet-command.ts')).fleetCommand,
   },
+  runtimes: {
+    summary: "Explain a runtime's keep-warm state: idle-time histogram, plan, next pre-warm",
+    load: async () => (await import('./runtimes-command.ts')).runtimesCommand,
+  },
   load: {
     summary: 'Send executions through a gateway at a fixed rate; print latency and cold routes',
     load: async () => (await import('./load-command.ts')).loadCommand,

@@ -236,6 +236,16 @@ describe('parseConfig: every error names the path, the value and the line', () =
       'gateway.algorithm: must be one of "random", "round-robin", "first", "last", got "fastest" (c.yaml:2:14)',
     ],
     [
+      'keep-warm pin without a pattern',
+      'gateway:\n  keepWarm:\n    pins:\n      - { pattern: "a-*" }\n      - alwaysWarm: true\n',
+      'gateway.keepWarm.pins.1.pattern: is required (c.yaml:5:9)',
+    ],
+    [
+      'keep-warm pin with a bad maxIdle',
+      'gateway:\n  keepWarm:\n    pins:\n      - pattern: a\n        maxIdle: soon\n',
+      'gateway.keepWarm.pins.0.maxIdle: must be a duration like "15s", "900ms" or "5m", got "soon" (c.yaml:5:18)',
+    ],
+    [
       'load factor below 1',
       'gateway:\n  loadFactor: 0.5\n',
       'gateway.loadFactor: must be ≥ 1, got 0.5 (c.yaml:2:15)',

@@ -18,7 +18,9 @@ describe('README configuration reference', () => {
   });
 
   it.each(allPaths)('documents %s in the README', (path) => {
-    expect(readme).toMatch(new RegExp(`^\\| (\\*\\*)?\`${path.replace(/\./g, '\\.')}\`(\\*\\*)? +\\|`, 'm'));
+    // Every character literal: an array's fields read `pins[].pattern`.
+    const literal = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(readme).toMatch(new RegExp(`^\\| (\\*\\*)?\`${literal}\`(\\*\\*)? +\\|`, 'm'));
   });
 
   it('has a description for every field', () => {

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway.ts';
 import type { HostRegistry } from '../registry/types.ts';
+import { Activator } from './activator/activator.ts';
 import { bearerChecker, soleAuthorization } from './auth.ts';
 import { Balancer } from './balancer/balancer.ts';
 import { isLegacyAlgorithm } from './balancer/legacy-order.ts';
@@ -17,6 +18,7 @@ import { HealthChecker } from './hosts/health-checker.ts';
 import { HealthcheckUrl } from './hosts/healthcheck-url.ts';
 import { PlacementMap } from './hosts/placement.ts';
 import { PlacementSync } from './hosts/placement-sync.ts';
+import { Keeper } from './lifetime/keeper.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
 import { answersItself, OWN_PATHS } from './own-paths.ts';
@@ -35,6 +37,8 @@ export interface GatewayDeps {
   pool?: string;
   /** Uniform in [0, 1) for power-of-two choices; seed it in tests. */
   random?: () => number;
+  /** Told when a request starts waiting for a host (`fleetgate dev`: its scaler ticks at once). */
+  onDemand?: () => void;
 }
 
 /** A built gateway: the Hono app plus its lifecycle. */
@@ -48,6 +52,7 @@ export interface Gateway {
   sync: PlacementSync;
   metrics: GatewayMetrics;
   balancer: Balancer;
+  activator: Activator;
   /**
    * The one request listener: the gateway's own paths (health, readiness, metrics, fleet) to the Hono
    * app, every other request to the forwarding pipeline. Never rejects.
@@ -101,6 +106,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ),
   );
   const placement = new PlacementMap(options.placement.maxEntries);
+  let activator: Activator | undefined;
   const healthPolicy = {
     ejectAfter: options.healthCheck.ejectAfter,
     interval: options.healthCheck.interval,
@@ -114,6 +120,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Connect timeout: a host that does not accept a connection in 5 s is as good as down.
     pool: { connectTimeout: Math.min(5_000, options.maxTimeout), keepAliveTimeout: 4_000 },
     onRemove: (id) => placement.removeHost(id),
+    // The static hosts are applied while the view is built, before the activator exists.
+    onChange: () => activator?.fleetChanged(),
   });
   const view = new FleetView({
     fleet,
@@ -171,6 +179,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
     warmPreference: options.warmPreference,
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
   });
+  activator = new Activator({
+    options: options.activator,
+    fleet,
+    placement,
+    balancer,
+    upstreamAuthorization: `Bearer ${options.executorSecret}`,
+    metrics,
+    logger,
+    now: () => performance.now(),
+    locks: deps.registry?.createLocks?.(pool),
+    onDemand: deps.onDemand,
+    onColdStart: (id, fields) => keeper?.coldStart(id, fields),
+  });
+  const created = activator;
+  const keeper = options.keepWarm.enabled
+    ? new Keeper({
+        options: {
+          ...options.keepWarm,
+          binMs: options.keepWarm.binWidth,
+          pins: options.keepWarm.pins.map((p) => ({ ...p, maxIdle: p.maxIdle })),
+        },
+        fleet,
+        placement,
+        prewarm: (id, fields) => created.prewarm(id, fields),
+        upstreamAuthorization: `Bearer ${options.executorSecret}`,
+        metrics,
+        logger,
+        now: () => deps.clock.now(),
+      })
+    : undefined;
   const pipeline: Pipeline = createPipeline({
     rules: {
       authorized,
@@ -196,6 +234,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     hot: requestMetrics,
     answer,
     logger,
+    activator,
+    lifetime: keeper,
   });
 
   const readiness = () => {
@@ -239,6 +279,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     return c.json(fleetReport(fleet, view, placement, pool));
   });
+  app.get(OWN_PATHS.lifetime, (c) => {
+    if (!adminAuthorized(authorizationOf(c)))
+      throw new GatewayError('GW_UNAUTHORIZED', 'Incorrect admin token.');
+    const id = c.req.query('runtime') ?? '';
+    if (keeper === undefined) return c.json({ enabled: false, runtimeId: id }, 200);
+    const report = keeper.explain(id);
+    if (report === undefined)
+      return c.json(
+        {
+          message: `Runtime ${JSON.stringify(id)} has no history in this gateway.`,
+          code: 404,
+          type: 'runtime_unknown',
+        },
+        404,
+      );
+    return c.json({ enabled: true, ...report }, 200);
+  });
   app.onError((error, c) => {
     const a = answer(error);
     return c.json(a.body, a.status as 400);
@@ -267,16 +324,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sync,
     metrics,
     balancer,
+    activator,
     listener,
     async start() {
       if (options.secret === '') logger.warn('no gateway secret configured: every client request is refused');
       await view.start();
       health.start();
       sync.start();
+      keeper?.start();
       logger.info({ pool, hosts: fleet.hosts.length }, 'gateway started');
     },
     async stop() {
       view.stop();
+      keeper?.stop();
       health.stop();
       sync.stop();
       await fleet.close();

@@ -12,6 +12,8 @@ export const GATEWAY_ERRORS = {
   GW_BODY_TOO_LARGE: { status: 413, wire: 'body_too_large' },
   GW_NO_HOSTS: { status: 503, wire: 'no_hosts' },
   GW_BUSY: { status: 503, wire: 'busy' },
+  GW_HOLD_QUEUE_FULL: { status: 429, wire: 'cold_start_queue_full' },
+  GW_HOLD_LIMIT: { status: 503, wire: 'hold_limit' },
   GW_UPSTREAM_CONNECT: { status: 502, wire: 'upstream_unreachable' },
   GW_UPSTREAM_FAILED: { status: 502, wire: 'upstream_failed' },
   GW_UPSTREAM_TIMEOUT: { status: 504, wire: 'upstream_timeout' },

@@ -56,6 +56,8 @@ export function gatewayOptionsFromConfig(
     executors: [...g.executors],
     healthCheck: { ...g.healthCheck, probeBackoff: { ...g.healthCheck.probeBackoff } },
     placement: { ...g.placement },
+    activator: { ...g.activator },
+    keepWarm: { ...g.keepWarm, pins: g.keepWarm.pins.map((p) => ({ ...p })) },
     secret: secret ?? '',
     executorSecret: executorSecret ?? '',
     metricsToken: metricsToken ?? '',
@@ -75,11 +77,15 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = Object.freeze(
 );
 
 /** A partial set of options; nested groups may be partial too. */
-export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'healthCheck' | 'placement'>> & {
+export type GatewayOptionsInput = Partial<
+  Omit<GatewayOptions, 'healthCheck' | 'placement' | 'activator' | 'keepWarm'>
+> & {
   healthCheck?: Partial<Omit<GatewayOptions['healthCheck'], 'probeBackoff'>> & {
     probeBackoff?: Partial<GatewayOptions['healthCheck']['probeBackoff']>;
   };
   placement?: Partial<GatewayOptions['placement']>;
+  activator?: Partial<GatewayOptions['activator']>;
+  keepWarm?: Partial<GatewayOptions['keepWarm']>;
 };
 
 /** Fills the defaults in and returns a frozen copy. */
@@ -95,6 +101,8 @@ export function resolveGatewayOptions(input: GatewayOptionsInput = {}): GatewayO
       probeBackoff: { ...d.healthCheck.probeBackoff, ...stripUndefined(hc.probeBackoff ?? {}) },
     },
     placement: { ...d.placement, ...stripUndefined(input.placement ?? {}) },
+    activator: { ...d.activator, ...stripUndefined(input.activator ?? {}) },
+    keepWarm: { ...d.keepWarm, ...stripUndefined(input.keepWarm ?? {}) },
   };
   return Object.freeze(out);
 }

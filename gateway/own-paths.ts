@@ -7,6 +7,7 @@ export const OWN_PATHS = {
   readyz: '/readyz',
   metrics: '/metrics',
   fleet: '/v1/fleet',
+  lifetime: '/v1/fleet/lifetime',
 } as const;
 const OWN_PATH_SET: ReadonlySet<string> = new Set(Object.values(OWN_PATHS));
 

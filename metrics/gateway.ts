@@ -141,6 +141,63 @@ export const GATEWAY_METRICS = {
     labels: ['state'],
     unit: 'nodes',
   },
+  heldRequests: {
+    name: 'fleetgate_gateway_held_requests',
+    type: 'gauge',
+    help: 'Requests the runtime activator holds right now, by reason: no-hosts (the pool has no active host: demand a scaler reads to wake it) or cold-start (waiting for their runtime to be created).',
+    labels: ['reason'],
+    unit: 'requests',
+  },
+  activatorHolds: {
+    name: 'fleetgate_gateway_activator_holds_total',
+    type: 'counter',
+    help: 'Requests the runtime activator held, by reason and outcome: released, timeout, rejected (a bound was full: 429/503 with Retry-After), no-host, client-gone.',
+    labels: ['reason', 'outcome'],
+    unit: 'requests',
+  },
+  activatorHoldSeconds: {
+    name: 'fleetgate_gateway_activator_hold_seconds',
+    type: 'histogram',
+    help: 'Time a request was held by the runtime activator, by reason.',
+    labels: ['reason'],
+    unit: 'seconds',
+    buckets: LATENCY_BUCKETS,
+  },
+  activatorCreates: {
+    name: 'fleetgate_gateway_activator_creates_total',
+    type: 'counter',
+    help: 'Runtime creates sent by the activator before a cold execution, by outcome: created (201), exists (409: a racing create won, which counts as success), failed.',
+    labels: ['outcome'],
+    unit: 'requests',
+  },
+  coldStartsByCause: {
+    name: 'fleetgate_gateway_cold_starts_total',
+    type: 'counter',
+    help: 'Cold executions the activator saw (no active host had the runtime warm), by cause: first-call (never seen), after-reaping (seen before, reaped by an executor or deleted by keep-warm). Counted with keep-warm on.',
+    labels: ['cause'],
+    unit: 'requests',
+  },
+  prewarms: {
+    name: 'fleetgate_gateway_prewarms_total',
+    type: 'counter',
+    help: 'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed (the create failed).',
+    labels: ['result'],
+    unit: 'runtimes',
+  },
+  keepWarmDeletes: {
+    name: 'fleetgate_gateway_keepwarm_deletes_total',
+    type: 'counter',
+    help: 'Runtimes deleted by keep-warm because its policy no longer wanted them warm, by host.',
+    labels: ['host'],
+    unit: 'runtimes',
+  },
+  warmRuntimeSeconds: {
+    name: 'fleetgate_gateway_warm_runtime_seconds_total',
+    type: 'counter',
+    help: 'Warm runtime·seconds per host as the gateway knows them (its placement map, summed each keep-warm tick): the memory keep-warm costs.',
+    labels: ['host'],
+    unit: 'seconds',
+  },
 } as const satisfies Record<string, MetricDef>;
 
 /** The gateway's metrics, registered on an injected registry. */

@@ -9,6 +9,7 @@ describe('poolKeys', () => {
       changed: 'fleetgate:{default}:changed',
       leader: 'fleetgate:{default}:leader',
       decisions: 'fleetgate:{default}:decisions',
+      createLock: 'fleetgate:{default}:create:',
     });
   });
 

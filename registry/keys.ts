@@ -15,6 +15,8 @@ export interface PoolKeys {
   leader: string;
   /** Capped list of scaler decision records. */
   decisions: string;
+  /** Prefix of the runtime create locks (`SET NX PX`), one key per runtime id after it. */
+  createLock: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function poolKeys(pool: string, prefix: string = DEFAULT_KEY_PREFIX): Poo
     changed: `${base}:changed`,
     leader: `${base}:leader`,
     decisions: `${base}:decisions`,
+    createLock: `${base}:create:`,
   };
 }
 

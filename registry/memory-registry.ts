@@ -13,6 +13,7 @@ import {
   withState,
 } from './host.ts';
 import type {
+  CreateLocks,
   FleetListener,
   FleetSnapshot,
   Host,
@@ -82,6 +83,8 @@ export class MemoryRegistry implements HostRegistry {
   private readonly watchers = new Map<string, SnapshotFanout>();
   private readonly unsubscribe: () => void;
   private closed = false;
+  /** Runtime create locks: pool and runtime id → holder and expiry. */
+  private readonly locks = new Map<string, { token: string; until: number }>();
 
   constructor(options: MemoryRegistryOptions = {}) {
     this.store = options.store ?? new MemoryStore();
@@ -90,6 +93,26 @@ export class MemoryRegistry implements HostRegistry {
     this.unsubscribe = this.store.subscribe((pool) => {
       this.watchers.get(pool)?.offer(this.store.snapshot(pool));
     });
+  }
+
+  createLocks(pool: string): CreateLocks {
+    const key = (id: string) => `${pool}\u0000${id}`;
+    const live = (id: string) => {
+      const lock = this.locks.get(key(id));
+      if (lock !== undefined && lock.until <= this.clock.now()) this.locks.delete(key(id));
+      return this.locks.get(key(id));
+    };
+    return {
+      take: async (id, token, ttlMs) => {
+        if (live(id) !== undefined) return false;
+        this.locks.set(key(id), { token, until: this.clock.now() + ttlMs });
+        return true;
+      },
+      release: async (id, token) => {
+        if (live(id)?.token === token) this.locks.delete(key(id));
+      },
+      held: async (id) => live(id) !== undefined,
+    };
   }
 
   async register(pool: string, input: HostInput): Promise<Host> {

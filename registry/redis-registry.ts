@@ -21,6 +21,7 @@ import { DEFAULT_KEY_PREFIX, type PoolKeys, poolKeys, poolOfChannel } from './ke
 import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnector } from './redis-connection.ts';
 import { defineScripts, type RegistryScripts, SCRIPT_CONFLICT, scriptError } from './redis-scripts.ts';
 import type {
+  CreateLocks,
   FleetListener,
   FleetSnapshot,
   Host,
@@ -49,6 +50,10 @@ export const DEFAULT_RELOAD_INTERVAL_MS = REGISTRY_DEFAULTS.reloadInterval;
 const TRANSIENT_RETRY_MS = 100;
 /** Compare-and-set rounds before a write gives up with REGISTRY_CONFLICT. */
 const MAX_WRITE_ATTEMPTS = 8;
+
+/** Deletes a lock key only while it still holds the caller's token. */
+const RELEASE_IF_HELD =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 interface PoolWatch {
   keys: PoolKeys;
@@ -176,6 +181,19 @@ export class RedisRegistry implements HostRegistry {
   nodes(): { up: number; down: number } | undefined {
     const state = this.clusterHealth?.state();
     return state ? { up: state.up, down: state.down.length } : undefined;
+  }
+
+  createLocks(pool: string): CreateLocks {
+    const prefix = this.keysOf(pool).createLock;
+    const client = this.client;
+    return {
+      take: async (runtimeId, token, ttlMs) =>
+        (await client.set(prefix + runtimeId, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK',
+      release: async (runtimeId, token) => {
+        await client.eval(RELEASE_IF_HELD, 1, prefix + runtimeId, token);
+      },
+      held: async (runtimeId) => (await client.exists(prefix + runtimeId)) === 1,
+    };
   }
 
   async close(): Promise<void> {

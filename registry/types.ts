@@ -72,5 +72,20 @@ export interface HostRegistry {
    * itself reports failed. Undefined for a single server, or before the first answer.
    */
   nodes?(): { up: number; down: number } | undefined;
+  /** The runtime create locks of a pool, shared by every gateway on this store. */
+  createLocks?(pool: string): CreateLocks;
   close(): Promise<void>;
+}
+
+/**
+ * One lock per runtime id, held by the gateway creating that runtime, so that the gateways of a
+ * pool send one create for a runtime however many of them see its first calls together.
+ */
+export interface CreateLocks {
+  /** Takes the lock of `runtimeId` with `token` for `ttlMs`; true when this caller got it. */
+  take(runtimeId: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Releases it if `token` still holds it. */
+  release(runtimeId: string, token: string): Promise<void>;
+  /** Whether someone holds the lock of `runtimeId` now. */
+  held(runtimeId: string): Promise<boolean>;
 }

@@ -129,6 +129,12 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
       healthCheck: { interval: 1_000, timeout: 1_000 },
       registryReloadInterval: 5_000,
       shutdownTimeout: 10_000,
+      // A pool scaled to zero: hold requests while the scaler boots a host.
+      activator: { holdWhenNoHosts: policy.scaleToZero.enabled },
+    },
+    // A request waiting for a host: the scaler ticks now rather than at its next interval.
+    onDemand: () => {
+      for (const loop of scaler?.loops ?? []) void loop.tick();
     },
   });
 

@@ -50,6 +50,149 @@ const placementSchema = z
   .prefault({})
   .describe('Where runtimes are warm, learned from routed requests.');
 
+const activatorSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Create a cold runtime before its execution: an execution whose runtime is not known warm on any active host, and whose body carries `image` (and the other runtime fields), is held while the gateway sends `POST /v1/runtimes` to the picked host, once per runtime id for all concurrent first calls; the execution then gets its whole timeout.',
+      ),
+    holdWhenNoHosts: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Hold requests while the pool has no active host (scale from zero): the held demand is exported as `fleetgate_gateway_held_requests{reason="no-hosts"}` for the scaler, and the requests go to the first host that becomes active.',
+      ),
+    // A process or container host boots in seconds; a cloud VM in a minute or two.
+    holdTimeout: durationSchema
+      .prefault('60s')
+      .describe(
+        'Longest hold of one request (waiting for a host, then for its runtime to be created); past it a request waiting for a host is answered 503 `no_hosts` with `Retry-After`.',
+      ),
+    queue: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe(
+        'Requests held for one runtime id (per reason); the next is answered 429 `cold_start_queue_full` with `Retry-After`.',
+      ),
+    maxHeld: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe('Requests held in all; the next is answered 503 `hold_limit` with `Retry-After`.'),
+    retryAfter: durationSchema
+      .prefault('1s')
+      .describe('The `Retry-After` sent with a refused hold (rounded up to whole seconds).'),
+  })
+  .prefault({})
+  .describe('The runtime activator: holds requests while a runtime is created or a host boots.');
+
+const pinSchema = z
+  .strictObject({
+    pattern: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128)
+      .describe('Runtime ids the rule applies to: `*` any run of characters, `?` one character.'),
+    alwaysWarm: z.boolean().default(false).describe('Keep these runtimes warm whatever their history.'),
+    maxIdle: durationSchema
+      .optional()
+      .describe('Never keep them warm longer than this after their last call.'),
+  })
+  .describe('A keep-warm rule; the first rule whose pattern matches a runtime id applies.');
+
+const keepWarmSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Runtime lifetime owned by the gateway (needs `activator.enabled` to pre-warm): learn each runtime's idle times, pre-warm it on its ring owner before its next call is due and delete it once the policy no longer wants it.",
+      ),
+    tick: durationSchema.prefault('1s').describe('Period of the keep-warm pass over the runtimes.'),
+    // Shahrad et al., "Serverless in the Wild" (ATC 2020): 1-minute bins over 4 hours.
+    binWidth: durationSchema.prefault('1m').describe('Width of one bin of the idle-time histogram.'),
+    bins: z.number().int().min(2).max(10_000).default(240).describe('Bins of the idle-time histogram.'),
+    headPercentile: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(5)
+      .describe('Pre-warm shortly before this percentile of the idle times.'),
+    tailPercentile: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(99)
+      .describe('Keep warm until this percentile of the idle times.'),
+    margin: z.number().min(0).max(1).default(0.1).describe('Safety margin on both windows (a fraction).'),
+    minSamples: z
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Idle times needed before the histogram is used.'),
+    minCv: z
+      .number()
+      .min(0)
+      .default(2)
+      .describe(
+        'The histogram is used only when its bin counts vary at least this much (coefficient of variation).',
+      ),
+    maxOutOfBounds: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("Share of idle times longer than the histogram's range above which it is not used."),
+    fixedKeepAlive: durationSchema
+      .prefault('10m')
+      .describe('Keep-alive after the last call while the histogram is not used.'),
+    maxRuntimes: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('Runtimes whose history is kept (the least recently called dropped first).'),
+    warmBudget: z
+      .number()
+      .int()
+      .min(0)
+      .default(1_000)
+      .describe('No pre-warm while the runtimes known warm over every host reach this many.'),
+    hostRuntimeLimit: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe(
+        "No pre-warm while every active host holds this many runtimes (the executors' `maxRuntimes`).",
+      ),
+    deleteIdle: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Delete runtimes the policy no longer wants (executors can then keep a long inactivity threshold).',
+      ),
+    pins: z.array(pinSchema).prefault([]).describe('Keep-warm rules by runtime id.'),
+  })
+  .superRefine((k, ctx) => {
+    if (k.headPercentile > k.tailPercentile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headPercentile'],
+        message: `must not exceed tailPercentile (${k.tailPercentile})`,
+        input: k.headPercentile,
+      });
+    }
+  })
+  .prefault({})
+  .describe('Predictive keep-warm: the hybrid histogram policy per runtime.');
+
 /** The `gateway` section: the HTTP front door that clients talk to. */
 export const gatewaySchema = z
   .strictObject({
@@ -116,6 +259,8 @@ export const gatewaySchema = z
       .default('production')
       .describe('`OPR_PROXY_ENV`; `development` adds error detail to responses.'),
     placement: placementSchema,
+    activator: activatorSchema,
+    keepWarm: keepWarmSchema,
     broadcastTimeout: durationSchema.prefault('10s').describe('Per-host timeout of a broadcast request.'),
     // Slowloris bound on the client side; upstream waits are bounded by maxTimeout.
     headersTimeout: durationSchema

@@ -67,6 +67,8 @@ export class Fleet {
       pool: PoolOptions;
       /** Called for each host that left the view. */
       onRemove?: (id: string) => void;
+      /** Called after a change of the view (hosts joined, left, or changed state or weight). */
+      onChange?: () => void;
     },
   ) {}
 
@@ -128,6 +130,7 @@ export class Fleet {
     if (changed) {
       this.hosts = [...this.byId.values()];
       this.rebuildRing();
+      this.deps.onChange?.();
     }
     return changed;
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../lib/logger.ts';
+import type { Activator } from '../activator/activator.ts';
 import type { Balancer } from '../balancer/balancer.ts';
 import type { ErrorAnswerer } from '../error-response.ts';
 import { writeErrorAnswer } from '../error-response.ts';
@@ -34,6 +35,10 @@ export interface PipelineDeps {
   /** The one mapping from errors to answers (and the one log line for them). */
   answer: ErrorAnswerer;
   logger: Logger;
+  /** Holds requests while their runtime is created or the pool has no active host. */
+  activator?: Pick<Activator, 'needed' | 'prepare'>;
+  /** Keep-warm: told when an execution starts (the returned function: when it ends). */
+  lifetime?: { started(runtimeId: string): () => void };
 }
 
 /** The forwarding pipeline: one handler for every request the gateway does not answer itself. */
@@ -72,7 +77,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const plan = resolved.plan;
     report.route = plan.route;
     report.addressing = plan.addressing;
-    if (!plan.buffer) {
+    if (deps.lifetime !== undefined && plan.key !== undefined && plan.method === 'POST') {
+      if (plan.route === '/v1/runtimes/:runtimeId/executions') report.ended = deps.lifetime.started(plan.key);
+    }
+    const activating = deps.activator?.needed(plan) === true;
+    if (!plan.buffer && !activating) {
       const h = plan.headers;
       const body = plan.hasBody ? (h.chunked ? new BodyLimit(deps.rules.bodyLimit, req) : req) : null;
       return send(plan, plan.key, body, res, report);
@@ -88,6 +97,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           res,
         );
       }
+      if (activating) await deps.activator!.prepare(plan, body, res);
       return await send(plan, key, body, res, report);
     } finally {
       giveBack();
@@ -148,6 +158,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         status = answer.status;
         writeErrorAnswer(res, answer, deps.shuttingDown());
       } finally {
+        report.ended?.();
         inflight -= 1;
         const seconds = (performance.now() - started) / 1000;
         const method = req.method ?? 'GET';
@@ -176,6 +187,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 }
 
 interface Report extends FailoverReport {
+  /** Keep-warm: the execution ended. */
+  ended?: () => void;
   route: string;
   addressing: AddressingMethod | 'unknown';
 }

@@ -227,6 +227,88 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
       ],
     },
     {
+      title: 'Cold starts and keep-warm',
+      panels: [
+        {
+          title: 'Requests held by the activator',
+          description:
+            'Requests held right now: no-hosts (the pool has no active host; the scaler reads this demand) and cold-start (waiting for their runtime to be created).',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (reason) (fleetgate_gateway_held_requests{${P}})`,
+              legend: '{{reason}}',
+            },
+          ],
+        },
+        {
+          title: 'Activator holds and rejections',
+          description:
+            'Holds per second by reason and outcome: released, timeout, rejected (a bound was full: 429/503 with Retry-After), no-host, client-gone.',
+          unit: 'ops',
+          stacked: true,
+          queries: [
+            {
+              expr: `sum by (reason, outcome) (rate(fleetgate_gateway_activator_holds_total{${P}}[${RI}]))`,
+              legend: '{{reason}} {{outcome}}',
+            },
+          ],
+        },
+        {
+          title: 'Activator hold time p95',
+          description: 'How long held requests waited, by reason (a cold start, or a host booting).',
+          unit: 's',
+          queries: [
+            {
+              expr: `histogram_quantile(0.95, sum by (le, reason) (rate(fleetgate_gateway_activator_hold_seconds_bucket{${P}}[${RI}])))`,
+              legend: '{{reason}}',
+            },
+          ],
+        },
+        {
+          title: 'Cold starts by cause',
+          description:
+            'Cold executions by cause (with keep-warm on): first-call (never seen) and after-reaping (seen before, reaped or deleted). Creates sent by the activator by outcome.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (cause) (rate(fleetgate_gateway_cold_starts_total{${P}}[${RI}]))`,
+              legend: '{{cause}}',
+            },
+            {
+              expr: `sum by (outcome) (rate(fleetgate_gateway_activator_creates_total{${P}}[${RI}]))`,
+              legend: 'create {{outcome}}',
+            },
+          ],
+        },
+        {
+          title: 'Pre-warms: useful vs wasted',
+          description:
+            'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed.',
+          unit: 'ops',
+          stacked: true,
+          queries: [
+            {
+              expr: `sum by (result) (rate(fleetgate_gateway_prewarms_total{${P}}[${RI}]))`,
+              legend: '{{result}}',
+            },
+          ],
+        },
+        {
+          title: 'Warm runtimes per host (runtime·seconds per second)',
+          description:
+            'Warm runtime·seconds per second by host, as the gateway knows them (keep-warm on): the memory keep-warm costs.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (host) (rate(fleetgate_gateway_warm_runtime_seconds_total{${PH}}[${RI}]))`,
+              legend: '{{host}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
       title: 'Registry and placement',
       panels: [
         {

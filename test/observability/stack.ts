@@ -197,6 +197,9 @@ export async function startObservedStack(): Promise<ObservedStack> {
             probeBackoff: { min: '200ms', max: '1s' },
           },
           placement: { resyncInterval: '2s' },
+          // On, so that the activator and keep-warm panels have data.
+          activator: { enabled: true },
+          keepWarm: { enabled: true, tick: '500ms', fixedKeepAlive: '5s' },
         },
         scaler: { host: '127.0.0.1', port: scalerPort, leaseTtl: '5s' },
       }),

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GATEWAY_OPTIONS } from '../../gateway/options.ts';
+import { simulate } from './simulate.ts';
+
+const k = DEFAULT_GATEWAY_OPTIONS.keepWarm;
+const rules = { ...k, binMs: k.binWidth };
+
+/** One function called once every `every` minutes for `minutes` minutes. */
+function periodic(every: number, minutes: number) {
+  return [{ perMinute: Array.from({ length: minutes }, (_, m) => (m % every === 0 ? 1 : 0)) }];
+}
+
+describe('keep-warm simulation', () => {
+  it('a fixed keep-alive shorter than the period makes every call cold, and keeps it warm that long', () => {
+    const r = simulate(periodic(30, 480), { kind: 'fixed', name: 'fixed 10', keepAliveMin: 10 });
+    expect(r.invocations).toBe(16);
+    expect(r.coldStarts).toBe(16);
+    expect(r.warmMinutes).toBe(16 * 10);
+  });
+
+  it('the hybrid policy learns the period: after minSamples idle times the calls find the runtime pre-warmed', () => {
+    const r = simulate(periodic(30, 480), { kind: 'hybrid', name: 'hybrid', rules });
+    // The first call, then the calls before the histogram is trusted (10 idle times) are cold.
+    expect(r.coldStarts).toBe(11);
+    // Five pre-warms before calls, and one after the last call that the trace's end leaves unused.
+    expect(r.prewarms).toBe(6);
+    expect(r.prewarmsWasted).toBe(1);
+  });
+
+  it('a function called every minute stays warm under both', () => {
+    const fixed = simulate(periodic(1, 120), { kind: 'fixed', name: 'fixed 10', keepAliveMin: 10 });
+    const hybrid = simulate(periodic(1, 120), { kind: 'hybrid', name: 'hybrid', rules });
+    expect(fixed.coldStarts).toBe(1);
+    expect(hybrid.coldStarts).toBe(1);
+  });
+});

@@ -1,0 +1,271 @@
+import type { Logger } from '../../lib/logger.ts';
+import type { GatewayMetrics } from '../../metrics/gateway.ts';
+import type { CreateFields } from '../activator/create-fields.ts';
+import type { Fleet } from '../hosts/fleet.ts';
+import type { PlacementMap } from '../hosts/placement.ts';
+import { type PinRule, Pins } from './pins.ts';
+import {
+  callEnded,
+  callStarted,
+  type LifetimePlan,
+  type LifetimeRules,
+  newHistory,
+  planLifetime,
+  type RuntimeHistory,
+  wantsWarm,
+} from './policy.ts';
+
+/** The `gateway.keepWarm` settings (config/schema/gateway.ts holds their meaning and defaults). */
+export interface KeepWarmOptions extends LifetimeRules {
+  enabled: boolean;
+  tick: number;
+  maxRuntimes: number;
+  warmBudget: number;
+  hostRuntimeLimit: number;
+  deleteIdle: boolean;
+  pins: PinRule[];
+}
+
+/** What the keeper works with. */
+export interface KeeperDeps {
+  options: KeepWarmOptions;
+  fleet: Pick<Fleet, 'hosts' | 'byId' | 'ring'>;
+  placement: Pick<PlacementMap, 'hosts' | 'clear' | 'countsByHost'>;
+  /** Creates a runtime on its ring owner (the activator's single-flight create); resolves whether it is up. */
+  prewarm(runtimeId: string, fields: CreateFields): Promise<boolean>;
+  /** `Bearer <executor secret>`. */
+  upstreamAuthorization: string;
+  metrics: Pick<GatewayMetrics, 'prewarms' | 'keepWarmDeletes' | 'warmRuntimeSeconds' | 'coldStartsByCause'>;
+  logger: Logger;
+  /** Wall clock, ms. */
+  now: () => number;
+}
+
+interface Tracked {
+  history: RuntimeHistory;
+  fields: CreateFields | undefined;
+  /** Set by a pre-warm until the next call (useful) or a delete (wasted). */
+  prewarmedAt: number | undefined;
+  busy: boolean;
+  /** The plan since the last call started or ended (a pass plans each runtime once per call, not per tick). */
+  plan: LifetimePlan | undefined;
+}
+
+/**
+ * Runtime lifetime owned by the gateway: learns each runtime's idle times from the executions it
+ * forwards, and every `tick` applies the hybrid histogram policy (policy.ts): pre-warms a runtime the
+ * policy wants warm and no active host has (on its ring owner, within the warm budget and the hosts'
+ * runtime limit), and deletes a runtime the policy no longer wants from the hosts where it is warm.
+ * Bounded: at most `maxRuntimes` runtimes tracked, the least recently called dropped first.
+ */
+export class Keeper {
+  private readonly runtimes = new Map<string, Tracked>();
+  private readonly pins: Pins;
+  private timer: NodeJS.Timeout | undefined;
+  private lastTick: number | undefined;
+  private prewarming = 0;
+
+  constructor(private readonly deps: KeeperDeps) {
+    this.pins = new Pins(deps.options.pins);
+    for (const result of ['useful', 'wasted', 'failed']) deps.metrics.prewarms.inc({ result }, 0);
+    for (const cause of ['first-call', 'after-reaping']) deps.metrics.coldStartsByCause.inc({ cause }, 0);
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.tick(), this.deps.options.tick);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** An execution of `runtimeId` starts; call the returned function when it ends. */
+  started(runtimeId: string): () => void {
+    const t = this.track(runtimeId);
+    const now = this.deps.now();
+    if (t.prewarmedAt !== undefined) {
+      this.deps.metrics.prewarms.inc({ result: 'useful' });
+      t.prewarmedAt = undefined;
+    }
+    callStarted(t.history, now);
+    t.plan = undefined;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      callEnded(t.history, this.deps.now());
+      t.plan = undefined;
+    };
+  }
+
+  /** The activator read the runtime fields of a cold execution: kept for pre-warms. */
+  coldStart(runtimeId: string, fields: CreateFields): void {
+    const t = this.track(runtimeId);
+    // A runtime seen before and cold now was reaped (by an executor or by us).
+    const cause = t.history.histogram.total > 0 || t.fields !== undefined ? 'after-reaping' : 'first-call';
+    this.deps.metrics.coldStartsByCause.inc({ cause });
+    t.fields = fields;
+  }
+
+  /** What the keeper knows of one runtime (for `explain`), or undefined. */
+  explain(runtimeId: string): RuntimeReport | undefined {
+    const t = this.runtimes.get(runtimeId);
+    if (t === undefined) return undefined;
+    const now = this.deps.now();
+    const plan = planLifetime(t.history, this.deps.options, this.pins.match(runtimeId));
+    const h = t.history.histogram;
+    const bins: Array<[number, number]> = [];
+    h.counts.forEach((c, i) => {
+      if (c > 0) bins.push([i * h.binMs, c]);
+    });
+    return {
+      runtimeId,
+      warmOn: this.warmHosts(runtimeId),
+      lastCallAt: t.history.lastCallAt,
+      running: t.history.running,
+      idleTimes: { total: h.total, outOfBounds: h.outOfBounds, binMs: h.binMs, bins },
+      plan: finite(plan),
+      wantsWarmNow: wantsWarm(plan, now),
+      nextPrewarmAt: plan.warmFrom > now && Number.isFinite(plan.warmFrom) ? plan.warmFrom : undefined,
+      canPrewarm: t.fields !== undefined,
+      prewarmedAt: t.prewarmedAt,
+    };
+  }
+
+  /** One pass over every tracked runtime (the timer calls it; tests may too). */
+  async tick(): Promise<void> {
+    const o = this.deps.options;
+    const now = this.deps.now();
+    const seconds = this.lastTick === undefined ? 0 : (now - this.lastTick) / 1000;
+    this.lastTick = now;
+    const counts = this.deps.placement.countsByHost();
+    if (seconds > 0)
+      for (const [host, n] of counts) this.deps.metrics.warmRuntimeSeconds.inc({ host }, n * seconds);
+    let budget = o.warmBudget - [...counts.values()].reduce((a, b) => a + b, 0);
+    const work: Promise<void>[] = [];
+    for (const [id, t] of this.runtimes) {
+      if (t.busy) continue;
+      t.plan ??= planLifetime(t.history, o, this.pins.match(id));
+      const want = wantsWarm(t.plan, now);
+      const warm = this.warmHosts(id);
+      if (want && warm.length === 0 && t.fields !== undefined && budget > 0 && this.prewarming < 8) {
+        if (!this.ownerHasRoom(id, counts)) continue;
+        budget -= 1;
+        work.push(this.prewarm(id, t));
+      } else if (!want && warm.length > 0 && t.history.running === 0 && o.deleteIdle) {
+        work.push(this.remove(id, t, warm));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private track(runtimeId: string): Tracked {
+    let t = this.runtimes.get(runtimeId);
+    if (t !== undefined) {
+      // Most recently used last: the map's first entry is the one to drop.
+      this.runtimes.delete(runtimeId);
+      this.runtimes.set(runtimeId, t);
+      return t;
+    }
+    t = {
+      history: newHistory(this.deps.options),
+      fields: undefined,
+      prewarmedAt: undefined,
+      busy: false,
+      plan: undefined,
+    };
+    this.runtimes.set(runtimeId, t);
+    if (this.runtimes.size > this.deps.options.maxRuntimes) {
+      const oldest = this.runtimes.keys().next().value;
+      if (oldest !== undefined) this.runtimes.delete(oldest);
+    }
+    return t;
+  }
+
+  private warmHosts(runtimeId: string): string[] {
+    return this.deps.placement
+      .hosts(runtimeId)
+      .filter((h) => this.deps.fleet.byId.get(h)?.state === 'active');
+  }
+
+  /**
+   * Whether the runtime's ring owner (the host its pre-warm and its calls go to at low load) is
+   * under the hosts' runtime limit.
+   */
+  private ownerHasRoom(runtimeId: string, counts: Map<string, number>): boolean {
+    const owner = this.deps.fleet.ring.candidates(runtimeId, 1)[0];
+    if (owner === undefined) return false;
+    return (counts.get(owner) ?? 0) < this.deps.options.hostRuntimeLimit;
+  }
+
+  private async prewarm(runtimeId: string, t: Tracked): Promise<void> {
+    t.busy = true;
+    this.prewarming += 1;
+    try {
+      const ok = await this.deps.prewarm(runtimeId, t.fields!);
+      if (ok) t.prewarmedAt = this.deps.now();
+      else this.deps.metrics.prewarms.inc({ result: 'failed' });
+    } finally {
+      t.busy = false;
+      this.prewarming -= 1;
+    }
+  }
+
+  private async remove(runtimeId: string, t: Tracked, hosts: string[]): Promise<void> {
+    t.busy = true;
+    try {
+      for (const id of hosts) {
+        const host = this.deps.fleet.byId.get(id);
+        if (host === undefined) continue;
+        try {
+          const res = await host.pool.request({
+            method: 'DELETE',
+            path: `/v1/runtimes/${encodeURIComponent(runtimeId)}`,
+            headers: { authorization: this.deps.upstreamAuthorization },
+            headersTimeout: 10_000,
+            bodyTimeout: 10_000,
+          });
+          await res.body.dump();
+          if (res.statusCode < 300 || res.statusCode === 404) {
+            this.deps.placement.clear(runtimeId, id);
+            this.deps.metrics.keepWarmDeletes.inc({ host: id });
+          }
+        } catch (error) {
+          this.deps.logger.debug({ host: id, err: (error as Error).message }, 'keep-warm: delete failed');
+        }
+      }
+      if (t.prewarmedAt !== undefined) {
+        this.deps.metrics.prewarms.inc({ result: 'wasted' });
+        t.prewarmedAt = undefined;
+      }
+    } finally {
+      t.busy = false;
+    }
+  }
+}
+
+/** What `explain` answers for one runtime. */
+export interface RuntimeReport {
+  runtimeId: string;
+  warmOn: string[];
+  lastCallAt: number | undefined;
+  running: number;
+  idleTimes: { total: number; outOfBounds: number; binMs: number; bins: Array<[number, number]> };
+  plan: LifetimePlan;
+  wantsWarmNow: boolean;
+  nextPrewarmAt: number | undefined;
+  canPrewarm: boolean;
+  prewarmedAt: number | undefined;
+}
+
+/** A plan with its infinite bounds as null-free JSON numbers (JSON has no Infinity). */
+function finite(plan: LifetimePlan): LifetimePlan {
+  return {
+    ...plan,
+    warmFrom: Number.isFinite(plan.warmFrom) ? plan.warmFrom : 0,
+    warmUntil: Number.isFinite(plan.warmUntil) ? plan.warmUntil : Number.MAX_SAFE_INTEGER,
+  };
+}
