@@ -1,4 +1,4 @@
-import { type Buckets, type HistoryPoint, restOfStep, toBuckets } from './history.ts';
+import { type Buckets, bucketsOf, type HistoryPoint, restOfStep } from './history.ts';
 import { holt, type Model, type ModelRun, naive, seasonal } from './models.ts';
 import { changeBand, despike } from './shocks.ts';
 
@@ -97,7 +97,7 @@ export function forecastPeak(
     // for the whole step: only the step under way changes from one tick to the next within it.
     const minute =
       entries.find((e) => e.minute.key === minuteKey && e.settings === settings)?.minute ??
-      prepare(settings, toBuckets(points, step, now, settings.lookback), through, quarantine, minuteKey);
+      prepare(settings, bucketsOf(points, step, now, settings.lookback), through, quarantine, minuteKey);
     hit = {
       key,
       settings,
@@ -193,6 +193,8 @@ interface Minute {
   models: readonly Model[];
   /** Each eligible model's run by horizon, with the offset of its first value in `c`. */
   runs: Map<number, { name: string; from: number; run: ModelRun }[]>;
+  /** Each horizon's backtest window (windowOf). */
+  windows: Map<number, Window | null>;
   /** The forecast of the step under way from complete steps (horizon 1, no newest value). */
   stepFit?: Fit | null;
 }
@@ -222,7 +224,7 @@ function prepare(
     const m = Math.round(season / step);
     if (m >= 2) models.push(seasonal(m, label(season)));
   }
-  return { key, buckets, windowSteps, band, c, models, runs: new Map() };
+  return { key, buckets, windowSteps, band, c, models, runs: new Map(), windows: new Map() };
 }
 
 /** Every eligible model's run over the history for `horizon` (memoised in the minute). */
@@ -362,42 +364,90 @@ function backtest(
   horizon: number,
   newest: number | null,
 ): Fit | null {
+  const w = windowOf(settings, minute, horizon);
+  if (!w) return null;
+  const n = minute.c.length;
+  // The forecast from now of each model whose past forecasts are all finite; the others sit out.
+  const ok: { judged: Judged; point: number }[] = [];
+  for (const m of w.models) {
+    if (!m.judged) continue;
+    const point = newest === null ? m.run.forecasts[n - 1 - m.from]! : m.run.extend(newest);
+    if (Number.isFinite(point)) ok.push({ judged: m.judged, point });
+  }
+  const candidates = ok.map((m) => finish(m.judged, m.point));
+  // The mean of every model is a candidate too: combining forecasts beats picking one more often
+  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
+  if (ok.length > 2) {
+    let point = 0;
+    for (const m of ok) point += m.point / ok.length;
+    const all = ok.length === w.models.filter((m) => m.judged).length;
+    const judged =
+      all && w.mean
+        ? w.mean
+        : judge('mean', meanOf(ok.map((m) => m.judged.forecasts)), w.target, settings.quantile);
+    candidates.push(finish(judged, point));
+  }
+  let best: Scored | undefined;
+  for (const scored of candidates) if (!best || scored.loss < best.loss) best = scored;
+  if (!best) return null;
+  const mean = w.target.reduce((s, v) => s + v, 0) / w.samples;
+  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
+  return { best, error, samples: w.samples };
+}
+
+/**
+ * The backtest window of one horizon, the same all the step under way long: what happened (the
+ * peak of the next `horizon` steps after each step of the window) and each model's forecasts of it,
+ * judged (memoised in the minute). Null with fewer than MIN_SAMPLES steps.
+ */
+function windowOf(settings: ForecastSettings, minute: Minute, horizon: number): Window | null {
+  const cached = minute.windows.get(horizon);
+  if (cached !== undefined) return cached;
   const { c, windowSteps } = minute;
   const n = c.length;
   const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
   const first = Math.max(0, last - windowSteps + 1);
   const samples = last - first + 1;
-  if (samples < MIN_SAMPLES) return null;
+  if (samples < MIN_SAMPLES) {
+    minute.windows.set(horizon, null);
+    return null;
+  }
   const target = new Float64Array(samples);
   for (let i = first; i <= last; i++) {
     let peak = Number.NEGATIVE_INFINITY;
     for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
     target[i - first] = peak;
   }
-  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
-  const runs: { name: string; forecasts: Float64Array }[] = [];
-  for (const { name, from, run } of runsFor(minute, horizon)) {
-    const forecasts = new Float64Array(samples + 1);
-    for (let k = 0; k < samples; k++) forecasts[k] = run.forecasts[first - from + k]!;
-    forecasts[samples] = newest === null ? run.forecasts[n - 1 - from]! : run.extend(newest);
-    if (forecasts.every(Number.isFinite)) runs.push({ name, forecasts });
-  }
-  // The mean of every model is a candidate too: combining forecasts beats picking one more often
-  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
-  if (runs.length > 2) {
-    const mean = new Float64Array(samples + 1);
-    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
-    runs.push({ name: 'mean', forecasts: mean });
-  }
-  let best: Scored | undefined;
-  for (const r of runs) {
-    const scored = score(r.name, r.forecasts, target, settings.quantile);
-    if (!best || scored.loss < best.loss) best = scored;
-  }
-  if (!best) return null;
-  const mean = target.reduce((s, v) => s + v, 0) / samples;
-  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
-  return { best, error, samples };
+  const models = runsFor(minute, horizon).map(({ name, from, run }) => {
+    const forecasts = run.forecasts.slice(first - from, first - from + samples);
+    const judged = forecasts.every(Number.isFinite)
+      ? judge(name, forecasts, target, settings.quantile)
+      : null;
+    return { from, run, judged };
+  });
+  const finite = models.flatMap((m) => (m.judged ? [m.judged.forecasts] : []));
+  const mean = finite.length > 2 ? judge('mean', meanOf(finite), target, settings.quantile) : null;
+  const w: Window = { samples, target, models, mean };
+  minute.windows.set(horizon, w);
+  return w;
+}
+
+/** One horizon's backtest window (windowOf). */
+interface Window {
+  samples: number;
+  /** What happened: the peak of the next `horizon` steps after each step of the window. */
+  target: Float64Array;
+  /** Each model's run; `judged` null when a forecast of the window is not finite (it sits out). */
+  models: { from: number; run: ModelRun; judged: Judged | null }[];
+  /** The mean of every judged model's forecasts, judged; null with fewer than three. */
+  mean: Judged | null;
+}
+
+/** The mean of several models' forecasts, step by step. */
+function meanOf(runs: readonly Float64Array[]): Float64Array {
+  const mean = new Float64Array(runs[0]!.length);
+  for (const r of runs) for (let k = 0; k < mean.length; k++) mean[k]! += r[k]! / runs.length;
+  return mean;
 }
 
 interface Scored {
@@ -409,10 +459,22 @@ interface Scored {
   coverage: number;
 }
 
-/** Scores forecasts of the window (the last entry is the forecast from now) against what happened. */
-function score(model: string, forecasts: Float64Array, target: Float64Array, q: number): Scored {
+/** A model's forecasts of the backtest window scored against what happened, both ways (score). */
+interface Judged {
+  model: string;
+  forecasts: Float64Array;
+  mae: number;
+  /** The additive margin and its pinball loss. */
+  additive: number;
+  a: { loss: number; coverage: number };
+  /** The relative factor and its loss: only when every forecast of the window is positive. */
+  factor: number;
+  r: { loss: number; coverage: number } | undefined;
+}
+
+/** Scores forecasts of the window (without the forecast from now) against what happened. */
+function judge(model: string, forecasts: Float64Array, target: Float64Array, q: number): Judged {
   const n = target.length;
-  const point = forecasts[n]!;
   const residuals = new Float64Array(n);
   let mae = 0;
   for (let k = 0; k < n; k++) {
@@ -423,20 +485,23 @@ function score(model: string, forecasts: Float64Array, target: Float64Array, q: 
   // better, as ETS chooses between additive and multiplicative errors (Hyndman et al. 2008). Demand
   // whose noise grows with its level (a daily cycle) wants the factor.
   const additive = conformal(residuals, q);
-  const additiveBound = (k: number) => forecasts[k]! + additive;
   const positive = forecasts.every((f) => f > 0);
   const ratios = positive ? target.map((t, k) => t / forecasts[k]!) : undefined;
   const factor = ratios ? conformal(ratios, q) : Number.NaN;
-  const relativeBound = (k: number) => forecasts[k]! * factor;
-  const a = pinball(target, additiveBound, q);
-  const r = ratios ? pinball(target, relativeBound, q) : undefined;
-  const relative = r !== undefined && r.loss < a.loss;
-  const chosen = relative ? r : a;
+  const a = pinball(target, (k) => forecasts[k]! + additive, q);
+  const r = ratios ? pinball(target, (k) => forecasts[k]! * factor, q) : undefined;
+  return { model, forecasts, mae: mae / n, additive, a, factor, r };
+}
+
+/** A judged model with its forecast from now: the bound that scored better (relative needs point > 0). */
+function finish(j: Judged, point: number): Scored {
+  const relative = j.r !== undefined && point > 0 && j.r.loss < j.a.loss;
+  const chosen = relative ? j.r! : j.a;
   return {
-    model: relative ? `${model} (relative)` : model,
+    model: relative ? `${j.model} (relative)` : j.model,
     loss: chosen.loss,
-    mae: mae / n,
-    margin: relative ? point * (factor - 1) : additive,
+    mae: j.mae,
+    margin: relative ? point * (j.factor - 1) : j.additive,
     point,
     coverage: chosen.coverage,
   };
