@@ -75,6 +75,18 @@ export function workloads(scale: number, quick: boolean): Workload[] {
       make: (p: Policy) => scenarioInput(s, p),
       ...(s.expected ? { expected: s.expected } : {}),
     }));
+  // The scenario table's noise row runs 30 min without history, so the forecast is never trusted
+  // there; this one gives it the history a running scaler has, to check that noise moves nothing.
+  out.push({
+    name: `noise, ${quick ? 1 : 4} h after 3 h of history`,
+    role: '–',
+    goal: false,
+    make: (p) => ({
+      ...scenarioInput(SCENARIOS.noise!, p),
+      durationMs: (quick ? 1 : 4) * 60 * MIN,
+      priorHistoryMs: 3 * 60 * MIN,
+    }),
+  });
   const end = quick ? 120 : 480;
   out.push(
     {

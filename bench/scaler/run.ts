@@ -309,6 +309,7 @@ function main(): void {
       'Simulated clock, 1 s steps, one scaler tick per 15 s, host boot 45 s (slow-boot: 150 s), drained hosts finish their executions within 1 s.',
       'Every policy runs through the same evaluate() and simulator; they differ only in policy (see bench/scaler/policies.ts).',
       `Azure trace: in flight = Σ invocations/min × average duration / 60 s per minute, ×${scale}${args.quick ? ', first 2 h' : ', 8 h'}; the second half starts with the first half as history.`,
+      `"noise, N h after 3 h of history": the noise row with the history a running scaler has (the scenario table's runs 30 min without any, so the forecast is never trusted there); "zero scale events on noise" is read here.`,
       'Seasonal scenarios start with days of history (scaler/simulate/seasonal.ts). Role: dev = looked at while building the forecaster; held out = only measured.',
       `Oracle (a bound, not a policy): at each tick, the hosts the peak demand of the next look-ahead needs; ${ORACLE_AT} s = boot + tick is the shortest look-ahead that leaves no demand unserved and the drain/reboot break-even.`,
       "Noise-blind bound: the expected demand is the scenario without its noise (seasonal), or the Azure sample's classical decomposition with an hourly season (centred 61-minute moving average + mean per minute of the hour, over the whole 8 h).",
