@@ -40,7 +40,7 @@ const ORACLE = [15, 30, 45, 60, 105];
 /** The oracle's look-ahead compared with the policies: boot + interval. */
 const ORACLE_AT = 60;
 /** Quantiles of demand ÷ expected the noise-blind bound provisions for (oracle.ts, expectedController). */
-const NOISE_Q = [0.5, 0.8, 0.9, 0.95, 0.99];
+const NOISE_Q = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99];
 /** Scale-down windows of the reactive frontier (seconds): the HPA-like baseline's own trade-off. */
 const WINDOWS = [60, 120, 180, 300, 600];
 
