@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
+import { decompose } from '../../scaler/simulate/oracle.ts';
 import type { SimulationInput } from '../../scaler/simulate/run.ts';
 import { SCENARIOS, scenarioInput } from '../../scaler/simulate/scenarios.ts';
-import { azureDemand, demandOf } from '../../scaler/simulate/series.ts';
+import { azureDemand, type DemandSeries, demandOf } from '../../scaler/simulate/series.ts';
 
 const MIN = 60_000;
 
@@ -16,6 +17,33 @@ export interface Workload {
   /** A workload with seasons or a trace: where the ≥ 25 % goal applies. */
   goal: boolean;
   make: (policy: Policy) => SimulationInput;
+  /** The demand without its noise, on the same clock as `make`'s demand (goal workloads only). */
+  expected?: (t: number) => number;
+}
+
+/** The Azure sample's season for the noise-blind bound: an hour holds its 5 to 60-minute timers. */
+const AZURE_PERIOD_MIN = 60;
+
+function azureSeries(scale: number): DemandSeries {
+  return azureDemand(
+    readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
+    readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
+    scale,
+  );
+}
+
+/**
+ * The Azure sample's expected demand from minute `from` on (the clock of azureInput): its classical
+ * decomposition over the whole 8 hours with an hourly season (it knows the curve ahead, not the noise).
+ */
+function azureExpected(scale: number, from: number): (t: number) => number {
+  const series = azureSeries(scale);
+  const expected = decompose(
+    series.points.map((p) => p.demand),
+    AZURE_PERIOD_MIN,
+  );
+  const all = demandOf({ ...series, points: series.points.map((p, i) => ({ ...p, demand: expected[i]! })) });
+  return (t) => all(t + from * MIN);
 }
 
 /**
@@ -23,11 +51,7 @@ export interface Workload {
  * history the scaler finds at start (as from Prometheus).
  */
 function azureInput(policy: Policy, scale: number, from: number, to: number): SimulationInput {
-  const series = azureDemand(
-    readFileSync(join(AZURE_TRACE_DIR, 'invocations.csv'), 'utf8'),
-    readFileSync(join(AZURE_TRACE_DIR, 'durations.csv'), 'utf8'),
-    scale,
-  );
+  const series = azureSeries(scale);
   const all = demandOf(series);
   const demand = (t: number) => all(t + from * MIN);
   return {
@@ -49,21 +73,42 @@ export function workloads(scale: number, quick: boolean): Workload[] {
       role: s.name === 'daily' ? 'dev' : seasonal.has(s.name) ? 'held out' : '–',
       goal: seasonal.has(s.name),
       make: (p: Policy) => scenarioInput(s, p),
+      ...(s.expected ? { expected: s.expected } : {}),
     }));
+  // The scenario table's noise row runs 30 min without history, so the forecast is never trusted
+  // there; this one gives it the history a running scaler has, to check that noise moves nothing.
+  out.push({
+    name: `noise, ${quick ? 1 : 4} h after 3 h of history`,
+    role: '–',
+    goal: false,
+    make: (p) => ({
+      ...scenarioInput(SCENARIOS.noise!, p),
+      durationMs: (quick ? 1 : 4) * 60 * MIN,
+      priorHistoryMs: 3 * 60 * MIN,
+    }),
+  });
   const end = quick ? 120 : 480;
   out.push(
-    { name: `azure-a ×${scale}`, role: '–', goal: true, make: (p) => azureInput(p, scale, 0, end) },
+    {
+      name: `azure-a ×${scale}`,
+      role: '–',
+      goal: true,
+      make: (p) => azureInput(p, scale, 0, end),
+      expected: azureExpected(scale, 0),
+    },
     {
       name: `azure-a ×${scale}, first half`,
       role: 'dev',
       goal: true,
       make: (p) => azureInput(p, scale, 0, end / 2),
+      expected: azureExpected(scale, 0),
     },
     {
       name: `azure-a ×${scale}, second half`,
       role: 'held out',
       goal: true,
       make: (p) => azureInput(p, scale, end / 2, end),
+      expected: azureExpected(scale, end / 2),
     },
   );
   return out;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
 import { type ForecastSettings, forecastPeak } from './forecast.ts';
-import { type HistoryPoint, restOfStep, toBuckets } from './history.ts';
+import { bucketsOf, type HistoryPoint, restOfStep, toBuckets } from './history.ts';
 
 const MIN = 60_000;
 const SETTINGS: ForecastSettings = {
@@ -64,6 +64,25 @@ describe('toBuckets', () => {
       2 * MIN,
     );
     expect(b.values).toEqual([4]);
+  });
+});
+
+describe('bucketsOf', () => {
+  it('answers as toBuckets while the history grows and is trimmed at its front, with gaps and NaN', () => {
+    const random = seededRandom(7);
+    const points: HistoryPoint[] = [];
+    let t = -3 * MIN;
+    for (let k = 0; k < 400; k++) {
+      t += Math.floor(random() * 40_000); // several per step, or none for a while
+      const value = random() < 0.05 ? Number.NaN : Math.round(random() * 100);
+      points.push({ t, value });
+      const now = t + Math.floor(random() * 90_000);
+      expect(bucketsOf(points, MIN, now, 30 * MIN)).toEqual(toBuckets(points, MIN, now, 30 * MIN));
+    }
+    // Trimmed at the front (as the scaler's history is, in the same array): read again in full.
+    points.splice(0, 150);
+    points.push({ t: t + 1, value: 1000 });
+    expect(bucketsOf(points, MIN, t + 1, 400 * MIN)).toEqual(toBuckets(points, MIN, t + 1, 400 * MIN));
   });
 });
 

@@ -1,5 +1,5 @@
-import { type Buckets, type HistoryPoint, restOfStep, toBuckets } from './history.ts';
-import { holt, type Model, naive, seasonal } from './models.ts';
+import { type Buckets, bucketsOf, type HistoryPoint, restOfStep } from './history.ts';
+import { holt, type Model, type ModelRun, naive, seasonal } from './models.ts';
 import { changeBand, despike } from './shocks.ts';
 
 /** The forecaster's settings (the policy's `forecast` block, durations in ms). */
@@ -83,7 +83,9 @@ export function forecastPeak(
   const step = settings.step;
   const end = Math.floor(now / step) * step;
   const partial = currentPeak(points, end, now);
-  const key = `${partial}|${now - end}|${end}|${countBefore(points, end)}|${Math.floor((now + lead - 1) / step)}|${settings.lookback}|${lead}|${quarantine}`;
+  const through = stepsThrough(step, now, lead);
+  const minuteKey = `${end}|${countBefore(points, end)}|${through}|${quarantine}`;
+  const key = `${minuteKey}|${partial}|${now - end}|${lead}`;
   let entries = CACHE.get(points);
   if (!entries) {
     entries = [];
@@ -91,16 +93,16 @@ export function forecastPeak(
   }
   let hit = entries.find((e) => e.key === key && e.settings === settings);
   if (!hit) {
-    const bucketKey = `${end}|${countBefore(points, end)}|${settings.lookback}|${step}`;
-    const buckets =
-      entries.find((e) => e.bucketKey === bucketKey)?.buckets ??
-      toBuckets(points, step, now, settings.lookback);
+    // What only complete steps decide (the buckets, shocks, every model's run over them) is kept
+    // for the whole step: only the step under way changes from one tick to the next within it.
+    const minute =
+      entries.find((e) => e.minute.key === minuteKey && e.settings === settings)?.minute ??
+      prepare(settings, bucketsOf(points, step, now, settings.lookback), through, quarantine, minuteKey);
     hit = {
       key,
       settings,
-      bucketKey,
-      buckets,
-      ...compute(settings, buckets, now, lead, quarantine, underWay(settings, points, now, partial)),
+      minute,
+      ...compute(settings, minute, now, lead, quarantine, underWay(settings, points, now, partial)),
     };
     entries.push(hit);
     if (entries.length > 8) entries.shift();
@@ -160,12 +162,87 @@ const CACHE = new WeakMap<
   {
     key: string;
     settings: ForecastSettings;
-    bucketKey: string;
-    buckets: Buckets;
+    minute: Minute;
     result: ForecastResult;
     band: Band | null;
   }[]
 >();
+
+/**
+ * Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
+ * at a step boundary the next tick can still start hosts in time for the next step. The scaler
+ * decides during a step for the next one, so the step after the one under way is always covered.
+ */
+function stepsThrough(step: number, now: number, lead: number): number {
+  return Math.max(2, Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1);
+}
+
+/**
+ * What the complete steps alone decide, for every tick of the step under way: the history as
+ * buckets, its band of changes and despiked copy, and each model's run over it per horizon (the
+ * forecast from the step under way's estimate is then one more step of each run: Model.extend).
+ */
+interface Minute {
+  key: string;
+  buckets: Buckets;
+  /** Backtest steps. */
+  windowSteps: number;
+  band: ReturnType<typeof changeBand>;
+  /** The despiked history the models learn from. */
+  c: readonly number[];
+  models: readonly Model[];
+  /** Each eligible model's run by horizon, with the offset of its first value in `c`. */
+  runs: Map<number, { name: string; from: number; run: ModelRun }[]>;
+  /** Each horizon's backtest window (windowOf). */
+  windows: Map<number, Window | null>;
+  /** The forecast of the step under way from complete steps (horizon 1, no newest value). */
+  stepFit?: Fit | null;
+}
+
+function prepare(
+  settings: ForecastSettings,
+  buckets: Buckets,
+  through: number,
+  quarantine: number,
+  key: string,
+): Minute {
+  const { step } = settings;
+  const a = buckets.values;
+  const n = a.length;
+  const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
+  // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
+  // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
+  // The backtest window (of the longer horizon): where the level and the band are measured.
+  const windowStart = Math.max(0, n - through - windowSteps);
+  let level = 0;
+  for (let i = windowStart; i < n; i++) level += a[i]! / (n - windowStart);
+  const recent = Math.ceil(quarantine / step);
+  const band = changeBand(a, windowStart, recent, settings.maxError * level, MIN_SAMPLES);
+  const c = band ? despike(a, band, recent) : a;
+  const models: Model[] = [naive, holt];
+  for (const season of settings.seasons) {
+    const m = Math.round(season / step);
+    if (m >= 2) models.push(seasonal(m, label(season)));
+  }
+  return { key, buckets, windowSteps, band, c, models, runs: new Map(), windows: new Map() };
+}
+
+/** Every eligible model's run over the history for `horizon` (memoised in the minute). */
+function runsFor(minute: Minute, horizon: number): { name: string; from: number; run: ModelRun }[] {
+  const cached = minute.runs.get(horizon);
+  if (cached) return cached;
+  const { c, windowSteps } = minute;
+  const first = Math.max(0, c.length - 1 - horizon - windowSteps + 1);
+  const runs: { name: string; from: number; run: ModelRun }[] = [];
+  for (const model of minute.models) {
+    if (model.warmup > first) continue;
+    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
+    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
+    runs.push({ name: model.name, from, run: model.run(c.slice(from), horizon) });
+  }
+  minute.runs.set(horizon, runs);
+  return runs;
+}
 
 /** How many points are older than `t`, for an oldest-first history (binary search). */
 function countBefore(points: readonly HistoryPoint[], t: number): number {
@@ -188,19 +265,16 @@ interface Band {
 
 function compute(
   settings: ForecastSettings,
-  buckets: Buckets,
+  minute: Minute,
   now: number,
   lead: number,
   quarantine: number,
   under: UnderWay | null,
 ): { result: ForecastResult; band: Band | null } {
   const { step } = settings;
-  const a = buckets.values;
+  const a = minute.buckets.values;
   const n = a.length;
-  // Steps from the current one to the one holding the last instant of the lead (now + lead − 1 ms):
-  // at a step boundary the next tick can still start hosts in time for the next step. The scaler
-  // decides during a step for the next one, so the step after the one under way is always covered.
-  const through = Math.max(2, Math.floor((now + lead - 1) / step) - Math.floor(now / step) + 1);
+  const through = stepsThrough(step, now, lead);
   const partial = under?.partial ?? null;
   // With samples of the step under way, its estimated peak is the models' newest value and they
   // forecast the steps after it; without, they forecast from the last complete step on.
@@ -219,34 +293,13 @@ function compute(
     current: partial,
     detail,
   });
-  const windowSteps = Math.max(1, Math.floor(settings.errorWindow / step));
   if (n * step < settings.minHistory || n - 1 - through < MIN_SAMPLES - 1) {
     const have = `${fmt((n * step) / 60_000)} min of history, need ${fmt(settings.minHistory / 60_000)} min`;
     return { result: empty('ForecastNoHistory', have), band: null };
   }
-  // Shocks are judged on the raw history; spikes that came and went are then taken out of what the
-  // models learn from (they would echo in a trend or a season), as R's tsclean does (Hyndman).
-  // The backtest window (of the longer horizon): where the level and the band are measured.
-  const windowStart = Math.max(0, n - through - windowSteps);
-  let level = 0;
-  for (let i = windowStart; i < n; i++) level += a[i]! / (n - windowStart);
-  const recent = Math.ceil(quarantine / step);
-  const band = changeBand(a, windowStart, recent, settings.maxError * level, MIN_SAMPLES);
+  const { band } = minute;
   const raw = a;
-  const c = band ? despike(a, band, recent) : a;
-  const models: Model[] = [naive, holt];
-  for (const season of settings.seasons) {
-    const m = Math.round(season / step);
-    if (m >= 2) models.push(seasonal(m, label(season)));
-  }
-  const ahead = backtest(
-    settings,
-    models,
-    c,
-    windowSteps,
-    horizon,
-    under ? under.partial + under.median : null,
-  );
+  const ahead = backtest(settings, minute, horizon, under ? under.partial + under.median : null);
   if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   // The step under way: its peak so far plus what steps usually still add after this point, or the
   // models' forecast of it from the complete steps, whichever bound is lower (the first is exact for
@@ -256,7 +309,8 @@ function compute(
   if (under !== null) {
     currentUpper = under.partial + under.bound;
     if (under.bound > 0) {
-      stepFit = backtest(settings, models, c, windowSteps, 1, null);
+      if (minute.stepFit === undefined) minute.stepFit = backtest(settings, minute, 1, null);
+      stepFit = minute.stepFit;
       if (stepFit)
         currentUpper = Math.max(
           under.partial,
@@ -300,57 +354,100 @@ interface Fit {
 }
 
 /**
- * Runs every model over the (despiked) history `c` and scores its forecasts of the peak of the next
- * `horizon` steps over the last `windowSteps` complete ones; `newest` (the step under way's estimated
+ * Scores every model's forecasts (runsFor) of the peak of the next `horizon` steps over the last
+ * `windowSteps` complete ones of the (despiked) history; `newest` (the step under way's estimated
  * peak) is appended for the forecast from now only. Null when no model can forecast.
  */
 function backtest(
   settings: ForecastSettings,
-  models: readonly Model[],
-  c: readonly number[],
-  windowSteps: number,
+  minute: Minute,
   horizon: number,
   newest: number | null,
 ): Fit | null {
+  const w = windowOf(settings, minute, horizon);
+  if (!w) return null;
+  const n = minute.c.length;
+  // The forecast from now of each model whose past forecasts are all finite; the others sit out.
+  const ok: { judged: Judged; point: number }[] = [];
+  for (const m of w.models) {
+    if (!m.judged) continue;
+    const point = newest === null ? m.run.forecasts[n - 1 - m.from]! : m.run.extend(newest);
+    if (Number.isFinite(point)) ok.push({ judged: m.judged, point });
+  }
+  const candidates = ok.map((m) => finish(m.judged, m.point));
+  // The mean of every model is a candidate too: combining forecasts beats picking one more often
+  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
+  if (ok.length > 2) {
+    let point = 0;
+    for (const m of ok) point += m.point / ok.length;
+    const all = ok.length === w.models.filter((m) => m.judged).length;
+    const judged =
+      all && w.mean
+        ? w.mean
+        : judge('mean', meanOf(ok.map((m) => m.judged.forecasts)), w.target, settings.quantile);
+    candidates.push(finish(judged, point));
+  }
+  let best: Scored | undefined;
+  for (const scored of candidates) if (!best || scored.loss < best.loss) best = scored;
+  if (!best) return null;
+  const mean = w.target.reduce((s, v) => s + v, 0) / w.samples;
+  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
+  return { best, error, samples: w.samples };
+}
+
+/**
+ * The backtest window of one horizon, the same all the step under way long: what happened (the
+ * peak of the next `horizon` steps after each step of the window) and each model's forecasts of it,
+ * judged (memoised in the minute). Null with fewer than MIN_SAMPLES steps.
+ */
+function windowOf(settings: ForecastSettings, minute: Minute, horizon: number): Window | null {
+  const cached = minute.windows.get(horizon);
+  if (cached !== undefined) return cached;
+  const { c, windowSteps } = minute;
   const n = c.length;
   const last = n - 1 - horizon; // the newest step whose next `horizon` steps are all known
   const first = Math.max(0, last - windowSteps + 1);
   const samples = last - first + 1;
-  if (samples < MIN_SAMPLES) return null;
+  if (samples < MIN_SAMPLES) {
+    minute.windows.set(horizon, null);
+    return null;
+  }
   const target = new Float64Array(samples);
   for (let i = first; i <= last; i++) {
     let peak = Number.NEGATIVE_INFINITY;
     for (let h = 1; h <= horizon; h++) peak = Math.max(peak, c[i + h]!);
     target[i - first] = peak;
   }
-  // Each eligible model's forecasts over the window, the newest last (samples + 1 values).
-  const runs: { name: string; forecasts: Float64Array }[] = [];
-  for (const model of models) {
-    if (model.warmup > first) continue;
-    // Feed only the steps the model still remembers (see Model.memory), keeping the warm-up whole.
-    const from = Math.max(0, Math.min(first - model.warmup, first - model.memory));
-    const all = model.run(newest === null ? c.slice(from) : [...c.slice(from), newest], horizon);
-    const forecasts = new Float64Array(samples + 1);
-    for (let k = 0; k < samples; k++) forecasts[k] = all[first - from + k]!;
-    forecasts[samples] = all[(newest === null ? n - 1 : n) - from]!;
-    if (forecasts.every(Number.isFinite)) runs.push({ name: model.name, forecasts });
-  }
-  // The mean of every model is a candidate too: combining forecasts beats picking one more often
-  // than not (Clemen 1989; the M4 competition, Makridakis et al. 2020).
-  if (runs.length > 2) {
-    const mean = new Float64Array(samples + 1);
-    for (const r of runs) for (let k = 0; k <= samples; k++) mean[k]! += r.forecasts[k]! / runs.length;
-    runs.push({ name: 'mean', forecasts: mean });
-  }
-  let best: Scored | undefined;
-  for (const r of runs) {
-    const scored = score(r.name, r.forecasts, target, settings.quantile);
-    if (!best || scored.loss < best.loss) best = scored;
-  }
-  if (!best) return null;
-  const mean = target.reduce((s, v) => s + v, 0) / samples;
-  const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
-  return { best, error, samples };
+  const models = runsFor(minute, horizon).map(({ name, from, run }) => {
+    const forecasts = run.forecasts.slice(first - from, first - from + samples);
+    const judged = forecasts.every(Number.isFinite)
+      ? judge(name, forecasts, target, settings.quantile)
+      : null;
+    return { from, run, judged };
+  });
+  const finite = models.flatMap((m) => (m.judged ? [m.judged.forecasts] : []));
+  const mean = finite.length > 2 ? judge('mean', meanOf(finite), target, settings.quantile) : null;
+  const w: Window = { samples, target, models, mean };
+  minute.windows.set(horizon, w);
+  return w;
+}
+
+/** One horizon's backtest window (windowOf). */
+interface Window {
+  samples: number;
+  /** What happened: the peak of the next `horizon` steps after each step of the window. */
+  target: Float64Array;
+  /** Each model's run; `judged` null when a forecast of the window is not finite (it sits out). */
+  models: { from: number; run: ModelRun; judged: Judged | null }[];
+  /** The mean of every judged model's forecasts, judged; null with fewer than three. */
+  mean: Judged | null;
+}
+
+/** The mean of several models' forecasts, step by step. */
+function meanOf(runs: readonly Float64Array[]): Float64Array {
+  const mean = new Float64Array(runs[0]!.length);
+  for (const r of runs) for (let k = 0; k < mean.length; k++) mean[k]! += r[k]! / runs.length;
+  return mean;
 }
 
 interface Scored {
@@ -362,10 +459,22 @@ interface Scored {
   coverage: number;
 }
 
-/** Scores forecasts of the window (the last entry is the forecast from now) against what happened. */
-function score(model: string, forecasts: Float64Array, target: Float64Array, q: number): Scored {
+/** A model's forecasts of the backtest window scored against what happened, both ways (score). */
+interface Judged {
+  model: string;
+  forecasts: Float64Array;
+  mae: number;
+  /** The additive margin and its pinball loss. */
+  additive: number;
+  a: { loss: number; coverage: number };
+  /** The relative factor and its loss: only when every forecast of the window is positive. */
+  factor: number;
+  r: { loss: number; coverage: number } | undefined;
+}
+
+/** Scores forecasts of the window (without the forecast from now) against what happened. */
+function judge(model: string, forecasts: Float64Array, target: Float64Array, q: number): Judged {
   const n = target.length;
-  const point = forecasts[n]!;
   const residuals = new Float64Array(n);
   let mae = 0;
   for (let k = 0; k < n; k++) {
@@ -376,20 +485,23 @@ function score(model: string, forecasts: Float64Array, target: Float64Array, q: 
   // better, as ETS chooses between additive and multiplicative errors (Hyndman et al. 2008). Demand
   // whose noise grows with its level (a daily cycle) wants the factor.
   const additive = conformal(residuals, q);
-  const additiveBound = (k: number) => forecasts[k]! + additive;
   const positive = forecasts.every((f) => f > 0);
   const ratios = positive ? target.map((t, k) => t / forecasts[k]!) : undefined;
   const factor = ratios ? conformal(ratios, q) : Number.NaN;
-  const relativeBound = (k: number) => forecasts[k]! * factor;
-  const a = pinball(target, additiveBound, q);
-  const r = ratios ? pinball(target, relativeBound, q) : undefined;
-  const relative = r !== undefined && r.loss < a.loss;
-  const chosen = relative ? r : a;
+  const a = pinball(target, (k) => forecasts[k]! + additive, q);
+  const r = ratios ? pinball(target, (k) => forecasts[k]! * factor, q) : undefined;
+  return { model, forecasts, mae: mae / n, additive, a, factor, r };
+}
+
+/** A judged model with its forecast from now: the bound that scored better (relative needs point > 0). */
+function finish(j: Judged, point: number): Scored {
+  const relative = j.r !== undefined && point > 0 && j.r.loss < j.a.loss;
+  const chosen = relative ? j.r! : j.a;
   return {
-    model: relative ? `${model} (relative)` : model,
+    model: relative ? `${j.model} (relative)` : j.model,
     loss: chosen.loss,
-    mae: mae / n,
-    margin: relative ? point * (factor - 1) : additive,
+    mae: j.mae,
+    margin: relative ? point * (j.factor - 1) : j.additive,
     point,
     coverage: chosen.coverage,
   };

@@ -16,6 +16,16 @@
  * is made online, per pool, by the backtest in forecast.ts.
  */
 
+/**
+ * A model run over a history: its per-step forecasts, and the forecast it would give with one more
+ * value appended (pure: the run's state is not changed, so a caller can ask for several).
+ */
+export interface ModelRun {
+  forecasts: Float64Array;
+  /** The forecast from one more step of value `next`: what run([...values, next]) ends with. */
+  extend(next: number): number;
+}
+
 /** A model: per-step forecasts of the peak over the next `horizon` steps. */
 export interface Model {
   name: string;
@@ -26,7 +36,7 @@ export interface Model {
    * longer change its state noticeably (smoothing forgets them geometrically), so they are not fed.
    */
   memory: number;
-  run(values: readonly number[], horizon: number): Float64Array;
+  run(values: readonly number[], horizon: number): ModelRun;
 }
 
 /** Level, trend, season smoothing and the trend's damping (FPP3 §8.3–8.4 typical values). */
@@ -41,7 +51,7 @@ export const naive: Model = {
   warmup: 0,
   memory: 1,
   run(values) {
-    return Float64Array.from(values);
+    return { forecasts: Float64Array.from(values), extend: (next) => next };
   },
 };
 
@@ -53,16 +63,20 @@ export const holt: Model = {
   memory: 60,
   run(values, horizon) {
     const out = new Float64Array(values.length).fill(Number.NaN);
-    if (values.length === 0) return out;
+    if (values.length === 0) return { forecasts: out, extend: () => Number.NaN };
     let level = values[0]!;
     let trend = 0;
     for (let i = 1; i < values.length; i++) {
-      const prev = level;
-      level = ALPHA * values[i]! + (1 - ALPHA) * (level + PHI * trend);
-      trend = BETA * (level - prev) + (1 - BETA) * PHI * trend;
+      [level, trend] = holtStep(level, trend, values[i]!);
       out[i] = peak(level, trend, horizon, () => 0);
     }
-    return out;
+    return {
+      forecasts: out,
+      extend: (next) => {
+        const [l, b] = holtStep(level, trend, next);
+        return peak(l, b, horizon, () => 0);
+      },
+    };
   },
 };
 
@@ -76,7 +90,7 @@ export function seasonal(m: number, label: string): Model {
     run(values, horizon) {
       const n = values.length;
       const out = new Float64Array(n).fill(Number.NaN);
-      if (n < m) return out;
+      if (n < m) return { forecasts: out, extend: () => Number.NaN };
       // Initial state from the first season: its mean as the level, deviations as the season.
       let level = 0;
       for (let j = 0; j < m; j++) level += values[j]! / m;
@@ -85,15 +99,37 @@ export function seasonal(m: number, label: string): Model {
       for (let j = 0; j < m; j++) season[j] = values[j]! - level;
       for (let i = m; i < n; i++) {
         const s = season[i % m]!;
-        const prev = level;
-        level = ALPHA * (values[i]! - s) + (1 - ALPHA) * (level + PHI * trend);
-        trend = BETA * (level - prev) + (1 - BETA) * PHI * trend;
-        season[i % m] = GAMMA * (values[i]! - level) + (1 - GAMMA) * s;
+        const [l, b, updated] = seasonalStep(level, trend, s, values[i]!);
+        [level, trend] = [l, b];
+        season[i % m] = updated;
         if (i >= 2 * m - 1) out[i] = peak(level, trend, horizon, (h) => season[(i + h) % m]!);
       }
-      return out;
+      return {
+        forecasts: out,
+        // Step n on a copy of the state: the season slot it updates is read through `at`.
+        extend: (next) => {
+          if (n < 2 * m - 1) return Number.NaN;
+          const slot = n % m;
+          const [l, b, updated] = seasonalStep(level, trend, season[slot]!, next);
+          const at = (h: number) => ((n + h) % m === slot ? updated : season[(n + h) % m]!);
+          return peak(l, b, horizon, at);
+        },
+      };
     },
   };
+}
+
+/** One step of Holt's damped trend: the new level and trend after `value`. */
+function holtStep(level: number, trend: number, value: number): [number, number] {
+  const next = ALPHA * value + (1 - ALPHA) * (level + PHI * trend);
+  return [next, BETA * (next - level) + (1 - BETA) * PHI * trend];
+}
+
+/** One step of Holt-Winters: the new level, trend and this slot's season after `value`. */
+function seasonalStep(level: number, trend: number, season: number, value: number): [number, number, number] {
+  const next = ALPHA * (value - season) + (1 - ALPHA) * (level + PHI * trend);
+  const slope = BETA * (next - level) + (1 - BETA) * PHI * trend;
+  return [next, slope, GAMMA * (value - next) + (1 - GAMMA) * season];
 }
 
 /** max over h = 1..horizon of level + (φ + … + φ^h)·trend + season(h). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../policy/parse.ts';
-import { oracleController } from './oracle.ts';
+import { decompose, expectedController, noiseFactor, oracleController } from './oracle.ts';
 import { simulate } from './run.ts';
 import { SCENARIO_POLICY_YAML } from './scenarios.ts';
 
@@ -41,5 +41,29 @@ describe('oracleController', () => {
     const short = run(15_000);
     expect(short.figures.underProvisionedS).toBeGreaterThan(0);
     expect(short.figures.overProvisionedHostS).toBeLessThan(run(60_000).figures.overProvisionedHostS);
+  });
+});
+
+describe('the noise-blind bound', () => {
+  it('scales the expected demand by a quantile of demand ÷ expected', () => {
+    // Expected 80; the demand is 80 × 0.9, 1.0, 1.1, 1.2 in turn, one value per second.
+    const noisy = (t: number) => 80 * [0.9, 1, 1.1, 1.2][Math.floor(t / 1000) % 4]!;
+    expect(noiseFactor(noisy, () => 80, 40_000, 1000, 0.5)).toBeCloseTo(1);
+    expect(noiseFactor(noisy, () => 80, 40_000, 1000, 0.75)).toBeCloseTo(1.1);
+    const c = expectedController(() => 80, 1.1, 8, 60_000, { min: 1, max: 50 });
+    expect(c(0)).toBe(11);
+  });
+
+  it('decomposes a trend plus a period into its expected values, leaving the noise out', () => {
+    const period = 6;
+    const shape = [0, 5, 0, -5, 0, 0];
+    const clean = Array.from({ length: 60 }, (_, i) => 50 + shape[i % period]!);
+    const noise = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (i % 7 === 0 ? 3 : 0));
+    const expected = decompose(
+      clean.map((v, i) => v + noise[i]!),
+      period,
+    );
+    // Away from the ends, within the noise's share of a window (3 in 7 steps averaged out).
+    for (let i = period; i < 60 - period; i++) expect(Math.abs(expected[i]! - clean[i]!)).toBeLessThan(1.5);
   });
 });

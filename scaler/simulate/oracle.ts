@@ -27,3 +27,82 @@ export function oracleController(
     return Math.min(bounds.max, Math.max(bounds.min, need));
   };
 }
+
+/**
+ * The other bound, between the oracle and a forecaster: it knows the expected demand (the curve
+ * without its noise) ahead, and the noise's distribution, but not the noise itself. At each tick it
+ * asks for the hosts the peak of `expected × factor` over the look-ahead needs, where `factor` is a
+ * quantile of demand ÷ expected (noiseFactor). What it leaves on the table against the oracle is
+ * the price of noise no forecaster can predict; what a forecaster leaves against it is its own.
+ */
+export function expectedController(
+  expected: (t: number) => number,
+  factor: number,
+  target: number,
+  horizonMs: number,
+  bounds: { min: number; max: number },
+): (t: number) => number {
+  return oracleController((t) => expected(t) * factor, target, horizonMs, bounds);
+}
+
+/**
+ * The `q`-quantile of demand ÷ expected over [0, durationMs) sampled every `stepMs` (seconds where
+ * the expected demand is 0 are left out): the factor expectedController scales by.
+ */
+export function noiseFactor(
+  demand: (t: number) => number,
+  expected: (t: number) => number,
+  durationMs: number,
+  stepMs: number,
+  q: number,
+): number {
+  const ratios: number[] = [];
+  for (let t = 0; t < durationMs; t += stepMs) {
+    const e = expected(t);
+    if (e > 0) ratios.push(Math.max(0, demand(t)) / e);
+  }
+  if (ratios.length === 0) return 1;
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.min(ratios.length - 1, Math.max(0, Math.ceil(ratios.length * q) - 1))]!;
+}
+
+/**
+ * Classical additive decomposition (Hyndman & Athanasopoulos, FPP3 §3.4) of a series of fixed
+ * steps: the trend is a centred moving average over one `period` (shorter at the ends), the season
+ * the mean of the detrended values at each phase of the period (centred on 0); their sum is the
+ * expected value of each step, the rest is noise. For a trace with no known noise-free curve.
+ */
+export function decompose(values: readonly number[], period: number, trendWindow = period): number[] {
+  const trend = centred(values, period);
+  const sums = new Array<number>(period).fill(0);
+  const counts = new Array<number>(period).fill(0);
+  values.forEach((v, i) => {
+    sums[i % period]! += v - trend[i]!;
+    counts[i % period]!++;
+  });
+  const season = sums.map((s, k) => (counts[k]! > 0 ? s / counts[k]! : 0));
+  const centre = season.reduce((a, b) => a + b, 0) / period;
+  const seasonOf = (i: number) => season[i % period]! - centre;
+  if (trendWindow === period) return values.map((_, i) => trend[i]! + seasonOf(i));
+  // A shorter trend, fitted to the deseasonalised values (as STL's inner loop does).
+  const local = centred(
+    values.map((v, i) => v - seasonOf(i)),
+    trendWindow,
+  );
+  return values.map((_, i) => local[i]! + seasonOf(i));
+}
+
+/** Centred moving average over `window` steps (shorter at the ends). */
+function centred(values: readonly number[], window: number): number[] {
+  const n = values.length;
+  const half = Math.floor(window / 2);
+  return values.map((_, i) => {
+    let sum = 0;
+    let count = 0;
+    for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) {
+      sum += values[j]!;
+      count++;
+    }
+    return sum / count;
+  });
+}

@@ -33,6 +33,11 @@ export interface Scenario {
   priorHistoryMs?: number;
   /** Changes the scenario makes to the policy (e.g. the budget scenario's maxHosts). */
   patch?: (policy: Policy) => Policy;
+  /**
+   * The demand without its noise (seasonal scenarios): what a perfect forecaster of the mean would
+   * know; bench:scaler's noise-blind bound (scaler/simulate/oracle.ts) provisions from it.
+   */
+  expected?: (t: number) => number;
 }
 
 const S = 1_000;

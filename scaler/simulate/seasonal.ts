@@ -27,6 +27,21 @@ function businessHours(t: number): number {
   return 1;
 }
 
+/** daily-trend without its noise × `noise`: business hours, growing 15 % a day, plus 5-minute bursts. */
+function businessTrend(t: number, noise: number): number {
+  const growth = 1 + (0.15 * t) / DAY;
+  const burst = Math.floor(t / MIN) % 5 === 0 ? 30 : 0;
+  return (20 + 100 * businessHours(t)) * growth * noise + burst;
+}
+
+/** weekly without its noise: a daily cycle, a third of it at weekends. */
+function weekdays(t: number): number {
+  // The epoch (t = 0) is a Thursday: day 1 is a Friday, days 2 and 3 the weekend.
+  const day = (((Math.floor(t / DAY) + 4) % 7) + 7) % 7; // 0 = Sunday
+  const weekend = day === 0 || day === 6 ? 1 / 3 : 1;
+  return (20 + 130 * diurnal(t)) * weekend;
+}
+
 const daily = minuteNoise(1);
 const trend = minuteNoise(2);
 const weekly = minuteNoise(3);
@@ -43,6 +58,7 @@ export const SEASONAL_SCENARIOS: Record<string, Scenario> = {
       'daily cycle 30 → 170 in flight (peak 16:00) ± 15 % minute noise, 2 days after 3 days of history',
     durationMs: 2 * DAY,
     demand: (t) => (30 + 140 * diurnal(t)) * (1 + 0.15 * daily(t)),
+    expected: (t) => 30 + 140 * diurnal(t),
     initialHosts: 4,
     priorHistoryMs: 3 * DAY,
   },
@@ -51,11 +67,8 @@ export const SEASONAL_SCENARIOS: Record<string, Scenario> = {
     description:
       'business hours 20 → 120 in flight, growing 15 % a day, ± 20 % noise and 5-minute timer bursts (+30), 2 days after 3 days of history (held out)',
     durationMs: 2 * DAY,
-    demand: (t) => {
-      const growth = 1 + (0.15 * t) / DAY;
-      const burst = Math.floor(t / MIN) % 5 === 0 ? 30 : 0;
-      return (20 + 100 * businessHours(t)) * growth * (1 + 0.2 * trend(t)) + burst;
-    },
+    demand: (t) => businessTrend(t, 1 + 0.2 * trend(t)),
+    expected: (t) => businessTrend(t, 1),
     initialHosts: 3,
     priorHistoryMs: 3 * DAY,
   },
@@ -64,12 +77,8 @@ export const SEASONAL_SCENARIOS: Record<string, Scenario> = {
     description:
       'daily cycle 20 → 150 on weekdays, a third of it at weekends, ± 10 % noise; Thursday to Saturday after 15 days of history (held out)',
     durationMs: 3 * DAY,
-    demand: (t) => {
-      // The epoch (t = 0) is a Thursday: day 1 is a Friday, days 2 and 3 the weekend.
-      const day = (((Math.floor(t / DAY) + 4) % 7) + 7) % 7; // 0 = Sunday
-      const weekend = day === 0 || day === 6 ? 1 / 3 : 1;
-      return (20 + 130 * diurnal(t)) * weekend * (1 + 0.1 * weekly(t));
-    },
+    demand: (t) => weekdays(t) * (1 + 0.1 * weekly(t)),
+    expected: weekdays,
     initialHosts: 3,
     priorHistoryMs: 15 * DAY,
   },
