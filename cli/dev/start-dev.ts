@@ -10,6 +10,7 @@ import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { PACKAGE_ROOT } from '../../lib/package-root.ts';
 import { redactUrl } from '../../lib/redact.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
 import { poolKeys } from '../../registry/keys.ts';
@@ -20,7 +21,7 @@ import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO_ROOT = PACKAGE_ROOT;
 /**
  * Where each executor's log goes (`<host id>.log`): a private folder (mode 0700) made once per
  * `fleetgate dev` run; a fixed shared one let another user plant symlinks (issue 18).
