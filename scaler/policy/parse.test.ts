@@ -221,7 +221,7 @@ describe('parsePolicies', () => {
       `provider: { type: docker }\n${METRIC}`,
       'provider.type',
       1,
-      'type must be static, process or command',
+      'type must be static, process, command or docker',
     ],
   ])('names the path, value and line of %s', (_name, text, path, line, message) => {
     const issue = issuesOf(text).find((i) => i.path === path);
