@@ -12,6 +12,8 @@ export interface BuildOptions {
   dockerfile?: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Network of the build's RUN steps (`host` to reach a package registry from the host's network). */
+  networkMode?: string;
   /** Called with every line of build output. */
   onOutput?: (line: string) => void;
   signal?: AbortSignal;
@@ -92,6 +94,7 @@ export class ImageApi {
           dockerfile: options.dockerfile,
           buildargs: options.buildArgs ? JSON.stringify(options.buildArgs) : undefined,
           labels: options.labels ? JSON.stringify(options.labels) : undefined,
+          networkmode: options.networkMode,
           rm: true,
           forcerm: true,
         },
