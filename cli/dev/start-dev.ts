@@ -19,6 +19,7 @@ import { createCoordination } from '../../scaler/coordination/create.ts';
 import { createScaler, type Scaler } from '../../scaler/loop/scaler.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
+import { checkDevDocker, type DevDockerOptions, dockerDevPolicy } from './docker-hosts.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
 export const REPO_ROOT = PACKAGE_ROOT;
@@ -51,6 +52,8 @@ export interface DevOptions {
   readyTimeoutMs: number;
   /** Where executor logs go (`executorLogDir()`); default: a new private folder. */
   executorLogDir?: string;
+  /** Executor hosts as containers on this engine (`--docker`) instead of local processes. */
+  docker?: DevDockerOptions;
 }
 
 /** A running local fleet: registry, gateway, scaler loop and its executor processes. */
@@ -106,7 +109,9 @@ async function until(
  */
 export async function startDev(o: DevOptions): Promise<DevFleet> {
   const log = o.logger;
-  const policy = await loadDevPolicy(o.policyFile);
+  const filePolicy = await loadDevPolicy(o.policyFile);
+  if (o.docker) await checkDevDocker(o.docker);
+  const policy = o.docker ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, o.executorMode) : filePolicy;
   const initialExecutors =
     o.executors ?? (policy.provider.type === 'process' ? policy.provider.executors : policy.hosts.min);
   const registry = createRegistry(
