@@ -19,6 +19,8 @@ const NEEDED = [
   // The docker tests (test/docker, the executor's docker mode) start their own dockerd
   // (test/support/docker.ts); Debian's docker.io brings dockerd, containerd and runc.
   { bin: 'dockerd', pkg: 'docker.io' },
+  // The stack test (test/stack) brings docker-compose.yml up with Debian's compose (v1, python).
+  { bin: 'docker-compose', pkg: 'docker-compose' },
 ];
 
 // Debian puts haproxy and nginx in /usr/sbin, which a non-login shell may leave off PATH.
