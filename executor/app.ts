@@ -152,7 +152,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       table.release(await table.acquire(id, undefined, started + timeoutMs));
     } catch (error) {
       if (error instanceof ExecutorError && error.type === 'runtime_failed') {
-        throw new ExecutorError('build_failed', error.message, { cause: error });
+        // An unavailable container engine stays a 503: the host, not the function, failed.
+        const status = error.status === 503 ? { status: 503 } : {};
+        throw new ExecutorError('build_failed', error.message, { cause: error, ...status });
       }
       throw error;
     }
