@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { createDockerClient } from '../lib/docker/index.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { BuildShell } from './build/shell.ts';
 import { createDockerBackend, type DockerBackend } from './docker-backend.ts';
+import { createDockerBuildShell } from './docker-build-shell.ts';
 import { nameSafe } from './docker-labels.ts';
 import { ExecutorError } from './errors.ts';
 import type { ExecutorOptions } from './options.ts';
@@ -9,6 +11,8 @@ import type { ExecutorOptions } from './options.ts';
 /** A docker backend with its engine connection. */
 export interface StartedDockerBackend {
   backend: DockerBackend;
+  /** Build commands in containers of the build's image. */
+  buildShell: BuildShell;
   /** Closes the engine connection (after every runtime was stopped). */
   close(): Promise<void>;
 }
@@ -38,19 +42,23 @@ export async function startDockerBackend(
       { cause: error },
     );
   }
-  const backend = createDockerBackend({
+  const owner = settings.owner || defaultOwner(options.port);
+  const common = {
     client,
     network: settings.network,
     labelPrefix: settings.labelPrefix,
-    owner: settings.owner || defaultOwner(options.port),
+    owner,
     pidsLimit: settings.pidsLimit,
+    logger: io.logger,
+  };
+  const backend = createDockerBackend({
+    ...common,
     runtimePort: settings.runtimePort,
     workDir: io.workDir,
     ...(io.logsRoot ? { logsRoot: io.logsRoot } : {}),
     maxSourceBytes: options.maxSourceBytes,
     graceMs: options.executionGraceMs,
-    logger: io.logger,
   });
   await backend.removeLeftovers();
-  return { backend, close: () => client.close() };
+  return { backend, buildShell: createDockerBuildShell(common), close: () => client.close() };
 }

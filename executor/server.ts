@@ -75,6 +75,7 @@ export async function startExecutor(
     logger,
     registry: deps.registry ?? new Registry(),
     backend,
+    ...(docker ? { buildShell: docker.buildShell } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: executor.app.fetch, port: options.port, hostname: options.bind }, () =>
