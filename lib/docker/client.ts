@@ -6,8 +6,7 @@ import { NetworkApi } from './networks.ts';
 import { EngineTransport } from './transport.ts';
 import type { EngineEvent, EngineVersion } from './types.ts';
 
-/** Where the engine listens, when nothing else is said (`DOCKER_HOST` is not read here). */
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+export { DEFAULT_DOCKER_SOCKET } from './defaults.ts';
 
 /** Options of {@link createDockerClient}. */
 export interface DockerClientOptions {

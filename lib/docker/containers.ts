@@ -255,5 +255,10 @@ function toInfo(raw: any): ContainerInfo {
     networks,
     ports,
     networkMode: raw.HostConfig?.NetworkMode ?? '',
+    limits: {
+      memoryBytes: raw.HostConfig?.Memory ?? 0,
+      cpus: (raw.HostConfig?.NanoCpus ?? 0) / 1e9,
+      pids: raw.HostConfig?.PidsLimit ?? 0,
+    },
   };
 }

@@ -12,6 +12,8 @@ export interface ContainerInfo {
   ports: Record<string, { hostIp: string; hostPort: number }[]>;
   /** `HostConfig.NetworkMode`. */
   networkMode: string;
+  /** The limits the engine enforces (0 = none), in the words of ContainerLimits. */
+  limits: { memoryBytes: number; cpus: number; pids: number };
 }
 
 /** A container's state. */

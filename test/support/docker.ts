@@ -192,7 +192,11 @@ export async function stopRunEngine(runId: string): Promise<string[]> {
   rmSync(`${runDir}.failed`, { force: true });
   rmSync(`${runDir}.lock`, { recursive: true, force: true });
   const state = readEngineState(runDir);
-  if (!state) return notes;
+  if (!state) {
+    // An engine that failed to start leaves its folder (and its log) behind.
+    rmSync(runDir, { recursive: true, force: true });
+    return notes;
+  }
   notes.push(...(await stopEngine(state)));
   const ownerFile = `${state.dataRoot}.owner`;
   try {
