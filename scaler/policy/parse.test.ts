@@ -218,7 +218,7 @@ describe('parsePolicies', () => {
     ],
     [
       'a bad provider',
-      `provider: { type: docker }\n${METRIC}`,
+      `provider: { type: kubernetes }\n${METRIC}`,
       'provider.type',
       1,
       'type must be static, process, command or docker',
