@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArgs } from '../lib/args.ts';
+import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { median, quantile, round } from '../lib/stats.ts';
 import { timeCommand, timeToHealthy, type Variant } from './measure.ts';
@@ -16,7 +16,7 @@ const SECRET = 'bench-startup-secret';
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const result = startResult('startup', args.quick);
-  const rounds = args.quick ? 3 : 15;
+  const rounds = numberOption(args, 'rounds', args.quick ? 3 : 15);
   process.stderr.write('[startup] npm run build\n');
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   const variants: Variant[] = [
