@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export const config = defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'bench/**/node_modules/**'],
+    // .tmp holds the docker tests' engine data root: image layers carry other packages' test files.
+    exclude: ['node_modules/**', 'dist/**', 'bench/**/node_modules/**', '.tmp/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

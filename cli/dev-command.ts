@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { parseDuration } from '../config/duration.ts';
+import { DEFAULT_DOCKER_SOCKET } from '../lib/docker/index.ts';
 import { UsageError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { redactUrl } from '../lib/redact.ts';
@@ -8,6 +9,7 @@ import { readRedisUrl } from '../registry/redis-url.ts';
 import { parseCommandArgs, parsePortOption } from './args.ts';
 import { devBanner } from './dev/banner.ts';
 import { startDisplay } from './dev/display.ts';
+import type { DevDockerOptions } from './dev/docker-hosts.ts';
 import { takeSample } from './dev/sample.ts';
 import { DEFAULT_POLICY, executorLogDir, REPO_ROOT, startDev } from './dev/start-dev.ts';
 import type { CliIO, Command } from './io.ts';
@@ -31,6 +33,10 @@ Options:
   --policy FILE        Scaling policy (default scaler/policy/examples/default.yaml)
   --executors N        Executors to start with (default: the policy's provider.executors)
   --mode M             Executor runtimes: process (default) or simulated
+  --docker             Executor hosts as containers of --image on a Docker engine (the docker
+                       provider, host network), instead of local processes; hosts.min to start with
+  --image IMAGE        The Fleetgate image for --docker (default fleetgate:local: docker build -t fleetgate:local .)
+  --docker-socket P    The engine's socket for --docker (default: DOCKER_HOST if unix://, else /var/run/docker.sock)
   --status-every D     Status line period when stdout is not a terminal (default 10s)
   --log-level L        Log level of the JSON logs on stderr (default warn)
   -h, --help           Show this help
@@ -44,6 +50,9 @@ const OPTIONS = {
   policy: { type: 'string' },
   executors: { type: 'string' },
   mode: { type: 'string' },
+  docker: { type: 'boolean' },
+  image: { type: 'string' },
+  'docker-socket': { type: 'string' },
   'status-every': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
@@ -55,6 +64,20 @@ function wholeNumber(raw: string | undefined, name: string, min: number, max: nu
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
+}
+
+/** `--docker`'s engine and image, from the options and `DOCKER_HOST` (a unix:// one). */
+function devDockerOptions(
+  values: { image?: string; 'docker-socket'?: string },
+  env: NodeJS.ProcessEnv,
+): DevDockerOptions {
+  const fromEnv = env.DOCKER_HOST?.startsWith('unix://')
+    ? env.DOCKER_HOST.slice('unix://'.length)
+    : undefined;
+  return {
+    socket: values['docker-socket'] ?? fromEnv ?? DEFAULT_DOCKER_SOCKET,
+    image: values.image ?? 'fleetgate:local',
+  };
 }
 
 /** SIGHUP too: the terminal running dev was closed. */
@@ -113,6 +136,7 @@ export const devCommand: Command = {
         logger,
         readyTimeoutMs: 90_000,
         executorLogDir: executorLogDir(),
+        ...(values.docker ? { docker: devDockerOptions(values, io.env) } : {}),
       } as const;
       const started = startDev(redisUrl === undefined ? options : { ...options, redisUrl });
       // A signal while starting still stops whatever started.
@@ -133,6 +157,7 @@ export const devCommand: Command = {
           executors: fleet.initialExecutors,
           executorMode: mode,
           executorLogs: options.executorLogDir,
+          ...(options.docker ? { containerImage: options.docker.image } : {}),
           functionDir: `${REPO_ROOT.replace(/\/$/, '')}/examples/functions/hello`,
           entrypoint: 'index.mjs',
           image: 'openruntimes/node:v5-22',

@@ -94,7 +94,10 @@ describe('fleetgate executor arguments', () => {
     [['--secret', 's', '--build-workers', '0'], /--build-workers: expected an integer ≥ 1/],
     [['--secret', 's', '--build-queue', '1.5'], /--build-queue: expected an integer ≥ 0/],
     [['--port', '1'], /--secret is required/],
-    [['--secret', 's', '--mode', 'docker'], /--mode: expected process or simulated, got "docker"/],
+    [
+      ['--secret', 's', '--mode', 'kubernetes'],
+      /--mode: expected process, docker or simulated, got "kubernetes"/,
+    ],
     [['--secret', 's', '--port', 'x'], /--port: expected a whole number from 0 to 65535, got "x"/],
     [['--secret', 's', '--port', '70000'], /--port: expected a whole number from 0 to 65535, got "70000"/],
     [['--secret', 's', '--inactive-threshold', 'soon'], /--inactive-threshold: expected a duration/],
@@ -126,7 +129,7 @@ describe('fleetgate executor arguments', () => {
   it('exits 2 with the usage error on stderr', async () => {
     const c = capture();
     expect(await main(['executor', '--mode', 'x', '--secret', 's'], c.io)).toBe(2);
-    expect(c.err()).toContain('--mode: expected process or simulated');
+    expect(c.err()).toContain('--mode: expected process, docker or simulated');
   });
 });
 
@@ -172,6 +175,19 @@ describe('fleetgate executor configuration', () => {
           concurrency: 2,
           memoryMb: 99,
           seed: 5,
+        },
+      },
+    ],
+    docker: [
+      'docker: { socket: /run/d.sock, network: fg-net, runtimePort: 8000, labelPrefix: acme.fg, owner: "exec-1", pidsLimit: 64 }',
+      {
+        docker: {
+          socket: '/run/d.sock',
+          network: 'fg-net',
+          runtimePort: 8000,
+          labelPrefix: 'acme.fg',
+          owner: 'exec-1',
+          pidsLimit: 64,
         },
       },
     ],

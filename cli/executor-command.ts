@@ -20,7 +20,8 @@ const DEFAULTS = executorSchema.parse({});
 
 const HELP = `Usage: fleetgate executor [--config FILE] [--secret S] [options]
 
-A local Open Runtimes executor: runtimes are child processes (or simulated in-process models).
+A local Open Runtimes executor: runtimes are child processes, Docker containers (--mode docker)
+or simulated in-process models.
 Prints one JSON log line with "url" once it listens; SIGTERM drains (waits for in-flight
 executions up to --drain-timeout), stops every runtime process and exits 0.
 
@@ -38,7 +39,10 @@ Options:
   --secret S                  Executor secret, Authorization: Bearer S (default: OPR_EXECUTOR_SECRET);
                               hidden from ps once started
   --hostname NAME             Name this host reports in runtime objects (default executor-<pid>)
-  --mode process|simulated    Runtimes as child processes (default) or simulated
+  --mode process|docker|simulated
+                              Runtimes as child processes (default), containers through the
+                              Docker engine at executor.docker.socket (docs/containers.md), or
+                              simulated
   --runtime-command P=CMD     Command template for images matching P (repeatable), e.g.
                               'openruntimes/python:*=python3 server.py'. Placeholders:
                               {runtimeServer} {entrypoint} {port} {source} {logsDir}. Node images
@@ -160,8 +164,8 @@ export function executorOptionsFromArgs(
   // A --secret-file is read by `run` (it may be a pipe); the secret is filled in then.
   const secret = values['secret-file'] ? '' : values.secret ? values.secret : fromConfig.secret;
   const mode = values.mode ?? fromConfig.mode ?? 'process';
-  if (mode !== 'process' && mode !== 'simulated') {
-    throw new UsageError(`--mode: expected process or simulated, got "${mode}"`);
+  if (mode !== 'process' && mode !== 'docker' && mode !== 'simulated') {
+    throw new UsageError(`--mode: expected process, docker or simulated, got "${mode}"`);
   }
   // --port, then FLEETGATE_EXECUTOR_PORT, then PORT (what the executor read before the file), then the file.
   const portText =

@@ -138,6 +138,9 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   },
   { env: 'FLEETGATE_EXECUTOR_BUILD_WORKERS', path: ['executor', 'buildWorkers'], kind: 'integer' },
   { env: 'FLEETGATE_EXECUTOR_BUILD_QUEUE', path: ['executor', 'buildQueue'], kind: 'integer' },
+  { env: 'FLEETGATE_EXECUTOR_DOCKER_SOCKET', path: ['executor', 'docker', 'socket'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_DOCKER_NETWORK', path: ['executor', 'docker', 'network'], kind: 'string' },
+  { env: 'FLEETGATE_EXECUTOR_DOCKER_OWNER', path: ['executor', 'docker', 'owner'], kind: 'string' },
 ];
 
 /** A value taken from the environment, to be placed at `path` in the raw config. */

@@ -10,6 +10,7 @@ import { createExecutorMetrics, type ExecutorMetrics } from '../metrics/executor
 import type { RuntimeBackend } from './backend.ts';
 import { Builds } from './build/builds.ts';
 import { readBuildJob } from './build/read-job.ts';
+import type { BuildShell } from './build/shell.ts';
 import { registerCommandsRoute } from './commands-route.ts';
 import { ExecutorError } from './errors.ts';
 import { registerExecutionRoute } from './execution-route.ts';
@@ -30,6 +31,8 @@ export interface ExecutorDeps {
   logger: Logger;
   registry: Registry;
   backend: RuntimeBackend;
+  /** Where build commands run; default child processes of this executor. */
+  buildShell?: BuildShell;
 }
 
 /** An executor without a socket: the Hono app, its runtime table and drain control. */
@@ -62,6 +65,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     clock,
     logger,
     metrics,
+    ...(deps.buildShell ? { shell: deps.buildShell } : {}),
   });
   const table = new RuntimeTable({
     backend: builds.backend(deps.backend),
@@ -152,7 +156,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       table.release(await table.acquire(id, undefined, started + timeoutMs));
     } catch (error) {
       if (error instanceof ExecutorError && error.type === 'runtime_failed') {
-        throw new ExecutorError('build_failed', error.message, { cause: error });
+        // An unavailable container engine stays a 503: the host, not the function, failed.
+        const status = error.status === 503 ? { status: 503 } : {};
+        throw new ExecutorError('build_failed', error.message, { cause: error, ...status });
       }
       throw error;
     }

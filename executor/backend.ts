@@ -61,8 +61,8 @@ export interface StartContext {
   log(line: string): void;
 }
 
-/** Starts runtimes: child processes (`process` mode) or in-process models (`simulated` mode). */
+/** Starts runtimes: child processes (`process`), containers (`docker`) or in-process models (`simulated`). */
 export interface RuntimeBackend {
-  readonly mode: 'process' | 'simulated';
+  readonly mode: 'process' | 'docker' | 'simulated';
   start(spec: RuntimeSpec, context: StartContext): Promise<RuntimeInstance>;
 }

@@ -4,8 +4,21 @@ import type { DeepReadonly } from '../config/freeze.ts';
 import { executorSchema } from '../config/schema/executor.ts';
 import { type Distribution, parseDistribution } from './distribution.ts';
 
-/** How runtimes run: child processes speaking the runtime protocol, or an in-process model. */
-export type ExecutorMode = 'process' | 'simulated';
+/** How runtimes run: child processes or containers speaking the runtime protocol, or an in-process model. */
+export type ExecutorMode = 'process' | 'docker' | 'simulated';
+
+/** Docker-mode settings (config `executor.docker.*`). */
+export interface DockerModeOptions {
+  /** The engine's unix socket. */
+  socket: string;
+  /** `host`, `bridge` or a network's name. */
+  network: string;
+  labelPrefix: string;
+  /** The owner label's value; '' for `<machine hostname>-<port>` (`-<pid>` with port 0). */
+  owner: string;
+  pidsLimit: number;
+  runtimePort: number;
+}
 
 /** A command template for images matching `pattern` (`*` is a wildcard). */
 export interface RuntimeCommand {
@@ -68,6 +81,7 @@ export interface ExecutorOptions {
   /** Builds that may wait for a worker (`executor.buildQueue`). */
   buildQueue: number;
   simulated: SimulatedOptions;
+  docker: DockerModeOptions;
 }
 
 /** The Node runtime server shipped with Fleetgate (plain .mjs so it boots without tsx). */
@@ -80,9 +94,10 @@ export const DEFAULT_RUNTIME_COMMANDS: RuntimeCommand[] = [
 ];
 
 /** What callers give: the secret plus any settings to override (simulated ones field by field). */
-export type ExecutorInput = Partial<Omit<ExecutorOptions, 'simulated'>> & {
+export type ExecutorInput = Partial<Omit<ExecutorOptions, 'simulated' | 'docker'>> & {
   secret: string;
   simulated?: Partial<SimulatedOptions>;
+  docker?: Partial<DockerModeOptions>;
 };
 
 /** The resolved `executor` section of the configuration (config/schema/executor.ts). */
@@ -122,6 +137,14 @@ export function executorOptionsFromConfig(section: ExecutorConfig): ExecutorInpu
       memoryMb: section.simulated.memory,
       seed: section.simulated.seed,
     },
+    docker: {
+      socket: section.docker.socket,
+      network: section.docker.network,
+      labelPrefix: section.docker.labelPrefix,
+      owner: section.docker.owner ?? '',
+      pidsLimit: section.docker.pidsLimit,
+      runtimePort: section.docker.runtimePort,
+    },
   };
   if (section.hostname !== undefined) input.hostname = section.hostname;
   if (section.sourceRoot !== undefined) input.sourceRoot = section.sourceRoot;
@@ -139,7 +162,7 @@ const DEFAULTS = executorOptionsFromConfig(executorSchema.parse({}));
  */
 export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
   return {
-    ...(DEFAULTS as Omit<ExecutorOptions, 'simulated'>),
+    ...(DEFAULTS as Omit<ExecutorOptions, 'simulated' | 'docker'>),
     // Embedded executors (tests, benchmarks) listen on any free port unless told otherwise.
     port: 0,
     hostname: input.hostname ?? `executor-${process.pid}`,
@@ -149,6 +172,7 @@ export function resolveExecutorOptions(input: ExecutorInput): ExecutorOptions {
     ...input,
     runtimeCommands: [...(input.runtimeCommands ?? []), ...DEFAULT_RUNTIME_COMMANDS],
     simulated: { ...(DEFAULTS.simulated as SimulatedOptions), ...input.simulated },
+    docker: { ...(DEFAULTS.docker as DockerModeOptions), ...input.docker },
   };
 }
 

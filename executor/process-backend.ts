@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Pool } from 'undici';
 import { freePort } from '../lib/free-port.ts';
 import type { Logger } from '../lib/logger.ts';
 import type {
@@ -17,6 +15,7 @@ import { confineEntrypoint } from './confine.ts';
 import { ExecutorError } from './errors.ts';
 import { commandForImage, NODE_RUNTIME_SERVER, type RuntimeCommand } from './options.ts';
 import { openRuntimesEnvironment } from './runtime-env.ts';
+import { RUNTIME_GRACE_MS, RuntimeHttp } from './runtime-http.ts';
 import { prepareSource } from './source.ts';
 import { waitForRuntime } from './wait-runtime.ts';
 import { createRuntimeWatchdog, type RuntimeWatchdog } from './watchdog.ts';
@@ -36,17 +35,6 @@ export interface ProcessBackendOptions {
   environment?: Record<string, string>;
   logger: Logger;
 }
-
-/** Connection-level headers of the runtime's response, not the function's (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-]);
 
 /** Longest output line kept (a runtime may write one 64 KiB chunk without a newline). */
 const MAX_LINE_CHARS = 8 * 1024;
@@ -182,7 +170,7 @@ class ProcessRuntime implements RuntimeInstance {
   readonly memoryMb: number;
   /** Resolves with a reason when the process ends. */
   readonly exited: Promise<string>;
-  private readonly pool: Pool;
+  private readonly http: RuntimeHttp;
   private readonly tail: string[] = [];
   private stopping = false;
   private exitListener: ((reason: string) => void) | undefined;
@@ -190,14 +178,14 @@ class ProcessRuntime implements RuntimeInstance {
   constructor(
     private readonly child: ChildProcess,
     port: number,
-    private readonly spec: RuntimeSpec,
+    spec: RuntimeSpec,
     private readonly logsDir: string,
     context: StartContext,
-    private readonly settings: SpawnSettings,
+    settings: SpawnSettings,
   ) {
     this.pid = child.pid;
     this.memoryMb = spec.memoryMb;
-    this.pool = new Pool(`http://127.0.0.1:${port}`, { connections: 32, pipelining: 1 });
+    this.http = new RuntimeHttp(`http://127.0.0.1:${port}`, spec.key, logsDir, settings.graceMs);
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line === '') continue;
@@ -216,7 +204,7 @@ class ProcessRuntime implements RuntimeInstance {
         resolve(reason);
         this.killGroup('SIGKILL');
         if (this.pid !== undefined) settings.watchdog.unwatch(this.pid);
-        void this.pool.destroy().catch(() => {});
+        void this.http.close();
         void rm(this.logsDir, { recursive: true, force: true }).catch(() => {});
         if (!this.stopping) this.exitListener?.(reason);
       });
@@ -232,45 +220,8 @@ class ProcessRuntime implements RuntimeInstance {
     this.exitListener = listener;
   }
 
-  async execute(request: ExecutionRequest): Promise<ExecutionResult> {
-    const logId = Math.random().toString(36).slice(2, 14);
-    const headers: Record<string, string> = {
-      ...request.headers,
-      'x-open-runtimes-secret': this.spec.key,
-      // Whole seconds, at least 1, as the real executor sends it.
-      'x-open-runtimes-timeout': String(Math.max(1, Math.floor(request.timeoutMs / 1000))),
-      'x-open-runtimes-logging': request.logging ? 'enabled' : 'disabled',
-      'x-open-runtimes-log-id': logId,
-    };
-    // The caller's `host` stays (the function reads it); the length is the body's own.
-    delete headers['content-length'];
-    for (const name of HOP_BY_HOP) delete headers[name];
-    // The runtime answers a slow function itself at the timeout (500, "Execution timed out."); the
-    // executor waits 5 s more for that answer, as the real one does.
-    const waitMs = request.timeoutMs + this.settings.graceMs;
-    let response: Awaited<ReturnType<Pool['request']>>;
-    let body: Buffer;
-    try {
-      response = await this.pool.request({
-        method: request.method as 'GET',
-        path: request.path,
-        headers,
-        // Sent for every method, GET and HEAD too (the real executor does).
-        body: request.body.length > 0 ? request.body : undefined,
-        headersTimeout: waitMs,
-        bodyTimeout: waitMs,
-      });
-      body = Buffer.from(await response.body.arrayBuffer());
-    } catch (error) {
-      throw executionFailure(error, waitMs);
-    }
-    const headersOut: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(response.headers)) {
-      if (v !== undefined && !HOP_BY_HOP.has(k)) headersOut[k] = v;
-    }
-    const id = String(response.headers['x-open-runtimes-log-id'] ?? logId);
-    const [logs, errors] = request.logging ? this.readLogs(id) : ['', ''];
-    return { statusCode: response.statusCode, headers: headersOut, body, logs, errors };
+  execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    return this.http.execute(request);
   }
 
   async stop(): Promise<void> {
@@ -291,77 +242,6 @@ class ProcessRuntime implements RuntimeInstance {
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     }
   }
-
-  /**
-   * Reads and deletes the runtime's `<logId>_logs.log` / `_errors.log`, each cut at 5 MiB with the
-   * real executor's note. Synchronous on purpose: the files are usually a few bytes, and the
-   * thread-pool round trips of fs/promises cost more CPU than the reads (measured: ~30 % of executor
-   * CPU under load with the async version).
-   */
-  private readLogs(id: string): [string, string] {
-    const read = (file: string, what: string) => {
-      const path = join(this.logsDir, file);
-      try {
-        const text = readLogFile(path, what);
-        unlinkSync(path);
-        return text;
-      } catch {
-        return '';
-      }
-    };
-    return [read(`${id}_logs.log`, 'Log'), read(`${id}_errors.log`, 'Error')];
-  }
 }
 
-/** Most bytes of logs (and of errors) one execution returns: the real executor's MAX_LOG_SIZE. */
-export const MAX_LOG_BYTES = 5 * 1024 * 1024;
-
-/** Extra time the executor waits past an execution's timeout for the runtime's own answer. */
-export const RUNTIME_GRACE_MS = 5_000;
-
-/** A log file's first MAX_LOG_BYTES as text, with "<What> file has been truncated to 5.00MB." when cut. */
-function readLogFile(path: string, what: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.min(size, MAX_LOG_BYTES));
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    const text = buffer.subarray(0, read).toString('utf8');
-    if (size <= MAX_LOG_BYTES) return text;
-    return `${text}\n${what} file has been truncated to ${(MAX_LOG_BYTES / 1048576).toFixed(2)}MB.`;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The error for an execution the runtime did not answer: a bad request (400), no answer within
- * timeout + 5 s, or a connection the runtime closed (it crashed or exited). The last two are 500,
- * as the real executor answers every transport error with its runtime.
- */
-function executionFailure(error: unknown, waitMs: number): ExecutorError {
-  const code = (error as { code?: string }).code;
-  if (code === 'UND_ERR_INVALID_ARG') {
-    return new ExecutorError(
-      'execution_bad_request',
-      `Invalid execution request: ${(error as Error).message}`,
-    );
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new ExecutorError(
-      'execution_timeout',
-      `The runtime did not answer within the execution's timeout + 5 s (${waitMs} ms).`,
-      { status: 500, cause: error },
-    );
-  }
-  return new ExecutorError(
-    'runtime_failed',
-    `The runtime closed the connection during the execution: ${(error as Error).message}`,
-    { status: 500, cause: error },
-  );
-}
+export { MAX_LOG_BYTES, RUNTIME_GRACE_MS } from './runtime-http.ts';

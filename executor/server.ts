@@ -11,6 +11,7 @@ import { seededRandom } from '../lib/random.ts';
 import { authorizationKey, secretEquals } from '../lib/secrets.ts';
 import { createExecutor, type Executor } from './app.ts';
 import type { RuntimeBackend } from './backend.ts';
+import { startDockerBackend } from './docker-start.ts';
 import { type ExecutorInput, resolveExecutorOptions } from './options.ts';
 import { createProcessBackend } from './process-backend.ts';
 import { pickEnvironment } from './runtime-env.ts';
@@ -48,10 +49,15 @@ export async function startExecutor(
   // Runtimes write and the executor reads and deletes two small log files per execution: on a
   // tmpfs that costs no disk journal (Open Runtimes mounts /mnt/logs as a volume for the same job).
   // A caller that names the work folder owns its cleanup, so the logs stay inside it then.
-  const logsRoot = options.mode === 'process' && ownWorkDir ? await memoryFolder() : undefined;
+  const logsRoot = options.mode !== 'simulated' && ownWorkDir ? await memoryFolder() : undefined;
   const logger = deps.logger ?? createLogger({ name: 'executor' });
+  const docker =
+    !deps.backend && options.mode === 'docker'
+      ? await startDockerBackend(options, { workDir, logsRoot, logger })
+      : undefined;
   const backend =
     deps.backend ??
+    docker?.backend ??
     (options.mode === 'simulated'
       ? createSimulatedBackend(options.simulated, seededRandom(options.simulated.seed), options.hostname)
       : createProcessBackend({
@@ -69,6 +75,7 @@ export async function startExecutor(
     logger,
     registry: deps.registry ?? new Registry(),
     backend,
+    ...(docker ? { buildShell: docker.buildShell } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: executor.app.fetch, port: options.port, hostname: options.bind }, () =>
@@ -105,6 +112,7 @@ export async function startExecutor(
       const drained = await executor.waitIdle(options.drainTimeoutMs);
       if (!drained) logger.warn({ inflight: executor.table.inflight() }, 'drain deadline passed');
       await executor.table.stopAll();
+      await docker?.close();
       // Executions cut short by the stop answer with an error; let those answers go out.
       await executor.waitIdle(2000);
       await new Promise((r) => setImmediate(r));

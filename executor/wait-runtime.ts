@@ -17,6 +17,8 @@ export async function waitForRuntime(
   void exited.then((reason) => {
     exitReason = reason;
   });
+  // One abort listener for the whole wait (one per poll piled up on a slow start).
+  const abortedOnce = aborted(signal);
   while (true) {
     if (exitReason !== undefined)
       throw new ExecutorError('runtime_failed', `Runtime process ${exitReason} before listening.`);
@@ -32,7 +34,7 @@ export async function waitForRuntime(
     } catch {
       // Not listening yet.
     }
-    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), exited, aborted(signal)]);
+    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), exited, abortedOnce]);
   }
 }
 

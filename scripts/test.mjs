@@ -16,6 +16,11 @@ const NEEDED = [
   // The fuzz tests count a process's client sockets with `ss`; the TLS registry test makes a certificate.
   { bin: 'ss', pkg: 'iproute2' },
   { bin: 'openssl', pkg: 'openssl' },
+  // The docker tests (test/docker, the executor's docker mode) start their own dockerd
+  // (test/support/docker.ts); Debian's docker.io brings dockerd, containerd and runc.
+  { bin: 'dockerd', pkg: 'docker.io' },
+  // The stack test (test/stack) brings docker-compose.yml up with Debian's compose (v1, python).
+  { bin: 'docker-compose', pkg: 'docker-compose' },
 ];
 
 // Debian puts haproxy and nginx in /usr/sbin, which a non-login shell may leave off PATH.
@@ -42,7 +47,7 @@ if (missing.length > 0) {
   run(['apt-get', 'update']);
   run(['apt-get', 'install', '-y', '--no-install-recommends', ...pkgs]);
   // The Debian packages start their services on install; the tests start their own on free ports.
-  for (const svc of ['redis-server', 'prometheus', 'haproxy', 'nginx'])
+  for (const svc of ['redis-server', 'prometheus', 'haproxy', 'nginx', 'docker'])
     spawnSync('service', [svc, 'stop'], { stdio: 'ignore' });
   console.log(`[test] installed ${pkgs.join(' ')}`);
 } else {

@@ -10,6 +10,8 @@ export interface BannerInput {
   executorMode: string;
   /** Folder of the executors' log files. */
   executorLogs: string;
+  /** The Fleetgate image when the executors are containers (`--docker`). */
+  containerImage?: string;
   /** Absolute folder of the sample function, as the executors see it. */
   functionDir: string;
   entrypoint: string;
@@ -45,7 +47,9 @@ export function devBanner(b: BannerInput): string {
   return [
     `Fleetgate dev fleet is up (${b.registry} registry)`,
     `  gateway    ${b.gatewayUrl}   (/metrics, /v1/fleet, /readyz)`,
-    `  executors  ${b.executors} local executor process(es) (${b.executorMode} runtimes), started and stopped by the scaler; logs in ${b.executorLogs}`,
+    b.containerImage
+      ? `  executors  ${b.executors} executor container(s) of ${b.containerImage} (${b.executorMode} runtimes), started and stopped by the scaler; logs: docker logs <host id>`
+      : `  executors  ${b.executors} local executor process(es) (${b.executorMode} runtimes), started and stopped by the scaler; logs in ${b.executorLogs}`,
     `  scaler     ${b.policy}`,
     `  secret     ${b.secret}`,
     '',

@@ -10,6 +10,7 @@ import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { FleetgateError, UsageError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { PACKAGE_ROOT } from '../../lib/package-root.ts';
 import { redactUrl } from '../../lib/redact.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
 import { poolKeys } from '../../registry/keys.ts';
@@ -18,9 +19,10 @@ import { createCoordination } from '../../scaler/coordination/create.ts';
 import { createScaler, type Scaler } from '../../scaler/loop/scaler.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
+import { checkDevDocker, type DevDockerOptions, dockerDevPolicy } from './docker-hosts.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO_ROOT = PACKAGE_ROOT;
 /**
  * Where each executor's log goes (`<host id>.log`): a private folder (mode 0700) made once per
  * `fleetgate dev` run; a fixed shared one let another user plant symlinks (issue 18).
@@ -50,6 +52,8 @@ export interface DevOptions {
   readyTimeoutMs: number;
   /** Where executor logs go (`executorLogDir()`); default: a new private folder. */
   executorLogDir?: string;
+  /** Executor hosts as containers on this engine (`--docker`) instead of local processes. */
+  docker?: DevDockerOptions;
 }
 
 /** A running local fleet: registry, gateway, scaler loop and its executor processes. */
@@ -105,7 +109,9 @@ async function until(
  */
 export async function startDev(o: DevOptions): Promise<DevFleet> {
   const log = o.logger;
-  const policy = await loadDevPolicy(o.policyFile);
+  const filePolicy = await loadDevPolicy(o.policyFile);
+  if (o.docker) await checkDevDocker(o.docker);
+  const policy = o.docker ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, o.executorMode) : filePolicy;
   const initialExecutors =
     o.executors ?? (policy.provider.type === 'process' ? policy.provider.executors : policy.hosts.min);
   const registry = createRegistry(

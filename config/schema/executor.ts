@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDistribution } from '../../executor/distribution.ts';
+import { DEFAULT_DOCKER_SOCKET } from '../../lib/docker/defaults.ts';
 import { durationSchema, sizeSchema } from '../duration.ts';
 import { bindHostSchema, portSchema, secretSchema } from './common.ts';
 
@@ -45,6 +46,51 @@ const simulatedSchema = z
   .prefault({})
   .describe('`simulated` mode: the model of cold starts and executions.');
 
+const dockerSchema = z
+  .strictObject({
+    socket: z
+      .string()
+      .min(1, 'must not be empty')
+      .default(DEFAULT_DOCKER_SOCKET)
+      .describe("`docker` mode: the Docker engine's unix socket."),
+    network: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be host, bridge or a network name')
+      .default('host')
+      .describe(
+        "`docker` mode: network of runtime containers. `host`: each runtime listens on a free host port given in `PORT`; any other (`bridge`, a user network): on `runtimePort` at the container's address, which this executor must reach.",
+      ),
+    runtimePort: portSchema
+      .default(3000)
+      .describe(
+        '`docker` mode: port runtimes listen on inside their container (not on the host network); 3000 for `openruntimes/*` images.',
+      ),
+    labelPrefix: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'must be lower-case words joined by . or -')
+      .default('fleetgate')
+      .describe(
+        '`docker` mode: prefix of the labels on runtime containers (`<prefix>.executor`, `<prefix>.runtime-id`, `<prefix>.role`).',
+      ),
+    owner: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]*$/, 'must be letters, digits and _ . : -')
+      .optional()
+      .describe(
+        '`docker` mode: value of the `<prefix>.executor` label; on start the executor removes every container carrying it (left by a crash). Default `<machine hostname>-<port>` (`-<pid>` with port 0). Give executors sharing an engine different owners.',
+      ),
+    pidsLimit: z
+      .number()
+      .int()
+      .min(8, 'must be at least 8')
+      .default(256)
+      .describe(
+        '`docker` mode: most processes and threads in one runtime container (a fork bomb stops there).',
+      ),
+  })
+  .prefault({})
+  .describe('`docker` mode: runtimes as containers through the Docker Engine API.');
+
 /** The `executor` section: the local executor that speaks the Open Runtimes executor API. */
 export const executorSchema = z
   .strictObject({
@@ -56,10 +102,10 @@ export const executorSchema = z
       .optional()
       .describe('Clients (the gateway) must send `Authorization: Bearer <secret>`.'),
     mode: z
-      .enum(['process', 'simulated'])
+      .enum(['process', 'docker', 'simulated'])
       .default('process')
       .describe(
-        '`process`: runtimes are child processes; `simulated`: timers model cold start and execution.',
+        '`process`: runtimes are child processes; `docker`: containers through the Docker Engine API (`executor.docker`); `simulated`: timers model cold start and execution.',
       ),
     runtimeCommands: z
       .array(runtimeCommandSchema)
@@ -131,6 +177,7 @@ export const executorSchema = z
     // Open Runtimes caps a deployment at 30 MB compressed; unpacked code is rarely more than a few times that.
     maxSourceSize: sizeSchema.prefault('512MiB').describe('Most one `.tar.gz` source may unpack to.'),
     simulated: simulatedSchema,
+    docker: dockerSchema,
     buildWorkers: z
       .number()
       .int('must be a whole number')

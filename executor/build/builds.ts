@@ -10,6 +10,7 @@ import type { LogLine, RuntimeTable } from '../runtimes.ts';
 import { BuildEnvironment } from './build-environment.ts';
 import { BuildQueue } from './queue.ts';
 import { type BuildJob, runBuild } from './run-build.ts';
+import type { BuildShell } from './shell.ts';
 
 /**
  * How long a build's runtime exists at least before a failed or `remove`d build takes it away: a
@@ -42,6 +43,8 @@ export interface BuildsDeps {
   clock: Clock;
   logger: Logger;
   metrics: ExecutorMetrics;
+  /** Where build commands run; default a child process (`runShell`). */
+  shell?: BuildShell;
 }
 
 /**
@@ -184,6 +187,7 @@ export class Builds {
         executorHostname: this.deps.executorHostname,
         log: context.log,
         signal: context.signal,
+        ...(this.deps.shell ? { shell: this.deps.shell } : {}),
       });
       return new BuildEnvironment(spec, result);
     } catch (error) {

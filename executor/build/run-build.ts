@@ -8,7 +8,7 @@ import { prepareSource } from '../source.ts';
 import { restoreCache, saveCache } from './cache.ts';
 import { buildEnvironment } from './environment.ts';
 import { outputFolder, pack } from './package.ts';
-import { runShell } from './shell.ts';
+import { type BuildShell, runShell } from './shell.ts';
 
 /** The build part of a create: what to run and where the package goes. */
 export interface BuildJob {
@@ -35,6 +35,8 @@ export interface BuildContext {
   log(line: string): void;
   /** Aborted when the runtime is removed or the executor stops: the command is killed. */
   signal: AbortSignal;
+  /** Runs the build command; default `runShell` (a child process of this executor). */
+  shell?: BuildShell;
 }
 
 /** A finished build: its folder (kept until the runtime goes) and the package, if any. */
@@ -68,14 +70,11 @@ export async function runBuild(spec: RuntimeSpec, job: BuildJob, ctx: BuildConte
       outputDirectory: job.outputDirectory,
       cacheDir,
     });
-    const result = await runShell({
-      command: job.command,
-      cwd: dir,
-      env,
-      timeoutMs: job.timeoutMs,
-      onLine: ctx.log,
-      signal: ctx.signal,
-    });
+    const shell: BuildShell = ctx.shell ?? ((cmd) => runShell(cmd));
+    const result = await shell(
+      { command: job.command, cwd: dir, env, timeoutMs: job.timeoutMs, onLine: ctx.log, signal: ctx.signal },
+      { spec, mountRoot: root },
+    );
     if (result.aborted) {
       const reason = ctx.signal.reason;
       throw reason instanceof ExecutorError

@@ -22,6 +22,15 @@ export interface ShellResult {
   output: string;
 }
 
+/**
+ * Where a build command runs: on this host (`runShell`), or somewhere else that sees the same
+ * folders (a container with `mountRoot` mounted at the same path). `spec` is the build's runtime.
+ */
+export type BuildShell = (
+  cmd: ShellCommand,
+  where: { spec: import('../backend.ts').RuntimeSpec; mountRoot: string },
+) => Promise<ShellResult>;
+
 /** Output a command keeps for its answer (the real executor cuts build logs at 1 MiB). */
 export const MAX_OUTPUT_CHARS = 1024 * 1024;
 /** Longest single line passed to `onLine` (a minified bundle printed whole must not be one log line). */

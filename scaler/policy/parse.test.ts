@@ -218,10 +218,10 @@ describe('parsePolicies', () => {
     ],
     [
       'a bad provider',
-      `provider: { type: docker }\n${METRIC}`,
+      `provider: { type: kubernetes }\n${METRIC}`,
       'provider.type',
       1,
-      'type must be static, process or command',
+      'type must be static, process, command or docker',
     ],
   ])('names the path, value and line of %s', (_name, text, path, line, message) => {
     const issue = issuesOf(text).find((i) => i.path === path);

@@ -146,7 +146,7 @@ export const policySchema = z
       .describe('Bounds of the host count.'),
     provider: providerSchema
       .prefault({ type: 'process' })
-      .describe('What starts and stops hosts: `static`, `process` or `command`.'),
+      .describe('What starts and stops hosts: `static`, `process`, `command` or `docker`.'),
     source: sourceSchema
       .prefault({ prometheus: {} })
       .describe('Where metric queries go: exactly one of `prometheus` or `gateway`.'),

@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/logger.ts';
 import type { ProviderConfig } from '../policy/shell-schema.ts';
 import { createCommandProvider } from './command.ts';
+import { createDockerProvider } from './docker.ts';
 import { createProcessProvider } from './process.ts';
 import { createStaticProvider } from './static.ts';
 import type { HostProvider } from './types.ts';
@@ -13,7 +14,7 @@ export interface ProviderContext {
   executorSecret: string;
   /** Extra `fleetgate executor` arguments for the process provider (e.g. `--mode simulated`). */
   executorArgs?: string[];
-  /** Whether closing the process provider stops its executors (`fleetgate dev`); default false. */
+  /** Whether closing the process or docker provider stops its executors (`fleetgate dev`); default false. */
   stopOnClose?: boolean;
   /** Where the process provider's executors log (`<logDir>/<host id>.log`); default: a new private folder. */
   logDir?: string;
@@ -21,7 +22,7 @@ export interface ProviderContext {
   stopTimeoutMs?: number;
 }
 
-/** Builds the policy's provider (`static`, `process` or `command`). */
+/** Builds the policy's provider (`static`, `process`, `command` or `docker`). */
 export function createProvider(config: ProviderConfig, context: ProviderContext): HostProvider {
   switch (config.type) {
     case 'static':
@@ -42,6 +43,14 @@ export function createProvider(config: ProviderConfig, context: ProviderContext)
         create: config.create,
         destroy: config.destroy,
         timeoutMs: config.timeout,
+        logger: context.logger,
+      });
+    case 'docker':
+      return createDockerProvider({
+        pool: context.pool,
+        config,
+        executorSecret: context.executorSecret,
+        stopOnClose: context.stopOnClose ?? false,
         logger: context.logger,
       });
   }

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/free-port.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { FLEETGATE_ENTRY } from '../../lib/package-root.ts';
 import { executorEnv } from './executor-env.ts';
 import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
 
@@ -16,7 +16,7 @@ import { type CreateContext, type HostProvider, ProviderError, type ProvisionedH
 const SECRET_FD = 3;
 
 /** The `fleetgate` entry point the process provider runs (`fleetgate executor …`). */
-export const FLEETGATE_BIN = fileURLToPath(new URL('../../bin/fleetgate.js', import.meta.url));
+export const FLEETGATE_BIN = FLEETGATE_ENTRY;
 
 /** Options of the process provider. */
 export interface ProcessProviderOptions {

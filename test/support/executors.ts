@@ -46,7 +46,7 @@ export interface ExecutorFleet {
 /** Options of `startExecutors`. */
 export interface StartExecutorsOptions {
   secret?: string;
-  mode?: 'process' | 'simulated';
+  mode?: 'process' | 'docker' | 'simulated';
   /** Host ids are `<idPrefix>-<i>` (default `executor`). */
   idPrefix?: string;
   legacyHealth?: boolean;

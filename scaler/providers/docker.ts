@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DockerClient, type DockerError, isDockerError } from '../../lib/docker/index.ts';
+import { freePort } from '../../lib/free-port.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { containerSpec, type DockerProviderConfig, hostUrl, LABELS, onHostNetwork } from './docker-spec.ts';
+import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/** Options of the docker provider. */
+export interface DockerProviderOptions {
+  pool: string;
+  config: DockerProviderConfig;
+  /** Executor secret, passed in the container's `config.secretEnv` (never in labels or the registry). */
+  executorSecret: string;
+  logger: Logger;
+  /** Whether `close()` removes every container of this pool (`fleetgate dev`); default false. */
+  stopOnClose?: boolean;
+  /** The engine client; default one on `config.socket`. Injected by tests. */
+  client?: DockerClient;
+}
+
+/** The docker provider: `HostProvider` plus what a restarted scaler uses to find its hosts again. */
+export interface DockerHostProvider extends HostProvider {
+  /** The pool's executor containers the engine has (running or not), found by label. */
+  listHosts(): Promise<(ProvisionedHost & { running: boolean })[]>;
+}
+
+/** How often a create looks at the container and the executor's health while it boots. */
+const READY_POLL_MS = 100;
+
+/**
+ * Starts each host as a container on a Docker engine: the configured executor image, command,
+ * environment, mounts, network and limits, labelled `fleetgate.pool`/`fleetgate.host`. A create
+ * resolves once the executor answers `/v1/health`; a container that exits first, an image the engine
+ * lacks or an engine that does not answer fail with a message naming what failed, and nothing is
+ * left behind. Everything the provider needs later is on the engine (labels) and in the host's
+ * labels (container id, port): another scaler process manages the hosts after a restart. By default
+ * `close()` leaves them running for the next leader; with `stopOnClose` it removes them.
+ */
+export function createDockerProvider(options: DockerProviderOptions): DockerHostProvider {
+  const { config, pool } = options;
+  const log = options.logger.child({ component: 'provider', provider: 'docker' });
+  const client = options.client ?? new DockerClient({ socketPath: config.socket });
+  const ownClient = options.client === undefined;
+  /** Host-network ports handed out and not yet released: two parallel creates must not share one. */
+  const claimedPorts = new Set<number>();
+  const where = `the Docker engine at ${config.socket}`;
+
+  const failed = (what: string, error: unknown) =>
+    new ProviderError('PROVIDER_CREATE_FAILED', `docker provider: ${what}: ${explain(error)}`, {
+      cause: error,
+    });
+
+  function explain(error: unknown): string {
+    if (isDockerError(error, 'image_not_found'))
+      return `image "${config.image}" is not on ${where} (nothing is pulled: build or load it there first)`;
+    if (isDockerError(error, 'engine_unreachable'))
+      return `${where} does not answer (${(error as DockerError).message})`;
+    return (error as Error).message;
+  }
+
+  async function remove(containerId: string): Promise<void> {
+    try {
+      await client.containers.remove(containerId, { force: true });
+    } catch (error) {
+      if (!isDockerError(error, 'container_not_found')) throw error;
+    }
+  }
+
+  async function lastLines(containerId: string): Promise<string> {
+    try {
+      const { stdout, stderr } = await client.containers.logs(containerId, { tail: 5 });
+      return `${stdout}${stderr}`.trim().split('\n').slice(-5).join(' | ');
+    } catch {
+      return '(no logs)';
+    }
+  }
+
+  /** Waits until the executor answers `/v1/health`; throws when the container stops or time runs out. */
+  async function waitReady(containerId: string, id: string, port: number | undefined, signal?: AbortSignal) {
+    const deadline = Date.now() + config.readyTimeout;
+    for (;;) {
+      if (signal?.aborted)
+        throw new ProviderError('PROVIDER_TIMEOUT', `docker provider: create of ${id} aborted`);
+      const info = await client.containers.inspect(containerId);
+      if (!info.state.running) {
+        const why = info.state.oomKilled ? 'was OOM-killed' : `exited with code ${info.state.exitCode}`;
+        throw new ProviderError(
+          'PROVIDER_CREATE_FAILED',
+          `docker provider: container ${id} (image ${config.image}) ${why} before its executor answered /v1/health: ${await lastLines(containerId)}`,
+        );
+      }
+      const url = hostUrl(config, info, port);
+      if (url) {
+        const res = await fetch(`${url}/v1/health`, {
+          headers: { authorization: `Bearer ${options.executorSecret}` },
+          signal: AbortSignal.timeout(1000),
+        }).catch(() => undefined);
+        await res?.body?.cancel();
+        if (res?.status === 200) return url;
+      }
+      if (Date.now() > deadline)
+        throw new ProviderError(
+          'PROVIDER_TIMEOUT',
+          `docker provider: container ${id} (image ${config.image}) runs, but its executor did not answer ${url ?? '(no address yet)'}/v1/health within ${config.readyTimeout} ms: ${await lastLines(containerId)}`,
+        );
+      await sleep(READY_POLL_MS);
+    }
+  }
+
+  return {
+    kind: 'docker',
+
+    async create({ inUse, signal }: CreateContext): Promise<ProvisionedHost> {
+      let id = `${pool}-d${randomBytes(4).toString('hex')}`;
+      while (inUse.has(id)) id = `${pool}-d${randomBytes(4).toString('hex')}`;
+      let port: number | undefined;
+      if (onHostNetwork(config)) {
+        port = await freePort();
+        while (claimedPorts.has(port)) port = await freePort();
+        claimedPorts.add(port);
+      }
+      let containerId: string;
+      try {
+        containerId = await client.containers.create(
+          containerSpec(config, pool, id, options.executorSecret, port),
+        );
+      } catch (error) {
+        if (port !== undefined) claimedPorts.delete(port);
+        throw failed(`create container ${id}`, error);
+      }
+      try {
+        await client.containers.start(containerId);
+        const url = await waitReady(containerId, id, port, signal);
+        log.info({ host: id, container: containerId.slice(0, 12), url }, 'executor container ready');
+        return {
+          id,
+          url,
+          labels: { container: containerId, ...(port === undefined ? {} : { port: String(port) }) },
+        };
+      } catch (error) {
+        if (port !== undefined) claimedPorts.delete(port);
+        // Nothing is left behind: the container goes, whatever failed.
+        await remove(containerId).catch((e) =>
+          log.warn({ host: id, err: (e as Error).message }, 'could not remove a failed executor container'),
+        );
+        if (error instanceof ProviderError) throw error;
+        throw failed(`start container ${id}`, error);
+      }
+    },
+
+    async destroy(host: ProvisionedHost): Promise<void> {
+      const container = host.labels.container ?? host.id;
+      try {
+        await client.containers.stop(container, Math.ceil(config.stopTimeout / 1000));
+      } catch (error) {
+        if (isDockerError(error, 'container_not_found')) return;
+        throw new ProviderError(
+          'PROVIDER_DESTROY_FAILED',
+          `docker provider: stop container ${host.id}: ${explain(error)}`,
+          { cause: error },
+        );
+      }
+      await remove(container);
+      if (host.labels.port) claimedPorts.delete(Number(host.labels.port));
+      log.info({ host: host.id }, 'executor container removed');
+    },
+
+    async exists(host: ProvisionedHost): Promise<boolean | undefined> {
+      try {
+        const info = await client.containers.inspect(host.labels.container ?? host.id);
+        return info.state.running && info.labels[LABELS.pool] === pool;
+      } catch (error) {
+        if (isDockerError(error, 'container_not_found')) return false;
+        return undefined;
+      }
+    },
+
+    async listHosts() {
+      const found = await client.containers.list({ [LABELS.pool]: pool, [LABELS.provider]: 'docker' });
+      const hosts: (ProvisionedHost & { running: boolean })[] = [];
+      for (const summary of found) {
+        const info = await client.containers.inspect(summary.id).catch(() => undefined);
+        if (!info) continue;
+        const id = info.labels[LABELS.host] ?? info.name;
+        const label = info.labels[LABELS.port];
+        const port = label && /^\d+$/.test(label) ? Number(label) : undefined;
+        const url = hostUrl(config, info, port);
+        hosts.push({
+          id,
+          url: url ?? '',
+          labels: { container: info.id, ...(port === undefined ? {} : { port: String(port) }) },
+          running: info.state.running,
+        });
+      }
+      return hosts;
+    },
+
+    async close(): Promise<void> {
+      try {
+        if (options.stopOnClose) {
+          const hosts = await this.listHosts();
+          await Promise.all(hosts.map((h) => this.destroy(h)));
+        }
+      } finally {
+        if (ownClient) await client.close();
+      }
+    },
+  };
+}
