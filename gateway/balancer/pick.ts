@@ -1,4 +1,5 @@
 import type { Ring } from '../ring.ts';
+import { placeReplicated } from './replicated.ts';
 
 /** How a request is spread: runtime-aware (`anycast-efficient`) or least-loaded of two (`anycast-fast`). */
 export type Addressing = 'anycast-efficient' | 'anycast-fast';
@@ -37,6 +38,15 @@ export interface PickInput {
   hostOf?: (id: string) => HostLoad | undefined;
   /** Requests in flight on the host with this id; without it, a linear search of `hosts`. */
   loadOf?: (id: string) => number;
+  /**
+   * Popularity-aware replication (`replicated.ts`): what one host gives one runtime, the runtime's
+   * owner count and its requests in flight per host. Without it, the plain warm-then-ring pick.
+   */
+  replication?: {
+    perHost: number;
+    replicas: number;
+    runtimeLoadOf(hostId: string): number;
+  };
 }
 
 /** Why the first host was chosen. */
@@ -103,6 +113,22 @@ export function pick(input: PickInput): PickResult {
     : Number.POSITIVE_INFINITY;
   const loads = input.loadOf ?? loadFromList(input.hosts);
 
+  const replication = input.replication;
+  if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
+    const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
+    const choice = placeReplicated({
+      order,
+      replicas: replication.replicas,
+      cap,
+      perHost: replication.perHost,
+      // At or below the floor the cap is the floor: no balance to protect, so keep replicas few.
+      pack: total + 1 <= eligible * floor,
+      loadOf: loads,
+      runtimeLoadOf: replication.runtimeLoadOf,
+      isWarm: input.isWarm,
+    });
+    return { order: moveToFront(order, choice.index), reason: choice.reason, warm: choice.warm };
+  }
   if (input.warmPreference ?? true) {
     for (let i = 0; i < order.length; i++) {
       const id = order[i]!;
