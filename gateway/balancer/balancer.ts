@@ -153,7 +153,7 @@ export class Balancer {
       this.replicas !== undefined &&
       isRuntimeWork(plan.method, plan.route)
     ) {
-      const now = (d.now ?? performance.now)();
+      const now = d.now === undefined ? performance.now() : d.now();
       replication = {
         perHost: d.replication!.perHost,
         replicas: this.replicas.observe(key, loads.total(key) + 1, now),

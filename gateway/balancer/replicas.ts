@@ -16,6 +16,8 @@ interface Entry {
   level: number;
   /** When `level` was last updated, ms. */
   at: number;
+  /** The in-flight count seen then: what held since. */
+  last: number;
   replicas: number;
 }
 
@@ -54,11 +56,12 @@ export class ReplicaTable {
       if (inflight * 2 <= p.perHost) return 1;
       if (this.entries.size >= p.tableSize && !this.evictBelow(inflight, now)) return 1;
       // It enters at the admission threshold, not at a burst's peak: the average has to earn the rest.
-      entry = { level: p.perHost / 2, at: now, replicas: 1 };
+      entry = { level: p.perHost / 2, at: now, last: inflight, replicas: 1 };
       this.entries.set(key, entry);
     } else {
-      entry.level = decayed(entry, now, p.windowMs, inflight);
+      entry.level = decayed(entry, now, p.windowMs, entry.last);
       entry.at = now;
+      entry.last = inflight;
     }
     const wanted = Math.min(p.maxReplicas, Math.max(1, Math.ceil(entry.level / p.perHost)));
     if (wanted > entry.replicas) entry.replicas = wanted;
@@ -80,7 +83,7 @@ export class ReplicaTable {
     let lowest: string | undefined;
     let lowestLevel = level;
     for (const [key, e] of this.entries) {
-      const l = decayed(e, now, this.policy.windowMs, 0);
+      const l = decayed(e, now, this.policy.windowMs, e.last);
       if (l < lowestLevel) {
         lowestLevel = l;
         lowest = key;
@@ -92,7 +95,7 @@ export class ReplicaTable {
   }
 }
 
-/** `e.level` moved toward `sample` for the time since `e.at` (the sample held since then). */
+/** `e.level` moved toward `sample`, the value that held since `e.at`. */
 function decayed(e: Entry, now: number, windowMs: number, sample: number): number {
   const dt = Math.max(0, now - e.at);
   const keep = Math.exp(-dt / windowMs);
