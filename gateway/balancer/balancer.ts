@@ -79,6 +79,8 @@ export class Balancer {
   private readonly replicas: ReplicaTable | undefined;
   /** Requests in flight per runtime and host (counted only with replication on). */
   readonly runtimeLoads: RuntimeLoads | undefined;
+  /** Per host: requests in flight of runtimes that had more than one owner when picked. */
+  readonly movable = new Map<string, number>();
   private readonly hostOf = (id: string) => this.deps.fleet.byId.get(id);
   private readonly loadOf = (id: string) => this.deps.fleet.byId.get(id)?.inflight ?? 0;
 
@@ -158,6 +160,7 @@ export class Balancer {
         perHost: d.replication!.perHost,
         replicas: this.replicas.observe(key, loads.total(key) + 1, now),
         runtimeLoadOf: (hostId) => loads.on(key, hostId),
+        movableLoadOf: (hostId) => this.movable.get(hostId) ?? 0,
       };
     }
     return pick({
@@ -195,6 +198,7 @@ export class Balancer {
     const d = this.deps;
     count(host, plan.route, -1);
     if (lease.countedRuntime) this.runtimeLoads?.add(plan.key!, host.id, -1);
+    if (lease.movable) addTo(this.movable, host.id, -1);
     switch (outcome.kind) {
       case 'done':
         d.hot.upstreamSeconds(host.id, outcome.headersSeconds);
@@ -233,10 +237,18 @@ function count(host: HostEntry, route: RoutePattern, delta: 1 | -1): void {
   else host.inflight += delta;
 }
 
+function addTo(counts: Map<string, number>, id: string, delta: 1 | -1): void {
+  const n = (counts.get(id) ?? 0) + delta;
+  if (n > 0) counts.set(id, n);
+  else counts.delete(id);
+}
+
 class HostLease implements Lease {
   private released = false;
   /** Whether this lease counts in the balancer's per-runtime loads. */
   readonly countedRuntime: boolean;
+  /** Whether this lease counts as movable load on its host (a replicated runtime's request). */
+  readonly movable: boolean;
   constructor(
     private readonly balancer: Balancer,
     readonly plan: BalancePlan,
@@ -250,6 +262,8 @@ class HostLease implements Lease {
     this.countedRuntime =
       loads !== undefined && plan.key !== undefined && isRuntimeWork(plan.method, plan.route);
     if (this.countedRuntime) loads!.add(plan.key!, host.id, 1);
+    this.movable = this.countedRuntime && choice.replicated === true;
+    if (this.movable) addTo(balancer.movable, host.id, 1);
   }
   get reason(): PickReason {
     return this.choice.reason;

@@ -191,7 +191,7 @@ describe('pick with replication', () => {
     const [a, b] = pref as [string, string];
     const hosts = hostsWith({ [a]: { inflight: 3 }, [b]: { inflight: 1 }, [pref[2]!]: { inflight: 4 } });
     // replicas 1, but b, next in order, is warm: an owner too
-    const replication = { perHost: 8, replicas: 1, runtimeLoadOf: () => 0 };
+    const replication = { perHost: 8, replicas: 1, runtimeLoadOf: () => 0, movableLoadOf: () => 0 };
     const isWarm = (id: string) => id === a || id === b;
     const loadFactor = 2; // cap ceil(2 × 9 / 4) = 5: both owners are under it
     // total 8 on 4 hosts, floor 1: above the floor → spread → b, the less loaded owner

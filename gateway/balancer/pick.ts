@@ -46,6 +46,8 @@ export interface PickInput {
     perHost: number;
     replicas: number;
     runtimeLoadOf(hostId: string): number;
+    /** Requests in flight on a host of runtimes with more than one owner. */
+    movableLoadOf(hostId: string): number;
   };
 }
 
@@ -58,6 +60,8 @@ export interface PickResult {
   reason: PickReason;
   /** Whether the runtime is known warm on `order[0]`. */
   warm: boolean;
+  /** With replication: whether the runtime has more than one owner (its requests can move). */
+  replicated?: boolean;
 }
 
 /**
@@ -125,9 +129,15 @@ export function pick(input: PickInput): PickResult {
       pack: total + 1 <= eligible * floor,
       loadOf: loads,
       runtimeLoadOf: replication.runtimeLoadOf,
+      movableLoadOf: replication.movableLoadOf,
       isWarm: input.isWarm,
     });
-    return { order: moveToFront(order, choice.index), reason: choice.reason, warm: choice.warm };
+    return {
+      order: moveToFront(order, choice.index),
+      reason: choice.reason,
+      warm: choice.warm,
+      replicated: choice.replicated,
+    };
   }
   if (input.warmPreference ?? true) {
     for (let i = 0; i < order.length; i++) {
