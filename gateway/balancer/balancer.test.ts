@@ -70,7 +70,7 @@ describe('Balancer with replication', () => {
     balancer.pick(plan)!.release(ok);
     expect(placement.hosts('hot')).toEqual([order[0]]);
     // Sustained: 22 in flight for 5 s (each request is held and replaced every 100 ms).
-    let held: Lease[] = [];
+    const held: Lease[] = [];
     for (; clock.now < 5000; clock.now += 100) {
       while (held.length < 22) held.push(balancer.pick(plan)!);
       const done = held.splice(0, 11);
