@@ -3,7 +3,7 @@ import type { Ring, RingMember } from './ring.ts';
 
 /** How a table ring is sized. */
 export interface RingTableOptions {
-  /** Buckets (a power of two); default: 128 per member, at least 4,096, at most 131,072. */
+  /** Buckets (a power of two); default: 64 per member, at least 4,096, at most 65,536. */
   buckets?: number;
   /** Preference prefix kept per bucket (served without scoring any host); default 8. */
   depth?: number;
@@ -44,7 +44,7 @@ interface Host {
  * - disruption: a bucket's order changes only where the changed host sits in it: removing a host moves
  *   exactly its keys, adding one moves to it only keys it now wins (~ weight ÷ Σweight);
  * - weights: a host wins a bucket with probability weight ÷ Σweight; the balance of keys over hosts is
- *   that of B buckets (128 per host by default) rather than of the keys themselves.
+ *   that of B buckets (64 per host by default, 65 at 1,000 hosts) rather than of the keys themselves.
  *
  * Building scores B × N pairs once; `update` scores only the added hosts against every bucket and
  * rescans only the buckets whose prefix held a removed host. Orders past the prefix (rare: failover
@@ -62,9 +62,9 @@ export function createTableRing(members: readonly RingMember[], options: RingTab
   return wrap(hosts, table, buckets, depth, options.fullOrders ?? 1024);
 }
 
-/** 128 buckets per host, within [4,096, 131,072], rounded up to a power of two. */
+/** 64 buckets per host, within [4,096, 65,536], rounded up to a power of two. */
 function defaultBuckets(n: number): number {
-  const wanted = Math.min(131_072, Math.max(4096, n * 128));
+  const wanted = Math.min(65_536, Math.max(4096, n * 64));
   return 2 ** Math.ceil(Math.log2(wanted));
 }
 
@@ -95,8 +95,11 @@ function normalise(members: readonly RingMember[]): Host[] {
 
 /** The rendezvous score of `host` for bucket `bucket` (ties broken by the caller on index). */
 function score(host: Host, bucket: number): number {
-  const ka = fmix32(bucket ^ SEED_A);
-  const kb = fmix32(bucket ^ SEED_B);
+  return scoreWith(host, fmix32(bucket ^ SEED_A), fmix32(bucket ^ SEED_B));
+}
+
+/** `score` with the bucket's two hashes computed once by the caller. */
+function scoreWith(host: Host, ka: number, kb: number): number {
   const x = fmix32(ka ^ host.a);
   const y = fmix32((kb + host.b) ^ x);
   const u = (x * TWO_POW_20 + (y >>> 12) + 0.5) / TWO_POW_52;
@@ -127,8 +130,17 @@ function offer(t: Table, bucket: number, depth: number, i: number, s: number): v
 }
 
 function fillBucket(t: Table, bucket: number, hosts: readonly Host[], depth: number): void {
-  t.index.fill(0, bucket * depth, (bucket + 1) * depth);
-  for (let i = 0; i < hosts.length; i++) offer(t, bucket, depth, i, score(hosts[i]!, bucket));
+  const base = bucket * depth;
+  t.index.fill(0, base, base + depth);
+  const ka = fmix32(bucket ^ SEED_A);
+  const kb = fmix32(bucket ^ SEED_B);
+  const last = base + depth - 1;
+  for (let i = 0; i < hosts.length; i++) {
+    const s = scoreWith(hosts[i]!, ka, kb);
+    // Most hosts rank below a full prefix: one comparison rejects them.
+    if (t.index[last] !== 0 && s <= t.score[last]!) continue;
+    offer(t, bucket, depth, i, s);
+  }
 }
 
 function wrap(hosts: Host[], t: Table, buckets: number, depth: number, fullOrders: number): TableRing {

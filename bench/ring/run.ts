@@ -12,6 +12,7 @@ import {
   randomIds,
   sequentialIds,
 } from './measure.ts';
+import { runScale } from './scale.ts';
 
 /**
  * `npm run bench:ring`: Fleetgate's ring next to `consistent-hash` (default and deterministic) and
@@ -37,8 +38,10 @@ async function main(): Promise<void> {
     return out.every((v, i) => v === items[i]) ? [...items].reverse() : out;
   };
 
+  // --only scale: just the 1,000-host simulation; --only quality: just the comparison with the libraries.
+  const only = args.extra.get('only');
   const rows: RingRow[] = [];
-  for (const n of sizes) {
+  for (const n of only === 'scale' ? [] : sizes) {
     const floor = noiseFloor(keyCount, n, seededRandom(n));
     const sized = RING_IMPLS.map((impl) => measureRing(impl, n, keys, floor, shuffle));
     const speeds = interleavedLookups(
@@ -88,7 +91,17 @@ async function main(): Promise<void> {
       'Lookups/s: one thread, `candidates(key, 1)` / `get(key)` over the random ids, timed in alternating slices (every ring of one N in turn, repeated) and reduced to the median, so load from other processes hits every ring alike; compare rows of the same N in the same run.',
     ],
   };
-  result.finish(args.outDir, [table], [], { keyCount, rows });
+  const scale =
+    only === 'quality'
+      ? undefined
+      : runScale({
+          ids: args.quick ? 100_000 : 1_000_000,
+          sizes: args.quick ? [10, 1000] : [10, 100, 1000],
+          changes: args.quick ? 4 : 20,
+          zipf: 1.1,
+        });
+  const tables = [...(only === 'scale' ? [] : [table]), ...(scale?.tables ?? [])];
+  result.finish(args.outDir, tables, [], { keyCount, rows, scale: scale?.data });
 }
 
 main().catch((error) => {
