@@ -12,6 +12,7 @@ import {
   randomIds,
   sequentialIds,
 } from './measure.ts';
+import { runConverge } from './converge.ts';
 import { runScale } from './scale.ts';
 
 /**
@@ -38,10 +39,11 @@ async function main(): Promise<void> {
     return out.every((v, i) => v === items[i]) ? [...items].reverse() : out;
   };
 
-  // --only scale: just the 1,000-host simulation; --only quality: just the comparison with the libraries.
+  // --only scale / converge: just that part of the 1,000-host simulation; --only quality: just the
+  // comparison with the libraries.
   const only = args.extra.get('only');
   const rows: RingRow[] = [];
-  for (const n of only === 'scale' ? [] : sizes) {
+  for (const n of only === 'scale' || only === 'converge' ? [] : sizes) {
     const floor = noiseFloor(keyCount, n, seededRandom(n));
     const sized = RING_IMPLS.map((impl) => measureRing(impl, n, keys, floor, shuffle));
     const speeds = interleavedLookups(
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
     ],
   };
   const scale =
-    only === 'quality'
+    only === 'quality' || only === 'converge'
       ? undefined
       : runScale({
           ids: args.quick ? 100_000 : 1_000_000,
@@ -100,8 +102,16 @@ async function main(): Promise<void> {
           changes: args.quick ? 4 : 20,
           zipf: 1.1,
         });
-  const tables = [...(only === 'scale' ? [] : [table]), ...(scale?.tables ?? [])];
-  result.finish(args.outDir, tables, [], { keyCount, rows, scale: scale?.data });
+  const converge =
+    only === 'quality' || only === 'scale'
+      ? undefined
+      : await runConverge({ hosts: args.quick ? 200 : 1000, gateways: 10, changes: args.quick ? 4 : 20 });
+  const tables = [
+    ...(only === undefined || only === 'quality' ? [table] : []),
+    ...(scale?.tables ?? []),
+    ...(converge?.tables ?? []),
+  ];
+  result.finish(args.outDir, tables, [], { keyCount, rows, scale: scale?.data, converge: converge?.data });
 }
 
 main().catch((error) => {
