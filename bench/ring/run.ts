@@ -3,6 +3,7 @@ import { parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { round } from '../lib/stats.ts';
 import { RING_IMPLS } from './adapters.ts';
+import { runConverge } from './converge.ts';
 import {
   hostIds,
   interleavedLookups,
@@ -12,7 +13,6 @@ import {
   randomIds,
   sequentialIds,
 } from './measure.ts';
-import { runConverge } from './converge.ts';
 import { runScale } from './scale.ts';
 
 /**
