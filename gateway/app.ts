@@ -177,6 +177,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     loadFloor: options.loadFloor,
     boundedLoads: options.boundedLoads,
     warmPreference: options.warmPreference,
+    replication: {
+      perHost: options.replicaCapacity,
+      maxReplicas: options.maxReplicas,
+      windowMs: options.replicaWindow,
+      tableSize: options.replicaTable,
+    },
     legacyAlgorithm: isLegacyAlgorithm(options.algorithm) ? options.algorithm : undefined,
   });
   activator = new Activator({

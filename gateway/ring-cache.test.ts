@@ -18,7 +18,7 @@ describe('cachedRing', () => {
     expect(Object.isFrozen(cached.candidates('rt-1'))).toBe(true);
   });
 
-  it('computes each key once while cached, and evicts the oldest key past its bound', () => {
+  it('computes each key once while cached, and drops the oldest generation past its bound', () => {
     const computed: string[] = [];
     const counting = {
       members: ring.members,
@@ -27,17 +27,17 @@ describe('cachedRing', () => {
         return ring.candidates(key, n);
       },
     };
-    const cached = cachedRing(counting, 3);
-    for (const key of ['k0', 'k1', 'k2', 'k0', 'k1', 'k2']) cached.candidates(key);
-    expect(computed).toEqual(['k0', 'k1', 'k2']); // three keys fit: each computed once
-    const k1 = cached.candidates('k1');
-    cached.candidates('k3'); // a fourth key evicts the oldest (k0), and only it
-    expect(cached.candidates('k1')).toBe(k1);
-    cached.candidates('k2');
-    expect(computed).toEqual(['k0', 'k1', 'k2', 'k3']);
-    cached.candidates('k0'); // recomputed: it had been evicted; this evicts k1
-    expect(computed).toEqual(['k0', 'k1', 'k2', 'k3', 'k0']);
+    const cached = cachedRing(counting, 4); // two generations of 2 keys
+    for (const key of ['k0', 'k1', 'k0', 'k1']) cached.candidates(key);
+    expect(computed).toEqual(['k0', 'k1']); // each computed once
+    const k0 = cached.candidates('k0');
+    cached.candidates('k2'); // current {k0, k1} becomes the previous generation; current {k2}
+    expect(cached.candidates('k0')).toBe(k0); // found in the previous generation, moved to current
+    expect(computed).toEqual(['k0', 'k1', 'k2']);
+    cached.candidates('k3'); // current {k2, k0} full → previous; k1 (only in the dropped one) is gone
     cached.candidates('k1');
-    expect(computed).toEqual(['k0', 'k1', 'k2', 'k3', 'k0', 'k1']);
+    expect(computed).toEqual(['k0', 'k1', 'k2', 'k3', 'k1']);
+    cached.candidates('k2'); // still in the previous generation
+    expect(computed).toEqual(['k0', 'k1', 'k2', 'k3', 'k1']);
   });
 });

@@ -3,6 +3,7 @@ import { parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { round } from '../lib/stats.ts';
 import { RING_IMPLS } from './adapters.ts';
+import { runConverge } from './converge.ts';
 import {
   hostIds,
   interleavedLookups,
@@ -12,6 +13,7 @@ import {
   randomIds,
   sequentialIds,
 } from './measure.ts';
+import { runScale } from './scale.ts';
 
 /**
  * `npm run bench:ring`: Fleetgate's ring next to `consistent-hash` (default and deterministic) and
@@ -37,8 +39,11 @@ async function main(): Promise<void> {
     return out.every((v, i) => v === items[i]) ? [...items].reverse() : out;
   };
 
+  // --only scale / converge: just that part of the 1,000-host simulation; --only quality: just the
+  // comparison with the libraries.
+  const only = args.extra.get('only');
   const rows: RingRow[] = [];
-  for (const n of sizes) {
+  for (const n of only === 'scale' || only === 'converge' ? [] : sizes) {
     const floor = noiseFloor(keyCount, n, seededRandom(n));
     const sized = RING_IMPLS.map((impl) => measureRing(impl, n, keys, floor, shuffle));
     const speeds = interleavedLookups(
@@ -88,7 +93,25 @@ async function main(): Promise<void> {
       'Lookups/s: one thread, `candidates(key, 1)` / `get(key)` over the random ids, timed in alternating slices (every ring of one N in turn, repeated) and reduced to the median, so load from other processes hits every ring alike; compare rows of the same N in the same run.',
     ],
   };
-  result.finish(args.outDir, [table], [], { keyCount, rows });
+  const scale =
+    only === 'quality' || only === 'converge'
+      ? undefined
+      : runScale({
+          ids: args.quick ? 100_000 : 1_000_000,
+          sizes: args.quick ? [10, 1000] : [10, 100, 1000],
+          changes: args.quick ? 4 : 20,
+          zipf: 1.1,
+        });
+  const converge =
+    only === 'quality' || only === 'scale'
+      ? undefined
+      : await runConverge({ hosts: args.quick ? 200 : 1000, gateways: 10, changes: args.quick ? 4 : 20 });
+  const tables = [
+    ...(only === undefined || only === 'quality' ? [table] : []),
+    ...(scale?.tables ?? []),
+    ...(converge?.tables ?? []),
+  ];
+  result.finish(args.outDir, tables, [], { keyCount, rows, scale: scale?.data, converge: converge?.data });
 }
 
 main().catch((error) => {

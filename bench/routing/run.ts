@@ -6,6 +6,7 @@ import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { installCleanupHooks, stopAll } from '../lib/procs.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { round } from '../lib/stats.ts';
+import { spread } from './aggregate.ts';
 import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.ts';
 import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, warmUp } from './client.ts';
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
@@ -17,6 +18,8 @@ const HOSTS = 5;
 
 /** One (workload, target) run. */
 interface RunResult {
+  /** Which repetition (1-based) with `--runs N`. */
+  round: number;
   workload: string;
   target: string;
   family: string;
@@ -120,6 +123,7 @@ async function runOne(
       const killAt = kill?.effectiveAt ?? kill?.at ?? d;
       const failed = records.filter((r) => r.error);
       return {
+        round: 0,
         workload: workload.name,
         target: target.name,
         family: target.family,
@@ -142,6 +146,8 @@ async function runOne(
 
 function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
   const ms = (v: number) => round(v, 0);
+  const rounds = new Set(runs.map((r) => r.round)).size;
+  if (rounds > 1) return spreadTable(workload, runs, rounds);
   return {
     title: `Routing, ${workload.name}: ${workload.description}`,
     columns: [
@@ -168,6 +174,36 @@ function workloadTable(workload: Workload, runs: RunResult[]): ResultTable {
       r.total.warmRuntimesAtEnd,
       `${r.errorsSentBeforeKill} / ${r.errorsSentAfterKill}`,
     ]),
+  };
+}
+
+/** With `--runs N`: each figure as median (min–max) over the N runs of a router. */
+function spreadTable(workload: Workload, runs: RunResult[], rounds: number): ResultTable {
+  const targets = [...new Set(runs.map((r) => r.target))];
+  return {
+    title: `Routing, ${workload.name}, ${rounds} runs (median (min–max)): ${workload.description}`,
+    columns: [
+      'router',
+      'cold starts',
+      'p50 ms',
+      'p99 ms',
+      'in-flight peak ÷ avg (steady)',
+      'warm runtimes at end',
+      'errors (sent after e3 died)',
+    ],
+    rows: targets.map((target) => {
+      const mine = runs.filter((r) => r.target === target);
+      const of = (f: (r: RunResult) => number, digits: number) => spread(mine.map(f), digits);
+      return [
+        target,
+        of((r) => r.total.coldStarts, 0),
+        of((r) => r.total.p50, 0),
+        of((r) => r.total.p99, 0),
+        of((r) => r.total.inflightPeakToAvg, 2),
+        of((r) => r.total.warmRuntimesAtEnd, 0),
+        `${of((r) => r.total.errors, 0)} (${of((r) => r.errorsSentAfterKill, 0)})`,
+      ];
+    }),
   };
 }
 
@@ -219,29 +255,36 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-routing-'));
   const runs: RunResult[] = [];
   const skipped: { target: string; reason: string }[] = [];
+  // --runs N: every (workload, router) N times, interleaved (all routers once, then again), so a slow
+  // spell of the shared machine falls on every router rather than on one.
+  const rounds = Math.max(1, Math.floor(numberOption(args, 'runs', 1)));
   try {
-    for (const workload of workloads) {
-      for (const target of selected(workload.name)) {
-        const reason = target.unavailable();
-        if (reason) {
-          if (!skipped.some((s) => s.target === target.name)) skipped.push({ target: target.name, reason });
-          continue;
+    for (let repeat = 1; repeat <= rounds; repeat++)
+      for (const workload of workloads) {
+        for (const target of selected(workload.name)) {
+          const reason = target.unavailable();
+          if (reason) {
+            if (!skipped.some((s) => s.target === target.name)) skipped.push({ target: target.name, reason });
+            continue;
+          }
+          const started = Date.now();
+          const run = await runOne(workload, target, runDir, {
+            coldStart: String(coldStartMs),
+            concurrency,
+            timeoutMs: args.quick ? 20_000 : 60_000,
+            warmupRequests: args.quick ? 300 : 1500,
+            // --dump-records DIR: every request of every run, for diagnosis.
+            dumpDir: args.extra.has('dump-records')
+              ? join(args.extra.get('dump-records')!, `run${repeat}`)
+              : undefined,
+          });
+          run.round = repeat;
+          runs.push(run);
+          process.stderr.write(
+            `[routing] run ${repeat} ${workload.name} ${target.name}: ${run.total.requests} req, ${run.total.coldStarts} cold, p99 ${Math.round(run.total.p99)} ms, ${run.total.errors} errors (${Math.round((Date.now() - started) / 1000)} s)\n`,
+          );
         }
-        const started = Date.now();
-        const run = await runOne(workload, target, runDir, {
-          coldStart: String(coldStartMs),
-          concurrency,
-          timeoutMs: args.quick ? 20_000 : 60_000,
-          warmupRequests: args.quick ? 300 : 1500,
-          // --dump-records DIR: every request of every run, for diagnosis.
-          dumpDir: args.extra.get('dump-records'),
-        });
-        runs.push(run);
-        process.stderr.write(
-          `[routing] ${workload.name} ${target.name}: ${run.total.requests} req, ${run.total.coldStarts} cold, p99 ${Math.round(run.total.p99)} ms, ${run.total.errors} errors (${Math.round((Date.now() - started) / 1000)} s)\n`,
-        );
       }
-    }
   } finally {
     await stopAll();
     rmSync(runDir, { recursive: true, force: true });
@@ -268,6 +311,7 @@ async function main(): Promise<void> {
     );
   }
   result.finish(args.outDir, tables, notes, {
+    rounds,
     durationMs,
     coldStartMs,
     concurrency,

@@ -134,6 +134,8 @@ export interface FleetgateVariant {
   addressing: 'anycast-efficient' | 'anycast-fast';
   boundedLoads: boolean;
   warmPreference: boolean;
+  /** `gateway.replicaCapacity` (0: replication off). */
+  replicaCapacity?: number;
 }
 
 /** Why Fleetgate's routing cannot be benchmarked yet (gateway CLI or Redis registry missing). */
@@ -168,6 +170,7 @@ export function fleetgateRoutingConfig(
     '  loadFactor: 1.25',
     `  boundedLoads: ${variant.boundedLoads}`,
     `  warmPreference: ${variant.warmPreference}`,
+    `  replicaCapacity: ${variant.replicaCapacity ?? 0}`,
     '  healthCheck:',
     // The same detection budget as HAProxy's `inter 500ms fall 2`.
     '    interval: 500ms',
@@ -248,6 +251,12 @@ export function routingTargets(): RoutingTarget[] {
       addressing: 'anycast-efficient',
       boundedLoads: true,
       warmPreference: true,
+    }),
+    fleetgateTarget('Fleetgate replicated (replicaCapacity 8)', {
+      addressing: 'anycast-efficient',
+      boundedLoads: true,
+      warmPreference: true,
+      replicaCapacity: 8,
     }),
     fleetgateTarget('Fleetgate efficient, no bounded loads', {
       addressing: 'anycast-efficient',

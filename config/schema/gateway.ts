@@ -234,6 +234,29 @@ export const gatewaySchema = z
       .default(4)
       .describe('The bounded-load cap never drops below this many requests in flight per host.'),
     boundedLoads: z.boolean().default(true).describe('Apply the bounded-load cap to runtime-aware picks.'),
+    // Popularity-aware replication (issue 15); 8 is the simulated executor's per-runtime concurrency.
+    replicaCapacity: z
+      .number()
+      .int()
+      .min(0, 'must be ≥ 0')
+      .default(0)
+      .describe(
+        'Requests in flight one host gives one runtime; a runtime whose demand passes r × this gets r + 1 owners (the first hosts of its rendezvous order). `0` turns replication off.',
+      ),
+    maxReplicas: z.number().int().min(1, 'must be ≥ 1').default(16).describe('Most owners of one runtime.'),
+    replicaWindow: durationSchema
+      .prefault('2s')
+      .describe(
+        "Time constant of a runtime's demand average (requests in flight) that sets its owner count.",
+      ),
+    replicaTable: z
+      .number()
+      .int()
+      .min(1, 'must be ≥ 1')
+      .default(1024)
+      .describe(
+        'Most runtimes whose demand is tracked at once (the busiest win a place); the rest have one owner.',
+      ),
     warmPreference: z
       .boolean()
       .default(true)

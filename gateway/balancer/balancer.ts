@@ -7,7 +7,9 @@ import type { RequestMetrics } from '../observe.ts';
 import type { RoutePattern } from '../route.ts';
 import { isRuntimeWork, learn } from './learn.ts';
 import { type LegacyAlgorithm, legacyOrder } from './legacy-order.ts';
-import { type Addressing, type PickReason, type PickResult, pick } from './pick.ts';
+import { type Addressing, type PickInput, type PickReason, type PickResult, pick } from './pick.ts';
+import { ReplicaTable } from './replicas.ts';
+import { RuntimeLoads } from './runtime-loads.ts';
 
 /** What the balancer needs to know of a request. */
 export interface BalancePlan {
@@ -57,6 +59,10 @@ export interface BalancerDeps {
   warmPreference: boolean;
   /** open-runtimes/proxy's algorithm for keyless requests; undefined: power of two choices. */
   legacyAlgorithm: LegacyAlgorithm | undefined;
+  /** Popularity-aware replication; undefined or `perHost` 0: off. */
+  replication?: { perHost: number; maxReplicas: number; windowMs: number; tableSize: number } | undefined;
+  /** Milliseconds, monotonic; the replica table's clock. */
+  now?: () => number;
 }
 
 const never = (): boolean => false;
@@ -69,10 +75,27 @@ const never = (): boolean => false;
  */
 export class Balancer {
   private legacyTurn = 0;
+  /** Per-runtime demand and owner counts; undefined when replication is off. */
+  private readonly replicas: ReplicaTable | undefined;
+  /** Requests in flight per runtime and host (counted only with replication on). */
+  readonly runtimeLoads: RuntimeLoads | undefined;
+  /** Per host: requests in flight of runtimes that had more than one owner when picked. */
+  readonly movable = new Map<string, number>();
   private readonly hostOf = (id: string) => this.deps.fleet.byId.get(id);
   private readonly loadOf = (id: string) => this.deps.fleet.byId.get(id)?.inflight ?? 0;
 
-  constructor(private readonly deps: BalancerDeps) {}
+  constructor(private readonly deps: BalancerDeps) {
+    const r = deps.replication;
+    if (r !== undefined && r.perHost > 0) {
+      this.replicas = new ReplicaTable(r);
+      this.runtimeLoads = new RuntimeLoads();
+    }
+  }
+
+  /** Owners `key` has now (1 without replication). */
+  replicaCount(key: string): number {
+    return this.replicas?.replicas(key) ?? 1;
+  }
 
   /**
    * The host for the first attempt of `plan`, or with `previous`, the next host of the same try order
@@ -124,7 +147,24 @@ export class Balancer {
       const order = legacyOrder(d.fleet.hosts, d.legacyAlgorithm, this.legacyTurn++, d.random);
       return { order, reason: order.length === 0 ? 'none' : 'p2c', warm: false };
     }
+    const loads = this.runtimeLoads;
+    let replication: PickInput['replication'];
+    if (
+      key !== undefined &&
+      loads !== undefined &&
+      this.replicas !== undefined &&
+      isRuntimeWork(plan.method, plan.route)
+    ) {
+      const now = d.now === undefined ? performance.now() : d.now();
+      replication = {
+        perHost: d.replication!.perHost,
+        replicas: this.replicas.observe(key, loads.total(key) + 1, now),
+        runtimeLoadOf: (hostId) => loads.on(key, hostId),
+        movableLoadOf: (hostId) => this.movable.get(hostId) ?? 0,
+      };
+    }
     return pick({
+      replication,
       key,
       addressing: plan.addressing,
       hosts: d.fleet.hosts,
@@ -157,6 +197,8 @@ export class Balancer {
     const { host, plan } = lease;
     const d = this.deps;
     count(host, plan.route, -1);
+    if (lease.countedRuntime) this.runtimeLoads?.add(plan.key!, host.id, -1);
+    if (lease.movable) addTo(this.movable, host.id, -1);
     switch (outcome.kind) {
       case 'done':
         d.hot.upstreamSeconds(host.id, outcome.headersSeconds);
@@ -195,8 +237,18 @@ function count(host: HostEntry, route: RoutePattern, delta: 1 | -1): void {
   else host.inflight += delta;
 }
 
+function addTo(counts: Map<string, number>, id: string, delta: 1 | -1): void {
+  const n = (counts.get(id) ?? 0) + delta;
+  if (n > 0) counts.set(id, n);
+  else counts.delete(id);
+}
+
 class HostLease implements Lease {
   private released = false;
+  /** Whether this lease counts in the balancer's per-runtime loads. */
+  readonly countedRuntime: boolean;
+  /** Whether this lease counts as movable load on its host (a replicated runtime's request). */
+  readonly movable: boolean;
   constructor(
     private readonly balancer: Balancer,
     readonly plan: BalancePlan,
@@ -206,6 +258,12 @@ class HostLease implements Lease {
     readonly warm: boolean,
   ) {
     count(host, plan.route, 1);
+    const loads = balancer.runtimeLoads;
+    this.countedRuntime =
+      loads !== undefined && plan.key !== undefined && isRuntimeWork(plan.method, plan.route);
+    if (this.countedRuntime) loads!.add(plan.key!, host.id, 1);
+    this.movable = this.countedRuntime && choice.replicated === true;
+    if (this.movable) addTo(balancer.movable, host.id, 1);
   }
   get reason(): PickReason {
     return this.choice.reason;

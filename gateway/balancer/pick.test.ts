@@ -185,3 +185,24 @@ describe('pick with a load floor', () => {
     expect(boundedLoadCap(total, n, c, floor)).toBe(cap);
   });
 });
+
+describe('pick with replication', () => {
+  it('spreads a runtime over its warm owners at high load, and counts warm followers as owners', () => {
+    const [a, b] = pref as [string, string];
+    const hosts = hostsWith({ [a]: { inflight: 3 }, [b]: { inflight: 1 }, [pref[2]!]: { inflight: 4 } });
+    // replicas 1, but b, next in order, is warm: an owner too
+    const replication = { perHost: 8, replicas: 1, runtimeLoadOf: () => 0, movableLoadOf: () => 0 };
+    const isWarm = (id: string) => id === a || id === b;
+    const loadFactor = 2; // cap ceil(2 × 9 / 4) = 5: both owners are under it
+    // total 8 on 4 hosts, floor 1: above the floor → spread → b, the less loaded owner
+    expect(pick(input({ hosts, isWarm, replication, loadFactor }))).toMatchObject({
+      reason: 'warm',
+      warm: true,
+    });
+    expect(pick(input({ hosts, isWarm, replication, loadFactor })).order[0]).toBe(b);
+    // without replication: the first warm host in order
+    expect(pick(input({ hosts, isWarm, loadFactor })).order[0]).toBe(a);
+    // at low load (total + 1 ≤ hosts × floor) it packs onto the first owner
+    expect(pick(input({ hosts, isWarm, replication, loadFactor, loadFloor: 8 })).order[0]).toBe(a);
+  });
+});

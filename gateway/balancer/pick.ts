@@ -1,4 +1,5 @@
 import type { Ring } from '../ring.ts';
+import { placeReplicated } from './replicated.ts';
 
 /** How a request is spread: runtime-aware (`anycast-efficient`) or least-loaded of two (`anycast-fast`). */
 export type Addressing = 'anycast-efficient' | 'anycast-fast';
@@ -37,6 +38,17 @@ export interface PickInput {
   hostOf?: (id: string) => HostLoad | undefined;
   /** Requests in flight on the host with this id; without it, a linear search of `hosts`. */
   loadOf?: (id: string) => number;
+  /**
+   * Popularity-aware replication (`replicated.ts`): what one host gives one runtime, the runtime's
+   * owner count and its requests in flight per host. Without it, the plain warm-then-ring pick.
+   */
+  replication?: {
+    perHost: number;
+    replicas: number;
+    runtimeLoadOf(hostId: string): number;
+    /** Requests in flight on a host of runtimes with more than one owner. */
+    movableLoadOf(hostId: string): number;
+  };
 }
 
 /** Why the first host was chosen. */
@@ -48,6 +60,8 @@ export interface PickResult {
   reason: PickReason;
   /** Whether the runtime is known warm on `order[0]`. */
   warm: boolean;
+  /** With replication: whether the runtime has more than one owner (its requests can move). */
+  replicated?: boolean;
 }
 
 /**
@@ -103,6 +117,28 @@ export function pick(input: PickInput): PickResult {
     : Number.POSITIVE_INFINITY;
   const loads = input.loadOf ?? loadFromList(input.hosts);
 
+  const replication = input.replication;
+  if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
+    const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
+    const choice = placeReplicated({
+      order,
+      replicas: replication.replicas,
+      cap,
+      perHost: replication.perHost,
+      // At or below the floor the cap is the floor: no balance to protect, so keep replicas few.
+      pack: total + 1 <= eligible * floor,
+      loadOf: loads,
+      runtimeLoadOf: replication.runtimeLoadOf,
+      movableLoadOf: replication.movableLoadOf,
+      isWarm: input.isWarm,
+    });
+    return {
+      order: moveToFront(order, choice.index),
+      reason: choice.reason,
+      warm: choice.warm,
+      replicated: choice.replicated,
+    };
+  }
   if (input.warmPreference ?? true) {
     for (let i = 0; i < order.length; i++) {
       const id = order[i]!;

@@ -1,0 +1,96 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/logger.ts';
+import { seededRandom } from '../../lib/random.ts';
+import { createGatewayMetrics } from '../../metrics/gateway.ts';
+import { Fleet } from '../hosts/fleet.ts';
+import { PlacementMap } from '../hosts/placement.ts';
+import { RequestMetrics } from '../observe.ts';
+import { type BalancePlan, Balancer, type Lease } from './balancer.ts';
+
+const HOSTS = ['e1', 'e2', 'e3', 'e4'];
+const plan: BalancePlan = {
+  method: 'POST',
+  route: '/v1/runtimes/:runtimeId/executions',
+  key: 'hot',
+  addressing: 'anycast-efficient',
+};
+const ok = { kind: 'done', status: 200, peek: undefined, headersSeconds: 0.001 } as const;
+
+describe('Balancer with replication', () => {
+  let fleet: Fleet;
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  // Load factor 2: a lone runtime with 22 in flight fits under the cap on 3 of the 4 hosts (at 1.25
+  // bounded loads alone would spread it over all 4).
+  function setup(perHost: number, clock: { now: number }) {
+    fleet = new Fleet({
+      logger: silentLogger(),
+      now: () => 0,
+      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
+      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
+    });
+    // Pools connect lazily: nothing here opens a socket.
+    fleet.apply(
+      HOSTS.map((id, i) => ({
+        id,
+        url: `http://127.0.0.1:${i + 1}`,
+        state: 'active',
+        weight: 1,
+        source: 'static',
+      })),
+    );
+    const metrics = createGatewayMetrics(new Registry());
+    const placement = new PlacementMap(1000);
+    const balancer = new Balancer({
+      fleet,
+      health: { passiveFailure: () => undefined, passiveSuccess: () => undefined },
+      placement,
+      metrics,
+      hot: new RequestMetrics(metrics),
+      random: seededRandom(1),
+      loadFactor: 2,
+      loadFloor: 4,
+      boundedLoads: true,
+      warmPreference: true,
+      legacyAlgorithm: undefined,
+      replication: { perHost, maxReplicas: 4, windowMs: 1000, tableSize: 16 },
+      now: () => clock.now,
+    });
+    return { balancer, placement };
+  }
+
+  it('gives a runtime with 3 hosts of sustained demand 3 owners, the first 3 of its order, evenly loaded', () => {
+    const clock = { now: 0 };
+    const { balancer, placement } = setup(8, clock);
+    const order = fleet.ring.candidates('hot');
+    // Warm up: one request learns the runtime warm on its first host.
+    balancer.pick(plan)!.release(ok);
+    expect(placement.hosts('hot')).toEqual([order[0]]);
+    // Sustained: 22 in flight for 5 s (each request is held and replaced every 100 ms).
+    const held: Lease[] = [];
+    for (; clock.now < 5000; clock.now += 100) {
+      while (held.length < 22) held.push(balancer.pick(plan)!);
+      const done = held.splice(0, 11);
+      for (const l of done) l.release(ok);
+    }
+    while (held.length < 22) held.push(balancer.pick(plan)!);
+    expect(balancer.replicaCount('hot')).toBe(3);
+    expect(new Set(placement.hosts('hot'))).toEqual(new Set(order.slice(0, 3)));
+    const perHost = order.slice(0, 3).map((id) => balancer.runtimeLoads!.on('hot', id));
+    expect(perHost.reduce((s, v) => s + v, 0)).toBe(held.length);
+    expect(Math.max(...perHost) - Math.min(...perHost)).toBeLessThanOrEqual(2);
+    for (const l of held) l.release(ok);
+    expect(balancer.runtimeLoads!.size).toBe(0);
+    expect(balancer.inflight()).toBe(0);
+  });
+
+  it('counts nothing per runtime when replication is off', () => {
+    const { balancer } = setup(0, { now: 0 });
+    balancer.pick(plan)!.release(ok);
+    expect(balancer.runtimeLoads).toBeUndefined();
+    expect(balancer.replicaCount('hot')).toBe(1);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { placeReplicated, type ReplicatedInput } from './replicated.ts';
+
+const order = ['a', 'b', 'c', 'd'];
+
+function input(
+  over: Partial<ReplicatedInput> & {
+    loads?: Record<string, number>;
+    rt?: Record<string, number>;
+    movable?: Record<string, number>;
+    warm?: string[];
+  },
+): ReplicatedInput {
+  const { loads = {}, rt = {}, movable = {}, warm = [], ...rest } = over;
+  return {
+    order,
+    replicas: 1,
+    cap: 10,
+    perHost: 8,
+    pack: false,
+    loadOf: (id) => loads[id] ?? 0,
+    runtimeLoadOf: (id) => rt[id] ?? 0,
+    movableLoadOf: (id) => movable[id] ?? 0,
+    isWarm: (id) => warm.includes(id),
+    ...rest,
+  };
+}
+
+describe('placeReplicated', () => {
+  it('sends a runtime seen nowhere to the first host of its order', () => {
+    expect(placeReplicated(input({}))).toEqual({ index: 0, reason: 'ring', warm: false, replicated: false });
+  });
+
+  it('spreads over warm owners at high load, least loaded first', () => {
+    const r = placeReplicated(input({ replicas: 3, warm: ['a', 'b', 'c'], loads: { a: 6, b: 2, c: 4 } }));
+    expect(r).toEqual({ index: 1, reason: 'warm', warm: true, replicated: true });
+  });
+
+  it('packs onto the first open warm owner at low load', () => {
+    const r = placeReplicated(input({ replicas: 3, pack: true, warm: ['a', 'b'], loads: { a: 3, b: 0 } }));
+    expect(r.index).toBe(0);
+  });
+
+  it('skips a warm owner whose slots for the runtime are full, to another warm owner', () => {
+    const r = placeReplicated(
+      input({ replicas: 2, pack: true, warm: ['a', 'b'], rt: { a: 8 }, loads: { a: 8 } }),
+    );
+    expect(r).toEqual({ index: 1, reason: 'warm', warm: true, replicated: true });
+  });
+
+  it('adds the next owner in order (cold) when warm owners are full and the demand asks for it', () => {
+    const r = placeReplicated(input({ replicas: 2, warm: ['a'], rt: { a: 8 }, loads: { a: 8 } }));
+    expect(r).toEqual({ index: 1, reason: 'overflow', warm: false, replicated: true });
+  });
+
+  it('prefers a warm non-owner (an earlier spill) to a cold owner', () => {
+    const r = placeReplicated(input({ replicas: 2, warm: ['a', 'd'], rt: { a: 8 }, loads: { a: 8 } }));
+    expect(r).toEqual({ index: 3, reason: 'warm', warm: true, replicated: true });
+  });
+
+  it('waits for a slot on a warm host rather than cold-start a host the demand did not ask for', () => {
+    const r = placeReplicated(input({ replicas: 1, warm: ['a'], rt: { a: 8 }, loads: { a: 8 } }));
+    expect(r).toEqual({ index: 0, reason: 'warm', warm: true, replicated: false });
+  });
+
+  it('counts warm hosts right after the owners as owners (another gateway replicated there)', () => {
+    // replicas 1, but b (second in order) is warm: it is an owner, so spread reaches it
+    const r = placeReplicated(input({ replicas: 1, warm: ['a', 'b'], loads: { a: 5, b: 1 } }));
+    expect(r.index).toBe(1);
+  });
+
+  it('keeps bounded loads as the guard: a warm owner at the cap is skipped for a cold host', () => {
+    const r = placeReplicated(input({ replicas: 1, warm: ['a'], loads: { a: 10 } }));
+    expect(r).toEqual({ index: 1, reason: 'overflow', warm: false, replicated: false });
+  });
+
+  it('keeps a one-owner runtime on its warm host when the excess there is movable (replicated) work', () => {
+    const tail = input({ replicas: 1, warm: ['a'], loads: { a: 12 }, movable: { a: 6 } });
+    expect(placeReplicated(tail)).toEqual({ index: 0, reason: 'warm', warm: true, replicated: false });
+    // a replicated runtime sees the whole load: a is full for it
+    const hot = input({ replicas: 2, warm: ['a', 'b'], loads: { a: 12 }, movable: { a: 6 } });
+    expect(placeReplicated(hot)).toEqual({ index: 1, reason: 'warm', warm: true, replicated: true });
+    // one-owner work alone at the cap still spills
+    const full = input({ replicas: 1, warm: ['a'], loads: { a: 12 }, movable: { a: 2 } });
+    expect(placeReplicated(full).index).toBe(1);
+  });
+
+  it('falls back to the first host when every host is at the cap', () => {
+    const r = placeReplicated(input({ warm: ['b'], loads: { a: 10, b: 10, c: 10, d: 10 } }));
+    expect(r).toEqual({ index: 0, reason: 'ring', warm: false, replicated: true });
+  });
+});
