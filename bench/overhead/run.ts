@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     // Concurrency 1: what one caller waits per request, every target in the same round.
     for (let round = 1; round <= rounds; round++) {
       for (const { target, run } of running) {
+        const p0 = run.proxy ? cpuSeconds(run.proxy.pid) : 0;
         const w = await runWrk({
           url: url(run),
           connections: 1,
@@ -111,7 +112,9 @@ async function main(): Promise<void> {
           headers: run.headers,
           cpus: loadCpus,
         });
-        latency.push({ ...w, target: target.name, round });
+        const p1 = run.proxy ? cpuSeconds(run.proxy.pid) : 0;
+        const proxyCpuUsPerReq = run.proxy && w.requests > 0 ? ((p1 - p0) * 1e6) / w.requests : null;
+        latency.push({ ...w, target: target.name, round, proxyCpuUsPerReq });
         process.stderr.write(`[overhead] c1 round ${round} ${target.name}: p50 ${w.p50Ms} ms\n`);
       }
     }
