@@ -150,7 +150,8 @@ async function measure(
   ];
   const proc = startProcess(target.name, 'valgrind', vg, { cpus: opts.cpus, env, cwd });
   try {
-    await waitForPort(port, 240_000, proc);
+    // Starting Node and transpiling the gateway under valgrind takes minutes on a busy machine.
+    await waitForPort(port, 1_200_000, proc);
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: opts.connections, pipelining: 1 });
     try {
       await load(pool, opts.warmup, opts.connections, target.headers);
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   // --gateways 'old=/tmp/a;new=/tmp/b': gateways checked out at other commits (each folder with
   // bin/fleetgate.js and node_modules), measured in turn in the same run; default: this checkout.
   const gateways = (args.extra.get('gateways') ?? `Fleetgate=${process.cwd()}`).split(';').filter(Boolean);
-  const targets: Target[] = [floorTarget];
+  const targets: Target[] = [];
   for (const entry of gateways) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new Error(`--gateways: expected NAME=DIR, got "${entry}"`);
@@ -193,6 +194,8 @@ async function main(): Promise<void> {
       throw new Error(`--gateways ${entry}: no bin/fleetgate.js there`);
     targets.push(gatewayTarget(entry.slice(0, eq), dir));
   }
+  // The floor last (--floor false: gateways only; it is the reference of the ratio column).
+  if (args.extra.get('floor') !== 'false') targets.push(floorTarget);
   const runDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-instructions-'));
   const samples: Sample[] = [];
   try {

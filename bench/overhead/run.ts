@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort } from '../../lib/free-port.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { canPin, cpuSeconds, installCleanupHooks, stopAll, waitForPort } from '../lib/procs.ts';
@@ -50,7 +50,16 @@ async function main(): Promise<void> {
     await waitForPort(backendPort, 20_000, backend);
 
     const running: { target: OverheadTarget; run: RunningTarget }[] = [];
-    for (const target of overheadTargets()) {
+    // --baseline DIR: a checkout of an earlier commit run beside this one (--baseline-name to label it).
+    const baselineDir = args.extra.get('baseline');
+    const baseline =
+      baselineDir === undefined
+        ? undefined
+        : {
+            name: args.extra.get('baseline-name') ?? `Fleetgate (${baselineDir})`,
+            checkout: resolve(baselineDir),
+          };
+    for (const target of overheadTargets(baseline)) {
       const reason = target.unavailable();
       if (reason) {
         skipped.push({ target: target.name, reason });
