@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
@@ -31,7 +31,11 @@ const PATH = '/v1/runtimes/bench-runtime';
 interface Target {
   name: string;
   /** Command and arguments to run under valgrind, given the listen and backend ports. */
-  command(port: number, backendPort: number): { args: string[]; env: NodeJS.ProcessEnv; cwd: string };
+  command(
+    port: number,
+    backendPort: number,
+    runDir: string,
+  ): { args: string[]; env: NodeJS.ProcessEnv; cwd: string };
   headers: Record<string, string>;
 }
 
@@ -43,12 +47,23 @@ interface Sample {
   perRequest: number;
 }
 
+/**
+ * A config file raising the gateway's client header timeout: under valgrind on a busy machine the
+ * process can be starved for longer than the default 10 s between two reads of a kept-alive
+ * connection, and Node would answer 408. Nothing else differs from the defaults.
+ */
+function slowClientConfig(runDir: string): string {
+  const file = join(runDir, 'gateway.yaml');
+  writeFileSync(file, 'gateway:\n  headersTimeout: 600s\n  requestTimeout: 0s\n');
+  return file;
+}
+
 function gatewayTarget(name: string, dir: string): Target {
   return {
     name,
-    command: (port, backendPort) => ({
+    command: (port, backendPort, runDir) => ({
       cwd: dir,
-      args: [process.execPath, 'bin/fleetgate.js', 'gateway'],
+      args: [process.execPath, 'bin/fleetgate.js', 'gateway', '--config', slowClientConfig(runDir)],
       env: {
         ...process.env,
         PORT: String(port),
@@ -140,7 +155,7 @@ async function measure(
 ): Promise<{ instructions: number }> {
   const port = await freePort();
   const dir = mkdtempSync(join(runDir, 'cg-'));
-  const { args, env, cwd } = target.command(port, backendPort);
+  const { args, env, cwd } = target.command(port, backendPort, runDir);
   const vg = [
     '--tool=callgrind',
     `--callgrind-out-file=${join(dir, 'cg.out')}`,
