@@ -3,36 +3,54 @@ import type { Fleet } from './hosts/fleet.ts';
 import type { FleetView } from './hosts/fleet-view.ts';
 import type { PlacementMap } from './hosts/placement.ts';
 import { ringShares } from './ring.ts';
+import type { AddressingMethod } from './route.ts';
 
 type HistogramChild = ReturnType<GatewayMetrics['requestDuration']['labels']>;
 type Pending = { labels: string[]; n: number };
 
+/** What one route has gathered since the last flush: its duration child and its request counts. */
+interface RouteCounts {
+  duration: HistogramChild;
+  /** Pending counts by method, then by status class and addressing (see `slot`). */
+  byMethod: Map<string, (Pending | undefined)[]>;
+}
+
 /**
  * Per-request metrics, cheap on the hot path: counters are plain numbers added to prom-client only
- * when the registry is read (`flush`, wired as the counters' `collect` hook), and histogram children
- * are cached per label value.
+ * when the registry is read (`flush`, wired as the counters' `collect` hook); the duration histograms
+ * are batched (`metrics/batched-histogram.ts`) and their children cached per label value. Recording a
+ * request builds no string: two map lookups by constant strings and an array slot.
  */
 export class RequestMetrics {
-  private readonly requests = new Map<string, Pending>();
+  private readonly routes = new Map<string, RouteCounts>();
+  private readonly requests: Pending[] = [];
   private readonly picks = new Map<string, Pending>();
-  private readonly durations = new Map<string, HistogramChild>();
   private readonly upstream = new Map<string, ReturnType<GatewayMetrics['upstreamDuration']['labels']>>();
 
   constructor(private readonly metrics: GatewayMetrics) {}
 
   /** Records one answered request. */
-  record(route: string, method: string, status: number, addressing: string, seconds: number): void {
-    const cls = status >= 100 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100)]! : 'none';
-    const key = `${route} ${method} ${cls} ${addressing}`;
-    const pending = this.requests.get(key);
-    if (pending === undefined) this.requests.set(key, { labels: [route, method, cls, addressing], n: 1 });
-    else pending.n += 1;
-    let duration = this.durations.get(route);
-    if (duration === undefined) {
-      duration = this.metrics.requestDuration.labels(route);
-      this.durations.set(route, duration);
+  record(route: string, method: string, status: number, addressing: Addressing, seconds: number): void {
+    let counts = this.routes.get(route);
+    if (counts === undefined) {
+      counts = { duration: this.metrics.requestDuration.labels(route), byMethod: new Map() };
+      this.routes.set(route, counts);
     }
-    duration.observe(seconds);
+    let slots = counts.byMethod.get(method);
+    if (slots === undefined) {
+      slots = [];
+      counts.byMethod.set(method, slots);
+    }
+    const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+    const i = cls * ADDRESSING.length + ADDRESSING.indexOf(addressing);
+    const pending = slots[i];
+    if (pending === undefined) {
+      const labels = [route, method, STATUS_CLASSES[cls]!, addressing];
+      const fresh = { labels, n: 1 };
+      slots[i] = fresh;
+      this.requests.push(fresh);
+    } else pending.n += 1;
+    counts.duration.observe(seconds);
   }
 
   /** Counts one pick by its reason. */
@@ -54,7 +72,7 @@ export class RequestMetrics {
 
   /** Adds the counts gathered since the last flush to the prom-client counters. */
   flush(): void {
-    for (const p of this.requests.values()) {
+    for (const p of this.requests) {
       if (p.n === 0) continue;
       this.metrics.requests.labels(...p.labels).inc(p.n);
       p.n = 0;
@@ -67,7 +85,11 @@ export class RequestMetrics {
   }
 }
 
-const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+/** Status class labels by `Math.floor(status / 100)`; 0 for a request answered with no status. */
+const STATUS_CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
+/** The addressing label of a request: its addressing method, or `unknown` when refused before it was read. */
+type Addressing = AddressingMethod | 'unknown';
+const ADDRESSING: readonly Addressing[] = ['anycast-efficient', 'anycast-fast', 'broadcast', 'unknown'];
 
 /** Sets the gauges that describe state (hosts, in-flight, registry) right before a scrape. */
 export function refreshStateGauges(

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BatchedHistogram } from './batched-histogram.ts';
 
 /** One metric in a process's table: everything the catalogue and the reference docs need. */
 export interface MetricDef<L extends string = string> {
@@ -10,6 +11,11 @@ export interface MetricDef<L extends string = string> {
   /** Base unit, for the reference (`seconds`, `bytes`, `requests`, `hosts`, …). */
   unit: string;
   buckets?: number[];
+  /**
+   * A histogram observed on every request: built as a `BatchedHistogram` (plain additions on a child
+   * the caller keeps, the exposition built when the registry is read) instead of prom-client's.
+   */
+  batched?: boolean;
 }
 
 type Built<T extends Record<string, MetricDef>> = {
@@ -17,7 +23,9 @@ type Built<T extends Record<string, MetricDef>> = {
     ? Counter<T[K]['labels'][number]>
     : T[K]['type'] extends 'gauge'
       ? Gauge<T[K]['labels'][number]>
-      : Histogram<T[K]['labels'][number]>;
+      : T[K] extends { batched: true }
+        ? BatchedHistogram<T[K]['labels'][number]>
+        : Histogram<T[K]['labels'][number]>;
 };
 
 /**
@@ -30,6 +38,14 @@ export function buildMetrics<T extends Record<string, MetricDef>>(table: T, regi
     const common = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [registry] };
     if (def.type === 'counter') out[key] = new Counter(common);
     else if (def.type === 'gauge') out[key] = new Gauge(common);
+    else if (def.batched)
+      out[key] = new BatchedHistogram(
+        def.name,
+        def.help,
+        def.labels,
+        def.buckets ?? LATENCY_BUCKETS,
+        registry,
+      );
     else out[key] = new Histogram(def.buckets ? { ...common, buckets: def.buckets } : common);
   }
   return out as Built<T>;

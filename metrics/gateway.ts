@@ -20,6 +20,7 @@ export const GATEWAY_METRICS = {
     labels: ['route'],
     unit: 'seconds',
     buckets: LATENCY_BUCKETS,
+    batched: true,
   },
   upstreamDuration: {
     name: 'fleetgate_gateway_upstream_duration_seconds',
@@ -28,6 +29,7 @@ export const GATEWAY_METRICS = {
     labels: ['host'],
     unit: 'seconds',
     buckets: LATENCY_BUCKETS,
+    batched: true,
   },
   inflight: {
     name: 'fleetgate_gateway_inflight_requests',

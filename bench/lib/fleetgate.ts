@@ -9,6 +9,8 @@ export interface FleetgateGatewaySpec {
   /** Static executors (`host:port`), the `OPR_PROXY_EXECUTORS` pool. */
   executors: string[];
   logLevel?: string;
+  /** Checkout to run `bin/fleetgate.js` from (another commit, for before/after runs); default: this one. */
+  checkout?: string;
 }
 
 /** Why the Fleetgate gateway cannot be benchmarked yet, or undefined when it can. */
@@ -38,6 +40,7 @@ export async function startFleetgateGateway(
   const proc = startProcess('fleetgate-gateway', process.execPath, ['bin/fleetgate.js', 'gateway'], {
     cpus,
     env,
+    cwd: spec.checkout,
   });
   await waitForPort(spec.port, 30_000, proc);
   return proc;

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort } from '../../lib/free-port.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { canPin, cpuSeconds, installCleanupHooks, stopAll, waitForPort } from '../lib/procs.ts';
@@ -50,7 +50,16 @@ async function main(): Promise<void> {
     await waitForPort(backendPort, 20_000, backend);
 
     const running: { target: OverheadTarget; run: RunningTarget }[] = [];
-    for (const target of overheadTargets()) {
+    // --baseline DIR: a checkout of an earlier commit run beside this one (--baseline-name to label it).
+    const baselineDir = args.extra.get('baseline');
+    const baseline =
+      baselineDir === undefined
+        ? undefined
+        : {
+            name: args.extra.get('baseline-name') ?? `Fleetgate (${baselineDir})`,
+            checkout: resolve(baselineDir),
+          };
+    for (const target of overheadTargets(baseline)) {
       const reason = target.unavailable();
       if (reason) {
         skipped.push({ target: target.name, reason });
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
     // Concurrency 1: what one caller waits per request, every target in the same round.
     for (let round = 1; round <= rounds; round++) {
       for (const { target, run } of running) {
+        const p0 = run.proxy ? cpuSeconds(run.proxy.pid) : 0;
         const w = await runWrk({
           url: url(run),
           connections: 1,
@@ -111,7 +121,9 @@ async function main(): Promise<void> {
           headers: run.headers,
           cpus: loadCpus,
         });
-        latency.push({ ...w, target: target.name, round });
+        const p1 = run.proxy ? cpuSeconds(run.proxy.pid) : 0;
+        const proxyCpuUsPerReq = run.proxy && w.requests > 0 ? ((p1 - p0) * 1e6) / w.requests : null;
+        latency.push({ ...w, target: target.name, round, proxyCpuUsPerReq });
         process.stderr.write(`[overhead] c1 round ${round} ${target.name}: p50 ${w.p50Ms} ms\n`);
       }
     }

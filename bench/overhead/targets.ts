@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../lib/free-port.ts';
 import { type FleetgateGatewaySpec, fleetgateAvailable, startFleetgateGateway } from '../lib/fleetgate.ts';
@@ -27,8 +28,38 @@ export function startNodeScript(name: string, script: string, args: string[], cp
 
 const SECRET = 'bench-gateway-secret';
 
-/** The targets of the overhead benchmark (docs/benchmarks.md), the Node floor included, in round order. */
-export function overheadTargets(): OverheadTarget[] {
+/** A Fleetgate gateway target, from this checkout or (`checkout`) another commit's. */
+function fleetgateTarget(name: string, checkout: string | undefined): OverheadTarget {
+  return {
+    name,
+    unavailable: () =>
+      checkout === undefined
+        ? fleetgateAvailable()
+        : existsSync(join(checkout, 'bin/fleetgate.js'))
+          ? undefined
+          : `no bin/fleetgate.js in ${checkout}`,
+    async start({ runDir, backendPort, proxyCpus }) {
+      const port = await freePort();
+      const spec: FleetgateGatewaySpec = {
+        port,
+        secret: SECRET,
+        executorSecret: 'bench-executor-secret',
+        executors: [`127.0.0.1:${backendPort}`],
+        logLevel: 'warn',
+        checkout,
+      };
+      const proxy = await startFleetgateGateway(join(runDir, `fleetgate-${port}`), spec, proxyCpus);
+      return { port, proxy, headers: { Authorization: `Bearer ${SECRET}` } };
+    },
+  };
+}
+
+/**
+ * The targets of the overhead benchmark (docs/benchmarks.md), the Node floor included, in round
+ * order. `baseline`: a checkout of an earlier commit (with node_modules), run as a second Fleetgate
+ * beside this one, for a before/after comparison in the same rounds.
+ */
+export function overheadTargets(baseline?: { name: string; checkout: string }): OverheadTarget[] {
   return [
     {
       name: 'direct',
@@ -37,22 +68,8 @@ export function overheadTargets(): OverheadTarget[] {
         return { port: backendPort, proxy: undefined, headers: {} };
       },
     },
-    {
-      name: 'Fleetgate',
-      unavailable: () => fleetgateAvailable(),
-      async start({ runDir, backendPort, proxyCpus }) {
-        const port = await freePort();
-        const spec: FleetgateGatewaySpec = {
-          port,
-          secret: SECRET,
-          executorSecret: 'bench-executor-secret',
-          executors: [`127.0.0.1:${backendPort}`],
-          logLevel: 'warn',
-        };
-        const proxy = await startFleetgateGateway(join(runDir, 'fleetgate'), spec, proxyCpus);
-        return { port, proxy, headers: { Authorization: `Bearer ${SECRET}` } };
-      },
-    },
+    fleetgateTarget('Fleetgate', undefined),
+    ...(baseline ? [fleetgateTarget(baseline.name, baseline.checkout)] : []),
     {
       name: 'node floor (node:http + undici)',
       unavailable: () => undefined,

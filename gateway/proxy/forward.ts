@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isConnectError, isTimeoutError } from '../../lib/network-errors.ts';
 import { responseHeaders, withHostname } from '../headers.ts';
+import { DeadlineSweep, type Expiring } from './deadlines.ts';
 
 /** What is sent upstream, whichever host it goes to. */
 export interface UpstreamRequest {
@@ -59,9 +60,16 @@ export type ForwardOutcome =
   /** The client went away; the upstream request was aborted. */
   | { kind: 'client-aborted' };
 
-/** The forwarder: `forwardOnce` with the gateway's settings. */
+/**
+ * How often the total deadlines of attempts are checked, ms: a `gateway.maxTimeout` fires between
+ * its value and about two of these later (one shared sweep, no timer per request).
+ */
+export const DEADLINE_RESOLUTION = 50;
+
+/** The forwarder: `forwardOnce` with the gateway's settings and one deadline sweep for all its attempts. */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  return (host, request) => forwardOnce(host.id, host.pool, request, options);
+  const deadlines = new DeadlineSweep(DEADLINE_RESOLUTION);
+  return (host, request) => forwardOnce(host.id, host.pool, request, options, deadlines);
 }
 
 /**
@@ -74,9 +82,10 @@ function forwardOnce(
   dispatcher: Dispatcher,
   attempt: UpstreamRequest,
   options: ForwarderOptions,
+  deadlines: DeadlineSweep,
 ): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
-    const handler = new ForwardHandler(attempt, hostId, options, resolve);
+    const handler = new ForwardHandler(attempt, hostId, options, deadlines, resolve);
     try {
       dispatcher.dispatch(
         {
@@ -96,7 +105,7 @@ function forwardOnce(
   });
 }
 
-class ForwardHandler implements Dispatcher.DispatchHandler {
+class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
   private abort: ((err?: Error) => void) | undefined;
   private sent = false;
   private status = 0;
@@ -107,22 +116,21 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private settled = false;
   private clientGone = false;
   private readonly started = performance.now();
-  private timer: NodeJS.Timeout | undefined;
   private expired = false;
 
   constructor(
     private readonly a: UpstreamRequest,
     private readonly hostId: string,
     private readonly options: ForwarderOptions,
+    private readonly deadlines: DeadlineSweep,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
     a.res.once('close', this.onClientClose);
-    if (a.deadline !== undefined) this.timer = setTimeout(expire, a.deadline, this);
+    if (a.deadline !== undefined) deadlines.add(this, a.deadline);
   }
 
   /** The total deadline passed: abort the attempt (now, or as soon as it is connected). */
   expire(): void {
-    this.timer = undefined;
     if (this.settled) return;
     this.expired = true;
     this.abort?.(new DeadlineError(this.a.deadline ?? 0));
@@ -142,7 +150,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private finish(outcome: ForwardOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.a.deadline !== undefined) this.deadlines.delete(this);
     this.a.res.off('close', this.onClientClose);
     this.a.res.off('drain', this.onDrain);
     this.resolve(outcome);
@@ -208,11 +216,6 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
     this.finish({ kind: 'failed', error, timeout: error instanceof DeadlineError || isTimeoutError(error) });
   }
-}
-
-/** The deadline timer's callback: one function for every attempt, no closure per request. */
-function expire(handler: ForwardHandler): void {
-  handler.expire();
 }
 
 /** Raised into undici when the client disconnected; never answered. */

@@ -59,7 +59,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const hold = (host: HostEntry) => deps.balancer.hold(host);
   let inflight = 0;
 
-  async function run(req: IncomingMessage, res: ServerResponse, report: Report): Promise<void> {
+  /**
+   * Not `async`: a request that is forwarded as it streams in returns the failover loop's own promise
+   * (an async function returning a promise would add one more, and two more microtask turns).
+   */
+  function run(req: IncomingMessage, res: ServerResponse, report: Report): Promise<void> {
     const resolved = resolveRequest(
       {
         method: req.method,
@@ -86,6 +90,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const body = plan.hasBody ? (h.chunked ? new BodyLimit(deps.rules.bodyLimit, req) : req) : null;
       return send(plan, plan.key, body, res, report);
     }
+    return runBuffered(plan, req, res, report);
+  }
+
+  /** A request whose body is read first: a broadcast, or a create keyed by its body. */
+  async function runBuffered(
+    plan: RequestPlan,
+    req: IncomingMessage,
+    res: ServerResponse,
+    report: Report,
+  ): Promise<void> {
     const giveBack = budget.reserve(plan.headers.contentLength, plan.hasBody);
     try {
       const body = plan.hasBody ? await readBoundedBody(req, deps.rules.bodyLimit) : null;
