@@ -127,6 +127,8 @@ async function startContainer(
       ...spec.variables,
       ...openRuntimesEnvironment(spec),
       OPEN_RUNTIMES_LOGS_DIR: CONTAINER_LOGS_DIR,
+      // Fleetgate's runtime server binds 127.0.0.1 unless told: on its own network it must answer outside.
+      ...(hostNetwork ? {} : { OPEN_RUNTIMES_LISTEN_HOST: '0.0.0.0' }),
       PORT: String(port),
     },
     workingDir: CONTAINER_SOURCE_DIR,
