@@ -308,9 +308,9 @@ class DockerRuntime implements RuntimeInstance {
         { runtimeId: this.spec.id, container: this.id.slice(0, 12), reason },
         'runtime container ended',
       );
-      this.exitListener?.(`Runtime container ${reason}`);
-      // It stopped by itself: remove it (and its log folder) as a stop would.
-      void this.stop();
+      // It stopped by itself: remove it (and its log folder) as a stop would, then let the table
+      // drop the runtime, so a runtime gone from the table has no container left.
+      void this.stop().then(() => this.exitListener?.(`Runtime container ${reason}`));
     }
   }
 }
