@@ -229,6 +229,12 @@ describe('fleetgate executor configuration', () => {
     FLEETGATE_EXECUTOR_RUNTIME_VERSIONS: ['v4', { runtimeVersions: ['v4'] }],
     FLEETGATE_EXECUTOR_BUILD_WORKERS: ['6', { buildWorkers: 6 }],
     FLEETGATE_EXECUTOR_BUILD_QUEUE: ['11', { buildQueue: 11 }],
+    FLEETGATE_EXECUTOR_DOCKER_SOCKET: [
+      '/run/x.sock',
+      { docker: expect.objectContaining({ socket: '/run/x.sock' }) },
+    ],
+    FLEETGATE_EXECUTOR_DOCKER_NETWORK: ['fg-net', { docker: expect.objectContaining({ network: 'fg-net' }) }],
+    FLEETGATE_EXECUTOR_DOCKER_OWNER: ['exec-7', { docker: expect.objectContaining({ owner: 'exec-7' }) }],
   };
 
   it('has a sample for every variable of the executor section', () => {

@@ -24,6 +24,9 @@ import { waitForRuntime } from './wait-runtime.ts';
 export const CONTAINER_SOURCE_DIR = '/usr/local/server/src/function';
 export const CONTAINER_LOGS_DIR = '/mnt/logs';
 
+/** How long a broken execution waits for the engine to report its container's exit. */
+const OOM_SETTLE_MS = 5_000;
+
 /** Settings of the docker backend (config `executor.docker.*`, resolved). */
 export interface DockerBackendOptions {
   client: DockerClient;
@@ -127,6 +130,8 @@ async function startContainer(
       ...spec.variables,
       ...openRuntimesEnvironment(spec),
       OPEN_RUNTIMES_LOGS_DIR: CONTAINER_LOGS_DIR,
+      // Fleetgate's runtime server binds 127.0.0.1 unless told: on its own network it must answer outside.
+      ...(hostNetwork ? {} : { OPEN_RUNTIMES_LISTEN_HOST: '0.0.0.0' }),
       PORT: String(port),
     },
     workingDir: CONTAINER_SOURCE_DIR,
@@ -265,12 +270,18 @@ class DockerRuntime implements RuntimeInstance {
     }
   }
 
+  /**
+   * Whether the engine OOM-killed the container. The connection breaks as the kernel kills the
+   * process; the engine records the kill a moment later, when the container has exited: wait for
+   * that (bounded), then look.
+   */
   private async wasOomKilled(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, OOM_SETTLE_MS)))]);
+    clearTimeout(timer);
     if (this.oomKilled) return true;
     try {
-      // The engine records the kill before the wait returns; give the wait a moment to settle.
-      const info = await this.options.client.containers.inspect(this.id);
-      return info.state.oomKilled;
+      return (await this.options.client.containers.inspect(this.id)).state.oomKilled;
     } catch {
       return false;
     }
@@ -306,9 +317,9 @@ class DockerRuntime implements RuntimeInstance {
         { runtimeId: this.spec.id, container: this.id.slice(0, 12), reason },
         'runtime container ended',
       );
-      this.exitListener?.(`Runtime container ${reason}`);
-      // It stopped by itself: remove it (and its log folder) as a stop would.
-      void this.stop();
+      // It stopped by itself: remove it (and its log folder) as a stop would, then let the table
+      // drop the runtime, so a runtime gone from the table has no container left.
+      void this.stop().then(() => this.exitListener?.(`Runtime container ${reason}`));
     }
   }
 }

@@ -3,7 +3,7 @@
 //
 // Environment: PORT, OPEN_RUNTIMES_SECRET, OPEN_RUNTIMES_ENTRYPOINT (module inside the working
 // directory), OPEN_RUNTIMES_LOGS_DIR (where `<logId>_logs.log` / `<logId>_errors.log` go;
-// /mnt/logs in Open Runtimes containers).
+// /mnt/logs in Open Runtimes containers), OPEN_RUNTIMES_LISTEN_HOST (default 127.0.0.1).
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +11,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const port = Number(process.env.PORT ?? 3000);
+// Fleetgate's own: the docker mode sets 0.0.0.0 for a container on its own network address.
+const listenHost = process.env.OPEN_RUNTIMES_LISTEN_HOST || '127.0.0.1';
 const secret = process.env.OPEN_RUNTIMES_SECRET ?? '';
 const entrypoint = process.env.OPEN_RUNTIMES_ENTRYPOINT ?? '';
 const logsDir = process.env.OPEN_RUNTIMES_LOGS_DIR ?? '/mnt/logs';
@@ -170,7 +172,7 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(port, '127.0.0.1', () => console.log(`HTTP server successfully started on port ${port}`));
+server.listen(port, listenHost, () => console.log(`HTTP server successfully started on port ${port}`));
 process.on('SIGTERM', () => {
   server.close();
   server.closeAllConnections();

@@ -90,15 +90,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const body = plan.hasBody ? (h.chunked ? new BodyLimit(deps.rules.bodyLimit, req) : req) : null;
       return send(plan, plan.key, body, res, report);
     }
-    return runBuffered(plan, req, res, report);
+    return runBuffered(plan, req, res, report, activating);
   }
 
-  /** A request whose body is read first: a broadcast, or a create keyed by its body. */
+  /** A request whose body is read first: a broadcast, a create keyed by its body, or a cold execution the activator prepares. */
   async function runBuffered(
     plan: RequestPlan,
     req: IncomingMessage,
     res: ServerResponse,
     report: Report,
+    activating: boolean,
   ): Promise<void> {
     const giveBack = budget.reserve(plan.headers.contentLength, plan.hasBody);
     try {

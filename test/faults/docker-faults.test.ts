@@ -13,6 +13,7 @@ import {
   HELLO_SOURCE,
   startInProcessExecutor,
 } from '../support/executors.ts';
+import { until } from '../support/prometheus.ts';
 
 // Faults of docker mode on real engines: a runtime OOM-killed mid-execution, a missing image, an
 // engine that is not there at start, and an engine that goes down and comes back.
@@ -45,8 +46,13 @@ describeDocker('docker mode faults', docker, (engine) => {
     expect(res.status).toBe(500);
     expect(res.json.type).toBe('runtime_failed');
     expect(res.json.message).toMatch(/out of memory \(limit 96 MB\)/);
-    // The dead runtime is dropped and its container removed; a new one serves.
-    expect((await call('GET', '/v1/runtimes/hog')).status).toBe(404);
+    // The dead runtime is dropped once its container is removed (the engine reports the exit a
+    // moment after the connection broke); a new one serves.
+    await until(
+      async () => (await call('GET', '/v1/runtimes/hog')).status === 404,
+      15_000,
+      'the dead runtime to go',
+    );
     expect(await mine()).toEqual([]);
     expect((await call('POST', '/v1/runtimes', { runtimeId: 'after', ...HELLO })).status).toBe(201);
     expect((await call('POST', '/v1/runtimes/after/executions', { path: '/' })).status).toBe(200);
