@@ -3,7 +3,7 @@ import type { GatewayMetrics } from '../../metrics/gateway.ts';
 import type { CreateFields } from '../activator/create-fields.ts';
 import type { Fleet } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
-import { type PinRule, Pins } from './pins.ts';
+import { inPinWindow, type MatchedPin, minWarmFloor, nextPinWindow, type PinRule, Pins } from './pins.ts';
 import {
   callEnded,
   callStarted,
@@ -49,6 +49,8 @@ interface Tracked {
   busy: boolean;
   /** The plan since the last call started or ended (a pass plans each runtime once per call, not per tick). */
   plan: LifetimePlan | undefined;
+  /** The first pin matching its id (matched once). */
+  pin: MatchedPin | undefined;
 }
 
 /**
@@ -115,7 +117,11 @@ export class Keeper {
     const t = this.runtimes.get(runtimeId);
     if (t === undefined) return undefined;
     const now = this.deps.now();
-    const plan = planLifetime(t.history, this.deps.options, this.pins.match(runtimeId));
+    const plan = planLifetime(t.history, this.deps.options, t.pin);
+    const floor = this.floor().has(runtimeId);
+    const inWindow = inPinWindow(t.pin, now);
+    const nextWindow = inWindow ? undefined : nextPinWindow(t.pin, now);
+    const nextPlanned = plan.warmFrom > now && Number.isFinite(plan.warmFrom) ? plan.warmFrom : undefined;
     const h = t.history.histogram;
     const bins: Array<[number, number]> = [];
     h.counts.forEach((c, i) => {
@@ -128,8 +134,26 @@ export class Keeper {
       running: t.history.running,
       idleTimes: { total: h.total, outOfBounds: h.outOfBounds, binMs: h.binMs, bins },
       plan: finite(plan),
-      wantsWarmNow: wantsWarm(plan, now),
-      nextPrewarmAt: plan.warmFrom > now && Number.isFinite(plan.warmFrom) ? plan.warmFrom : undefined,
+      pin:
+        t.pin === undefined
+          ? undefined
+          : {
+              pattern: t.pin.pattern,
+              alwaysWarm: t.pin.alwaysWarm,
+              maxIdle: t.pin.maxIdle,
+              minWarm: t.pin.minWarm,
+              windows: t.pin.windows.map((w) => w.text),
+              inWindow,
+              nextWindowAt: nextWindow,
+              keptByMinWarm: floor,
+            },
+      wantsWarmNow: floor || inWindow || wantsWarm(plan, now),
+      nextPrewarmAt:
+        floor || inWindow
+          ? undefined
+          : nextWindow === undefined || nextPlanned === undefined
+            ? (nextWindow ?? nextPlanned)
+            : Math.min(nextWindow, nextPlanned),
       canPrewarm: t.fields !== undefined,
       prewarmedAt: t.prewarmedAt,
     };
@@ -145,11 +169,13 @@ export class Keeper {
     if (seconds > 0)
       for (const [host, n] of counts) this.deps.metrics.warmRuntimeSeconds.inc({ host }, n * seconds);
     let budget = o.warmBudget - [...counts.values()].reduce((a, b) => a + b, 0);
+    const floor = this.floor();
     const work: Promise<void>[] = [];
     for (const [id, t] of this.runtimes) {
       if (t.busy) continue;
-      t.plan ??= planLifetime(t.history, o, this.pins.match(id));
-      const want = wantsWarm(t.plan, now);
+      t.plan ??= planLifetime(t.history, o, t.pin);
+      // Pins first: a runtime a `minWarm` pin keeps, or inside an always-warm window, stays warm.
+      const want = floor.has(id) || inPinWindow(t.pin, now) || wantsWarm(t.plan, now);
       const warm = this.warmHosts(id);
       if (want && warm.length === 0 && t.fields !== undefined && budget > 0 && this.prewarming < 8) {
         if (!this.ownerHasRoom(id, counts)) continue;
@@ -176,6 +202,7 @@ export class Keeper {
       prewarmedAt: undefined,
       busy: false,
       plan: undefined,
+      pin: this.pins.match(runtimeId),
     };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
@@ -183,6 +210,18 @@ export class Keeper {
       if (oldest !== undefined) this.runtimes.delete(oldest);
     }
     return t;
+  }
+
+  /** The runtimes the `minWarm` pins keep warm now. */
+  private floor(): Set<string> {
+    if (!this.pins.all.some((p) => p.minWarm > 0)) return new Set();
+    const rows = [];
+    for (const [id, t] of this.runtimes) {
+      if (t.pin !== undefined && t.pin.minWarm > 0) {
+        rows.push({ id, pin: t.pin, lastCallAt: t.history.lastCallAt, canCreate: t.fields !== undefined });
+      }
+    }
+    return minWarmFloor(rows);
   }
 
   private warmHosts(runtimeId: string): string[] {
@@ -255,6 +294,17 @@ export interface RuntimeReport {
   running: number;
   idleTimes: { total: number; outOfBounds: number; binMs: number; bins: Array<[number, number]> };
   plan: LifetimePlan;
+  /** The pin that applies, and what it decides now. */
+  pin?: {
+    pattern: string;
+    alwaysWarm: boolean;
+    maxIdle: number | undefined;
+    minWarm: number;
+    windows: string[];
+    inWindow: boolean;
+    nextWindowAt: number | undefined;
+    keptByMinWarm: boolean;
+  };
   wantsWarmNow: boolean;
   nextPrewarmAt: number | undefined;
   canPrewarm: boolean;
