@@ -3,6 +3,7 @@ import type { GatewayMetrics } from '../../metrics/gateway.ts';
 import type { CreateFields } from '../activator/create-fields.ts';
 import type { Fleet } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
+import { COLD_CAUSES, coldCause, type LastSeen, routedColdCause } from './cold-cause.ts';
 import { inPinWindow, type MatchedPin, minWarmFloor, nextPinWindow, type PinRule, Pins } from './pins.ts';
 import {
   callEnded,
@@ -51,6 +52,8 @@ interface Tracked {
   plan: LifetimePlan | undefined;
   /** The first pin matching its id (matched once). */
   pin: MatchedPin | undefined;
+  /** Where it was warm and its ring owner at the end of its last call (cold-start causes). */
+  last: LastSeen | undefined;
 }
 
 /**
@@ -70,7 +73,7 @@ export class Keeper {
   constructor(private readonly deps: KeeperDeps) {
     this.pins = new Pins(deps.options.pins);
     for (const result of ['useful', 'wasted', 'failed']) deps.metrics.prewarms.inc({ result }, 0);
-    for (const cause of ['first-call', 'after-reaping']) deps.metrics.coldStartsByCause.inc({ cause }, 0);
+    for (const cause of COLD_CAUSES) deps.metrics.coldStartsByCause.inc({ cause }, 0);
   }
 
   start(): void {
@@ -84,10 +87,15 @@ export class Keeper {
     this.timer = undefined;
   }
 
-  /** An execution of `runtimeId` starts; call the returned function when it ends. */
-  started(runtimeId: string): () => void {
+  /**
+   * An execution of `runtimeId` starts; call the returned function when it ends, with the host that
+   * answered it on the first try (undefined when none did or it took more).
+   */
+  started(runtimeId: string): (host?: string) => void {
     const t = this.track(runtimeId);
     const now = this.deps.now();
+    const warmBefore = this.warmHosts(runtimeId);
+    const lastOwner = t.last?.owner;
     if (t.prewarmedAt !== undefined) {
       this.deps.metrics.prewarms.inc({ result: 'useful' });
       t.prewarmedAt = undefined;
@@ -95,19 +103,23 @@ export class Keeper {
     callStarted(t.history, now);
     t.plan = undefined;
     let open = true;
-    return () => {
+    return (host) => {
       if (!open) return;
       open = false;
       callEnded(t.history, this.deps.now());
       t.plan = undefined;
+      const owner = this.owner(runtimeId);
+      const cause = routedColdCause(warmBefore, host, owner, lastOwner);
+      if (cause !== undefined) this.deps.metrics.coldStartsByCause.inc({ cause });
+      t.last = { warmOn: this.deps.placement.hosts(runtimeId), owner };
     };
   }
 
   /** The activator read the runtime fields of a cold execution: kept for pre-warms. */
   coldStart(runtimeId: string, fields: CreateFields): void {
     const t = this.track(runtimeId);
-    // A runtime seen before and cold now was reaped (by an executor or by us).
-    const cause = t.history.histogram.total > 0 || t.fields !== undefined ? 'after-reaping' : 'first-call';
+    const isActive = (id: string) => this.deps.fleet.byId.get(id)?.state === 'active';
+    const cause = coldCause(t.last, isActive, this.owner(runtimeId));
     this.deps.metrics.coldStartsByCause.inc({ cause });
     t.fields = fields;
   }
@@ -203,6 +215,7 @@ export class Keeper {
       busy: false,
       plan: undefined,
       pin: this.pins.match(runtimeId),
+      last: undefined,
     };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
@@ -224,6 +237,10 @@ export class Keeper {
     return minWarmFloor(rows);
   }
 
+  private owner(runtimeId: string): string | undefined {
+    return this.deps.fleet.ring.candidates(runtimeId, 1)[0];
+  }
+
   private warmHosts(runtimeId: string): string[] {
     return this.deps.placement
       .hosts(runtimeId)
@@ -235,7 +252,7 @@ export class Keeper {
    * under the hosts' runtime limit.
    */
   private ownerHasRoom(runtimeId: string, counts: Map<string, number>): boolean {
-    const owner = this.deps.fleet.ring.candidates(runtimeId, 1)[0];
+    const owner = this.owner(runtimeId);
     if (owner === undefined) return false;
     return (counts.get(owner) ?? 0) < this.deps.options.hostRuntimeLimit;
   }

@@ -268,7 +268,7 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
         {
           title: 'Cold starts by cause',
           description:
-            'Cold executions by cause (with keep-warm on): first-call (never seen) and after-reaping (seen before, reaped or deleted). Creates sent by the activator by outcome.',
+            'Cold executions by cause (with keep-warm on): first-call (never seen), after-reaping (seen before, reaped or deleted), after-move (a host it was warm on left or drained, or its ring owner changed: warm handoff is missing or late), overflow (bounded loads sent it to a host where it was not warm). Creates sent by the activator by outcome.',
           unit: 'ops',
           queries: [
             {
