@@ -203,6 +203,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         fleet,
         placement,
         prewarm: (id, fields) => created.prewarm(id, fields),
+        prewarmOn: (host, id, fields) => created.prewarmOn(host, id, fields),
         upstreamAuthorization: `Bearer ${options.executorSecret}`,
         metrics,
         logger,

@@ -170,6 +170,13 @@ export const GATEWAY_METRICS = {
     labels: ['outcome'],
     unit: 'requests',
   },
+  handoffs: {
+    name: 'fleetgate_gateway_keepwarm_handoffs_total',
+    type: 'counter',
+    help: 'Warm handoffs: a runtime keep-warm wants warm, warm on another host, created on its new ring owner (a host joined) before the balancer routes it there; by result (created, failed).',
+    labels: ['result'],
+    unit: 'runtimes',
+  },
   coldStartsByCause: {
     name: 'fleetgate_gateway_cold_starts_total',
     type: 'counter',

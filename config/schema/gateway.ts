@@ -201,6 +201,12 @@ const keepWarmSchema = z
       .describe(
         'Delete runtimes the policy no longer wants (executors can then keep a long inactivity threshold).',
       ),
+    handoff: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Warm handoff: a runtime the policy wants warm whose ring owner is now another host (a host joined) is created there first; the balancer moves it once it is warm there. (The wanted runtimes of a drained or departed host are pre-warmed on their next owners whatever this says: no active host has them.)',
+      ),
     pins: z.array(pinSchema).prefault([]).describe('Keep-warm rules by runtime id.'),
   })
   .superRefine((k, ctx) => {

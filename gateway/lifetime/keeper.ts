@@ -24,6 +24,7 @@ export interface KeepWarmOptions extends LifetimeRules {
   warmBudget: number;
   hostRuntimeLimit: number;
   deleteIdle: boolean;
+  handoff: boolean;
   pins: PinRule[];
 }
 
@@ -34,9 +35,14 @@ export interface KeeperDeps {
   placement: Pick<PlacementMap, 'hosts' | 'clear' | 'countsByHost'>;
   /** Creates a runtime on its ring owner (the activator's single-flight create); resolves whether it is up. */
   prewarm(runtimeId: string, fields: CreateFields): Promise<boolean>;
+  /** Creates a runtime on one given host (warm handoff to its new ring owner); resolves whether it is up. */
+  prewarmOn?(hostId: string, runtimeId: string, fields: CreateFields): Promise<boolean>;
   /** `Bearer <executor secret>`. */
   upstreamAuthorization: string;
-  metrics: Pick<GatewayMetrics, 'prewarms' | 'keepWarmDeletes' | 'warmRuntimeSeconds' | 'coldStartsByCause'>;
+  metrics: Pick<
+    GatewayMetrics,
+    'prewarms' | 'keepWarmDeletes' | 'warmRuntimeSeconds' | 'coldStartsByCause' | 'handoffs'
+  >;
   logger: Logger;
   /** Wall clock, ms. */
   now: () => number;
@@ -74,6 +80,7 @@ export class Keeper {
     this.pins = new Pins(deps.options.pins);
     for (const result of ['useful', 'wasted', 'failed']) deps.metrics.prewarms.inc({ result }, 0);
     for (const cause of COLD_CAUSES) deps.metrics.coldStartsByCause.inc({ cause }, 0);
+    for (const result of ['created', 'failed']) deps.metrics.handoffs.inc({ result }, 0);
   }
 
   start(): void {
@@ -190,9 +197,21 @@ export class Keeper {
       const want = floor.has(id) || inPinWindow(t.pin, now) || wantsWarm(t.plan, now);
       const warm = this.warmHosts(id);
       if (want && warm.length === 0 && t.fields !== undefined && budget > 0 && this.prewarming < 8) {
+        // Also the warm handoff of a drained or departed host: no active host has it, its owner gets it.
         if (!this.ownerHasRoom(id, counts)) continue;
         budget -= 1;
         work.push(this.prewarm(id, t));
+      } else if (
+        want &&
+        t.fields !== undefined &&
+        budget > 0 &&
+        this.prewarming < 8 &&
+        this.handsOff(id, warm, counts)
+      ) {
+        // Warm handoff to a new ring owner (a host joined): created there before the balancer routes
+        // the runtime to it (it prefers warm hosts, in ring order, so it moves once the copy is up).
+        budget -= 1;
+        work.push(this.handoff(id, t, this.owner(id)!));
       } else if (!want && warm.length > 0 && t.history.running === 0 && o.deleteIdle) {
         work.push(this.remove(id, t, warm));
       }
@@ -255,6 +274,28 @@ export class Keeper {
     const owner = this.owner(runtimeId);
     if (owner === undefined) return false;
     return (counts.get(owner) ?? 0) < this.deps.options.hostRuntimeLimit;
+  }
+
+  /** Whether a hot runtime warm elsewhere should be created on its ring owner (active, with room). */
+  private handsOff(runtimeId: string, warm: readonly string[], counts: Map<string, number>): boolean {
+    if (!this.deps.options.handoff || this.deps.prewarmOn === undefined || warm.length === 0) return false;
+    const owner = this.owner(runtimeId);
+    if (owner === undefined || warm.includes(owner)) return false;
+    if (this.deps.fleet.byId.get(owner)?.state !== 'active') return false;
+    return (counts.get(owner) ?? 0) < this.deps.options.hostRuntimeLimit;
+  }
+
+  private async handoff(runtimeId: string, t: Tracked, owner: string): Promise<void> {
+    t.busy = true;
+    this.prewarming += 1;
+    try {
+      const ok = await this.deps.prewarmOn!(owner, runtimeId, t.fields!);
+      this.deps.metrics.handoffs.inc({ result: ok ? 'created' : 'failed' });
+      if (ok) t.prewarmedAt ??= this.deps.now();
+    } finally {
+      t.busy = false;
+      this.prewarming -= 1;
+    }
   }
 
   private async prewarm(runtimeId: string, t: Tracked): Promise<void> {
