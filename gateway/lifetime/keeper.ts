@@ -75,6 +75,7 @@ export class Keeper {
   private timer: NodeJS.Timeout | undefined;
   private lastTick: number | undefined;
   private prewarming = 0;
+  private passing = false;
 
   constructor(private readonly deps: KeeperDeps) {
     this.pins = new Pins(deps.options.pins);
@@ -178,8 +179,22 @@ export class Keeper {
     };
   }
 
+  /** The fleet changed: a pass right away (warm handoff) when started and no pass is running. */
+  kick(): void {
+    if (this.timer !== undefined && !this.passing) void this.tick();
+  }
+
   /** One pass over every tracked runtime (the timer calls it; tests may too). */
   async tick(): Promise<void> {
+    this.passing = true;
+    try {
+      await this.pass();
+    } finally {
+      this.passing = false;
+    }
+  }
+
+  private async pass(): Promise<void> {
     const o = this.deps.options;
     const now = this.deps.now();
     const seconds = this.lastTick === undefined ? 0 : (now - this.lastTick) / 1000;

@@ -284,13 +284,17 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
         {
           title: 'Pre-warms: useful vs wasted',
           description:
-            'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed.',
+            'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed; and warm handoffs to a new ring owner by result.',
           unit: 'ops',
           stacked: true,
           queries: [
             {
               expr: `sum by (result) (rate(fleetgate_gateway_prewarms_total{${P}}[${RI}]))`,
               legend: '{{result}}',
+            },
+            {
+              expr: `sum by (result) (rate(fleetgate_gateway_keepwarm_handoffs_total{${P}}[${RI}]))`,
+              legend: 'handoff {{result}}',
             },
           ],
         },
