@@ -36,6 +36,16 @@ export interface LifetimeReport {
   running?: number;
   idleTimes?: { total: number; outOfBounds: number; binMs: number; bins: Array<[number, number]> };
   plan?: { basis: string; warmFrom: number; warmUntil: number; head?: number; tail?: number; why?: string };
+  pin?: {
+    pattern: string;
+    alwaysWarm: boolean;
+    maxIdle?: number;
+    minWarm: number;
+    windows: string[];
+    inWindow: boolean;
+    nextWindowAt?: number;
+    keptByMinWarm: boolean;
+  };
   wantsWarmNow?: boolean;
   nextPrewarmAt?: number;
   canPrewarm?: boolean;
@@ -137,6 +147,20 @@ export function formatLifetime(r: LifetimeReport, now: number): string {
     lines.push(`plan            ${basis}`);
     lines.push(`warm from       ${at(p.warmFrom)}`);
     lines.push(`warm until      ${p.warmUntil >= Number.MAX_SAFE_INTEGER ? 'always' : at(p.warmUntil)}`);
+  }
+  const pin = r.pin;
+  if (pin !== undefined) {
+    const rules = [
+      pin.alwaysWarm ? 'alwaysWarm' : undefined,
+      pin.minWarm > 0
+        ? `minWarm ${pin.minWarm} (${pin.keptByMinWarm ? 'keeps this one' : 'not this one'})`
+        : undefined,
+      pin.maxIdle === undefined ? undefined : `maxIdle ${s(pin.maxIdle)}`,
+      pin.windows.length > 0
+        ? `windows ${pin.windows.join('; ')} UTC (${pin.inWindow ? 'open now' : `next ${at(pin.nextWindowAt)}`})`
+        : undefined,
+    ].filter((x) => x !== undefined);
+    lines.push(`pin             ${pin.pattern}${rules.length > 0 ? `: ${rules.join(', ')}` : ''}`);
   }
   lines.push(`wants warm now  ${r.wantsWarmNow ? 'yes' : 'no'}`);
   lines.push(

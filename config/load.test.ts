@@ -246,6 +246,16 @@ describe('parseConfig: every error names the path, the value and the line', () =
       'gateway.keepWarm.pins.0.maxIdle: must be a duration like "15s", "900ms" or "5m", got "soon" (c.yaml:5:18)',
     ],
     [
+      'keep-warm pin with a bad window',
+      'gateway:\n  keepWarm:\n    pins:\n      - pattern: a\n        windows: ["Mon-Fri 08:00-18:00", "Mon-Fry 08:00-09:00"]\n',
+      'gateway.keepWarm.pins.0.windows.1: days "Mon-Fry" must be days (Mon, Tue, Wed, Thu, Fri, Sat, Sun) or ranges like Mon-Fri, separated by commas, got "Mon-Fry 08:00-09:00" (c.yaml:5:42)',
+    ],
+    [
+      'keep-warm pin with a negative minWarm',
+      'gateway:\n  keepWarm:\n    pins:\n      - pattern: a\n        minWarm: -1\n',
+      'gateway.keepWarm.pins.0.minWarm:',
+    ],
+    [
       'load factor below 1',
       'gateway:\n  loadFactor: 0.5\n',
       'gateway.loadFactor: must be ≥ 1, got 0.5 (c.yaml:2:15)',

@@ -107,6 +107,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   );
   const placement = new PlacementMap(options.placement.maxEntries);
   let activator: Activator | undefined;
+  let keeperRef: Keeper | undefined;
   const healthPolicy = {
     ejectAfter: options.healthCheck.ejectAfter,
     interval: options.healthCheck.interval,
@@ -121,7 +122,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pool: { connectTimeout: Math.min(5_000, options.maxTimeout), keepAliveTimeout: 4_000 },
     onRemove: (id) => placement.removeHost(id),
     // The static hosts are applied while the view is built, before the activator exists.
-    onChange: () => activator?.fleetChanged(),
+    onChange: () => {
+      activator?.fleetChanged();
+      // Warm handoff: a keep-warm pass right away rather than at the next tick.
+      keeperRef?.kick();
+    },
   });
   const view = new FleetView({
     fleet,
@@ -209,12 +214,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         fleet,
         placement,
         prewarm: (id, fields) => created.prewarm(id, fields),
+        prewarmOn: (host, id, fields) => created.prewarmOn(host, id, fields),
         upstreamAuthorization: `Bearer ${options.executorSecret}`,
         metrics,
         logger,
         now: () => deps.clock.now(),
       })
     : undefined;
+  keeperRef = keeper;
   const pipeline: Pipeline = createPipeline({
     rules: {
       authorized,

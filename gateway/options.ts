@@ -57,7 +57,7 @@ export function gatewayOptionsFromConfig(
     healthCheck: { ...g.healthCheck, probeBackoff: { ...g.healthCheck.probeBackoff } },
     placement: { ...g.placement },
     activator: { ...g.activator },
-    keepWarm: { ...g.keepWarm, pins: g.keepWarm.pins.map((p) => ({ ...p })) },
+    keepWarm: { ...g.keepWarm, pins: g.keepWarm.pins.map((p) => ({ ...p, windows: [...p.windows] })) },
     secret: secret ?? '',
     executorSecret: executorSecret ?? '',
     metricsToken: metricsToken ?? '',

@@ -172,10 +172,17 @@ export const GATEWAY_METRICS = {
     labels: ['outcome'],
     unit: 'requests',
   },
+  handoffs: {
+    name: 'fleetgate_gateway_keepwarm_handoffs_total',
+    type: 'counter',
+    help: 'Warm handoffs: a runtime keep-warm wants warm, warm on another host, created on its new ring owner (a host joined) before the balancer routes it there; by result (created, failed).',
+    labels: ['result'],
+    unit: 'runtimes',
+  },
   coldStartsByCause: {
     name: 'fleetgate_gateway_cold_starts_total',
     type: 'counter',
-    help: 'Cold executions the activator saw (no active host had the runtime warm), by cause: first-call (never seen), after-reaping (seen before, reaped by an executor or deleted by keep-warm). Counted with keep-warm on.',
+    help: 'Cold executions (seen by the activator: no active host had the runtime warm; or routed to a host where it was not warm while another had it), by cause: first-call (never seen), after-reaping (seen before, reaped by an executor or deleted by keep-warm), after-move (a host it was warm on left or drained, or its ring owner changed), overflow (bounded loads sent it to a host where it was not warm while it was warm on another). Counted with keep-warm on.',
     labels: ['cause'],
     unit: 'requests',
   },

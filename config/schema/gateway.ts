@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWarmWindow } from '../../lib/warm-window.ts';
 import { durationSchema, sizeSchema } from '../duration.ts';
 import { bindHostSchema, executorAddressSchema, portSchema, secretSchema } from './common.ts';
 
@@ -101,7 +102,29 @@ const pinSchema = z
     alwaysWarm: z.boolean().default(false).describe('Keep these runtimes warm whatever their history.'),
     maxIdle: durationSchema
       .optional()
-      .describe('Never keep them warm longer than this after their last call.'),
+      .describe(
+        'Never keep them warm longer than this after their last call (outside `minWarm` and `windows`).',
+      ),
+    minWarm: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(0)
+      .describe(
+        'Keep this many of the matching runtimes (the most recently called) warm at all times: never deleted, re-created on their ring owner when reaped.',
+      ),
+    windows: z
+      .array(
+        z.string().superRefine((text, ctx) => {
+          const w = parseWarmWindow(text);
+          if (typeof w === 'string') ctx.addIssue({ code: 'custom', message: w, input: text });
+        }),
+      )
+      .prefault([])
+      .describe(
+        'Always-warm windows, `[DAYS ]HH:MM-HH:MM` in UTC (e.g. `Mon-Fri 08:00-18:00`, `22:00-02:00`): matching runtimes seen before are kept warm inside them.',
+      ),
   })
   .describe('A keep-warm rule; the first rule whose pattern matches a runtime id applies.');
 
@@ -177,6 +200,12 @@ const keepWarmSchema = z
       .default(true)
       .describe(
         'Delete runtimes the policy no longer wants (executors can then keep a long inactivity threshold).',
+      ),
+    handoff: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Warm handoff: a runtime the policy wants warm whose ring owner is now another host (a host joined) is created there first; the balancer moves it once it is warm there. (The wanted runtimes of a drained or departed host are pre-warmed on their next owners whatever this says: no active host has them.)',
       ),
     pins: z.array(pinSchema).prefault([]).describe('Keep-warm rules by runtime id.'),
   })

@@ -26,7 +26,7 @@ export interface ActivatorOptions {
 export interface ActivatorDeps {
   options: ActivatorOptions;
   fleet: Pick<Fleet, 'hosts' | 'byId'>;
-  placement: Pick<PlacementMap, 'hosts'>;
+  placement: Pick<PlacementMap, 'hosts' | 'markWarm'>;
   balancer: Pick<Balancer, 'pick'>;
   /** `Bearer <executor secret>`. */
   upstreamAuthorization: string;
@@ -62,6 +62,7 @@ const EXECUTIONS = '/v1/runtimes/:runtimeId/executions';
  */
 export class Activator {
   private readonly flights = new Map<string, Flight>();
+  private readonly handoffs = new Map<string, Promise<boolean>>();
   private readonly slots: HoldSlots;
   private hostWaiters = new Set<() => void>();
 
@@ -129,6 +130,35 @@ export class Activator {
     }
     const result = await flight.done;
     return result === 'remote' || (result !== undefined && result.kind !== 'failed');
+  }
+
+  /**
+   * Creates `runtimeId` on one given host (warm handoff: its new ring owner), once per runtime and
+   * host at a time; resolves whether it is up there (created, or 409). The host is then known warm,
+   * so the balancer routes the runtime's calls to it (warm hosts first, in ring order).
+   */
+  async prewarmOn(hostId: string, runtimeId: string, fields: CreateFields): Promise<boolean> {
+    const host = this.deps.fleet.byId.get(hostId);
+    if (host === undefined || host.state !== 'active') return false;
+    const key = `${runtimeId}\u0000${hostId}`;
+    let flight = this.handoffs.get(key);
+    if (flight === undefined) {
+      flight = createRuntime(
+        host.pool,
+        runtimeId,
+        fields,
+        this.deps.upstreamAuthorization,
+        this.deps.options.holdTimeout,
+      ).then((result) => {
+        this.deps.metrics.activatorCreates.inc({ outcome: result.kind });
+        if (result.kind === 'failed') return false;
+        this.deps.placement.markWarm(runtimeId, hostId);
+        return true;
+      });
+      this.handoffs.set(key, flight);
+      void flight.finally(() => this.handoffs.delete(key));
+    }
+    return flight;
   }
 
   /** The fleet view changed: requests waiting for a host go on if one is active now. */

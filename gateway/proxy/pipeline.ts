@@ -38,7 +38,7 @@ export interface PipelineDeps {
   /** Holds requests while their runtime is created or the pool has no active host. */
   activator?: Pick<Activator, 'needed' | 'prepare'>;
   /** Keep-warm: told when an execution starts (the returned function: when it ends). */
-  lifetime?: { started(runtimeId: string): () => void };
+  lifetime?: { started(runtimeId: string): (host?: string) => void };
 }
 
 /** The forwarding pipeline: one handler for every request the gateway does not answer itself. */
@@ -173,7 +173,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         status = answer.status;
         writeErrorAnswer(res, answer, deps.shuttingDown());
       } finally {
-        report.ended?.();
+        report.ended?.(report.tries === 1 ? report.host : undefined);
         inflight -= 1;
         const seconds = (performance.now() - started) / 1000;
         const method = req.method ?? 'GET';
@@ -202,8 +202,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 }
 
 interface Report extends FailoverReport {
-  /** Keep-warm: the execution ended. */
-  ended?: () => void;
+  /** Keep-warm: the execution ended (answered by this host on the first try). */
+  ended?: (host?: string) => void;
   route: string;
   addressing: AddressingMethod | 'unknown';
 }

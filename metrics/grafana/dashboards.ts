@@ -268,7 +268,7 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
         {
           title: 'Cold starts by cause',
           description:
-            'Cold executions by cause (with keep-warm on): first-call (never seen) and after-reaping (seen before, reaped or deleted). Creates sent by the activator by outcome.',
+            'Cold executions by cause (with keep-warm on): first-call (never seen), after-reaping (seen before, reaped or deleted), after-move (a host it was warm on left or drained, or its ring owner changed: warm handoff is missing or late), overflow (bounded loads sent it to a host where it was not warm). Creates sent by the activator by outcome.',
           unit: 'ops',
           queries: [
             {
@@ -284,13 +284,17 @@ export const GATEWAY_DASHBOARD: DashboardSpec = {
         {
           title: 'Pre-warms: useful vs wasted',
           description:
-            'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed.',
+            'Keep-warm pre-warms by result: useful (called before it was deleted), wasted (deleted without a call), failed; and warm handoffs to a new ring owner by result.',
           unit: 'ops',
           stacked: true,
           queries: [
             {
               expr: `sum by (result) (rate(fleetgate_gateway_prewarms_total{${P}}[${RI}]))`,
               legend: '{{result}}',
+            },
+            {
+              expr: `sum by (result) (rate(fleetgate_gateway_keepwarm_handoffs_total{${P}}[${RI}]))`,
+              legend: 'handoff {{result}}',
             },
           ],
         },
