@@ -21,6 +21,12 @@ export interface TableRing extends Ring {
   update(members: readonly RingMember[]): TableRing;
 }
 
+/**
+ * The gateway's bucket count, the same at any fleet size: gateways agree only on tables of the same
+ * size, and a size that followed the host count would remap every key when it changed.
+ */
+export const GATEWAY_RING_BUCKETS = 65_536;
+
 const KEY_SEED = 0x2545f491;
 const SEED_A = 0x9747b28c;
 const SEED_B = 0x5bd1e995;
@@ -199,6 +205,8 @@ function updateTable(
   fullOrders: number,
   next: readonly RingMember[],
 ): TableRing {
+  // From nothing, every bucket is scanned anyway: the build scores each bucket's hashes once.
+  if (hosts.length === 0) return createTableRing(next, { buckets, depth, fullOrders });
   const nextHosts = normalise(next);
   const oldByKey = new Map(hosts.map((h, i) => [`${h.id}\u0000${h.weight}`, i]));
   const newIndex = new Int32Array(hosts.length).fill(-1);

@@ -9,6 +9,8 @@ export interface RingMember {
 /** Consistent placement of keys on hosts, in preference order. */
 export interface Ring {
   readonly members: readonly RingMember[];
+  /** Lookups of up to this many candidates cost the same at any N (a table ring); undefined: all score N. */
+  readonly depth?: number;
   /** Up to `n` member ids (all when omitted) in preference order for `key`. */
   candidates(key: string, n?: number): string[];
 }

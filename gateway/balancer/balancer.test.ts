@@ -94,3 +94,52 @@ describe('Balancer with replication', () => {
     expect(balancer.replicaCount('hot')).toBe(1);
   });
 });
+
+describe('Balancer on the table ring', () => {
+  let fleet: Fleet;
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  it('fails over past the ring prefix through every host, in ring order', () => {
+    fleet = new Fleet({
+      logger: silentLogger(),
+      now: () => 0,
+      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
+      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
+    });
+    const ids = Array.from({ length: 12 }, (_, i) => `h${i}`);
+    fleet.apply(
+      ids.map((id, i) => ({
+        id,
+        url: `http://127.0.0.1:${i + 1}`,
+        state: 'active',
+        weight: 1,
+        source: 'static',
+      })),
+    );
+    const metrics = createGatewayMetrics(new Registry());
+    const balancer = new Balancer({
+      fleet,
+      health: { passiveFailure: () => undefined, passiveSuccess: () => undefined },
+      placement: new PlacementMap(1000),
+      metrics,
+      hot: new RequestMetrics(metrics),
+      random: seededRandom(1),
+      loadFactor: 1.25,
+      loadFloor: 4,
+      boundedLoads: true,
+      warmPreference: true,
+      legacyAlgorithm: undefined,
+    });
+    const tried: string[] = [];
+    let lease = balancer.pick(plan);
+    while (lease !== undefined) {
+      tried.push(lease.host.id);
+      lease.release({ kind: 'connect', error: new Error('refused') });
+      lease = balancer.pick(plan, lease);
+    }
+    expect(fleet.ring.depth).toBeLessThan(ids.length);
+    expect(tried).toEqual(fleet.ring.candidates('hot'));
+  });
+});

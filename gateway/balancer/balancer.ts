@@ -170,6 +170,7 @@ export class Balancer {
       hosts: d.fleet.hosts,
       ring: d.fleet.ring,
       isWarm: key === undefined ? never : (hostId) => d.placement.isWarm(key, hostId),
+      warmHosts: key === undefined ? undefined : () => d.placement.hosts(key),
       loadFactor: d.loadFactor,
       loadFloor: d.loadFloor,
       boundedLoads: d.boundedLoads,
@@ -181,7 +182,7 @@ export class Balancer {
   }
 
   private lend(plan: BalancePlan, choice: PickResult, from: number): HostLease | undefined {
-    for (let i = from; i < choice.order.length; i++) {
+    for (let i = from; i < choice.order.length || extend(choice); i++) {
       // A host may have left the fleet since the order was made.
       const host = this.deps.fleet.byId.get(choice.order[i]!);
       if (host === undefined) continue;
@@ -235,6 +236,16 @@ export class Balancer {
 function count(host: HostEntry, route: RoutePattern, delta: 1 | -1): void {
   if (route === '/v1/runtimes/:runtimeId/logs') host.streams += delta;
   else host.inflight += delta;
+}
+
+/** Appends the hosts past the ring's prefix to a prefix-only order (once); whether any came. */
+function extend(choice: PickResult): boolean {
+  const rest = choice.rest;
+  if (rest === undefined) return false;
+  choice.rest = undefined;
+  const before = choice.order.length;
+  choice.order.push(...rest());
+  return choice.order.length > before;
 }
 
 function addTo(counts: Map<string, number>, id: string, delta: 1 | -1): void {

@@ -22,6 +22,12 @@ export interface PickInput {
   ring: Ring;
   /** Whether the runtime `key` is known warm on a host. */
   isWarm(hostId: string): boolean;
+  /**
+   * Every host where the runtime `key` is known warm. With it and a table ring (`ring.depth`), the
+   * pick reads only the ring's first `depth` hosts unless a warm host lies past them or all of them
+   * are full (its cost then does not grow with the number of hosts); without it, the full order.
+   */
+  warmHosts?: () => readonly string[];
   /** `c` in the bounded-load cap ceil(c × (total + 1) / hosts); ≥ 1. */
   loadFactor: number;
   /** Apply the bounded-load cap (default true). */
@@ -62,6 +68,11 @@ export interface PickResult {
   warm: boolean;
   /** With replication: whether the runtime has more than one owner (its requests can move). */
   replicated?: boolean;
+  /**
+   * When `order` is the ring's prefix only: the eligible hosts after it, in ring order, for failover
+   * past the prefix (asked at most once, then cleared by the caller).
+   */
+  rest?: (() => string[]) | undefined;
 }
 
 /**
@@ -110,15 +121,47 @@ export function pick(input: PickInput): PickResult {
     );
   }
 
-  const order = ringOrder(input, input.key, ok);
   const bounded = input.boundedLoads ?? true;
   const cap = bounded
     ? boundedLoadCap(total, eligible, input.loadFactor, input.loadFloor)
     : Number.POSITIVE_INFINITY;
   const loads = input.loadOf ?? loadFromList(input.hosts);
+  const key = input.key;
+  const depth = input.ring.depth;
+  if (depth !== undefined && input.warmHosts !== undefined) {
+    // The ring's prefix first: the full order only when the answer may lie past it.
+    const prefix = ringOrder(input, key, ok, depth);
+    const complete = prefix.length >= eligible;
+    if (complete || !warmPastPrefix(input, prefix, ok)) {
+      const taken = new Set(prefix);
+      const result = decide(input, prefix, complete, cap, total, eligible, loads);
+      if (result !== undefined) {
+        if (!complete) result.rest = () => ringOrder(input, key, ok).filter((id) => !taken.has(id));
+        return result;
+      }
+    }
+  }
+  return decide(input, ringOrder(input, key, ok), true, cap, total, eligible, loads)!;
+}
 
+/**
+ * The keyed pick over `order` (eligible hosts in ring order). With `complete` false, `order` is a
+ * prefix of the full order and no host past it is known warm: the answer is returned only when the
+ * full order would give the same one, undefined otherwise.
+ */
+function decide(
+  input: PickInput,
+  order: string[],
+  complete: boolean,
+  cap: number,
+  total: number,
+  eligible: number,
+  loads: (id: string) => number,
+): PickResult | undefined {
   const replication = input.replication;
   if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
+    // Owners past the prefix: the full order decides.
+    if (!complete && replication.replicas >= order.length) return undefined;
     const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
     const choice = placeReplicated({
       order,
@@ -132,6 +175,7 @@ export function pick(input: PickInput): PickResult {
       movableLoadOf: replication.movableLoadOf,
       isWarm: input.isWarm,
     });
+    if (!complete && choice.exhausted) return undefined;
     return {
       order: moveToFront(order, choice.index),
       reason: choice.reason,
@@ -148,13 +192,27 @@ export function pick(input: PickInput): PickResult {
   }
   let first = 0;
   while (first < order.length && loads(order[first]!) >= cap) first += 1;
-  if (first === order.length) first = 0;
+  if (first === order.length) {
+    if (!complete) return undefined;
+    first = 0;
+  }
   const id = order[first]!;
   return {
     order: moveToFront(order, first),
     reason: first === 0 ? 'ring' : 'overflow',
     warm: input.isWarm(id),
   };
+}
+
+/** Whether the runtime is known warm on an eligible host missing from `prefix`. */
+function warmPastPrefix(input: PickInput, prefix: readonly string[], ok: (h: HostLoad) => boolean): boolean {
+  const find = input.hostOf ?? hostFromList(input.hosts);
+  for (const id of input.warmHosts!()) {
+    if (prefix.includes(id)) continue;
+    const h = find(id);
+    if (h !== undefined && ok(h)) return true;
+  }
+  return false;
 }
 
 /** In-flight count by id over a list, for inputs without `loadOf` (tests); linear, fine for a few hosts. */
@@ -168,14 +226,16 @@ function loadFromList(hosts: readonly HostLoad[]): (id: string) => number {
 /**
  * The wanted hosts in the ring's preference order, as one new array; hosts missing from the ring go
  * last, by id (the ring is built over the active hosts, so that only happens while it is rebuilt).
+ * With `limit`: only those among the ring's first `limit` candidates, nothing appended.
  */
-function ringOrder(input: PickInput, key: string, ok: (h: HostLoad) => boolean): string[] {
+function ringOrder(input: PickInput, key: string, ok: (h: HostLoad) => boolean, limit?: number): string[] {
   const order: string[] = [];
   const find = input.hostOf ?? hostFromList(input.hosts);
-  for (const id of input.ring.candidates(key)) {
+  for (const id of input.ring.candidates(key, limit)) {
     const h = find(id);
     if (h !== undefined && ok(h)) order.push(id);
   }
+  if (limit !== undefined) return order;
   let wanted = 0;
   for (const h of input.hosts) if (ok(h)) wanted += 1;
   if (order.length < wanted) {

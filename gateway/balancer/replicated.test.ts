@@ -87,6 +87,6 @@ describe('placeReplicated', () => {
 
   it('falls back to the first host when every host is at the cap', () => {
     const r = placeReplicated(input({ warm: ['b'], loads: { a: 10, b: 10, c: 10, d: 10 } }));
-    expect(r).toEqual({ index: 0, reason: 'ring', warm: false, replicated: true });
+    expect(r).toEqual({ index: 0, reason: 'ring', warm: false, replicated: true, exhausted: true });
   });
 });

@@ -25,6 +25,8 @@ export interface ReplicatedChoice {
   warm: boolean;
   /** Whether the runtime has more than one owner: its requests count as movable load. */
   replicated: boolean;
+  /** Set when no rule chose a host (every one full): the first host, by default. */
+  exhausted?: true;
 }
 
 /**
@@ -82,5 +84,5 @@ export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
     if (underCap(order[i]!))
       return { index: i, reason: i === 0 ? 'ring' : 'overflow', warm: false, replicated };
   }
-  return { index: 0, reason: 'ring', warm: input.isWarm(order[0]!), replicated };
+  return { index: 0, reason: 'ring', warm: input.isWarm(order[0]!), replicated, exhausted: true };
 }

@@ -4,8 +4,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { redactUrl } from '../../lib/redact.ts';
 import type { HostState } from '../../registry/types.ts';
 import type { HostLoad } from '../balancer/pick.ts';
-import { createRing, type Ring } from '../ring.ts';
-import { cachedRing } from '../ring-cache.ts';
+import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../ring-table.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
 
 /** A host as the gateway needs it: from the registry or from the static list. */
@@ -55,7 +54,7 @@ export interface PoolOptions {
 export class Fleet {
   hosts: HostEntry[] = [];
   readonly byId = new Map<string, HostEntry>();
-  ring: Ring = createRing([]);
+  ring: TableRing = createTableRing([], { buckets: GATEWAY_RING_BUCKETS });
   private ringKey = '';
   private readonly invalid = new Set<string>();
 
@@ -167,8 +166,9 @@ export class Fleet {
     const key = members.map((m) => `${m.id}:${m.weight}`).join(',');
     if (key === this.ringKey) return;
     this.ringKey = key;
-    // Cached orders: a runtime's requests ask for the same order until the next rebuild.
-    this.ring = cachedRing(createRing(members), 10_000);
+    // A table ring, updated in place: only the changed hosts are scored; the result is the table a
+    // gateway starting now would build from the same hosts.
+    this.ring = this.ring.update(members);
     this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
   }
 }
