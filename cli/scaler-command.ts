@@ -78,7 +78,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const host = values.host ?? config.scaler.host;
   const executorSecret =
     config.gateway.executorSecret ?? config.executor.secret ?? io.env.OPR_EXECUTOR_SECRET ?? '';
-  const starter = policies.find((p) => p.provider.type === 'process' || p.provider.type === 'docker');
+  const starter = policies.find(
+    (p) => p.provider.type === 'process' || p.provider.type === 'docker' || p.provider.type === 'swarm',
+  );
   if (!executorSecret && starter) {
     throw new UsageError(
       `the ${starter.provider.type} provider needs an executor secret: gateway.executorSecret or OPR_EXECUTOR_SECRET`,
