@@ -40,7 +40,8 @@ export function serviceLabels(
  * The service of host `id`: one replica of the configured image and command (the image's
  * entrypoint kept, as the docker provider's `command` replaces only CMD), environment with the
  * secret in `secretEnv` and, on the host network, `port` in `portEnv`; mounts, network, limits
- * and the stop grace period. A task that fails is restarted by the swarm after 1 s.
+ * and the stop grace period; the image's HEALTHCHECK is off. A task that fails is restarted by the
+ * swarm after 1 s.
  */
 export function serviceBody(
   config: SwarmProviderConfig,
@@ -62,6 +63,9 @@ export function serviceBody(
       return { Type: 'bind', Source: source, Target: target, ReadOnly: mode === 'ro' };
     }),
     Init: true,
+    // The provider checks the executor's /v1/health itself. The image's own HEALTHCHECK (the Fleetgate
+    // image probes a gateway's port by default) would keep the task `starting`, then have Swarm kill it.
+    HealthCheck: { Test: ['NONE'] },
     StopGracePeriod: config.stopTimeout * NS_PER_MS,
   };
   if (config.command) containerSpec.Args = [...config.command];
