@@ -3,8 +3,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DockerClient } from '../../lib/docker/index.ts';
 import { freePort } from '../../lib/free-port.ts';
-import { type EngineState, startEngine, stopEngine } from './docker-engine.ts';
 import { dockerDataRoot, engineRunDir } from './docker.ts';
+import { type EngineState, startEngine, stopEngine } from './docker-engine.ts';
 
 /** A one-node swarm on a dockerd of its own, beside the run's shared engine. */
 export interface TestSwarm {
