@@ -20,7 +20,7 @@ const HELP = `Usage: fleetgate scaler [--config FILE] [--policy FILE] [options]
 
 Runs the autoscaler: one tick per policy interval per pool reads the fleet from the registry and
 the policy's metrics (Prometheus or the gateways' /metrics), evaluates the policy, and starts,
-drains and removes hosts through the pool's provider (static, process, command or docker). With a Redis
+drains and removes hosts through the pool's provider (static, process, command, docker or swarm). With a Redis
 registry one scaler per pool leads (Redis lease); the others follow in dry-run and take over
 within one lease when the leader dies. Serves /metrics, /healthz and GET /explain?pool=P.
 
