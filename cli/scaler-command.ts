@@ -20,7 +20,7 @@ const HELP = `Usage: fleetgate scaler [--config FILE] [--policy FILE] [options]
 
 Runs the autoscaler: one tick per policy interval per pool reads the fleet from the registry and
 the policy's metrics (Prometheus or the gateways' /metrics), evaluates the policy, and starts,
-drains and removes hosts through the pool's provider (static, process, command or docker). With a Redis
+drains and removes hosts through the pool's provider (static, process, command, docker or swarm). With a Redis
 registry one scaler per pool leads (Redis lease); the others follow in dry-run and take over
 within one lease when the leader dies. Serves /metrics, /healthz and GET /explain?pool=P.
 
@@ -78,7 +78,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const host = values.host ?? config.scaler.host;
   const executorSecret =
     config.gateway.executorSecret ?? config.executor.secret ?? io.env.OPR_EXECUTOR_SECRET ?? '';
-  const starter = policies.find((p) => p.provider.type === 'process' || p.provider.type === 'docker');
+  const starter = policies.find(
+    (p) => p.provider.type === 'process' || p.provider.type === 'docker' || p.provider.type === 'swarm',
+  );
   if (!executorSecret && starter) {
     throw new UsageError(
       `the ${starter.provider.type} provider needs an executor secret: gateway.executorSecret or OPR_EXECUTOR_SECRET`,

@@ -3,6 +3,7 @@ import { ContainerApi } from './containers.ts';
 import { ImageApi } from './images.ts';
 import { readJsonLines } from './json-lines.ts';
 import { NetworkApi } from './networks.ts';
+import { SwarmApi } from './swarm.ts';
 import { EngineTransport } from './transport.ts';
 import type { EngineEvent, EngineVersion } from './types.ts';
 
@@ -26,6 +27,8 @@ export class DockerClient {
   readonly containers: ContainerApi;
   readonly images: ImageApi;
   readonly networks: NetworkApi;
+  /** Swarm membership, services, tasks and nodes. */
+  readonly swarm: SwarmApi;
   readonly #t: EngineTransport;
 
   constructor(options: DockerClientOptions) {
@@ -37,6 +40,7 @@ export class DockerClient {
     this.containers = new ContainerApi(this.#t);
     this.images = new ImageApi(this.#t);
     this.networks = new NetworkApi(this.#t);
+    this.swarm = new SwarmApi(this.#t);
   }
 
   /** `GET /_ping`: resolves when the engine answers `OK`; fails `engine_unreachable` otherwise. */

@@ -13,5 +13,6 @@ export { type EngineOperation, engineError, transportError } from './error-map.t
 export { DockerError, type DockerErrorKind, isDockerError } from './errors.ts';
 export { type BuildOptions, ImageApi, splitReference } from './images.ts';
 export { NetworkApi } from './networks.ts';
+export { type ServiceBody, type ServiceInfo, SwarmApi, type TaskInfo } from './swarm.ts';
 export { ENGINE_API_VERSION } from './transport.ts';
 export type * from './types.ts';

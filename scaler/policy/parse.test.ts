@@ -221,7 +221,7 @@ describe('parsePolicies', () => {
       `provider: { type: kubernetes }\n${METRIC}`,
       'provider.type',
       1,
-      'type must be static, process, command or docker',
+      'type must be static, process, command, docker or swarm',
     ],
   ])('names the path, value and line of %s', (_name, text, path, line, message) => {
     const issue = issuesOf(text).find((i) => i.path === path);

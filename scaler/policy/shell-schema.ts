@@ -76,13 +76,111 @@ export const sourceSchema = z
     message: 'must hold exactly one of prometheus or gateway',
   });
 
+/** A `docker` provider: each executor host is one container. */
+const dockerProvider = z
+  .object({
+    type: z.literal('docker'),
+    /** The executor image (never pulled: it must be in the engine's store). */
+    image: z
+      .string()
+      .min(1, 'must not be empty')
+      .describe(
+        '`docker`, `swarm`: the executor image, e.g. `fleetgate:local` or `openruntimes/executor:0.27.0` (never pulled).',
+      ),
+    command: z
+      .array(z.string())
+      .optional()
+      .describe("`docker`, `swarm`: the container command (the image's CMD when absent), e.g. `[executor]`."),
+    socket: z
+      .string()
+      .min(1, 'must not be empty')
+      .default('/var/run/docker.sock')
+      .describe("`docker`, `swarm`: the Docker engine's unix socket."),
+    network: z
+      .string()
+      .min(1, 'must not be empty')
+      .default('host')
+      .describe(
+        "`docker`, `swarm`: `host` (the provider picks a free port and passes it in `portEnv`; URL `127.0.0.1:port`) or a network name (URL: the container's address on it, port `port`).",
+      ),
+    port: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 65535')
+      .max(65535, 'must be between 1 and 65535')
+      .default(80)
+      .describe(
+        "`docker`, `swarm`: the executor's port inside the container on a named network (80 for openruntimes/executor).",
+      ),
+    portEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .default('FLEETGATE_EXECUTOR_PORT')
+      .describe('`docker`, `swarm`, host network: the variable that tells the executor its port.'),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .default('OPR_EXECUTOR_SECRET')
+      .describe('`docker`, `swarm`: the variable that carries the executor secret into the container.'),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe(
+        '`docker`, `swarm`: more environment for the container (never a secret: it is readable through the engine).',
+      ),
+    mounts: z
+      .array(z.string().regex(/^\/[^:]*:\/[^:]*(:ro|:rw)?$/, 'must be /source:/target or /source:/target:ro'))
+      .default([])
+      .describe(
+        '`docker`, `swarm`: bind mounts `/source:/target[:ro]`, e.g. the docker socket for openruntimes/executor.',
+      ),
+    labels: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("`docker`, `swarm`: more container labels (the provider's own `fleetgate.*` labels win)."),
+    cpus: z
+      .number()
+      .positive('must be more than 0')
+      .optional()
+      .describe('`docker`, `swarm`: CPU limit (cores).'),
+    memory: sizeSchema
+      .optional()
+      .describe('`docker`, `swarm`: memory limit, e.g. `512MiB` (swap limited to the same).'),
+    pids: z
+      .number()
+      .int('must be a whole number')
+      .positive('must be more than 0')
+      .optional()
+      .describe('`docker`, `swarm`: process limit of the container.'),
+    readyTimeout: positiveDuration
+      .prefault('60s')
+      .describe(
+        "`docker`, `swarm`: how long a create waits for the executor's `/v1/health` before it fails.",
+      ),
+    stopTimeout: positiveDuration
+      .prefault('30s')
+      .describe(
+        '`docker`, `swarm`: how long a stop waits after the stop signal before the engine kills the container.',
+      ),
+  })
+  .strict();
+
+/**
+ * A `swarm` provider: each executor host is one replicated service of one replica, so removing a
+ * host removes exactly the task the scaler drained. The same fields as `docker`, for the service's
+ * task; the engine must be a swarm manager.
+ */
+const swarmProvider = dockerProvider.extend({ type: z.literal('swarm') });
+
 /** What starts and stops hosts. */
 export const providerSchema = z.discriminatedUnion(
   'type',
   [
     z
       .object({
-        type: z.literal('static').describe('The provider: `static`, `process`, `command` or `docker`.'),
+        type: z
+          .literal('static')
+          .describe('The provider: `static`, `process`, `command`, `docker` or `swarm`.'),
         /** Pre-provisioned executor base URLs, activated in order. */
         hosts: z
           .array(executorUrlSchema)
@@ -118,91 +216,10 @@ export const providerSchema = z.discriminatedUnion(
         timeout: positiveDuration.prefault('120s').describe('`command`: a command running longer fails.'),
       })
       .strict(),
-    z
-      .object({
-        type: z.literal('docker'),
-        /** The executor image (never pulled: it must be in the engine's store). */
-        image: z
-          .string()
-          .min(1, 'must not be empty')
-          .describe(
-            '`docker`: the executor image, e.g. `fleetgate:local` or `openruntimes/executor:0.27.0` (never pulled).',
-          ),
-        command: z
-          .array(z.string())
-          .optional()
-          .describe("`docker`: the container command (the image's CMD when absent), e.g. `[executor]`."),
-        socket: z
-          .string()
-          .min(1, 'must not be empty')
-          .default('/var/run/docker.sock')
-          .describe("`docker`: the Docker engine's unix socket."),
-        network: z
-          .string()
-          .min(1, 'must not be empty')
-          .default('host')
-          .describe(
-            "`docker`: `host` (the provider picks a free port and passes it in `portEnv`; URL `127.0.0.1:port`) or a network name (URL: the container's address on it, port `port`).",
-          ),
-        port: z
-          .number()
-          .int('must be a whole number')
-          .min(1, 'must be between 1 and 65535')
-          .max(65535, 'must be between 1 and 65535')
-          .default(80)
-          .describe(
-            "`docker`: the executor's port inside the container on a named network (80 for openruntimes/executor).",
-          ),
-        portEnv: z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-          .default('FLEETGATE_EXECUTOR_PORT')
-          .describe('`docker`, host network: the variable that tells the executor its port.'),
-        secretEnv: z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-          .default('OPR_EXECUTOR_SECRET')
-          .describe('`docker`: the variable that carries the executor secret into the container.'),
-        env: z
-          .record(z.string(), z.string())
-          .default({})
-          .describe(
-            '`docker`: more environment for the container (never a secret: it is readable through the engine).',
-          ),
-        mounts: z
-          .array(
-            z.string().regex(/^\/[^:]*:\/[^:]*(:ro|:rw)?$/, 'must be /source:/target or /source:/target:ro'),
-          )
-          .default([])
-          .describe(
-            '`docker`: bind mounts `/source:/target[:ro]`, e.g. the docker socket for openruntimes/executor.',
-          ),
-        labels: z
-          .record(z.string(), z.string())
-          .default({})
-          .describe("`docker`: more container labels (the provider's own `fleetgate.*` labels win)."),
-        cpus: z.number().positive('must be more than 0').optional().describe('`docker`: CPU limit (cores).'),
-        memory: sizeSchema
-          .optional()
-          .describe('`docker`: memory limit, e.g. `512MiB` (swap limited to the same).'),
-        pids: z
-          .number()
-          .int('must be a whole number')
-          .positive('must be more than 0')
-          .optional()
-          .describe('`docker`: process limit of the container.'),
-        readyTimeout: positiveDuration
-          .prefault('60s')
-          .describe("`docker`: how long a create waits for the executor's `/v1/health` before it fails."),
-        stopTimeout: positiveDuration
-          .prefault('30s')
-          .describe(
-            '`docker`: how long a stop waits after the stop signal before the engine kills the container.',
-          ),
-      })
-      .strict(),
+    dockerProvider,
+    swarmProvider,
   ],
-  { error: 'type must be static, process, command or docker' },
+  { error: 'type must be static, process, command, docker or swarm' },
 );
 
 /** A provider's validated configuration. */

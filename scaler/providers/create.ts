@@ -4,6 +4,7 @@ import { createCommandProvider } from './command.ts';
 import { createDockerProvider } from './docker.ts';
 import { createProcessProvider } from './process.ts';
 import { createStaticProvider } from './static.ts';
+import { createSwarmProvider } from './swarm.ts';
 import type { HostProvider } from './types.ts';
 
 /** What building a provider from a policy needs besides the policy. */
@@ -22,7 +23,7 @@ export interface ProviderContext {
   stopTimeoutMs?: number;
 }
 
-/** Builds the policy's provider (`static`, `process`, `command` or `docker`). */
+/** Builds the policy's provider (`static`, `process`, `command`, `docker` or `swarm`). */
 export function createProvider(config: ProviderConfig, context: ProviderContext): HostProvider {
   switch (config.type) {
     case 'static':
@@ -47,6 +48,14 @@ export function createProvider(config: ProviderConfig, context: ProviderContext)
       });
     case 'docker':
       return createDockerProvider({
+        pool: context.pool,
+        config,
+        executorSecret: context.executorSecret,
+        stopOnClose: context.stopOnClose ?? false,
+        logger: context.logger,
+      });
+    case 'swarm':
+      return createSwarmProvider({
         pool: context.pool,
         config,
         executorSecret: context.executorSecret,

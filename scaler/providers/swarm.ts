@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DockerClient, type DockerError, isDockerError, type TaskInfo } from '../../lib/docker/index.ts';
+import { freePort } from '../../lib/free-port.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { LABELS } from './docker-spec.ts';
+import { onHostNetwork, type SwarmProviderConfig, serviceBody, taskFailed, taskUrl } from './swarm-spec.ts';
+import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+
+/** Options of the swarm provider. */
+export interface SwarmProviderOptions {
+  pool: string;
+  config: SwarmProviderConfig;
+  /** Executor secret, passed in the task's `config.secretEnv` (never in labels or the registry). */
+  executorSecret: string;
+  logger: Logger;
+  /** Whether `close()` removes every service of this pool (`fleetgate dev`); default false. */
+  stopOnClose?: boolean;
+  /** The engine client; default one on `config.socket`. Injected by tests. */
+  client?: DockerClient;
+}
+
+/** The swarm provider: `HostProvider` plus what a restarted scaler uses to find its hosts again. */
+export interface SwarmHostProvider extends HostProvider {
+  /** The pool's executor services the swarm has, found by label; `running` when a task runs. */
+  listHosts(): Promise<(ProvisionedHost & { running: boolean })[]>;
+}
+
+/** How often a create looks at the service's task and the executor's health while it boots. */
+const READY_POLL_MS = 100;
+
+/**
+ * Starts each host as a one-replica service on a Docker swarm (the engine at `config.socket` must
+ * be a manager): the configured image, command, environment, mounts, network and limits, labelled
+ * `fleetgate.pool`/`fleetgate.host`/`fleetgate.provider=swarm`. A create resolves once the task's
+ * executor answers `/v1/health`; a task the swarm fails or rejects first (missing image, port
+ * taken, …) fails the create with the swarm's reason, and the service is removed. `destroy`
+ * removes the host's own service, so the task that goes is the one the scaler drained. After a
+ * restart a new provider finds the services by label (`listHosts`). `close()` leaves them running
+ * unless `stopOnClose`.
+ */
+export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostProvider {
+  const { config, pool } = options;
+  const log = options.logger.child({ component: 'provider', provider: 'swarm' });
+  const client = options.client ?? new DockerClient({ socketPath: config.socket });
+  const ownClient = options.client === undefined;
+  /** Host-network ports handed out and not yet released: two parallel creates must not share one. */
+  const claimedPorts = new Set<number>();
+  const where = `the Docker swarm manager at ${config.socket}`;
+
+  function explain(error: unknown): string {
+    if (isDockerError(error, 'engine_unreachable'))
+      return `${where} does not answer (${(error as DockerError).message})`;
+    if ((error as { status?: number }).status === 503)
+      return `${where} is not a swarm manager (run \`docker swarm init\` on it first): ${(error as Error).message}`;
+    return (error as Error).message;
+  }
+
+  async function lastLines(task: TaskInfo | undefined): Promise<string> {
+    if (!task?.containerId) return '(no container)';
+    try {
+      const { stdout, stderr } = await client.containers.logs(task.containerId, { tail: 5 });
+      return `${stdout}${stderr}`.trim().split('\n').slice(-5).join(' | ') || '(no output)';
+    } catch {
+      return '(no logs on this node)';
+    }
+  }
+
+  /** The URL of the service's running task, if it has one. */
+  async function runningUrl(tasks: TaskInfo[], port: number | undefined): Promise<string | undefined> {
+    const task = tasks.find((t) => t.state === 'running' && t.desiredState === 'running');
+    if (!task) return undefined;
+    const node = onHostNetwork(config) ? await client.swarm.nodeAddress(task.nodeId) : '';
+    return taskUrl(config, task, node, port);
+  }
+
+  /** Waits until the task's executor answers `/v1/health`; throws when the task fails or time runs out. */
+  async function waitReady(serviceId: string, id: string, port: number | undefined, signal?: AbortSignal) {
+    const deadline = Date.now() + config.readyTimeout;
+    for (;;) {
+      if (signal?.aborted)
+        throw new ProviderError('PROVIDER_TIMEOUT', `swarm provider: create of ${id} aborted`);
+      const tasks = await client.swarm.tasks(serviceId);
+      const failed = tasks.find(taskFailed);
+      if (failed)
+        throw new ProviderError(
+          'PROVIDER_CREATE_FAILED',
+          `swarm provider: service ${id} (image ${config.image}): its task ${failed.state} before the executor answered /v1/health: ${failed.error || '(no reason given)'}; ${await lastLines(failed)}`,
+        );
+      const url = await runningUrl(tasks, port);
+      if (url) {
+        const res = await fetch(`${url}/v1/health`, {
+          headers: { authorization: `Bearer ${options.executorSecret}` },
+          signal: AbortSignal.timeout(1000),
+        }).catch(() => undefined);
+        await res?.body?.cancel();
+        if (res?.status === 200) return url;
+      }
+      if (Date.now() > deadline) {
+        const states = tasks.map((t) => `${t.state}${t.error ? ` (${t.error})` : ''}`).join(', ') || 'none';
+        throw new ProviderError(
+          'PROVIDER_TIMEOUT',
+          `swarm provider: service ${id} (image ${config.image}): its executor did not answer ${url ?? '(no address yet)'}/v1/health within ${config.readyTimeout} ms; tasks: ${states}`,
+        );
+      }
+      await sleep(READY_POLL_MS);
+    }
+  }
+
+  return {
+    kind: 'swarm',
+
+    async create({ inUse, signal }: CreateContext): Promise<ProvisionedHost> {
+      let id = `${pool}-s${randomBytes(4).toString('hex')}`;
+      while (inUse.has(id)) id = `${pool}-s${randomBytes(4).toString('hex')}`;
+      let port: number | undefined;
+      if (onHostNetwork(config)) {
+        port = await freePort();
+        while (claimedPorts.has(port)) port = await freePort();
+        claimedPorts.add(port);
+      }
+      let serviceId: string;
+      try {
+        serviceId = await client.swarm.createService(
+          serviceBody(config, pool, id, options.executorSecret, port),
+        );
+      } catch (error) {
+        if (port !== undefined) claimedPorts.delete(port);
+        throw new ProviderError(
+          'PROVIDER_CREATE_FAILED',
+          `swarm provider: create service ${id}: ${explain(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      try {
+        const url = await waitReady(serviceId, id, port, signal);
+        log.info({ host: id, service: serviceId.slice(0, 12), url }, 'executor service ready');
+        return {
+          id,
+          url,
+          labels: { service: serviceId, ...(port === undefined ? {} : { port: String(port) }) },
+        };
+      } catch (error) {
+        if (port !== undefined) claimedPorts.delete(port);
+        // Nothing is left behind: the service goes, whatever failed.
+        await client.swarm
+          .removeService(serviceId)
+          .catch((e) =>
+            log.warn({ host: id, err: (e as Error).message }, 'could not remove a failed executor service'),
+          );
+        if (error instanceof ProviderError) throw error;
+        throw new ProviderError(
+          'PROVIDER_CREATE_FAILED',
+          `swarm provider: start service ${id}: ${explain(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+
+    async destroy(host: ProvisionedHost): Promise<void> {
+      try {
+        await client.swarm.removeService(host.labels.service ?? host.id);
+      } catch (error) {
+        throw new ProviderError(
+          'PROVIDER_DESTROY_FAILED',
+          `swarm provider: remove service ${host.id}: ${explain(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (host.labels.port) claimedPorts.delete(Number(host.labels.port));
+      log.info({ host: host.id }, 'executor service removed');
+    },
+
+    async exists(host: ProvisionedHost): Promise<boolean | undefined> {
+      try {
+        const service = await client.swarm.inspectService(host.labels.service ?? host.id);
+        return service.labels[LABELS.pool] === pool;
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return false;
+        return undefined;
+      }
+    },
+
+    async listHosts() {
+      const services = await client.swarm.listServices({ [LABELS.pool]: pool, [LABELS.provider]: 'swarm' });
+      const hosts: (ProvisionedHost & { running: boolean })[] = [];
+      for (const service of services) {
+        const label = service.labels[LABELS.port];
+        const port = label && /^\d+$/.test(label) ? Number(label) : undefined;
+        const url = await runningUrl(await client.swarm.tasks(service.id), port).catch(() => undefined);
+        hosts.push({
+          id: service.labels[LABELS.host] ?? service.name,
+          url: url ?? '',
+          labels: { service: service.id, ...(port === undefined ? {} : { port: String(port) }) },
+          running: url !== undefined,
+        });
+      }
+      return hosts;
+    },
+
+    async close(): Promise<void> {
+      try {
+        if (options.stopOnClose) {
+          const hosts = await this.listHosts();
+          await Promise.all(hosts.map((h) => this.destroy(h)));
+        }
+      } finally {
+        if (ownClient) await client.close();
+      }
+    },
+  };
+}
