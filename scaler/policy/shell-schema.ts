@@ -177,6 +177,12 @@ export const providerSchema = z.discriminatedUnion(
           .describe(
             '`docker`: bind mounts `/source:/target[:ro]`, e.g. the docker socket for openruntimes/executor.',
           ),
+        groups: z
+          .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a group name or a numeric gid'))
+          .default([])
+          .describe(
+            "`docker`: more groups of the container's user, e.g. the docker socket's gid so a non-root executor may use a mounted socket.",
+          ),
         labels: z
           .record(z.string(), z.string())
           .default({})

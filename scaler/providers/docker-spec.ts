@@ -63,6 +63,7 @@ export function containerSpec(
       ...(config.pids === undefined ? {} : { pids: config.pids }),
     },
     init: true,
+    ...(config.groups.length > 0 ? { groupAdd: [...config.groups] } : {}),
     stopTimeoutS: Math.ceil(config.stopTimeout / 1000),
   };
   if (config.command) spec.cmd = [...config.command];
