@@ -5,7 +5,7 @@ import { DockerClient, isDockerError } from '../../lib/docker/index.ts';
 import { UsageError } from '../../lib/errors.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
 import { providerSchema } from '../../scaler/policy/shell-schema.ts';
-import type { DockerProviderConfig } from '../../scaler/providers/docker-spec.ts';
+import { type DockerProviderConfig, HOST_PLACEHOLDER } from '../../scaler/providers/docker-spec.ts';
 
 /** Where `fleetgate dev --docker` runs its executor hosts. */
 export interface DevDockerOptions {
@@ -21,7 +21,7 @@ export interface DevDockerOptions {
 export interface DevDockerHost {
   /** The socket's group id: the executors' user (uid 1000) joins it to use the mounted socket. */
   socketGid: number;
-  /** A folder mounted at its own path: the executors' work folder, which runtime containers mount. */
+  /** A folder mounted at its own path: holds each executor's work folder, which runtime containers mount. */
   workDir: string;
 }
 
@@ -51,7 +51,8 @@ export function dockerDevPolicy(
   const env: Record<string, string> = {};
   const groups: string[] = [];
   if (executorMode === 'docker' && host) {
-    command.push('--work-dir', host.workDir);
+    // A folder per executor inside the shared mount: runtimes of two executors never meet.
+    command.push('--work-dir', join(host.workDir, HOST_PLACEHOLDER));
     mounts.push(`${docker.socket}:${SOCKET_IN_CONTAINER}`, `${host.workDir}:${host.workDir}`);
     env.FLEETGATE_EXECUTOR_DOCKER_SOCKET = SOCKET_IN_CONTAINER;
     groups.push(String(host.socketGid));

@@ -131,7 +131,9 @@ export const providerSchema = z.discriminatedUnion(
         command: z
           .array(z.string())
           .optional()
-          .describe("`docker`: the container command (the image's CMD when absent), e.g. `[executor]`."),
+          .describe(
+            "`docker`: the container command (the image's CMD when absent), e.g. `[executor]`; `{host}` in an argument stands for the host id.",
+          ),
         socket: z
           .string()
           .min(1, 'must not be empty')

@@ -35,14 +35,14 @@ describe('docker provider container spec', () => {
       mounts: ['/var/run/docker.sock:/var/run/docker.sock', '/tmp:/tmp:ro'],
       labels: { team: 'a', [LABELS.pool]: 'spoofed' },
       secretEnv: 'MY_SECRET',
-      command: ['executor'],
+      command: ['executor', '--work-dir', '/w/{host}/x'],
     });
     const spec = containerSpec(config, 'p', 'p-d2', 'x', undefined);
     expect(spec).toMatchObject({
       name: 'p-d2',
       hostname: 'p-d2',
       networkMode: 'fleetgate',
-      cmd: ['executor'],
+      cmd: ['executor', '--work-dir', '/w/p-d2/x'],
     });
     expect(spec.env).toEqual({ MY_SECRET: 'x' });
     expect(spec.labels).toMatchObject({ team: 'a', [LABELS.pool]: 'p' });
