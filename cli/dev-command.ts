@@ -32,10 +32,12 @@ Options:
                        another scaler (or dev) leads that pool
   --policy FILE        Scaling policy (default scaler/policy/examples/default.yaml)
   --executors N        Executors to start with (default: the policy's provider.executors)
-  --mode M             Executor runtimes: process (default) or simulated
+  --mode M             Executor runtimes: process (default), simulated, or with --docker
+                       docker (the default with --docker)
   --docker             Executor hosts as containers of --image on a Docker engine (the docker
                        provider, host network), instead of local processes; hosts.min to start with;
-                       their runtimes are containers too (executor --mode docker) unless --mode simulated
+                       their runtimes are containers too (executor --mode docker) unless --mode
+                       process or simulated
   --image IMAGE        The Fleetgate image for --docker (default fleetgate:local: docker build -t fleetgate:local .)
   --docker-socket P    The engine's socket for --docker (default: DOCKER_HOST if unix://, else /var/run/docker.sock)
   --runtime-image IMG  The runtime image the sample create names with --docker: runtimes are containers
@@ -101,9 +103,11 @@ export const devCommand: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    const mode = values.mode ?? 'process';
-    if (mode !== 'process' && mode !== 'simulated') {
-      throw new UsageError(`--mode must be process or simulated, got "${mode}"`);
+    const mode = values.mode ?? (values.docker ? 'docker' : 'process');
+    if (mode !== 'process' && mode !== 'simulated' && !(mode === 'docker' && values.docker)) {
+      throw new UsageError(
+        `--mode must be process or simulated${values.docker ? ' or docker' : ''}, got "${mode}"${mode === 'docker' ? ' (docker runtimes need --docker)' : ''}`,
+      );
     }
     const statusEvery = parseDuration(values['status-every'] ?? '10s');
     if (!statusEvery.ok || statusEvery.value <= 0) {
@@ -164,7 +168,7 @@ export const devCommand: Command = {
           registry: redisUrl === undefined ? 'in-memory' : redactUrl(redisUrl),
           policy: `${relative(REPO_ROOT, policyFile) || policyFile}: ${p.hosts.min}–${p.hosts.max} hosts, ${target}, every ${p.interval / 1000}s`,
           executors: fleet.initialExecutors,
-          executorMode: options.docker && mode === 'process' ? 'docker' : mode,
+          executorMode: mode,
           executorLogs: options.executorLogDir,
           ...(options.docker ? { containerImage: options.docker.image } : {}),
           functionDir: `${REPO_ROOT.replace(/\/$/, '')}/examples/functions/hello`,

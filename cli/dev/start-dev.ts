@@ -51,7 +51,8 @@ export interface DevOptions {
   policyFile: string;
   /** Executors to start before the first tick; default: the policy's `provider.executors`. */
   executors?: number;
-  executorMode: 'process' | 'simulated';
+  /** How executors run runtimes; `docker` only with `docker` (runtime containers on that engine). */
+  executorMode: 'process' | 'docker' | 'simulated';
   logger: Logger;
   /** How long to wait for the first healthy host. */
   readyTimeoutMs: number;
@@ -115,12 +116,14 @@ async function until(
 export async function startDev(o: DevOptions): Promise<DevFleet> {
   const log = o.logger;
   const filePolicy = await loadDevPolicy(o.policyFile);
-  // With --docker the executors' runtimes are containers too (docker mode), unless simulated.
-  const hostMode = o.docker && o.executorMode === 'process' ? 'docker' : o.executorMode;
-  if (o.docker) await checkDevDocker(o.docker, hostMode === 'docker');
-  const dockerHost = o.docker && hostMode === 'docker' ? await prepareDevDockerHost(o.docker) : undefined;
+  if (o.executorMode === 'docker' && !o.docker) {
+    throw new UsageError('--mode docker: runtime containers need executor containers: add --docker');
+  }
+  if (o.docker) await checkDevDocker(o.docker, o.executorMode === 'docker');
+  const dockerHost =
+    o.docker && o.executorMode === 'docker' ? await prepareDevDockerHost(o.docker) : undefined;
   const policy = o.docker
-    ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, hostMode, dockerHost)
+    ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, o.executorMode, dockerHost)
     : filePolicy;
   const initialExecutors =
     o.executors ?? (policy.provider.type === 'process' ? policy.provider.executors : policy.hosts.min);

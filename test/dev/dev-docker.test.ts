@@ -61,6 +61,34 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
     expect(await engine.containers.list(runtimes)).toEqual([]);
   }, 240_000);
 
+  it('with --mode process keeps runtimes as processes inside the executor containers', async () => {
+    const socket = docker.available ? docker.socketPath : '';
+    const dev = spawnCli([
+      'dev',
+      '--port',
+      '0',
+      '--docker',
+      '--mode',
+      'process',
+      '--image',
+      TEST_FLEETGATE_IMAGE,
+      '--docker-socket',
+      socket,
+    ]);
+    const banner = await devBanner(dev);
+    expect(dev.out()).toContain(`executor container(s) of ${TEST_FLEETGATE_IMAGE} (process runtimes)`);
+    const [create, execute] = banner.curls;
+    expect((await runCurl(create!)).status).toBe(201);
+    const ran = await runCurl(execute!);
+    expect(ran.status, ran.text).toBe(200);
+    expect(await engine.containers.list(runtimes)).toEqual([]);
+    dev.child.kill('SIGTERM');
+    expect((await dev.exited).code).toBe(0);
+    await until('no executor container left', 30_000, async () =>
+      (await engine.containers.list(pool)).length === 0 ? true : undefined,
+    );
+  }, 240_000);
+
   it('names an image the engine does not have, and starts nothing', async () => {
     const socket = docker.available ? docker.socketPath : '';
     const dev = spawnCli([
