@@ -32,11 +32,17 @@ Options:
                        another scaler (or dev) leads that pool
   --policy FILE        Scaling policy (default scaler/policy/examples/default.yaml)
   --executors N        Executors to start with (default: the policy's provider.executors)
-  --mode M             Executor runtimes: process (default) or simulated
+  --mode M             Executor runtimes: process (default), simulated, or with --docker
+                       docker (the default with --docker)
   --docker             Executor hosts as containers of --image on a Docker engine (the docker
-                       provider, host network), instead of local processes; hosts.min to start with
+                       provider, host network), instead of local processes; hosts.min to start with;
+                       their runtimes are containers too (executor --mode docker) unless --mode
+                       process or simulated
   --image IMAGE        The Fleetgate image for --docker (default fleetgate:local: docker build -t fleetgate:local .)
   --docker-socket P    The engine's socket for --docker (default: DOCKER_HOST if unix://, else /var/run/docker.sock)
+  --runtime-image IMG  The runtime image the sample create names with --docker: runtimes are containers
+                       of it, run by the executor containers through the mounted socket; it must be
+                       on the engine (default openruntimes/node:v5-22: docker pull it)
   --status-every D     Status line period when stdout is not a terminal (default 10s)
   --log-level L        Log level of the JSON logs on stderr (default warn)
   -h, --help           Show this help
@@ -53,6 +59,7 @@ const OPTIONS = {
   docker: { type: 'boolean' },
   image: { type: 'string' },
   'docker-socket': { type: 'string' },
+  'runtime-image': { type: 'string' },
   'status-every': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
@@ -68,7 +75,7 @@ function wholeNumber(raw: string | undefined, name: string, min: number, max: nu
 
 /** `--docker`'s engine and image, from the options and `DOCKER_HOST` (a unix:// one). */
 function devDockerOptions(
-  values: { image?: string; 'docker-socket'?: string },
+  values: { image?: string; 'docker-socket'?: string; 'runtime-image'?: string },
   env: NodeJS.ProcessEnv,
 ): DevDockerOptions {
   const fromEnv = env.DOCKER_HOST?.startsWith('unix://')
@@ -77,8 +84,12 @@ function devDockerOptions(
   return {
     socket: values['docker-socket'] ?? fromEnv ?? DEFAULT_DOCKER_SOCKET,
     image: values.image ?? 'fleetgate:local',
+    runtimeImage: values['runtime-image'] ?? SAMPLE_RUNTIME_IMAGE,
   };
 }
+
+/** The image the banner's sample create names (a real Open Runtimes Node image). */
+const SAMPLE_RUNTIME_IMAGE = 'openruntimes/node:v5-22';
 
 /** SIGHUP too: the terminal running dev was closed. */
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -92,9 +103,11 @@ export const devCommand: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    const mode = values.mode ?? 'process';
-    if (mode !== 'process' && mode !== 'simulated') {
-      throw new UsageError(`--mode must be process or simulated, got "${mode}"`);
+    const mode = values.mode ?? (values.docker ? 'docker' : 'process');
+    if (mode !== 'process' && mode !== 'simulated' && !(mode === 'docker' && values.docker)) {
+      throw new UsageError(
+        `--mode must be process or simulated${values.docker ? ' or docker' : ''}, got "${mode}"${mode === 'docker' ? ' (docker runtimes need --docker)' : ''}`,
+      );
     }
     const statusEvery = parseDuration(values['status-every'] ?? '10s');
     if (!statusEvery.ok || statusEvery.value <= 0) {
@@ -160,7 +173,7 @@ export const devCommand: Command = {
           ...(options.docker ? { containerImage: options.docker.image } : {}),
           functionDir: `${REPO_ROOT.replace(/\/$/, '')}/examples/functions/hello`,
           entrypoint: 'index.mjs',
-          image: 'openruntimes/node:v5-22',
+          image: options.docker?.runtimeImage ?? SAMPLE_RUNTIME_IMAGE,
           runtimeId: 'hello',
         }),
       );

@@ -84,6 +84,9 @@ async function main(): Promise<void> {
       TEST_FLEETGATE_IMAGE,
       '--docker-socket',
       socket,
+      // What this bench measures: executor containers with process runtimes inside.
+      '--mode',
+      'process',
       '--status-every',
       '1h',
     ],

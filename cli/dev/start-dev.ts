@@ -19,7 +19,12 @@ import { createCoordination } from '../../scaler/coordination/create.ts';
 import { createScaler, type Scaler } from '../../scaler/loop/scaler.ts';
 import { parsePolicy } from '../../scaler/policy/parse.ts';
 import type { Policy } from '../../scaler/policy/schema.ts';
-import { checkDevDocker, type DevDockerOptions, dockerDevPolicy } from './docker-hosts.ts';
+import {
+  checkDevDocker,
+  type DevDockerOptions,
+  dockerDevPolicy,
+  prepareDevDockerHost,
+} from './docker-hosts.ts';
 
 /** The repository root: executors may read function sources anywhere below it. */
 export const REPO_ROOT = PACKAGE_ROOT;
@@ -46,7 +51,8 @@ export interface DevOptions {
   policyFile: string;
   /** Executors to start before the first tick; default: the policy's `provider.executors`. */
   executors?: number;
-  executorMode: 'process' | 'simulated';
+  /** How executors run runtimes; `docker` only with `docker` (runtime containers on that engine). */
+  executorMode: 'process' | 'docker' | 'simulated';
   logger: Logger;
   /** How long to wait for the first healthy host. */
   readyTimeoutMs: number;
@@ -110,8 +116,15 @@ async function until(
 export async function startDev(o: DevOptions): Promise<DevFleet> {
   const log = o.logger;
   const filePolicy = await loadDevPolicy(o.policyFile);
-  if (o.docker) await checkDevDocker(o.docker);
-  const policy = o.docker ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, o.executorMode) : filePolicy;
+  if (o.executorMode === 'docker' && !o.docker) {
+    throw new UsageError('--mode docker: runtime containers need executor containers: add --docker');
+  }
+  if (o.docker) await checkDevDocker(o.docker, o.executorMode === 'docker');
+  const dockerHost =
+    o.docker && o.executorMode === 'docker' ? await prepareDevDockerHost(o.docker) : undefined;
+  const policy = o.docker
+    ? dockerDevPolicy(filePolicy, o.docker, REPO_ROOT, o.executorMode, dockerHost)
+    : filePolicy;
   const initialExecutors =
     o.executors ?? (policy.provider.type === 'process' ? policy.provider.executors : policy.hosts.min);
   const registry = createRegistry(
@@ -175,6 +188,8 @@ export async function startDev(o: DevOptions): Promise<DevFleet> {
         if (h.provider === 'process') await registry.deregister(policy.pool, h.id).catch(() => undefined);
       }
       await registry.close();
+      // Every executor container is gone (and removed its runtimes): their work folder goes too.
+      await dockerHost?.remove();
     })();
     return stopping;
   };

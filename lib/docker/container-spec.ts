@@ -41,6 +41,8 @@ export interface ContainerSpec {
   workingDir?: string;
   hostname?: string;
   user?: string;
+  /** More groups of the container's user, names or numeric gids (e.g. the docker socket's). */
+  groupAdd?: string[];
   /** `host`, `bridge`, `none` or a network's name; default the engine's (`bridge`). */
   networkMode?: string;
   /** Extra names on a user-defined network (ignored for host/bridge/none). */
@@ -78,6 +80,7 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
   };
   if (spec.networkMode) hostConfig.NetworkMode = spec.networkMode;
   if (spec.tmpfs) hostConfig.Tmpfs = spec.tmpfs;
+  if (spec.groupAdd?.length) hostConfig.GroupAdd = spec.groupAdd;
   if (limits.memoryBytes !== undefined) {
     hostConfig.Memory = limits.memoryBytes;
     hostConfig.MemorySwap = limits.memoryBytes;

@@ -90,7 +90,9 @@ const dockerProvider = z
     command: z
       .array(z.string())
       .optional()
-      .describe("`docker`, `swarm`: the container command (the image's CMD when absent), e.g. `[executor]`."),
+      .describe(
+        "`docker`, `swarm`: the container command (the image's CMD when absent), e.g. `[executor]`; `{host}` in an argument stands for the host id.",
+      ),
     socket: z
       .string()
       .min(1, 'must not be empty')
@@ -133,6 +135,12 @@ const dockerProvider = z
       .default([])
       .describe(
         '`docker`, `swarm`: bind mounts `/source:/target[:ro]`, e.g. the docker socket for openruntimes/executor.',
+      ),
+    groups: z
+      .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a group name or a numeric gid'))
+      .default([])
+      .describe(
+        "`docker`, `swarm`: more groups of the container's user, e.g. the docker socket's gid so a non-root executor may use a mounted socket.",
       ),
     labels: z
       .record(z.string(), z.string())

@@ -19,6 +19,14 @@ describe('docker provider container spec', () => {
     expect(spec.hostname).toBeUndefined();
     expect(spec.limits).toEqual({ memoryBytes: 256 * 1024 * 1024, cpus: 0.5, pids: 64 });
     expect(spec.stopTimeoutS).toBe(30);
+    expect(spec.groupAdd).toBeUndefined();
+  });
+
+  it("groups: extra groups of the container user (a mounted socket's gid)", () => {
+    expect(containerSpec(parse({ groups: ['998', 'docker'] }), 'p', 'p-d3', 's', 9124).groupAdd).toEqual([
+      '998',
+      'docker',
+    ]);
   });
 
   it('named network: name and hostname are the host id, mounts parsed, own labels win over configured ones', () => {
@@ -27,14 +35,14 @@ describe('docker provider container spec', () => {
       mounts: ['/var/run/docker.sock:/var/run/docker.sock', '/tmp:/tmp:ro'],
       labels: { team: 'a', [LABELS.pool]: 'spoofed' },
       secretEnv: 'MY_SECRET',
-      command: ['executor'],
+      command: ['executor', '--work-dir', '/w/{host}/x'],
     });
     const spec = containerSpec(config, 'p', 'p-d2', 'x', undefined);
     expect(spec).toMatchObject({
       name: 'p-d2',
       hostname: 'p-d2',
       networkMode: 'fleetgate',
-      cmd: ['executor'],
+      cmd: ['executor', '--work-dir', '/w/p-d2/x'],
     });
     expect(spec.env).toEqual({ MY_SECRET: 'x' });
     expect(spec.labels).toMatchObject({ team: 'a', [LABELS.pool]: 'p' });
@@ -69,6 +77,7 @@ describe('docker provider container spec', () => {
   it.each([
     [{ image: '' }, 'image'],
     [{ mounts: ['relative:/x'] }, 'mounts.0'],
+    [{ groups: ['a b'] }, 'groups.0'],
     [{ port: 70000 }, 'port'],
     [{ secretEnv: 'NOT VALID' }, 'secretEnv'],
     [{ memory: 'lots' }, 'memory'],

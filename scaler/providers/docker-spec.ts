@@ -17,13 +17,16 @@ export const LABELS = {
   port: 'fleetgate.port',
 } as const;
 
+/** In a `command` argument, stands for the host id (e.g. a work folder of its own per host). */
+export const HOST_PLACEHOLDER = '{host}';
+
 /** Whether the configuration runs executors on the host's network (the provider picks ports). */
 export function onHostNetwork(config: DockerProviderConfig): boolean {
   return config.network === 'host';
 }
 
 /**
- * The container of host `id`: the configured image, command, environment, mounts, network and
+ * The container of host `id`: the configured image, command (`{host}` replaced by `id`), environment, mounts, network and
  * limits; the executor secret in `secretEnv`; on the host network, the chosen `port` in `portEnv`.
  * On a named network the container name and hostname are the host id (openruntimes/executor finds
  * its own container by hostname).
@@ -63,9 +66,10 @@ export function containerSpec(
       ...(config.pids === undefined ? {} : { pids: config.pids }),
     },
     init: true,
+    ...(config.groups.length > 0 ? { groupAdd: [...config.groups] } : {}),
     stopTimeoutS: Math.ceil(config.stopTimeout / 1000),
   };
-  if (config.command) spec.cmd = [...config.command];
+  if (config.command) spec.cmd = config.command.map((arg) => arg.replaceAll(HOST_PLACEHOLDER, id));
   // The engine refuses a hostname beside the host network ("conflicting options").
   if (!host) spec.hostname = id;
   return spec;

@@ -12,6 +12,23 @@ function config(overrides: Record<string, unknown> = {}): SwarmProviderConfig {
 }
 
 describe('swarm service body', () => {
+  it('replaces {host} in the command by the host id and adds the configured groups, as the docker provider does', () => {
+    const body = serviceBody(
+      config({ command: ['executor', '--work-dir', '/w/{host}'], groups: ['998'] }),
+      'p',
+      'p-s2',
+      'shh',
+      4100,
+    );
+    expect(body).toMatchObject({
+      TaskTemplate: { ContainerSpec: { Args: ['executor', '--work-dir', '/w/p-s2'], Groups: ['998'] } },
+    });
+    const plain = serviceBody(config(), 'p', 'p-s3', 'shh', 4100) as unknown as {
+      TaskTemplate: { ContainerSpec: Record<string, unknown> };
+    };
+    expect(plain.TaskTemplate.ContainerSpec.Groups).toBeUndefined();
+  });
+
   it('is one replica of the image with the command as arguments, secret and port in the environment, labels and limits', () => {
     const body = serviceBody(
       config({

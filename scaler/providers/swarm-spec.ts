@@ -8,7 +8,7 @@
  */
 import type { ServiceBody, TaskInfo } from '../../lib/docker/index.ts';
 import type { ProviderConfig } from '../policy/shell-schema.ts';
-import { LABELS } from './docker-spec.ts';
+import { HOST_PLACEHOLDER, LABELS } from './docker-spec.ts';
 
 /** The swarm provider's validated configuration. */
 export type SwarmProviderConfig = Extract<ProviderConfig, { type: 'swarm' }>;
@@ -68,7 +68,8 @@ export function serviceBody(
     HealthCheck: { Test: ['NONE'] },
     StopGracePeriod: config.stopTimeout * NS_PER_MS,
   };
-  if (config.command) containerSpec.Args = [...config.command];
+  if (config.command) containerSpec.Args = config.command.map((arg) => arg.replaceAll(HOST_PLACEHOLDER, id));
+  if (config.groups.length > 0) containerSpec.Groups = [...config.groups];
   // The engine refuses a hostname beside the host network.
   if (!host) containerSpec.Hostname = id;
   const limits: Record<string, number> = {};
