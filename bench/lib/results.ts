@@ -126,6 +126,22 @@ export function writeResults(
   return { json, md };
 }
 
+/**
+ * The command that reproduces a run, as a reader would type it: the npm script that ran
+ * (`npm_lifecycle_event`, else `bench:<benchmark>`) and the arguments it was given.
+ */
+export function commandLine(
+  benchmark: string,
+  quick: boolean,
+  args: readonly string[],
+  lifecycleEvent: string | undefined,
+): string {
+  const script = lifecycleEvent?.startsWith('bench:') ? lifecycleEvent : `bench:${benchmark}`;
+  const given = quick && !args.includes('--quick') ? [...args, '--quick'] : [...args];
+  const quoted = given.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`));
+  return `npm run ${script}${quoted.length ? ` -- ${quoted.join(' ')}` : ''}`;
+}
+
 /** Starts the clock for a result; `finish` fills in the end time and writes the files. */
 export function startResult(
   benchmark: string,
@@ -135,7 +151,7 @@ export function startResult(
 } {
   const started = Date.now();
   const machine = machineInfo();
-  const command = `npm run bench:${benchmark}${quick ? ' -- --quick' : ''}`;
+  const command = commandLine(benchmark, quick, process.argv.slice(2), process.env.npm_lifecycle_event);
   return {
     finish(outDir, tables, notes, data) {
       const result: BenchResult = {
