@@ -120,6 +120,49 @@ describe('forecastPeak', () => {
     expect(f.upper!).toBeGreaterThanOrEqual(demand(now));
   });
 
+  it('forecasts a rise it sees through a lagging model’s error, not capped at what the window showed', () => {
+    const demand = (t: number) => 20 + t / 15_000; // +4 per minute
+    const now = 90 * MIN;
+    const f = forecastPeak(SETTINGS, history(demand, 0, now), now, 60_000);
+    expect(f.upper!).toBeGreaterThan(f.ceiling!);
+    expect(f.detail).not.toContain('capped');
+  });
+
+  // Stationary noise near a tolerance edge (the noise row of bench:scaler): 80 ± 8 % per second,
+  // read every 15 s. Its peak never passes 86.4.
+  const noisy = (seed: number) => {
+    const rand = seededRandom(seed);
+    const values = new Map<number, number>();
+    return (t: number) => {
+      const s = Math.floor(t / 1000);
+      if (!values.has(s)) values.set(s, 80 * (1 + 0.08 * (2 * rand() - 1)));
+      return values.get(s)!;
+    };
+  };
+
+  it.each([0.5, 0.8, 0.9, 0.95])(
+    'puts no bound above the window’s highest peak on stationary noise (quantile %s)',
+    (quantile) => {
+      const demand = noisy(11);
+      const settings = { ...SETTINGS, quantile };
+      const start = 3 * 60 * MIN;
+      const points = history(demand, 0, start);
+      let capped = 0;
+      for (let now = start; now < start + 60 * MIN; now += 15_000) {
+        points.push({ t: now, value: demand(now) });
+        const f = forecastPeak(settings, points, now, 60_000);
+        expect(f.trusted).toBe(true);
+        const seen = Math.max(...points.filter((p) => p.t > now - 61 * MIN).map((p) => p.value));
+        // Neither the estimate of the step under way nor the bound goes past what was observed.
+        expect(f.point!).toBeLessThanOrEqual(seen + 1e-9);
+        expect(f.upper!).toBeLessThanOrEqual(seen + 1e-3);
+        if (f.detail.includes('capped at')) capped++;
+      }
+      // The cap is what holds the bound there at a high quantile (the margin alone would not).
+      if (quantile >= 0.9) expect(capped).toBeGreaterThan(0);
+    },
+  );
+
   it('takes the step under way as the newest value when steps are flat, and forecasts the steps after it', () => {
     // A new level each minute, flat within it (as the Azure sample per minute): 100 now, 40 before.
     const demand = (t: number) => (t >= 2 * 60 * MIN ? 100 : 40 + 5 * (Math.floor(t / MIN) % 2));

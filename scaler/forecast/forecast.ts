@@ -33,8 +33,13 @@ export interface ForecastResult {
   point: number | null;
   /** Added to the point so the bound covers `quantile` of the backtest (its residuals' quantile). */
   margin: number | null;
-  /** point + margin: what the policy provisions for when trusted. */
+  /** point + margin (or `ceiling` when capped there): what the policy provisions for when trusted. */
   upper: number | null;
+  /**
+   * The highest step peak of the backtest window; when the point forecast is not above it, the
+   * upper bound is capped there (no rise forecast, no bound above what the window has shown).
+   */
+  ceiling?: number | null;
   /** Mean absolute error of the point forecast ÷ mean demand over the backtest window. */
   error: number | null;
   /** Share of backtest steps whose peak stayed at or under the upper bound. */
@@ -190,6 +195,8 @@ interface Minute {
   band: ReturnType<typeof changeBand>;
   /** The despiked history the models learn from. */
   c: readonly number[];
+  /** The highest step peak of the backtest window (raw history): the ceiling of a bound with no rise forecast. */
+  seen: number;
   models: readonly Model[];
   /** Each eligible model's run by horizon, with the offset of its first value in `c`. */
   runs: Map<number, { name: string; from: number; run: ModelRun }[]>;
@@ -224,7 +231,9 @@ function prepare(
     const m = Math.round(season / step);
     if (m >= 2) models.push(seasonal(m, label(season)));
   }
-  return { key, buckets, windowSteps, band, c, models, runs: new Map(), windows: new Map() };
+  let seen = Number.NEGATIVE_INFINITY;
+  for (let i = Math.max(0, n - windowSteps); i < n; i++) seen = Math.max(seen, a[i]!);
+  return { key, buckets, windowSteps, band, c, seen, models, runs: new Map(), windows: new Map() };
 }
 
 /** Every eligible model's run over the history for `horizon` (memoised in the minute). */
@@ -299,28 +308,45 @@ function compute(
   }
   const { band } = minute;
   const raw = a;
-  const ahead = backtest(settings, minute, horizon, under ? under.partial + under.median : null);
-  if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   // The step under way: its peak so far plus what steps usually still add after this point, or the
-  // models' forecast of it from the complete steps, whichever bound is lower (the first is exact for
-  // demand flat within a step, the second better when a step's samples wander: noise, a fast cycle).
+  // models' forecast of it from the complete steps, whichever is lower, and never below its peak so
+  // far (the first is exact for demand flat within a step, the second better when a step's samples
+  // wander: noise, a fast cycle). Both its estimate (the models' newest value) and its upper bound
+  // are taken so: adding the median rest to a peak so far that is already high would overshoot
+  // on noise, where the rest of a step adds little to a high sample.
   let stepFit: Fit | null = null;
   let currentUpper = 0;
+  let newest: number | null = null;
   if (under !== null) {
     currentUpper = under.partial + under.bound;
+    newest = under.partial + under.median;
     if (under.bound > 0) {
       if (minute.stepFit === undefined) minute.stepFit = backtest(settings, minute, 1, null);
       stepFit = minute.stepFit;
-      if (stepFit)
+      if (stepFit) {
         currentUpper = Math.max(
           under.partial,
           Math.min(currentUpper, stepFit.best.point + stepFit.best.margin),
         );
+        newest = Math.max(under.partial, Math.min(newest, stepFit.best.point));
+      }
     }
   }
+  const ahead = backtest(settings, minute, horizon, newest);
+  if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   const { best, samples } = ahead;
   const error = Math.max(ahead.error, stepFit?.error ?? 0);
-  const upper = Math.max(0, best.point + best.margin, currentUpper);
+  // No rise forecast (the point, raised by the error the model made in nine backtest steps out of
+  // ten when that is positive, at or under the highest peak of the backtest window; a model that
+  // lags a ramp, as naive does, forecasts the rise through that error): the bound is capped at that
+  // peak, which on demand without a trend or a season is itself a high quantile of it (1 − 1/n over
+  // n steps). The conformal margin alone would put the bound above anything the window has shown,
+  // and on stationary noise near the edge of the tolerance band cross it now and then: a host
+  // started for nothing and drained on the next tick.
+  const seen = Math.max(minute.seen, partial ?? Number.NEGATIVE_INFINITY);
+  const bound = Math.max(0, best.point + best.margin, currentUpper);
+  const capped = best.centre <= seen && bound > seen;
+  const upper = capped ? Math.max(0, seen) : bound;
   const shock = band?.shock ?? null;
   const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
   const why =
@@ -336,12 +362,13 @@ function compute(
     point: round(best.point),
     margin: round(best.margin),
     upper: round(upper),
+    ceiling: Number.isFinite(seen) ? round(seen) : null,
     error: round(error),
     coverage: round(best.coverage),
     samples,
     horizonSteps: horizon,
     current: partial,
-    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}) over the next ${fmt(lead / 1000)}s${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
+    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}${capped ? `, capped at ${fmt(seen)}, the highest peak of the last ${minute.windowSteps} steps: no rise forecast` : ''}) over the next ${fmt(lead / 1000)}s${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
   };
   return { result, band: band ? { median: band.median, bound: band.bound, last: raw[n - 1]! } : null };
 }
@@ -456,6 +483,11 @@ interface Scored {
   mae: number;
   margin: number;
   point: number;
+  /**
+   * The point raised by the error the model made in nine backtest steps out of ten (when positive):
+   * a model that lags a rise (naive on a ramp) forecasts it through that error.
+   */
+  centre: number;
   coverage: number;
 }
 
@@ -466,6 +498,9 @@ interface Judged {
   mae: number;
   /** The additive margin and its pinball loss. */
   additive: number;
+  /** The 10 % quantile of the residuals and of the ratios (NaN without positive forecasts). */
+  low: number;
+  lowFactor: number;
   a: { loss: number; coverage: number };
   /** The relative factor and its loss: only when every forecast of the window is positive. */
   factor: number;
@@ -490,7 +525,9 @@ function judge(model: string, forecasts: Float64Array, target: Float64Array, q: 
   const factor = ratios ? conformal(ratios, q) : Number.NaN;
   const a = pinball(target, (k) => forecasts[k]! + additive, q);
   const r = ratios ? pinball(target, (k) => forecasts[k]! * factor, q) : undefined;
-  return { model, forecasts, mae: mae / n, additive, a, factor, r };
+  const low = conformal(residuals, LOW);
+  const lowFactor = ratios ? conformal(ratios, LOW) : Number.NaN;
+  return { model, forecasts, mae: mae / n, additive, low, lowFactor, a, factor, r };
 }
 
 /** A judged model with its forecast from now: the bound that scored better (relative needs point > 0). */
@@ -503,9 +540,13 @@ function finish(j: Judged, point: number): Scored {
     mae: j.mae,
     margin: relative ? point * (j.factor - 1) : j.additive,
     point,
+    centre: relative ? point * Math.max(1, j.lowFactor) : point + Math.max(0, j.low),
     coverage: chosen.coverage,
   };
 }
+
+/** The quantile of the errors that tells a model lagging a rise (always under) from noise (both ways). */
+const LOW = 0.1;
 
 /** Split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest value. */
 function conformal(values: Float64Array, q: number): number {

@@ -41,7 +41,7 @@ export const forecastSchema = z
       .lt(1, 'must be < 1')
       .default(0.8)
       .describe(
-        'Coverage of the upper bound provisioned for: the quantile of past forecast errors added to the forecast.',
+        'Coverage of the upper bound provisioned for: the quantile of past forecast errors added to the forecast; without a forecast rise the bound is capped at the highest peak of errorWindow.',
       ),
     maxError: z
       .number()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../policy/parse.ts';
-import { decompose, expectedController, noiseFactor, oracleController } from './oracle.ts';
+import { decompose, expectedController, noiseFactor, oracleController, presentController } from './oracle.ts';
 import { simulate } from './run.ts';
 import { SCENARIO_POLICY_YAML } from './scenarios.ts';
 
@@ -65,5 +65,25 @@ describe('the noise-blind bound', () => {
     );
     // Away from the ends, within the noise's share of a window (3 in 7 steps averaged out).
     for (let i = period; i < 60 - period; i++) expect(Math.abs(expected[i]! - clean[i]!)).toBeLessThan(1.5);
+  });
+});
+
+describe('presentController', () => {
+  // Expected 40 flat; the noise holds per minute: ×1.5 in minute 0, ×0.5 after.
+  const expected = () => 40;
+  const noisy = (t: number) => (t < 60_000 ? 60 : 20);
+
+  it('provisions the rest of the step under way from its own ratio, and expected × factor after it', () => {
+    const c = presentController(noisy, expected, 1.25, 8, 60_000, { min: 1, max: 50 });
+    // At 0 s the look-ahead [0, 60 s] ends in minute 1: max(60, 40 × 1.25 = 50) / 8 → 8 hosts.
+    expect(c(0)).toBe(8);
+    // At 60 s minute 1 is under way at ×0.5 (20) until 120 s, the look-ahead's last second is
+    // minute 2 (50): 7 hosts.
+    expect(c(60_000)).toBe(7);
+    // Mid-step with the look-ahead inside it: only what the present shows (20 → 3 hosts), where
+    // the noise-blind bound asks for 50 / 8 → 7.
+    const bounds = { min: 1, max: 50 };
+    expect(presentController(noisy, expected, 1.25, 8, 30_000, bounds)(75_000)).toBe(3);
+    expect(expectedController(expected, 1.25, 8, 30_000, bounds)(75_000)).toBe(7);
   });
 });

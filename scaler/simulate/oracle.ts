@@ -46,6 +46,32 @@ export function expectedController(
 }
 
 /**
+ * The noise-blind bound with the present in view: as expectedController, but the demand of the
+ * minute under way is read, not guessed. Noise that holds for a whole step (`stepMs`: the seasonal
+ * scenarios draw it per minute, the Azure sample is a value per minute) is known for the rest of
+ * that step once the step has begun, and any scaler that reads its metric knows it too; so for the
+ * look-ahead's seconds in the current step it provisions expected × the step's own ratio
+ * demand(t) ÷ expected(t), and expected × `factor` after it. Without this, a forecaster that reads
+ * the present can beat the "bound".
+ */
+export function presentController(
+  demand: (t: number) => number,
+  expected: (t: number) => number,
+  factor: number,
+  target: number,
+  horizonMs: number,
+  bounds: { min: number; max: number },
+  stepMs = 60_000,
+): (t: number) => number {
+  return (t) => {
+    const e = expected(t);
+    const ratio = e > 0 ? Math.max(0, demand(t)) / e : factor;
+    const end = (Math.floor(t / stepMs) + 1) * stepMs;
+    return oracleController((s) => expected(s) * (s < end ? ratio : factor), target, horizonMs, bounds)(t);
+  };
+}
+
+/**
  * The `q`-quantile of demand ÷ expected over [0, durationMs) sampled every `stepMs` (seconds where
  * the expected demand is 0 are left out): the factor expectedController scales by.
  */
