@@ -133,10 +133,10 @@ export function pick(input: PickInput): PickResult {
     const prefix = ringOrder(input, key, ok, depth);
     const complete = prefix.length >= eligible;
     if (complete || !warmPastPrefix(input, prefix, ok)) {
-      const taken = new Set(prefix);
       const result = decide(input, prefix, complete, cap, total, eligible, loads);
       if (result !== undefined) {
-        if (!complete) result.rest = () => ringOrder(input, key, ok).filter((id) => !taken.has(id));
+        // The hosts past the prefix, only when failover asks (the prefix is the same set, reordered).
+        if (!complete) result.rest = () => pastPrefix(ringOrder(input, key, ok), prefix);
         return result;
       }
     }
@@ -202,6 +202,12 @@ function decide(
     reason: first === 0 ? 'ring' : 'overflow',
     warm: input.isWarm(id),
   };
+}
+
+/** The hosts of `order` that are not in `prefix`, in order. */
+function pastPrefix(order: readonly string[], prefix: readonly string[]): string[] {
+  const taken = new Set(prefix);
+  return order.filter((id) => !taken.has(id));
 }
 
 /** Whether the runtime is known warm on an eligible host missing from `prefix`. */

@@ -125,7 +125,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     private readonly deadlines: DeadlineSweep,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
-    a.res.once('close', this.onClientClose);
+    // One shared listener that finds this handler on the response: no closure and no `once`
+    // wrapper per request.
+    (a.res as Tagged)[HANDLER] = this;
+    a.res.on('close', onResponseClose);
     if (a.deadline !== undefined) deadlines.add(this, a.deadline);
   }
 
@@ -136,23 +139,27 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     this.abort?.(new DeadlineError(this.a.deadline ?? 0));
   }
 
-  private readonly onClientClose = (): void => {
+  /** The client connection closed (or the response finished: then nothing to do). */
+  clientClosed(): void {
     if (this.settled || this.a.res.writableFinished) return;
     this.clientGone = true;
     this.abort?.(new ClientAbortError());
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** The client caught up: the host may send again. */
+  drained(): void {
     this.waitingForDrain = false;
     this.resume?.();
-  };
+  }
 
   private finish(outcome: ForwardOutcome): void {
     if (this.settled) return;
     this.settled = true;
     if (this.a.deadline !== undefined) this.deadlines.delete(this);
-    this.a.res.off('close', this.onClientClose);
-    this.a.res.off('drain', this.onDrain);
+    const res = this.a.res as Tagged;
+    res.removeListener('close', onResponseClose);
+    if (this.waitingForDrain) res.removeListener('drain', onResponseDrain);
+    if (res[HANDLER] === this) res[HANDLER] = undefined;
     this.resolve(outcome);
   }
 
@@ -183,7 +190,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     if (res.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
-      res.once('drain', this.onDrain);
+      res.once('drain', onResponseDrain);
     }
     return false;
   }
@@ -216,6 +223,20 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     }
     this.finish({ kind: 'failed', error, timeout: error instanceof DeadlineError || isTimeoutError(error) });
   }
+}
+
+/** Where a response keeps the handler of the attempt writing to it. */
+const HANDLER = Symbol('fleetgate.forwardHandler');
+type Tagged = ServerResponse & { [HANDLER]?: ForwardHandler | undefined };
+
+/** `close` of a response (`this`): tells the attempt writing to it. */
+function onResponseClose(this: ServerResponse): void {
+  (this as Tagged)[HANDLER]?.clientClosed();
+}
+
+/** `drain` of a response (`this`): the attempt writing to it may read from the host again. */
+function onResponseDrain(this: ServerResponse): void {
+  (this as Tagged)[HANDLER]?.drained();
 }
 
 /** Raised into undici when the client disconnected; never answered. */
