@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordRecentIdle } from './forecast.ts';
 import type { RuntimeHistory } from './policy.ts';
 
 /** What one gateway saw of one runtime since its last batch. */
@@ -156,7 +157,10 @@ export class Outbox {
  */
 export function mergeCall(history: RuntimeHistory, start: number, end: number): void {
   const last = history.lastCallAt;
-  if (history.running === 0 && last !== undefined && start > last) history.histogram.record(start - last);
+  if (history.running === 0 && last !== undefined && start > last) {
+    history.histogram.record(start - last);
+    recordRecentIdle(history.recent, start - last);
+  }
   if (last === undefined || end > last) history.lastCallAt = end;
 }
 
