@@ -360,7 +360,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async stop() {
       view.stop();
-      keeper?.stop();
+      await keeper?.stop();
       health.stop();
       sync.stop();
       await fleet.close();

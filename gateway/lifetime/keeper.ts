@@ -113,10 +113,11 @@ export class Keeper {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the passes; a keeper gives its lease up, so another gateway takes over at once. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    void this.deps.shared?.stop();
+    await this.deps.shared?.stop();
   }
 
   /**
@@ -217,6 +218,8 @@ export class Keeper {
 
   /** One pass over every tracked runtime (the timer calls it; tests may too). */
   async tick(): Promise<void> {
+    // One pass at a time: a pass slower than the tick (a slow Redis, slow creates) skips the next.
+    if (this.passing) return;
     this.passing = true;
     try {
       const shared = this.deps.shared;

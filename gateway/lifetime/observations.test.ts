@@ -48,6 +48,7 @@ describe('Outbox', () => {
     o.ended('a', 5, 6);
     o.withFields('c', 'sealed-c');
     o.place('a', 'h1', true);
+    o.place('a', 'h2', true);
     o.place('a', 'h1', true);
     o.place('a', 'h1', false);
     const b = o.take('gw', 100, new Map([['b', 1]]));
@@ -66,8 +67,9 @@ describe('Outbox', () => {
         { id: 'c', calls: [], running: 0, fields: 'sealed-c' },
         { id: 'b', calls: [], running: 1 },
       ],
+      // The latest word on each runtime and host, in the order they last changed.
       placed: [
-        ['a', 'h1', 1],
+        ['a', 'h2', 1],
         ['a', 'h1', 0],
       ],
     });

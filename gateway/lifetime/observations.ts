@@ -95,7 +95,8 @@ export function decodeBatch(text: string): CallBatch | undefined {
 export class Outbox {
   private calls = new Map<string, Array<[number, number]>>();
   private fields = new Map<string, string>();
-  private placed: Array<[string, string, 0 | 1]> = [];
+  /** `<runtime>\0<host>` → [runtime, host, warm]: the latest word on each pair, in the order last changed. */
+  private placed = new Map<string, [string, string, 0 | 1]>();
 
   constructor(
     private readonly maxRuntimes: number,
@@ -116,10 +117,13 @@ export class Outbox {
 
   /** `id` became warm on `host` (`warm`), or was deleted there. */
   place(id: string, host: string, warm: boolean): void {
-    const last = this.placed[this.placed.length - 1];
-    if (last !== undefined && last[0] === id && last[1] === host && last[2] === (warm ? 1 : 0)) return;
-    if (this.placed.length >= this.maxRuntimes * 2) this.placed.shift();
-    this.placed.push([id, host, warm ? 1 : 0]);
+    const key = `${id}\u0000${host}`;
+    const flag = warm ? 1 : 0;
+    const known = this.placed.get(key);
+    if (known !== undefined && known[2] === flag) return;
+    this.placed.delete(key);
+    if (this.placed.size >= this.maxRuntimes) return;
+    this.placed.set(key, [id, host, flag]);
   }
 
   /** Sends `id`'s sealed create fields with the next batch. */
@@ -130,7 +134,7 @@ export class Outbox {
   /** The batch of everything collected, plus the runtimes running now; undefined when it is empty. */
   take(gateway: string, at: number, running: ReadonlyMap<string, number>): CallBatch | undefined {
     const ids = new Set([...this.calls.keys(), ...this.fields.keys(), ...running.keys()]);
-    if (ids.size === 0 && this.placed.length === 0) return undefined;
+    if (ids.size === 0 && this.placed.size === 0) return undefined;
     const runtimes: RuntimeCalls[] = [];
     for (const id of ids) {
       const fields = this.fields.get(id);
@@ -141,10 +145,10 @@ export class Outbox {
         ...(fields === undefined ? {} : { fields }),
       });
     }
-    const placed = this.placed;
+    const placed = [...this.placed.values()];
     this.calls = new Map();
     this.fields = new Map();
-    this.placed = [];
+    this.placed = new Map();
     return { gateway, at, runtimes, placed };
   }
 }
