@@ -49,6 +49,8 @@ export interface LifetimeReport {
   wantsWarmNow?: boolean;
   nextPrewarmAt?: number;
   canPrewarm?: boolean;
+  /** `local`, `elected` (this gateway is the pool's keeper) or `follower`. */
+  keeper?: string;
 }
 
 /** `fleetgate runtimes explain ID`. */
@@ -136,14 +138,18 @@ export function formatLifetime(r: LifetimeReport, now: number): string {
     `warm on         ${r.warmOn?.length ? r.warmOn.join(', ') : '(no host)'}`,
     `last call       ${at(r.lastCallAt)}${r.running ? `, ${r.running} running` : ''}`,
   ];
+  if (r.keeper !== undefined && r.keeper !== 'local')
+    lines.push(`keeper          ${r.keeper === 'elected' ? 'this gateway (elected)' : 'another gateway'}`);
   const p = r.plan;
   if (p !== undefined) {
     const basis =
       p.basis === 'histogram'
         ? `histogram (head ${s(p.head ?? 0)}, tail ${s(p.tail ?? 0)})`
-        : p.basis === 'fixed'
-          ? `fixed keep-alive (${p.why ?? 'histogram not used'})`
-          : p.basis;
+        : p.basis === 'forecast'
+          ? `forecast (next idle time ${s(p.head ?? 0)} to ${s(p.tail ?? 0)})`
+          : p.basis === 'fixed'
+            ? `fixed keep-alive (${p.why ?? 'histogram not used'})`
+            : p.basis;
     lines.push(`plan            ${basis}`);
     lines.push(`warm from       ${at(p.warmFrom)}`);
     lines.push(`warm until      ${p.warmUntil >= Number.MAX_SAFE_INTEGER ? 'always' : at(p.warmUntil)}`);

@@ -19,6 +19,7 @@ import { HealthcheckUrl } from './hosts/healthcheck-url.ts';
 import { PlacementMap } from './hosts/placement.ts';
 import { PlacementSync } from './hosts/placement-sync.ts';
 import { Keeper } from './lifetime/keeper.ts';
+import { sharedKeeping } from './lifetime/shared-from-registry.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
 import { answersItself, OWN_PATHS } from './own-paths.ts';
@@ -219,6 +220,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
         metrics,
         logger,
         now: () => deps.clock.now(),
+        shared: sharedKeeping({
+          registry: deps.registry,
+          pool,
+          options: options.keepWarm,
+          executorSecret: options.executorSecret,
+          logger,
+          now: () => deps.clock.now(),
+        }),
+        resync: () => sync.syncNow(),
+        replicaCount: (id) => balancer.replicaCount(id),
       })
     : undefined;
   keeperRef = keeper;
@@ -349,7 +360,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async stop() {
       view.stop();
-      keeper?.stop();
+      await keeper?.stop();
       health.stop();
       sync.stop();
       await fleet.close();

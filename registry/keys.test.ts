@@ -10,6 +10,10 @@ describe('poolKeys', () => {
       leader: 'fleetgate:{default}:leader',
       decisions: 'fleetgate:{default}:decisions',
       createLock: 'fleetgate:{default}:create:',
+      keeper: 'fleetgate:{default}:keeper',
+      keepWarmCalls: 'fleetgate:{default}:keepwarm:calls',
+      drainIntents: 'fleetgate:{default}:drain:intents',
+      drainAcks: 'fleetgate:{default}:drain:acks',
     });
   });
 

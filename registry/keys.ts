@@ -17,6 +17,14 @@ export interface PoolKeys {
   decisions: string;
   /** Prefix of the runtime create locks (`SET NX PX`), one key per runtime id after it. */
   createLock: string;
+  /** Keep-warm keeper lease (`SET NX PX`): the one gateway of the pool that pre-warms and deletes. */
+  keeper: string;
+  /** Stream of the gateways' batched call observations (capped), which the keeper merges. */
+  keepWarmCalls: string;
+  /** Hash: host id → deadline (ms) of a drain the scaler announced and waits to be acknowledged. */
+  drainIntents: string;
+  /** Hash: host id → time (ms) the keeper finished the warm handoff of that host's runtimes. */
+  drainAcks: string;
 }
 
 /**
@@ -32,6 +40,10 @@ export function poolKeys(pool: string, prefix: string = DEFAULT_KEY_PREFIX): Poo
     leader: `${base}:leader`,
     decisions: `${base}:decisions`,
     createLock: `${base}:create:`,
+    keeper: `${base}:keeper`,
+    keepWarmCalls: `${base}:keepwarm:calls`,
+    drainIntents: `${base}:drain:intents`,
+    drainAcks: `${base}:drain:acks`,
   };
 }
 

@@ -17,17 +17,20 @@ import {
   validateState,
   withState,
 } from './host.ts';
+import { redisDrainIntents, redisKeepWarmShare } from './keep-warm-share.ts';
 import { DEFAULT_KEY_PREFIX, type PoolKeys, poolKeys, poolOfChannel } from './keys.ts';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnector } from './redis-connection.ts';
 import { defineScripts, type RegistryScripts, SCRIPT_CONFLICT, scriptError } from './redis-scripts.ts';
 import type {
   CreateLocks,
+  DrainIntents,
   FleetListener,
   FleetSnapshot,
   Host,
   HostInput,
   HostRegistry,
   HostState,
+  KeepWarmShare,
   Watch,
 } from './types.ts';
 
@@ -194,6 +197,14 @@ export class RedisRegistry implements HostRegistry {
       },
       held: async (runtimeId) => (await client.exists(prefix + runtimeId)) === 1,
     };
+  }
+
+  keepWarmShare(pool: string): KeepWarmShare {
+    return redisKeepWarmShare(this.client, this.keysOf(pool));
+  }
+
+  drainIntents(pool: string): DrainIntents {
+    return redisDrainIntents(this.client, this.keysOf(pool));
   }
 
   async close(): Promise<void> {

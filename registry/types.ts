@@ -1,3 +1,4 @@
+import type { LeaderLock } from '../scaler/coordination/types.ts';
 /** Lifecycle of an executor host in the registry. */
 export type HostState = 'booting' | 'active' | 'draining';
 
@@ -74,6 +75,10 @@ export interface HostRegistry {
   nodes?(): { up: number; down: number } | undefined;
   /** The runtime create locks of a pool, shared by every gateway on this store. */
   createLocks?(pool: string): CreateLocks;
+  /** What the gateways of a pool share for keep-warm (keeper lease, call observations, drain intents). */
+  keepWarmShare?(pool: string): KeepWarmShare;
+  /** The scaler's side of a drain: announce it and wait for the keep-warm keeper's warm handoff. */
+  drainIntents?(pool: string): DrainIntents;
   close(): Promise<void>;
 }
 
@@ -88,4 +93,36 @@ export interface CreateLocks {
   release(runtimeId: string, token: string): Promise<void>;
   /** Whether someone holds the lock of `runtimeId` now. */
   held(runtimeId: string): Promise<boolean>;
+}
+
+/**
+ * Keep-warm shared by the gateways of one pool: one elected keeper (a lease) decides pre-warms and
+ * deletes; every gateway appends its call observations, batched, to a capped log the keeper reads; the
+ * scaler announces drains there and the keeper acknowledges them once it handed the runtimes over.
+ * Payloads are opaque strings here (gateway/lifetime/ builds and validates them).
+ */
+export interface KeepWarmShare {
+  /** The pool's keeper lease held as `token` with a lease of `ttlMs`. */
+  lease(token: string, ttlMs: number): LeaderLock;
+  /** Appends one batch of observations, keeping about the last `keep` batches. */
+  publish(batch: string, keep: number): Promise<void>;
+  /** Up to `count` batches after the cursor `after` (`0`: from the oldest kept), and the new cursor. */
+  read(after: string, count: number): Promise<{ cursor: string; batches: string[] }>;
+  /** Hosts whose drain the scaler announced and still waits on. */
+  drainIntents(): Promise<string[]>;
+  /** Tells the scaler the runtimes of `hostId` were handed over. */
+  ackDrain(hostId: string): Promise<void>;
+}
+
+/** How an announced drain ended for the scaler. */
+export type DrainIntentOutcome = 'acknowledged' | 'timeout' | 'no-keeper' | 'unavailable';
+
+/** The scaler's side of {@link KeepWarmShare}'s drain intents. */
+export interface DrainIntents {
+  /**
+   * Announces that `hostId` is about to drain and waits, at most `waitMs`, for the pool's keep-warm
+   * keeper to acknowledge it (its hot runtimes are then warm on their next owners). Answers at once
+   * `no-keeper` when no gateway holds the keeper lease. Never rejects.
+   */
+  announce(hostId: string, waitMs: number): Promise<DrainIntentOutcome>;
 }

@@ -28,6 +28,14 @@ const policies: PolicyUnderTest[] = [
     name: 'hybrid histogram (fallback 10 min, head p1, tail p99.5, margin 0.2)',
     rules: { ...defaults, headPercentile: 1, tailPercentile: 99.5, margin: 0.2 },
   },
+  // The forecast for rare runtimes (gateway/lifetime/forecast.ts) before the fixed fallback.
+  ...[10, 30].map(
+    (w): PolicyUnderTest => ({
+      kind: 'hybrid',
+      name: `hybrid histogram + forecast (defaults, window ≤ ${w} min, fallback 10 min)`,
+      rules: { ...defaults, forecast: { ...k.forecast, enabled: true, maxWindow: w * 60_000 } },
+    }),
+  ),
 ];
 
 const trace = await loadTrace(TRACE);

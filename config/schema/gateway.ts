@@ -208,6 +208,48 @@ const keepWarmSchema = z
         'Warm handoff: a runtime the policy wants warm whose ring owner is now another host (a host joined) is created there first; the balancer moves it once it is warm there. (The wanted runtimes of a drained or departed host are pre-warmed on their next owners whatever this says: no active host has them.)',
       ),
     pins: z.array(pinSchema).prefault([]).describe('Keep-warm rules by runtime id.'),
+    forecast: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Forecast the next idle time of runtimes too rare for the histogram (fewer than `minSamples` idle times, or most past its range): pre-warm shortly before the shortest of their recent idle times and keep until just after the longest (each widened by `margin`), instead of the fixed keep-alive.',
+          ),
+        samples: z
+          .number()
+          .int()
+          .min(2)
+          .max(32)
+          .default(8)
+          .describe('Recent idle times the forecast looks at.'),
+        minSamples: z
+          .number()
+          .int()
+          .min(2)
+          .max(32)
+          .default(3)
+          .describe('Idle times needed before a forecast.'),
+        maxWindow: durationSchema
+          .prefault('30m')
+          .describe('A forecast whose warm window is wider than this is not used (the fixed keep-alive is).'),
+      })
+      .prefault({})
+      .describe('The time-series forecast for rare runtimes.'),
+    leaseTtl: durationSchema
+      .prefault('10s')
+      .describe(
+        "With a Redis registry: lease of the pool's keep-warm keeper, the one gateway that pre-warms and deletes (the others send it their calls, batched every `tick`); another gateway takes over within this when it stops renewing.",
+      ),
+    sharedBatches: z
+      .number()
+      .int()
+      .min(10)
+      .max(1_000_000)
+      .default(10_000)
+      .describe(
+        "With a Redis registry: batches of call observations kept in the pool's shared log (a new gateway or keeper reads them back at start).",
+      ),
   })
   .superRefine((k, ctx) => {
     if (k.headPercentile > k.tailPercentile) {

@@ -143,22 +143,57 @@ export class Activator {
     const key = `${runtimeId}\u0000${hostId}`;
     let flight = this.handoffs.get(key);
     if (flight === undefined) {
-      flight = createRuntime(
-        host.pool,
-        runtimeId,
-        fields,
-        this.deps.upstreamAuthorization,
-        this.deps.options.holdTimeout,
-      ).then((result) => {
-        this.deps.metrics.activatorCreates.inc({ outcome: result.kind });
-        if (result.kind === 'failed') return false;
-        this.deps.placement.markWarm(runtimeId, hostId);
-        return true;
-      });
+      const create = () =>
+        createRuntime(
+          host.pool,
+          runtimeId,
+          fields,
+          this.deps.upstreamAuthorization,
+          this.deps.options.holdTimeout,
+        ).then((result) => {
+          this.deps.metrics.activatorCreates.inc({ outcome: result.kind });
+          if (result.kind === 'failed') return false;
+          this.deps.placement.markWarm(runtimeId, hostId);
+          return true;
+        });
+      flight = this.underHostLock(runtimeId, hostId, create);
       this.handoffs.set(key, flight);
       void flight.finally(() => this.handoffs.delete(key));
     }
     return flight;
+  }
+
+  /**
+   * Runs a create on one host under the pool's lock of that runtime on that host (`<id>@<host>`), so
+   * one gateway of the pool sends it. When another holds it, waits for it to go and answers true (that
+   * gateway created it there). A lock store that fails is passed by: a second create is a 409.
+   */
+  private async underHostLock(
+    runtimeId: string,
+    hostId: string,
+    create: () => Promise<boolean>,
+  ): Promise<boolean> {
+    const locks = this.deps.locks;
+    if (locks === undefined) return create();
+    const name = `${runtimeId}@${hostId}`;
+    const token = randomBytes(12).toString('hex');
+    const deadline = this.deps.now() + this.deps.options.holdTimeout;
+    let taken: boolean;
+    try {
+      taken = await locks.take(name, token, this.deps.options.holdTimeout);
+    } catch (error) {
+      this.deps.logger.debug({ err: (error as Error).message }, 'activator: create lock unavailable');
+      return create();
+    }
+    if (!taken) {
+      await this.lockGone(locks, name, deadline);
+      return true;
+    }
+    try {
+      return await create();
+    } finally {
+      await locks.release(name, token).catch(() => undefined);
+    }
   }
 
   /** The fleet view changed: requests waiting for a host go on if one is active now. */

@@ -4,6 +4,7 @@ import type { CreateFields } from '../activator/create-fields.ts';
 import type { Fleet } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
 import { COLD_CAUSES, coldCause, type LastSeen, routedColdCause } from './cold-cause.ts';
+import { callsInOrder, mergeCall } from './observations.ts';
 import { inPinWindow, type MatchedPin, minWarmFloor, nextPinWindow, type PinRule, Pins } from './pins.ts';
 import {
   callEnded,
@@ -15,6 +16,7 @@ import {
   type RuntimeHistory,
   wantsWarm,
 } from './policy.ts';
+import type { SharedKeeping } from './shared-keeping.ts';
 
 /** The `gateway.keepWarm` settings (config/schema/gateway.ts holds their meaning and defaults). */
 export interface KeepWarmOptions extends LifetimeRules {
@@ -26,13 +28,17 @@ export interface KeepWarmOptions extends LifetimeRules {
   deleteIdle: boolean;
   handoff: boolean;
   pins: PinRule[];
+  /** The keeper lease when shared through the registry, ms. */
+  leaseTtl: number;
+  /** Observation batches the shared log keeps. */
+  sharedBatches: number;
 }
 
 /** What the keeper works with. */
 export interface KeeperDeps {
   options: KeepWarmOptions;
   fleet: Pick<Fleet, 'hosts' | 'byId' | 'ring'>;
-  placement: Pick<PlacementMap, 'hosts' | 'clear' | 'countsByHost'>;
+  placement: Pick<PlacementMap, 'hosts' | 'clear' | 'countsByHost' | 'markWarm'>;
   /** Creates a runtime on its ring owner (the activator's single-flight create); resolves whether it is up. */
   prewarm(runtimeId: string, fields: CreateFields): Promise<boolean>;
   /** Creates a runtime on one given host (warm handoff to its new ring owner); resolves whether it is up. */
@@ -46,6 +52,16 @@ export interface KeeperDeps {
   logger: Logger;
   /** Wall clock, ms. */
   now: () => number;
+  /**
+   * Keep-warm shared by the pool's gateways (a registry that supports it): observations are
+   * exchanged every tick and only the elected keeper pre-warms and deletes. Absent: this gateway
+   * alone decides from what it sees.
+   */
+  shared?: SharedKeeping;
+  /** Re-reads every host's runtime list (placement resync), before a drain handoff. */
+  resync?: () => Promise<void>;
+  /** Owners the balancer gives a runtime now (replication); an old copy a replica needs is kept. */
+  replicaCount?: (runtimeId: string) => number;
 }
 
 interface Tracked {
@@ -60,6 +76,10 @@ interface Tracked {
   pin: MatchedPin | undefined;
   /** Where it was warm and its ring owner at the end of its last call (cold-start causes). */
   last: LastSeen | undefined;
+  /** Until when another gateway reported a call of it running (wall clock, ms; shared keep-warm). */
+  remoteUntil: number;
+  /** The hosts it was warm on when a join handoff created it on its new owner: deleted once that is warm. */
+  handedFrom: string[] | undefined;
 }
 
 /**
@@ -76,6 +96,8 @@ export class Keeper {
   private lastTick: number | undefined;
   private prewarming = 0;
   private passing = false;
+  /** Drains already handed over, until the scaler withdraws their intent. */
+  private readonly drainsDone = new Set<string>();
 
   constructor(private readonly deps: KeeperDeps) {
     this.pins = new Pins(deps.options.pins);
@@ -86,13 +108,16 @@ export class Keeper {
 
   start(): void {
     if (this.timer !== undefined) return;
+    this.deps.shared?.start();
     this.timer = setInterval(() => void this.tick(), this.deps.options.tick);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the passes; a keeper gives its lease up, so another gateway takes over at once. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.deps.shared?.stop();
   }
 
   /**
@@ -110,11 +135,15 @@ export class Keeper {
     }
     callStarted(t.history, now);
     t.plan = undefined;
+    if (t.fields !== undefined) this.deps.shared?.fieldsSeen(runtimeId, t.fields);
     let open = true;
     return (host) => {
       if (!open) return;
       open = false;
-      callEnded(t.history, this.deps.now());
+      const ended = this.deps.now();
+      callEnded(t.history, ended);
+      this.deps.shared?.outbox.ended(runtimeId, now, ended);
+      if (host !== undefined) this.deps.shared?.outbox.place(runtimeId, host, true);
       t.plan = undefined;
       const owner = this.owner(runtimeId);
       const cause = routedColdCause(warmBefore, host, owner, lastOwner);
@@ -130,6 +159,7 @@ export class Keeper {
     const cause = coldCause(t.last, isActive, this.owner(runtimeId));
     this.deps.metrics.coldStartsByCause.inc({ cause });
     t.fields = fields;
+    this.deps.shared?.fieldsSeen(runtimeId, fields, true);
   }
 
   /** What the keeper knows of one runtime (for `explain`), or undefined. */
@@ -176,6 +206,8 @@ export class Keeper {
             : Math.min(nextWindow, nextPlanned),
       canPrewarm: t.fields !== undefined,
       prewarmedAt: t.prewarmedAt,
+      keeper: this.deps.shared === undefined ? 'local' : this.deps.shared.leads() ? 'elected' : 'follower',
+      runningElsewhereUntil: t.remoteUntil > now ? t.remoteUntil : undefined,
     };
   }
 
@@ -186,12 +218,108 @@ export class Keeper {
 
   /** One pass over every tracked runtime (the timer calls it; tests may too). */
   async tick(): Promise<void> {
+    // One pass at a time: a pass slower than the tick (a slow Redis, slow creates) skips the next.
+    if (this.passing) return;
     this.passing = true;
     try {
+      const shared = this.deps.shared;
+      if (shared !== undefined) {
+        await this.exchange(shared);
+        // A follower keeps the pool's histories (explain, a take-over) but leaves acting to the keeper.
+        if (!shared.leads()) {
+          this.lastTick = undefined;
+          return;
+        }
+        await this.drainHandoffs(shared);
+      }
       await this.pass();
     } finally {
       this.passing = false;
     }
+  }
+
+  /** Publishes this gateway's calls and merges the other gateways' (shared keep-warm). */
+  private async exchange(shared: SharedKeeping): Promise<void> {
+    const running = new Map<string, number>();
+    for (const [id, t] of this.runtimes) if (t.history.running > 0) running.set(id, t.history.running);
+    const batches = await shared.exchange(running);
+    if (batches.length === 0) return;
+    // A call running on another gateway keeps its runtime wanted until that gateway's next batches.
+    const runningFor = 3 * this.deps.options.tick;
+    for (const b of batches) {
+      for (const r of b.runtimes) {
+        const t = this.track(r.id);
+        if (r.running > 0) t.remoteUntil = Math.max(t.remoteUntil, b.at + runningFor);
+        if (r.fields !== undefined) t.fields = shared.openFields(r.fields) ?? t.fields;
+        t.plan = undefined;
+      }
+      // Where the other gateways' calls, pre-warms and deletes left runtimes (hosts this one knows).
+      for (const [id, host, warm] of b.placed) {
+        if (!this.deps.fleet.byId.has(host)) continue;
+        if (warm === 1) this.deps.placement.markWarm(id, host);
+        else this.deps.placement.clear(id, host);
+      }
+    }
+    for (const c of callsInOrder(batches, '')) {
+      const t = this.runtimes.get(c.id);
+      if (t === undefined) continue;
+      mergeCall(t.history, c.start, c.end);
+      if (t.prewarmedAt !== undefined && c.start >= t.prewarmedAt) {
+        this.deps.metrics.prewarms.inc({ result: 'useful' });
+        t.prewarmedAt = undefined;
+      }
+    }
+  }
+
+  /**
+   * Handoff before a drain: for each host the scaler announced it will drain, the runtimes warm there
+   * that the policy wants are created on their next owner (the first active host after it in their
+   * order), then the drain is acknowledged so the scaler drains it at once.
+   */
+  private async drainHandoffs(shared: SharedKeeping): Promise<void> {
+    const hosts = await shared.drainIntents();
+    for (const h of this.drainsDone) if (!hosts.includes(h)) this.drainsDone.delete(h);
+    const pending = hosts.filter((h) => !this.drainsDone.has(h) && this.deps.fleet.byId.has(h));
+    if (pending.length === 0) return;
+    // The keeper knows where its own calls went; the host itself knows what the other gateways put there.
+    await this.deps.resync?.();
+    for (const hostId of pending) {
+      await this.handOver(hostId);
+      await shared.ackDrain(hostId);
+      this.drainsDone.add(hostId);
+    }
+  }
+
+  private async handOver(hostId: string): Promise<void> {
+    if (this.deps.prewarmOn === undefined) return;
+    const now = this.deps.now();
+    const floor = this.floor();
+    const counts = this.deps.placement.countsByHost();
+    const jobs: Array<() => Promise<void>> = [];
+    for (const [id, t] of this.runtimes) {
+      if (t.fields === undefined || !this.deps.placement.hosts(id).includes(hostId)) continue;
+      if (!this.wanted(id, t, now, floor)) continue;
+      const next = this.deps.fleet.ring
+        .candidates(id, 8)
+        .find((h) => h !== hostId && this.deps.fleet.byId.get(h)?.state === 'active');
+      if (next === undefined || this.deps.placement.hosts(id).includes(next)) continue;
+      if ((counts.get(next) ?? 0) >= this.deps.options.hostRuntimeLimit) continue;
+      counts.set(next, (counts.get(next) ?? 0) + 1);
+      const fields = t.fields;
+      jobs.push(async () => {
+        const ok = await this.deps.prewarmOn!(next, id, fields);
+        this.deps.metrics.handoffs.inc({ result: ok ? 'created' : 'failed' });
+        if (ok) this.deps.shared?.outbox.place(id, next, true);
+      });
+    }
+    // At most 8 creates at a time, as the pass.
+    for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((j) => j()));
+  }
+
+  /** Whether the pins, the plan or a call running anywhere want `id` warm now. */
+  private wanted(id: string, t: Tracked, now: number, floor: Set<string>): boolean {
+    t.plan ??= planLifetime(t.history, this.deps.options, t.pin);
+    return floor.has(id) || inPinWindow(t.pin, now) || wantsWarm(t.plan, now) || t.remoteUntil > now;
   }
 
   private async pass(): Promise<void> {
@@ -207,12 +335,24 @@ export class Keeper {
     const work: Promise<void>[] = [];
     for (const [id, t] of this.runtimes) {
       if (t.busy) continue;
-      t.plan ??= planLifetime(t.history, o, t.pin);
       // Pins first: a runtime a `minWarm` pin keeps, or inside an always-warm window, stays warm.
-      const want = floor.has(id) || inPinWindow(t.pin, now) || wantsWarm(t.plan, now);
+      const want = this.wanted(id, t, now, floor);
       const warm = this.warmHosts(id);
-      if (want && warm.length === 0 && t.fields !== undefined && budget > 0 && this.prewarming < 8) {
+      const idle = t.history.running === 0 && t.remoteUntil <= now;
+      const retired = this.retiring(id, t, warm, idle);
+      if (retired.length > 0) {
+        // After a join handoff, once the new owner is warm: the old copies go (unless a replica needs one).
+        work.push(this.remove(id, t, retired, true));
+      } else if (
+        want &&
+        warm.length === 0 &&
+        idle &&
+        t.fields !== undefined &&
+        budget > 0 &&
+        this.prewarming < 8
+      ) {
         // Also the warm handoff of a drained or departed host: no active host has it, its owner gets it.
+        // Not while a call of it runs (here or on another gateway): it is warm where that call runs.
         if (!this.ownerHasRoom(id, counts)) continue;
         budget -= 1;
         work.push(this.prewarm(id, t));
@@ -226,8 +366,9 @@ export class Keeper {
         // Warm handoff to a new ring owner (a host joined): created there before the balancer routes
         // the runtime to it (it prefers warm hosts, in ring order, so it moves once the copy is up).
         budget -= 1;
+        t.handedFrom = warm;
         work.push(this.handoff(id, t, this.owner(id)!));
-      } else if (!want && warm.length > 0 && t.history.running === 0 && o.deleteIdle) {
+      } else if (!want && warm.length > 0 && idle && o.deleteIdle) {
         work.push(this.remove(id, t, warm));
       }
     }
@@ -250,6 +391,8 @@ export class Keeper {
       plan: undefined,
       pin: this.pins.match(runtimeId),
       last: undefined,
+      remoteUntil: 0,
+      handedFrom: undefined,
     };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
@@ -306,6 +449,7 @@ export class Keeper {
     try {
       const ok = await this.deps.prewarmOn!(owner, runtimeId, t.fields!);
       this.deps.metrics.handoffs.inc({ result: ok ? 'created' : 'failed' });
+      if (ok) this.deps.shared?.outbox.place(runtimeId, owner, true);
       if (ok) t.prewarmedAt ??= this.deps.now();
     } finally {
       t.busy = false;
@@ -319,6 +463,9 @@ export class Keeper {
     try {
       const ok = await this.deps.prewarm(runtimeId, t.fields!);
       if (ok) t.prewarmedAt = this.deps.now();
+      if (ok)
+        for (const h of this.deps.placement.hosts(runtimeId))
+          this.deps.shared?.outbox.place(runtimeId, h, true);
       else this.deps.metrics.prewarms.inc({ result: 'failed' });
     } finally {
       t.busy = false;
@@ -326,7 +473,24 @@ export class Keeper {
     }
   }
 
-  private async remove(runtimeId: string, t: Tracked, hosts: string[]): Promise<void> {
+  /**
+   * The old copies of a runtime handed off to its new owner after a join, to delete now: once the
+   * owner has it warm and no call of it runs anywhere, unless replication gives it more than one owner
+   * (then the handoff's record is dropped and the copies stay for the policy to decide).
+   */
+  private retiring(runtimeId: string, t: Tracked, warm: readonly string[], idle: boolean): string[] {
+    if (t.handedFrom === undefined || !idle || !this.deps.options.deleteIdle) return [];
+    const owner = this.owner(runtimeId);
+    if (owner === undefined || !warm.includes(owner)) return [];
+    const old = t.handedFrom.filter((h) => h !== owner && warm.includes(h));
+    if (old.length === 0 || (this.deps.replicaCount?.(runtimeId) ?? 1) > 1) {
+      t.handedFrom = undefined;
+      return [];
+    }
+    return old;
+  }
+
+  private async remove(runtimeId: string, t: Tracked, hosts: string[], retire = false): Promise<void> {
     t.busy = true;
     try {
       for (const id of hosts) {
@@ -343,13 +507,15 @@ export class Keeper {
           await res.body.dump();
           if (res.statusCode < 300 || res.statusCode === 404) {
             this.deps.placement.clear(runtimeId, id);
+            this.deps.shared?.outbox.place(runtimeId, id, false);
             this.deps.metrics.keepWarmDeletes.inc({ host: id });
           }
         } catch (error) {
           this.deps.logger.debug({ host: id, err: (error as Error).message }, 'keep-warm: delete failed');
         }
       }
-      if (t.prewarmedAt !== undefined) {
+      if (retire) t.handedFrom = undefined;
+      else if (t.prewarmedAt !== undefined) {
         this.deps.metrics.prewarms.inc({ result: 'wasted' });
         t.prewarmedAt = undefined;
       }
@@ -382,6 +548,10 @@ export interface RuntimeReport {
   nextPrewarmAt: number | undefined;
   canPrewarm: boolean;
   prewarmedAt: number | undefined;
+  /** `local`: this gateway decides alone; `elected`: it is the pool's keeper; `follower`: another gateway is. */
+  keeper: 'local' | 'elected' | 'follower';
+  /** Until when another gateway reported a call of it running (shared keep-warm), ms. */
+  runningElsewhereUntil: number | undefined;
 }
 
 /** A plan with its infinite bounds as null-free JSON numbers (JSON has no Infinity). */

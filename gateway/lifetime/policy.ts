@@ -1,3 +1,4 @@
+import { type ForecastRules, forecastIdle, recordRecentIdle } from './forecast.ts';
 import { IdleHistogram } from './idle-histogram.ts';
 
 /** The keep-warm rules (`gateway.keepWarm`; config/schema/gateway.ts holds the defaults). */
@@ -20,6 +21,8 @@ export interface LifetimeRules {
   maxOutOfBounds: number;
   /** The keep-alive while the histogram is not representative, ms. */
   fixedKeepAlive: number;
+  /** The forecast for runtimes too rare for a histogram (forecast.ts); absent or off: the fixed keep-alive. */
+  forecast?: ForecastRules;
 }
 
 /** A pin from the configuration, already matched to the runtime: overrides the prediction. */
@@ -37,12 +40,14 @@ export interface RuntimeHistory {
   lastCallAt: number | undefined;
   /** Calls running now. */
   running: number;
+  /** The latest idle times, oldest first (the forecast's input; forecast.ts bounds it). */
+  recent: number[];
 }
 
 /** When a runtime should be warm after its last call: from `warmFrom` until `warmUntil` (ms, absolute). */
 export interface LifetimePlan {
-  /** `histogram`: predicted; `fixed`: the fallback keep-alive; `pinned`: a pin decided; `running`: a call is running. */
-  basis: 'histogram' | 'fixed' | 'pinned' | 'running';
+  /** `histogram`: predicted; `forecast`: a rare runtime's recent idle times; `fixed`: the fallback keep-alive; `pinned`: a pin decided; `running`: a call is running. */
+  basis: 'histogram' | 'forecast' | 'fixed' | 'pinned' | 'running';
   warmFrom: number;
   warmUntil: number;
   /** The head and tail percentiles the plan came from, ms after the last call (histogram basis). */
@@ -54,13 +59,20 @@ export interface LifetimePlan {
 
 /** A new, empty history. */
 export function newHistory(rules: LifetimeRules): RuntimeHistory {
-  return { histogram: new IdleHistogram(rules.binMs, rules.bins), lastCallAt: undefined, running: 0 };
+  return {
+    histogram: new IdleHistogram(rules.binMs, rules.bins),
+    lastCallAt: undefined,
+    running: 0,
+    recent: [],
+  };
 }
 
 /** Records the start of a call at `now`: the idle time since the last call ended goes to the histogram. */
 export function callStarted(history: RuntimeHistory, now: number): void {
-  if (history.running === 0 && history.lastCallAt !== undefined)
+  if (history.running === 0 && history.lastCallAt !== undefined) {
     history.histogram.record(now - history.lastCallAt);
+    recordRecentIdle(history.recent, now - history.lastCallAt);
+  }
   history.running += 1;
   history.lastCallAt = now;
 }
@@ -84,6 +96,26 @@ export function planLifetime(history: RuntimeHistory, rules: LifetimeRules, pin?
   const cap = (until: number) => (pin?.maxIdle === undefined ? until : Math.min(until, last + pin.maxIdle));
   const why = notRepresentative(history.histogram, rules);
   if (why !== undefined) {
+    // Too few idle times, or too many past its range (not a flat histogram): the forecast may know.
+    const h = history.histogram;
+    const rare = h.total < rules.minSamples || h.outOfBounds / h.total > rules.maxOutOfBounds;
+    if (rare && rules.forecast?.enabled) {
+      const f = forecastIdle(history.recent, rules.forecast, rules.margin);
+      if (typeof f !== 'string')
+        return {
+          basis: 'forecast',
+          warmFrom: last + f.low,
+          warmUntil: cap(last + f.high),
+          head: f.low,
+          tail: f.high,
+        };
+      return {
+        basis: 'fixed',
+        warmFrom: last,
+        warmUntil: cap(last + rules.fixedKeepAlive),
+        why: `${why}; ${f}`,
+      };
+    }
     return { basis: 'fixed', warmFrom: last, warmUntil: cap(last + rules.fixedKeepAlive), why };
   }
   const h = history.histogram;

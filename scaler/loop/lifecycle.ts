@@ -17,6 +17,11 @@ export interface LifecycleOptions {
   drainSettleMs: number;
   /** Drain timeout: past it the host is removed even with requests in flight. */
   drainTimeoutMs: number;
+  /**
+   * Bound on waiting for the gateways' warm handoff before a drain (`drain.handoffWait`): the drain is
+   * announced in the registry and waits for the keep-warm keeper's acknowledgement. 0 or absent: none.
+   */
+  drainHandoffWaitMs?: number;
   /** Boot timeout: the background probe gives up after it (the core then plans a replacement). */
   bootTimeoutMs: number;
   /** Bound on one provider call; past it the call is abandoned and recorded as a timeout. */
@@ -206,11 +211,26 @@ export class HostLifecycle {
 
   /** Marks a host draining; gateways stop sending it new work. */
   async drain(id: string): Promise<ActionOutcome> {
+    const handoff = await this.announceDrain(id);
     const updated = await this.deps.registry.setState(this.deps.pool, id, 'draining');
     if (!updated) return { action: 'drain', hostId: id, ok: false, detail: 'not registered' };
     this.drainStarted.set(id, this.deps.clock.now());
-    this.log.info({ host: id }, 'host draining');
-    return { action: 'drain', hostId: id, ok: true };
+    this.log.info({ host: id, handoff }, 'host draining');
+    return handoff === undefined || handoff === 'no-keeper'
+      ? { action: 'drain', hostId: id, ok: true }
+      : { action: 'drain', hostId: id, ok: true, detail: `warm handoff ${handoff}` };
+  }
+
+  /**
+   * Handoff before a drain: tells the pool's keep-warm keeper (a gateway) that `id` is about to drain
+   * and waits, bounded, until it has created the host's hot runtimes on their next owners. A pool
+   * without a keeper, or a registry without the feature, drains at once.
+   */
+  private async announceDrain(id: string): Promise<string | undefined> {
+    const wait = this.deps.options.drainHandoffWaitMs ?? 0;
+    const intents = wait > 0 ? this.deps.registry.drainIntents?.(this.deps.pool) : undefined;
+    if (intents === undefined) return undefined;
+    return intents.announce(id, wait);
   }
 
   /** Replaces a host past its boot timeout: deregister and destroy it, then start another. */

@@ -97,6 +97,7 @@ export class PoolLoop {
       options: {
         ...this.options,
         drainTimeoutMs: deps.policy.drain.timeout,
+        drainHandoffWaitMs: deps.policy.drain.handoffWait,
         bootTimeoutMs: deps.policy.capacity.bootTimeout,
       },
     });

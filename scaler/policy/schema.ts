@@ -211,6 +211,11 @@ export const policySchema = z
           .describe(
             "What one warm runtime lost to a drain is worth, in host-time (a cold start's cost); a host is drained only if the host-time saved exceeds its warm runtimes × this. 0 prices nothing.",
           ),
+        handoffWait: durationSchema
+          .prefault('10s')
+          .describe(
+            "With a Redis registry and keep-warm on in the gateways: before draining a host the scaler announces it and waits at most this for the pool's keep-warm keeper to create the host's hot runtimes on their next owners (it drains at once when no gateway is keeper). 0 drains without announcing.",
+          ),
       })
       .strict()
       .prefault({})

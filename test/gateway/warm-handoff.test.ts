@@ -6,8 +6,9 @@ import { call, simExecution, startTestGateway, type TestGateway, until } from '.
 
 // Issue 19, deliverable 4: warm handoff on topology change, with real executor processes. Keep-warm
 // wants every runtime warm (10 min keep-alive); a host joins and takes over some runtimes' ring
-// ownership: they are created on it before it gets their calls. Then a host drains: its runtimes are
-// created on their next owner, and their calls find them warm.
+// ownership: they are created on it before it gets their calls, and their old copies are deleted once
+// that is done. Then a host drains: its runtimes are created on their next owner, and their calls
+// find them warm.
 
 const IDS = Array.from({ length: 12 }, (_, i) => `ho-${i}`);
 
@@ -83,6 +84,13 @@ describe('warm handoff (2 executors, the second joins later)', () => {
     // The runtimes that stayed with the first host were not copied.
     const stayed = IDS.filter((id) => !moved.includes(id));
     for (const id of stayed) expect(gw.gateway.placement.hosts(id)).toEqual([a.id]);
+    // Once warm on their new owner and idle, their old copies on the first host are deleted.
+    await until('the old copies deleted from the first host', async () => {
+      const onA = await runtimesOn(a.url);
+      return moved.every((id) => !onA.some((n) => n.endsWith(`-${id}`)));
+    });
+    for (const id of moved) expect(gw.gateway.placement.hosts(id)).toEqual([b.id]);
+    for (const id of stayed) expect((await runtimesOn(a.url)).some((n) => n.endsWith(`-${id}`))).toBe(true);
   });
 
   it('a host drains: its hot runtimes are created on their next owner, and their calls find them warm', async () => {
