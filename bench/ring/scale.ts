@@ -1,3 +1,4 @@
+import { EligibleLoad } from '../../gateway/balancer/eligible-load.ts';
 import { type HostLoad, pick } from '../../gateway/balancer/pick.ts';
 import { createRing, type Ring, type RingMember } from '../../gateway/ring.ts';
 import { cachedRing } from '../../gateway/ring-cache.ts';
@@ -126,8 +127,11 @@ export function runScale(o: ScaleOptions): { tables: ResultTable[]; data: unknow
       inflight: i % 3,
     }));
     const byId = new Map(hosts.map((h) => [h.id, h]));
+    const counts = new EligibleLoad();
+    counts.reset(hosts);
     const fleetRing = cachedRing(plain, 10_000);
-    const pickOn = (r: Ring, warmHosts: (() => readonly string[]) | undefined) => (key: string) =>
+    const pickOn =
+      (r: Ring, warmHosts: (() => readonly string[]) | undefined, kept?: EligibleLoad) => (key: string) =>
       pick({
         key,
         addressing: 'anycast-efficient',
@@ -140,6 +144,7 @@ export function runScale(o: ScaleOptions): { tables: ResultTable[]; data: unknow
         random: Math.random,
         hostOf: (id) => byId.get(id),
         loadOf: (id) => byId.get(id)?.inflight ?? 0,
+        counts: kept,
       }).order;
     const noWarm = () => [];
     sizes.push({

@@ -3,6 +3,7 @@ import { parseExecutorUrl } from '../../lib/executor-url.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { redactUrl } from '../../lib/redact.ts';
 import type { HostState } from '../../registry/types.ts';
+import { EligibleLoad } from '../balancer/eligible-load.ts';
 import type { HostLoad } from '../balancer/pick.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../ring-table.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
@@ -55,6 +56,8 @@ export class Fleet {
   hosts: HostEntry[] = [];
   readonly byId = new Map<string, HostEntry>();
   ring: TableRing = createTableRing([], { buckets: GATEWAY_RING_BUCKETS });
+  /** Eligible hosts and their requests in flight, kept for the pick (recounted here on every change). */
+  readonly load = new EligibleLoad();
   private ringKey = '';
   private readonly invalid = new Set<string>();
 
@@ -128,6 +131,7 @@ export class Fleet {
     }
     if (changed) {
       this.hosts = [...this.byId.values()];
+      this.load.reset(this.hosts);
       this.rebuildRing();
       this.deps.onChange?.();
     }
@@ -139,6 +143,7 @@ export class Fleet {
     const pools = [...this.byId.values()].map((h) => h.pool);
     this.byId.clear();
     this.hosts = [];
+    this.load.reset(this.hosts);
     this.rebuildRing();
     await Promise.allSettled(pools.map((p) => p.close()));
   }
