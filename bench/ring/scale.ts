@@ -132,20 +132,20 @@ export function runScale(o: ScaleOptions): { tables: ResultTable[]; data: unknow
     const fleetRing = cachedRing(plain, 10_000);
     const pickOn =
       (r: Ring, warmHosts: (() => readonly string[]) | undefined, kept?: EligibleLoad) => (key: string) =>
-      pick({
-        key,
-        addressing: 'anycast-efficient',
-        hosts,
-        ring: r,
-        isWarm: () => false,
-        warmHosts,
-        loadFactor: 1.25,
-        loadFloor: 4,
-        random: Math.random,
-        hostOf: (id) => byId.get(id),
-        loadOf: (id) => byId.get(id)?.inflight ?? 0,
-        counts: kept,
-      }).order;
+        pick({
+          key,
+          addressing: 'anycast-efficient',
+          hosts,
+          ring: r,
+          isWarm: () => false,
+          warmHosts,
+          loadFactor: 1.25,
+          loadFloor: 4,
+          random: Math.random,
+          hostOf: (id) => byId.get(id),
+          loadOf: (id) => byId.get(id)?.inflight ?? 0,
+          counts: kept,
+        }).order;
     const noWarm = () => [];
     sizes.push({
       pickNs: timeLookups(pickOn(fleetRing, undefined), ids, draws.subarray(0, 16 * 1024)),

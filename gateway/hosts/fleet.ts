@@ -5,6 +5,7 @@ import { redactUrl } from '../../lib/redact.ts';
 import type { HostState } from '../../registry/types.ts';
 import { EligibleLoad } from '../balancer/eligible-load.ts';
 import type { HostLoad } from '../balancer/pick.ts';
+import { fillInBackground } from '../ring-fill.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../ring-table.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
 
@@ -59,6 +60,8 @@ export class Fleet {
   /** Eligible hosts and their requests in flight, kept for the pick (recounted here on every change). */
   readonly load = new EligibleLoad();
   private ringKey = '';
+  /** Stops the background fill of the current ring's table. */
+  private stopFill: (() => void) | undefined;
   private readonly invalid = new Set<string>();
 
   constructor(
@@ -145,6 +148,7 @@ export class Fleet {
     this.hosts = [];
     this.load.reset(this.hosts);
     this.rebuildRing();
+    this.stopFill?.();
     await Promise.allSettled(pools.map((p) => p.close()));
   }
 
@@ -172,8 +176,16 @@ export class Fleet {
     if (key === this.ringKey) return;
     this.ringKey = key;
     // A table ring, updated in place: only the changed hosts are scored; the result is the table a
-    // gateway starting now would build from the same hosts.
+    // gateway starting now would build from the same hosts. It routes at once (a lookup computes its
+    // own bucket); the rest is computed a slice per turn of the event loop.
     this.ring = this.ring.update(members);
+    this.stopFill?.();
+    this.stopFill = fillInBackground(this.ring, (r) =>
+      this.deps.logger.debug(
+        { hosts: members.length, turns: r.turns, longestTurnMs: r.longestTurnMs, ms: r.elapsedMs },
+        'ring table complete',
+      ),
+    );
     this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
   }
 }
