@@ -123,3 +123,18 @@ describe('TableRing.update (pending buckets)', () => {
     }
   });
 });
+
+describe('TableRing.bucketCounts', () => {
+  it('counts every bucket once, by its first host, computing pending ones', () => {
+    const ring = createTableRing([], { buckets: 2048 }).update(members(6));
+    const counts = ring.bucketCounts();
+    expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(2048);
+    expect(ring.pending).toBe(0);
+    const owners = keys.map((k) => ring.candidates(k, 1)[0]!);
+    // Every host owns some buckets, and the keys follow the buckets' shares.
+    for (const [id, n] of counts) {
+      const share = owners.filter((o) => o === id).length / keys.length;
+      expect(Math.abs(share - n / 2048)).toBeLessThan(0.04);
+    }
+  });
+});

@@ -24,6 +24,8 @@ export interface TableRing extends Ring {
    * complete. The caller spreads this over turns of the event loop (`ring-fill.ts`).
    */
   fill(work: number): boolean;
+  /** Buckets whose first host is each member (computes pending buckets): the table's real shares. */
+  bucketCounts(): Map<string, number>;
   /**
    * The table for `members`, at once and without scoring anything yet: every bucket is computed on
    * its first lookup or by `fill`, from this table's bucket where that one is computed (only changed
@@ -249,6 +251,16 @@ function wrap(
         return out;
       }
       return fullOrder(bucket).slice(0, count);
+    },
+    bucketCounts(): Map<string, number> {
+      const counts = new Map<string, number>();
+      if (hosts.length === 0) return counts;
+      for (let bucket = 0; bucket < buckets; bucket++) {
+        if (t.pending[bucket] === 1) compute(bucket);
+        const id = hosts[t.index[bucket * depth]! - 1]!.id;
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return counts;
     },
     update(next: readonly RingMember[]): TableRing {
       return updateTable(hosts, t, buckets, depth, fullOrders, next);
