@@ -1,8 +1,8 @@
 import type { TableRing } from './ring-table.ts';
 
 /**
- * Host scores computed per turn of the event loop while a table fills (≈ 1–2 ms of CPU at ~30 ns a
- * score): the longest the fill holds the loop, whatever the fleet size.
+ * Work per turn of the event loop while a table fills, in host scores (a bucket also counts its own
+ * overhead, `ring-table.ts`): ≈ 1.5 ms of CPU at ~30 ns a score, whatever the fleet size.
  */
 export const RING_FILL_WORK = 50_000;
 
