@@ -83,3 +83,58 @@ describe('createTableRing', () => {
     ).toBeLessThan(0.03);
   });
 });
+
+describe('TableRing.update (pending buckets)', () => {
+  it('answers at once as a built table does, computing buckets on lookup and by fill', () => {
+    const ring = createTableRing(members(16), { buckets: 1024, depth: 4 });
+    const next = [...members(15), { id: 'n1', weight: 2 }];
+    const updated = ring.update(next);
+    expect(updated.pending).toBe(1024);
+    const fresh = createTableRing(next, { buckets: 1024, depth: 4 });
+    for (const key of keys.slice(0, 300))
+      expect(updated.candidates(key, 4)).toEqual(fresh.candidates(key, 4));
+    const afterLookups = updated.pending;
+    expect(afterLookups).toBeLessThan(1024);
+    expect(afterLookups).toBeGreaterThan(0);
+    // A slice of work computes some buckets, not all; enough slices complete the table.
+    expect(updated.fill(200)).toBe(false);
+    expect(updated.pending).toBeLessThan(afterLookups);
+    let slices = 1;
+    while (!updated.fill(200)) slices += 1;
+    expect(slices).toBeGreaterThan(2);
+    expect(updated.pending).toBe(0);
+    for (const key of keys) expect(updated.candidates(key, 4)).toEqual(fresh.candidates(key, 4));
+  });
+
+  it('equals a built table through chained updates of tables still pending', () => {
+    const random = seededRandom(7);
+    let current = members(10);
+    let ring = createTableRing([], { buckets: 512, depth: 3 }).update(current);
+    for (let step = 0; step < 10; step++) {
+      // Some buckets computed by lookups or a slice of fill, most still pending, then the next change.
+      for (const key of keys.slice(step * 50, step * 50 + 50)) ring.candidates(key, 2);
+      ring.fill(Math.floor(random() * 3000));
+      if (random() < 0.5 && current.length > 3)
+        current = current.filter((_, i) => i !== Math.floor(random() * current.length));
+      else current = [...current, { id: `m${step}`, weight: 1 + Math.floor(random() * 2) }];
+      ring = ring.update(current);
+      const fresh = createTableRing(current, { buckets: 512, depth: 3 });
+      for (const key of keys.slice(0, 600)) expect(ring.candidates(key, 3)).toEqual(fresh.candidates(key, 3));
+    }
+  });
+});
+
+describe('TableRing.bucketCounts', () => {
+  it('counts every bucket once, by its first host, computing pending ones', () => {
+    const ring = createTableRing([], { buckets: 2048 }).update(members(6));
+    const counts = ring.bucketCounts();
+    expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(2048);
+    expect(ring.pending).toBe(0);
+    const owners = keys.map((k) => ring.candidates(k, 1)[0]!);
+    // Every host owns some buckets, and the keys follow the buckets' shares.
+    for (const [id, n] of counts) {
+      const share = owners.filter((o) => o === id).length / keys.length;
+      expect(Math.abs(share - n / 2048)).toBeLessThan(0.04);
+    }
+  });
+});

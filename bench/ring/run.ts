@@ -96,11 +96,12 @@ async function main(): Promise<void> {
   const scale =
     only === 'quality' || only === 'converge'
       ? undefined
-      : runScale({
+      : await runScale({
           ids: args.quick ? 100_000 : 1_000_000,
           sizes: args.quick ? [10, 1000] : [10, 100, 1000],
           changes: args.quick ? 4 : 20,
           zipf: 1.1,
+          rounds: args.quick ? 8 : 32,
         });
   const converge =
     only === 'quality' || only === 'scale'

@@ -77,6 +77,9 @@ describe('Balancer with replication', () => {
       for (const l of done) l.release(ok);
     }
     while (held.length < 22) held.push(balancer.pick(plan)!);
+    // The pick's kept counts are what a pass over the hosts gives.
+    expect([fleet.load.eligible, fleet.load.total]).toEqual([4, fleet.totalInflight()]);
+    expect(fleet.load.total).toBe(22);
     expect(balancer.replicaCount('hot')).toBe(3);
     expect(new Set(placement.hosts('hot'))).toEqual(new Set(order.slice(0, 3)));
     const perHost = order.slice(0, 3).map((id) => balancer.runtimeLoads!.on('hot', id));
@@ -85,6 +88,7 @@ describe('Balancer with replication', () => {
     for (const l of held) l.release(ok);
     expect(balancer.runtimeLoads!.size).toBe(0);
     expect(balancer.inflight()).toBe(0);
+    expect(fleet.load.total).toBe(0);
   });
 
   it('counts nothing per runtime when replication is off', () => {

@@ -5,6 +5,7 @@ import type { HealthChecker } from '../hosts/health-checker.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
 import type { RequestMetrics } from '../observe.ts';
 import type { RoutePattern } from '../route.ts';
+import type { EligibleLoad } from './eligible-load.ts';
 import { isRuntimeWork, learn } from './learn.ts';
 import { type LegacyAlgorithm, legacyOrder } from './legacy-order.ts';
 import { type Addressing, type PickInput, type PickReason, type PickResult, pick } from './pick.ts';
@@ -92,6 +93,11 @@ export class Balancer {
     }
   }
 
+  /** The fleet's eligible hosts and their load, which every in-flight change here updates. */
+  get fleetLoad(): EligibleLoad {
+    return this.deps.fleet.load;
+  }
+
   /** Owners `key` has now (1 without replication). */
   replicaCount(key: string): number {
     return this.replicas?.replicas(key) ?? 1;
@@ -127,10 +133,11 @@ export class Balancer {
    * the returned function hands it back.
    */
   hold(host: HostEntry): () => void {
-    count(host, 'other', 1);
+    const load = this.deps.fleet.load;
+    count(host, 'other', 1, load);
     let held = true;
     return () => {
-      if (held) count(host, 'other', -1);
+      if (held) count(host, 'other', -1, load);
       held = false;
     };
   }
@@ -178,6 +185,7 @@ export class Balancer {
       random: d.random,
       hostOf: this.hostOf,
       loadOf: this.loadOf,
+      counts: d.fleet.load,
     });
   }
 
@@ -197,7 +205,7 @@ export class Balancer {
   settle(lease: HostLease, outcome: AttemptOutcome): void {
     const { host, plan } = lease;
     const d = this.deps;
-    count(host, plan.route, -1);
+    count(host, plan.route, -1, d.fleet.load);
     if (lease.countedRuntime) this.runtimeLoads?.add(plan.key!, host.id, -1);
     if (lease.movable) addTo(this.movable, host.id, -1);
     switch (outcome.kind) {
@@ -233,9 +241,12 @@ export class Balancer {
  * almost nothing: it is counted apart so it does not push the runtime's executions off their warm
  * host through the bounded-load cap.
  */
-function count(host: HostEntry, route: RoutePattern, delta: 1 | -1): void {
+function count(host: HostEntry, route: RoutePattern, delta: 1 | -1, load: EligibleLoad): void {
   if (route === '/v1/runtimes/:runtimeId/logs') host.streams += delta;
-  else host.inflight += delta;
+  else {
+    host.inflight += delta;
+    load.add(host, delta);
+  }
 }
 
 /** Appends the hosts past the ring's prefix to a prefix-only order (once); whether any came. */
@@ -268,7 +279,7 @@ class HostLease implements Lease {
     readonly host: HostEntry,
     readonly warm: boolean,
   ) {
-    count(host, plan.route, 1);
+    count(host, plan.route, 1, balancer.fleetLoad);
     const loads = balancer.runtimeLoads;
     this.countedRuntime =
       loads !== undefined && plan.key !== undefined && isRuntimeWork(plan.method, plan.route);

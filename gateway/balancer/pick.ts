@@ -1,4 +1,5 @@
 import type { Ring } from '../ring.ts';
+import type { EligibleCounts } from './eligible-load.ts';
 import { placeReplicated } from './replicated.ts';
 
 /** How a request is spread: runtime-aware (`anycast-efficient`) or least-loaded of two (`anycast-fast`). */
@@ -40,6 +41,12 @@ export interface PickInput {
   random: () => number;
   /** Hosts already tried for this request. */
   exclude?: ReadonlySet<string>;
+  /**
+   * The eligible hosts of `hosts` (active, healthy) and their requests in flight, kept by the caller
+   * as they change (`eligible-load.ts`): with it (and no `exclude`), the pick reads no host outside
+   * the ring's prefix; without it, one pass over `hosts` counts them.
+   */
+  counts?: EligibleCounts;
   /** The host with this id (the fleet's index); without it, a linear search of `hosts`. */
   hostOf?: (id: string) => HostLoad | undefined;
   /** Requests in flight on the host with this id; without it, a linear search of `hosts`. */
@@ -91,20 +98,13 @@ export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor:
 
 /** Picks the host order for one request. Pure: the same input always gives the same result. */
 export function pick(input: PickInput): PickResult {
-  // One pass: how many hosts are eligible and what they carry; no filtered copies of the host list.
-  let eligible = 0;
-  let fallback = 0;
-  let total = 0;
-  for (const h of input.hosts) {
-    if (h.state !== 'active' || input.exclude?.has(h.id)) continue;
-    if (h.healthy) {
-      eligible += 1;
-      total += h.inflight;
-    } else fallback += 1;
-  }
+  // The caller's counts, else one pass: how many hosts are eligible and what they carry.
+  const counted = input.exclude === undefined || input.exclude.size === 0 ? input.counts : undefined;
+  const { eligible, total } = counted ?? countEligible(input);
   if (eligible === 0) {
     // Every active host is unhealthy (or already tried): still try the best ones rather than fail closed.
-    if (fallback === 0) return { order: [], reason: 'none', warm: false };
+    if (!input.hosts.some((h) => h.state === 'active' && !input.exclude?.has(h.id)))
+      return { order: [], reason: 'none', warm: false };
     const ok = (h: HostLoad) => h.state === 'active' && !h.healthy && !input.exclude?.has(h.id);
     const order = input.key === undefined ? leastLoaded(input.hosts, ok) : ringOrder(input, input.key, ok);
     return { order, reason: 'unhealthy-fallback', warm: input.key !== undefined && input.isWarm(order[0]!) };
@@ -142,6 +142,18 @@ export function pick(input: PickInput): PickResult {
     }
   }
   return decide(input, ringOrder(input, key, ok), true, cap, total, eligible, loads)!;
+}
+
+/** One pass over the hosts: how many are eligible and their requests in flight. */
+function countEligible(input: PickInput): EligibleCounts {
+  let eligible = 0;
+  let total = 0;
+  for (const h of input.hosts) {
+    if (h.state !== 'active' || !h.healthy || input.exclude?.has(h.id)) continue;
+    eligible += 1;
+    total += h.inflight;
+  }
+  return { eligible, total };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
+import { createTableRing, GATEWAY_RING_BUCKETS } from '../ring-table.ts';
 import { Fleet, type HostSpec } from './fleet.ts';
 import { staticId } from './fleet-view.ts';
 
@@ -41,6 +42,31 @@ describe('Fleet.apply', () => {
     expect(fleet.apply([spec('a'), spec('b', 'active'), spec('c', 'booting')])).toBe(false);
     expect(fleet.apply([spec('b')])).toBe(true);
     expect(fleet.hosts.map((h) => h.id)).toEqual(['b']);
+  });
+
+  it('routes on a new table at once and completes it in the background; keeps the eligible counts', async () => {
+    fleet = new Fleet({
+      logger: silentLogger(),
+      now: () => 0,
+      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
+      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => `h${i}`);
+    fleet.apply([...ids.map((id) => spec(id)), spec('d', 'draining')]);
+    expect([fleet.load.eligible, fleet.load.total]).toEqual([40, 0]);
+    const fresh = createTableRing(
+      ids.map((id) => ({ id, weight: 1 })),
+      { buckets: GATEWAY_RING_BUCKETS },
+    );
+    // Pending right after the change, yet every answer is the complete table's.
+    expect(fleet.ring.pending).toBeGreaterThan(0);
+    for (let k = 0; k < 200; k++)
+      expect(fleet.ring.candidates(`rt-${k}`, 3)).toEqual(fresh.candidates(`rt-${k}`, 3));
+    while (fleet.ring.pending > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (let k = 0; k < 200; k++)
+      expect(fleet.ring.candidates(`rt-${k}`, 3)).toEqual(fresh.candidates(`rt-${k}`, 3));
+    fleet.apply([...ids.slice(1).map((id) => spec(id)), spec('d')]);
+    expect(fleet.load.eligible).toBe(40);
   });
 
   it('ignores hosts with an invalid url', () => {

@@ -3,7 +3,9 @@ import { parseExecutorUrl } from '../../lib/executor-url.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { redactUrl } from '../../lib/redact.ts';
 import type { HostState } from '../../registry/types.ts';
+import { EligibleLoad } from '../balancer/eligible-load.ts';
 import type { HostLoad } from '../balancer/pick.ts';
+import { fillInBackground } from '../ring-fill.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../ring-table.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
 
@@ -55,7 +57,11 @@ export class Fleet {
   hosts: HostEntry[] = [];
   readonly byId = new Map<string, HostEntry>();
   ring: TableRing = createTableRing([], { buckets: GATEWAY_RING_BUCKETS });
+  /** Eligible hosts and their requests in flight, kept for the pick (recounted here on every change). */
+  readonly load = new EligibleLoad();
   private ringKey = '';
+  /** Stops the background fill of the current ring's table. */
+  private stopFill: (() => void) | undefined;
   private readonly invalid = new Set<string>();
 
   constructor(
@@ -128,6 +134,7 @@ export class Fleet {
     }
     if (changed) {
       this.hosts = [...this.byId.values()];
+      this.load.reset(this.hosts);
       this.rebuildRing();
       this.deps.onChange?.();
     }
@@ -139,7 +146,9 @@ export class Fleet {
     const pools = [...this.byId.values()].map((h) => h.pool);
     this.byId.clear();
     this.hosts = [];
+    this.load.reset(this.hosts);
     this.rebuildRing();
+    this.stopFill?.();
     await Promise.allSettled(pools.map((p) => p.close()));
   }
 
@@ -167,8 +176,16 @@ export class Fleet {
     if (key === this.ringKey) return;
     this.ringKey = key;
     // A table ring, updated in place: only the changed hosts are scored; the result is the table a
-    // gateway starting now would build from the same hosts.
+    // gateway starting now would build from the same hosts. It routes at once (a lookup computes its
+    // own bucket); the rest is computed a slice per turn of the event loop.
     this.ring = this.ring.update(members);
+    this.stopFill?.();
+    this.stopFill = fillInBackground(this.ring, (r) =>
+      this.deps.logger.debug(
+        { hosts: members.length, turns: r.turns, longestTurnMs: r.longestTurnMs, ms: r.elapsedMs },
+        'ring table complete',
+      ),
+    );
     this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
   }
 }

@@ -181,13 +181,17 @@ describe('HealthChecker (fake clock, local fake executor)', () => {
     expect(host.health.consecutiveFailures).toBe(0);
     checker.passiveFailure(host, 'connect ECONNREFUSED');
     expect(host.healthy).toBe(true);
+    expect(fleet.load.eligible).toBe(1);
     checker.passiveFailure(host, 'timeout');
     expect(host.healthy).toBe(false);
     expect(host.health.lastError).toBe('timeout');
     expect(await counter('fleetgate_gateway_ejections_total')).toBe(1);
+    // The pick's kept counts follow the ejection and the readmission.
+    expect(fleet.load.eligible).toBe(0);
     // A real request that succeeds readmits the host without waiting for a probe.
     checker.passiveSuccess(host);
     expect(host.healthy).toBe(true);
+    expect(fleet.load.eligible).toBe(1);
     expect(await counter('fleetgate_gateway_readmissions_total')).toBe(1);
   });
 

@@ -134,6 +134,7 @@ export class HealthChecker {
   }
 
   private transition(host: HostEntry, change: HealthTransition, reason: string): void {
+    if (change !== undefined) this.deps.fleet.load.refresh(host);
     if (change === 'ejected') {
       this.deps.metrics.ejections.inc({ host: host.id });
       this.deps.logger.info({ host: host.id, reason }, 'host ejected');
