@@ -208,6 +208,14 @@ const keepWarmSchema = z
         'Warm handoff: a runtime the policy wants warm whose ring owner is now another host (a host joined) is created there first; the balancer moves it once it is warm there. (The wanted runtimes of a drained or departed host are pre-warmed on their next owners whatever this says: no active host has them.)',
       ),
     pins: z.array(pinSchema).prefault([]).describe('Keep-warm rules by runtime id.'),
+    timeScale: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(1)
+      .describe(
+        "Keep-warm's clock runs this many times faster: `binWidth`, `fixedKeepAlive`, `tick` (not below 10 ms) and the pins' `maxIdle` are divided by it, so a trace replayed 60× faster keeps one bin per trace minute (the routing benchmark sets 60). The pins' `windows` stay on the wall clock.",
+      ),
   })
   .superRefine((k, ctx) => {
     if (k.headPercentile > k.tailPercentile) {
