@@ -12,10 +12,14 @@ export interface RequestRecord {
   sent: number;
   end: number;
   status: number;
+  /** The execution time the request asked the simulated function for (`x-sim-duration-ms`), ms. */
+  durationMs?: number;
   /** The executor that ran it (from the simulated function's answer), when it succeeded. */
   host?: string;
   /** The executor's own `duration` of the execution (cold start and slot wait included), ms. */
   executorMs?: number;
+  /** Time Fleetgate's activator held the request for a create (`x-fleetgate-cold-start` `dur=`), ms. */
+  holdMs?: number;
   error?: string;
 }
 
@@ -60,6 +64,13 @@ function executionBody(timeoutSeconds: number): string {
     headers: {},
     body: '',
   });
+}
+
+/** The sum of the `dur=` parts of an `x-fleetgate-cold-start` header (`created;dur=512, …`), ms. */
+export function holdTime(header: string): number {
+  let sum = 0;
+  for (const m of header.matchAll(/dur=(\d+(?:\.\d+)?)/g)) sum += Number(m[1]);
+  return sum;
 }
 
 function parseAnswer(text: string): { host?: string; executorMs?: number } {
@@ -151,6 +162,7 @@ export async function runOpenLoop(
     const headers: Record<string, string> = { ...base };
     if (event.durationMs !== undefined) headers['x-sim-duration-ms'] = String(event.durationMs);
     const record: RequestRecord = { runtimeId: event.runtimeId, at: event.at, sent, end: 0, status: 0 };
+    if (event.durationMs !== undefined) record.durationMs = event.durationMs;
     try {
       const res = await pool.request({
         path: `/v1/runtimes/${encodeURIComponent(event.runtimeId)}/executions`,
@@ -162,6 +174,8 @@ export async function runOpenLoop(
       });
       const text = await res.body.text();
       record.status = res.statusCode;
+      const hold = res.headers['x-fleetgate-cold-start'];
+      if (typeof hold === 'string') record.holdMs = holdTime(hold);
       if (res.statusCode >= 400) record.error = `http_${res.statusCode}`;
       else {
         const answer = parseAnswer(text);
