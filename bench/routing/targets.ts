@@ -63,7 +63,8 @@ export function haproxyTarget(name: string, balance: HaproxyBalance): RoutingTar
     unavailable: () => (onPath('haproxy') ? undefined : 'haproxy not installed'),
     async start(ctx) {
       const port = await freePort();
-      const dir = join(ctx.runDir, `haproxy-${name.replace(/\W+/g, '-')}`);
+      // Short: the admin socket path must fit a unix socket address (108 bytes).
+      const dir = join(ctx.runDir, `haproxy-${name.replace(/\W+/g, '-').slice(0, 32)}`);
       mkdirSync(dir, { recursive: true });
       const socket = join(dir, 'admin.sock');
       const config = haproxyRoutingConfig(
