@@ -69,23 +69,68 @@ export interface KeepWarmRun {
   lifetime?: LifetimeMeasures;
 }
 
+/** Which share of delayed requests a frontier plots. */
+export type DelayMeasure = 'client' | 'servers';
+
 /**
- * The keep-warm table of one workload (memory normalised to the fixed 10-minute keep-alive row of
- * the same run) and its cold-start vs memory frontier, written as `<outDir>/<file>`.
+ * The frontier points of one workload: each row's warm runtime·seconds ÷ the fixed 10-minute
+ * keep-alive row's (same run), against its percent of requests delayed (at the client or by the
+ * servers' own times). Pure.
  */
+export function frontierPoints(
+  workload: string,
+  runs: readonly KeepWarmRun[],
+  rows: readonly KeepWarmRow[],
+  measure: DelayMeasure,
+): FrontierPoint[] {
+  const mine = runs.filter((r) => r.workload === workload && r.lifetime);
+  const rowOf = (name: string) => rows.find((r) => r.target.name === name);
+  const reference = mine.find((r) => rowOf(r.target)?.reference)?.lifetime?.warmRuntimeSeconds;
+  const points: FrontierPoint[] = [];
+  for (const r of mine) {
+    const row = rowOf(r.target);
+    if (!row || !reference) continue;
+    const l = r.lifetime!;
+    const cold = measure === 'client' ? l.delays.percent : l.delays.percentByServers;
+    const point = { series: row.series, label: row.short, memory: l.warmRuntimeSeconds / reference, cold };
+    if (Number.isFinite(point.memory) && Number.isFinite(point.cold)) points.push(point);
+  }
+  return points;
+}
+
+/** Writes `routing-keep-warm-<workload>.svg` (client) and `…-servers.svg` into `outDir`; returns their names. */
+export function writeFrontiers(
+  outDir: string,
+  workload: string,
+  runs: readonly KeepWarmRun[],
+  rows: readonly KeepWarmRow[],
+): string[] {
+  const files: string[] = [];
+  for (const measure of ['client', 'servers'] as const) {
+    const points = frontierPoints(workload, runs, rows, measure);
+    if (points.length === 0) continue;
+    const file = `routing-keep-warm-${workload}${measure === 'servers' ? '-servers' : ''}.svg`;
+    const by = measure === 'client' ? 'at the client' : "by the servers' times";
+    writeFileSync(
+      join(outDir, file),
+      frontierSvg(`Cold starts (${by}) vs warm memory, ${workload} (bench:routing-keep-warm)`, points),
+    );
+    files.push(file);
+  }
+  return files;
+}
+
+/** The keep-warm table of one workload, memory normalised to the fixed 10-minute keep-alive row of the same run. */
 export function keepWarmTable(
   workload: { name: string; description: string },
   runs: readonly KeepWarmRun[],
   rows: readonly KeepWarmRow[],
-  outDir: string,
-  svgFile: string,
-): { table: ResultTable; points: FrontierPoint[] } {
+): ResultTable {
   const mine = runs.filter((r) => r.workload === workload.name && r.lifetime);
   const rowOf = (name: string) => rows.find((r) => r.target.name === name);
   const reference = mine.find((r) => rowOf(r.target)?.reference)?.lifetime?.warmRuntimeSeconds;
   const norm = (v: number) => (reference ? v / reference : Number.NaN);
-  const points: FrontierPoint[] = [];
-  const table: ResultTable = {
+  return {
     title: `Keep-warm, ${workload.name}: ${workload.description}`,
     columns: [
       'router · executors',
@@ -101,15 +146,6 @@ export function keepWarmTable(
     ],
     rows: mine.map((r) => {
       const l = r.lifetime!;
-      const row = rowOf(r.target);
-      if (row) {
-        points.push({
-          series: row.series,
-          label: row.short,
-          memory: norm(l.warmRuntimeSeconds),
-          cold: l.delays.percent,
-        });
-      }
       return [
         r.target,
         `${round(l.delays.percent, 2)} % = ${l.delays.delayed} / ${l.delays.requests} (${l.delays.firstCalls})`,
@@ -124,12 +160,4 @@ export function keepWarmTable(
       ];
     }),
   };
-  const usable = points.filter((p) => Number.isFinite(p.memory) && Number.isFinite(p.cold));
-  if (usable.length > 0) {
-    writeFileSync(
-      join(outDir, svgFile),
-      frontierSvg(`Cold starts vs warm memory, ${workload.name} (bench:routing-keep-warm)`, usable),
-    );
-  }
-  return { table, points: usable };
 }

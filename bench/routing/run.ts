@@ -11,7 +11,7 @@ import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.t
 import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, warmUp } from './client.ts';
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
 import { keepWarmRows, replayMs } from './keep-warm.ts';
-import { keepWarmTable, type LifetimeMeasures, measureLifetime } from './keep-warm-report.ts';
+import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
 import { type RoutingTarget, routingTargets } from './targets.ts';
 import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
 
@@ -370,10 +370,8 @@ function finishKeepWarm(
   const tables: ResultTable[] = [];
   const frontiers: Record<string, unknown> = {};
   for (const w of workloads) {
-    const svg = `routing-keep-warm-${w.name}.svg`;
-    const { table, points } = keepWarmTable(w, runs, rows, outDir, svg);
-    tables.push(table);
-    frontiers[w.name] = { svg, points };
+    tables.push(keepWarmTable(w, runs, rows));
+    frontiers[w.name] = writeFrontiers(outDir, w.name, runs, rows);
   }
   const ms = (s: number) => `${replayMs(s, SPEEDUP)} ms`;
   const notes = [
@@ -382,9 +380,11 @@ function finishKeepWarm(
     "Warm runtime·s: the executors' `fleetgate_executor_warm_runtimes`, read every 200 ms from every live host and integrated over the run (replay seconds; × 60 for trace seconds), normalised to the fixed 10-minute keep-alive row of the same run.",
     "Pre-warms useful / wasted: the gateway's `fleetgate_gateway_prewarms_total` (a pre-warm is useful when its runtime is called before it is deleted or pre-warmed again, wasted otherwise); gateway deletes: `fleetgate_gateway_keepwarm_deletes_total`.",
     'Phases as in bench:routing: e5 added at 40 % of the run, e2 drained at 60 %, e3 SIGKILLed at 80 %. In-flight peak ÷ avg over the steady phase (the first 40 %).',
-    `Frontier figures: ${workloads.map((w) => `bench/results/routing-keep-warm-${w.name}.svg`).join(', ')} (x: warm runtime·s ÷ the fixed 10-minute keep-alive's; y: % delayed; blue: fixed keep-alive, red squares: hybrid, grey: peers; the green box is the issue's goal).`,
+    `Frontier figures: ${workloads.map((w) => `bench/results/routing-keep-warm-${w.name}.svg (delays at the client) and -${w.name}-servers.svg (by the servers' times)`).join(', ')}; x: warm runtime·s ÷ the fixed 10-minute keep-alive's, y: % delayed; blue: fixed keep-alive, red squares: hybrid, grey: peers; the green box is the issue's goal. \`npx tsx bench/routing/frontier.ts FILE.json\` redraws them from a results file.`,
     'The machine is shared with other engineers running tests; compare rows of the same run.',
   ];
+  const argv = process.argv.slice(2).filter((a) => a !== '--keep-warm');
+  if (argv.length > 0) notes.push(`Options: \`${argv.join(' ')}\`.`);
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
   result.finish(outDir, tables, notes, {
     speedup: SPEEDUP,
@@ -395,7 +395,13 @@ function finishKeepWarm(
       description: w.description,
       requests: w.events.length,
     })),
-    rows: rows.map((r) => ({ name: r.target.name, series: r.series, reaping: r.target.reaping })),
+    rows: rows.map((r) => ({
+      name: r.target.name,
+      short: r.short,
+      series: r.series,
+      reference: r.reference ?? false,
+      reaping: r.target.reaping,
+    })),
     frontiers,
     skipped,
     runs,
