@@ -18,6 +18,8 @@ export interface RequestRecord {
   host?: string;
   /** The executor's own `duration` of the execution (cold start and slot wait included), ms. */
   executorMs?: number;
+  /** Time inside the simulated runtime (slot wait and execution: the function's `durationMs`), ms. */
+  runtimeMs?: number;
   /** Time Fleetgate's activator held the request for a create (`x-fleetgate-cold-start` `dur=`), ms. */
   holdMs?: number;
   error?: string;
@@ -73,14 +75,15 @@ export function holdTime(header: string): number {
   return sum;
 }
 
-function parseAnswer(text: string): { host?: string; executorMs?: number } {
+function parseAnswer(text: string): { host?: string; executorMs?: number; runtimeMs?: number } {
   try {
     const outer = JSON.parse(text) as { body?: unknown; duration?: unknown };
-    const out: { host?: string; executorMs?: number } = {};
+    const out: { host?: string; executorMs?: number; runtimeMs?: number } = {};
     if (typeof outer.duration === 'number') out.executorMs = outer.duration * 1000;
     if (typeof outer.body !== 'string') return out;
-    const inner = JSON.parse(outer.body) as { hostname?: unknown };
+    const inner = JSON.parse(outer.body) as { hostname?: unknown; durationMs?: unknown };
     if (typeof inner.hostname === 'string') out.host = inner.hostname;
+    if (typeof inner.durationMs === 'number') out.runtimeMs = inner.durationMs;
     return out;
   } catch {
     return {};
@@ -181,6 +184,7 @@ export async function runOpenLoop(
         const answer = parseAnswer(text);
         if (answer.host) record.host = answer.host;
         if (answer.executorMs !== undefined) record.executorMs = answer.executorMs;
+        if (answer.runtimeMs !== undefined) record.runtimeMs = answer.runtimeMs;
       }
     } catch (error) {
       record.error = (error as { code?: string }).code ?? (error as Error).name ?? 'error';

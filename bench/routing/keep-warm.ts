@@ -123,12 +123,6 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
     hybrid('', DEFAULT_THRESHOLD_S, {}, true),
     hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
     hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
-    hybrid(
-      ', 5 idle times, tail p95',
-      GATEWAY_OWNED_THRESHOLD_S,
-      { minSamples: 5, tailPercentile: 95 },
-      false,
-    ),
     hybrid(', fixed fallback 20 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '20m' }, false),
   );
   return rows;

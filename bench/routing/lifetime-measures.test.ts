@@ -8,7 +8,7 @@ const rec = (
   latency: number,
   durationMs: number,
   error?: string,
-  server: { executorMs?: number; holdMs?: number } = {},
+  server: { executorMs?: number; runtimeMs?: number; holdMs?: number } = {},
 ): RequestRecord => ({
   runtimeId,
   at,
@@ -36,17 +36,18 @@ describe('coldDelays', () => {
     expect(d).toMatchObject({ requests: 5, delayed: 3, percent: 60, firstCalls: 2 });
   });
 
-  it("also counts by the servers' own times: executor duration beyond the execution plus the activator's hold", () => {
+  it("also counts by the servers' own times: the executor's wait before the runtime plus the activator's hold", () => {
     const d = coldDelays(
       [
-        rec('a', 0, 900, 50, undefined, { executorMs: 560 }), // the executor cold-started it
-        rec('b', 0, 900, 50, undefined, { executorMs: 60, holdMs: 500 }), // the gateway created it first
-        rec('c', 0, 900, 50, undefined, { executorMs: 60 }), // late at the client only (queueing)
+        rec('a', 0, 900, 50, undefined, { executorMs: 560, runtimeMs: 52 }), // the executor cold-started it
+        rec('b', 0, 900, 50, undefined, { executorMs: 60, runtimeMs: 52, holdMs: 500 }), // the gateway created it first
+        rec('c', 0, 900, 50, undefined, { executorMs: 60, runtimeMs: 52 }), // late at the client only (queueing)
+        rec('d', 0, 900, 50, undefined, { executorMs: 700, runtimeMs: 690 }), // waited for a busy runtime's slot
       ],
       250,
     );
-    expect(d).toMatchObject({ delayed: 3, delayedByServers: 2 });
-    expect(d.percentByServers).toBeCloseTo(66.67, 1);
+    expect(d).toMatchObject({ delayed: 4, delayedByServers: 2 });
+    expect(d.percentByServers).toBe(50);
   });
 
   it('finds first calls by schedule, whatever order the records completed in', () => {

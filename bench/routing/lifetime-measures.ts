@@ -12,9 +12,10 @@ export interface ColdDelays {
   /** Delayed requests that were their runtime's first request of the run (no router can avoid them). */
   firstCalls: number;
   /**
-   * Requests delayed by the servers' own account: the executor's `duration` beyond the execution time
-   * plus the gateway activator's hold, past the threshold (blind to queueing in the client and the
-   * router, so steadier than the client's view on a loaded machine).
+   * Requests delayed by the servers' own account: the time the executor spent before handing the
+   * request to its runtime (its `duration` less the runtime's own time, slot wait included: waiting
+   * for a cold start) plus the gateway activator's hold (a create first), past the threshold. Blind
+   * to queueing in the client, the router and a busy runtime's slots, so it holds on a loaded machine.
    */
   delayedByServers: number;
   /** `delayedByServers ÷ requests`, percent. */
@@ -41,7 +42,8 @@ export function coldDelays(records: readonly RequestRecord[], thresholdMs: numbe
       delayed += 1;
       if (first) firstCalls += 1;
     }
-    if ((r.executorMs ?? r.durationMs) - r.durationMs + (r.holdMs ?? 0) > thresholdMs) delayedByServers += 1;
+    const inRuntime = r.runtimeMs ?? r.durationMs;
+    if ((r.executorMs ?? inRuntime) - inRuntime + (r.holdMs ?? 0) > thresholdMs) delayedByServers += 1;
   }
   const pct = (n: number) => (requests > 0 ? (100 * n) / requests : Number.NaN);
   return {
