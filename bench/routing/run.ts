@@ -294,6 +294,8 @@ async function main(): Promise<void> {
             continue;
           }
           const started = Date.now();
+          // A run that cannot start (an executor not listening in time on an overloaded machine) is
+          // reported and skipped rather than losing every finished run with it.
           const run = await runOne(workload, target, runDir, {
             coldStart: String(coldStartMs),
             concurrency,
@@ -304,7 +306,13 @@ async function main(): Promise<void> {
               ? join(args.extra.get('dump-records')!, `run${repeat}`)
               : undefined,
             lifetime: keepWarm,
+          }).catch((error: unknown) => {
+            const reason = `run ${repeat} on ${workload.name} failed: ${(error as Error).message.split('\n')[0]}`;
+            skipped.push({ target: target.name, reason });
+            process.stderr.write(`[routing] ${target.name}: ${reason}\n`);
+            return undefined;
           });
+          if (run === undefined) continue;
           run.round = repeat;
           runs.push(run);
           process.stderr.write(
