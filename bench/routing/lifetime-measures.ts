@@ -150,14 +150,14 @@ export function frontierSvg(title: string, points: readonly FrontierPoint[]): st
     `<text x="${(m.left + x(xMax)) / 2}" y="${H - 14}" text-anchor="middle">warm runtime·seconds ÷ fixed 10-min keep-alive's</text>`,
     `<text x="16" y="${(m.top + y(0)) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(m.top + y(0)) / 2})">% of requests delayed by a cold start</text>`,
   ];
-  const xStep = xMax > 3 ? 1 : 0.25;
+  const xStep = niceStep(xMax);
   for (let v = 0; v <= xMax; v += xStep) {
     parts.push(
       `<line x1="${x(v)}" y1="${y(0)}" x2="${x(v)}" y2="${y(0) + 4}" stroke="black"/>`,
       `<text x="${x(v)}" y="${y(0) + 16}" text-anchor="middle">${Math.round(v * 100) / 100}</text>`,
     );
   }
-  const yStep = yMax > 10 ? 2 : yMax > 4 ? 1 : 0.5;
+  const yStep = niceStep(yMax);
   for (let v = 0; v <= yMax; v += yStep) {
     parts.push(
       `<line x1="${m.left - 4}" y1="${y(v)}" x2="${m.left}" y2="${y(v)}" stroke="black"/>`,
@@ -187,4 +187,9 @@ export function frontierSvg(title: string, points: readonly FrontierPoint[]): st
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** A tick step giving at most 10 ticks up to `max`. */
+function niceStep(max: number): number {
+  return [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 25, 50, 100].find((step) => max / step <= 10) ?? max / 10;
 }
