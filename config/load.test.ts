@@ -256,6 +256,11 @@ describe('parseConfig: every error names the path, the value and the line', () =
       'gateway.keepWarm.pins.0.minWarm:',
     ],
     [
+      'keep-warm time scale below 1',
+      'gateway:\n  keepWarm:\n    timeScale: 0\n',
+      'gateway.keepWarm.timeScale: must be ≥ 1, got 0 (c.yaml:3:16)',
+    ],
+    [
       'load factor below 1',
       'gateway:\n  loadFactor: 0.5\n',
       'gateway.loadFactor: must be ≥ 1, got 0.5 (c.yaml:2:15)',

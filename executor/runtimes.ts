@@ -161,11 +161,16 @@ export class RuntimeTable {
     return true;
   }
 
-  /** Reaps runtimes idle past the threshold and evicts down to the cap; returns the ids removed. */
+  /**
+   * Reaps runtimes idle past the threshold and evicts down to the cap; returns the ids removed. As
+   * open-runtimes/executor's maintenance tick: a runtime whose last create or execution start or end
+   * lies strictly more than the threshold back is removed (from the table first, then stopped); unlike
+   * it, never one with an execution in flight (the real one can remove a runtime mid-execution).
+   */
   async sweep(): Promise<string[]> {
     const now = this.deps.clock.now();
     const idle = this.list().filter(
-      (e) => e.instance && e.inflight === 0 && now - e.updated >= this.deps.inactiveThresholdMs,
+      (e) => e.instance && e.inflight === 0 && now - e.updated > this.deps.inactiveThresholdMs,
     );
     await Promise.all(idle.map((e) => this.remove(e.spec.id, 'idle')));
     const evicted = await this.evict(undefined);

@@ -20,6 +20,7 @@ import { PlacementMap } from './hosts/placement.ts';
 import { PlacementSync } from './hosts/placement-sync.ts';
 import { Keeper } from './lifetime/keeper.ts';
 import { sharedKeeping } from './lifetime/shared-from-registry.ts';
+import { scaleKeepWarm } from './lifetime/time-scale.ts';
 import { fleetReport, RequestMetrics, refreshStateGauges } from './observe.ts';
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts';
 import { answersItself, OWN_PATHS } from './own-paths.ts';
@@ -207,11 +208,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const created = activator;
   const keeper = options.keepWarm.enabled
     ? new Keeper({
-        options: {
-          ...options.keepWarm,
-          binMs: options.keepWarm.binWidth,
-          pins: options.keepWarm.pins.map((p) => ({ ...p, maxIdle: p.maxIdle })),
-        },
+        options: scaleKeepWarm(
+          {
+            ...options.keepWarm,
+            binMs: options.keepWarm.binWidth,
+            pins: options.keepWarm.pins.map((p) => ({ ...p, maxIdle: p.maxIdle })),
+          },
+          options.keepWarm.timeScale,
+        ),
         fleet,
         placement,
         prewarm: (id, fields) => created.prewarm(id, fields),

@@ -12,10 +12,16 @@ export interface RequestRecord {
   sent: number;
   end: number;
   status: number;
+  /** The execution time the request asked the simulated function for (`x-sim-duration-ms`), ms. */
+  durationMs?: number;
   /** The executor that ran it (from the simulated function's answer), when it succeeded. */
   host?: string;
   /** The executor's own `duration` of the execution (cold start and slot wait included), ms. */
   executorMs?: number;
+  /** Time inside the simulated runtime (slot wait and execution: the function's `durationMs`), ms. */
+  runtimeMs?: number;
+  /** Time Fleetgate's activator held the request for a create (`x-fleetgate-cold-start` `dur=`), ms. */
+  holdMs?: number;
   error?: string;
 }
 
@@ -62,14 +68,22 @@ function executionBody(timeoutSeconds: number): string {
   });
 }
 
-function parseAnswer(text: string): { host?: string; executorMs?: number } {
+/** The sum of the `dur=` parts of an `x-fleetgate-cold-start` header (`created;dur=512, …`), ms. */
+export function holdTime(header: string): number {
+  let sum = 0;
+  for (const m of header.matchAll(/dur=(\d+(?:\.\d+)?)/g)) sum += Number(m[1]);
+  return sum;
+}
+
+function parseAnswer(text: string): { host?: string; executorMs?: number; runtimeMs?: number } {
   try {
     const outer = JSON.parse(text) as { body?: unknown; duration?: unknown };
-    const out: { host?: string; executorMs?: number } = {};
+    const out: { host?: string; executorMs?: number; runtimeMs?: number } = {};
     if (typeof outer.duration === 'number') out.executorMs = outer.duration * 1000;
     if (typeof outer.body !== 'string') return out;
-    const inner = JSON.parse(outer.body) as { hostname?: unknown };
+    const inner = JSON.parse(outer.body) as { hostname?: unknown; durationMs?: unknown };
     if (typeof inner.hostname === 'string') out.host = inner.hostname;
+    if (typeof inner.durationMs === 'number') out.runtimeMs = inner.durationMs;
     return out;
   } catch {
     return {};
@@ -151,6 +165,7 @@ export async function runOpenLoop(
     const headers: Record<string, string> = { ...base };
     if (event.durationMs !== undefined) headers['x-sim-duration-ms'] = String(event.durationMs);
     const record: RequestRecord = { runtimeId: event.runtimeId, at: event.at, sent, end: 0, status: 0 };
+    if (event.durationMs !== undefined) record.durationMs = event.durationMs;
     try {
       const res = await pool.request({
         path: `/v1/runtimes/${encodeURIComponent(event.runtimeId)}/executions`,
@@ -162,11 +177,14 @@ export async function runOpenLoop(
       });
       const text = await res.body.text();
       record.status = res.statusCode;
+      const hold = res.headers['x-fleetgate-cold-start'];
+      if (typeof hold === 'string') record.holdMs = holdTime(hold);
       if (res.statusCode >= 400) record.error = `http_${res.statusCode}`;
       else {
         const answer = parseAnswer(text);
         if (answer.host) record.host = answer.host;
         if (answer.executorMs !== undefined) record.executorMs = answer.executorMs;
+        if (answer.runtimeMs !== undefined) record.runtimeMs = answer.runtimeMs;
       }
     } catch (error) {
       record.error = (error as { code?: string }).code ?? (error as Error).name ?? 'error';

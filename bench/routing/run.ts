@@ -10,11 +10,15 @@ import { spread } from './aggregate.ts';
 import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.ts';
 import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, warmUp } from './client.ts';
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
+import { keepWarmRows, replayMs } from './keep-warm.ts';
+import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
 import { type RoutingTarget, routingTargets } from './targets.ts';
 import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
 
 const SECRET = 'bench-routing-secret';
 const HOSTS = 5;
+/** The Azure trace is replayed this many times faster (one trace minute per second). */
+const SPEEDUP = 60;
 
 /** One (workload, target) run. */
 interface RunResult {
@@ -36,6 +40,8 @@ interface RunResult {
   errorsSentAfterKill: number;
   /** Failed requests sent before the kill (in flight on the killed host; nothing can save them). */
   errorsSentBeforeKill: number;
+  /** `bench:routing-keep-warm`: cold-start delays at the client, warm runtime·seconds, pre-warms. */
+  lifetime?: LifetimeMeasures;
 }
 
 async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
@@ -53,6 +59,8 @@ async function runOne(
     timeoutMs: number;
     warmupRequests: number;
     dumpDir?: string | undefined;
+    /** Measure runtime lifetime (bench:routing-keep-warm). */
+    lifetime?: boolean;
   },
 ): Promise<RunResult> {
   const hosts = await startFleet(HOSTS, {
@@ -60,6 +68,7 @@ async function runOne(
     coldStart: options.coldStart,
     concurrency: options.concurrency,
     seed: 7,
+    ...(target.reaping ? { reaping: target.reaping } : {}),
   });
   const [, e2, e3, , e5] = hosts as [ExecutorHost, ExecutorHost, ExecutorHost, ExecutorHost, ExecutorHost];
   const d = workload.durationMs;
@@ -95,6 +104,7 @@ async function runOne(
           if (markWhen === 'after') mark();
         },
       });
+      const lifetime = options.lifetime ? measureLifetime(hosts, router) : undefined;
       const { records, actions } = await runOpenLoop({
         url: router.url,
         events: workload.events,
@@ -109,6 +119,7 @@ async function runOne(
         executionTimeoutSeconds: Math.ceil(options.timeoutMs / 1000),
       });
       snapshots.push(await snapshot(hosts));
+      const lifetimeMeasures = await lifetime?.finish(records, Number(options.coldStart) / 2);
       const { phases: stats, total } = analyze(records, phases, snapshots);
       const runtimesStopped = [...(snapshots[snapshots.length - 1]?.values() ?? [])].reduce(
         (sum, m) => sum + (m?.stopped ?? 0),
@@ -135,6 +146,7 @@ async function runOne(
         errorsSentAfterKill: failed.filter((r) => r.sent >= killAt).length,
         errorsSentBeforeKill: failed.filter((r) => r.sent < killAt).length,
         failures: failed.slice(0, 40),
+        ...(lifetimeMeasures ? { lifetime: lifetimeMeasures } : {}),
       };
     } finally {
       await router.stop();
@@ -214,13 +226,20 @@ function spreadTable(workload: Workload, runs: RunResult[], rounds: number): Res
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   installCleanupHooks();
-  const result = startResult('routing', args.quick);
+  // --keep-warm (npm run bench:routing-keep-warm): runtime lifetime rows, executors reaping idle runtimes.
+  const keepWarm = args.extra.has('keep-warm');
+  const result = startResult(keepWarm ? 'routing-keep-warm' : 'routing', args.quick);
   const durationMs = numberOption(args, 'duration', args.quick ? 5 : 20) * 1000;
+  // Keep-warm learns idle times: the trace replay runs longer there (one trace hour by default).
+  const azureDurationMs = keepWarm
+    ? numberOption(args, 'azure-duration', args.quick ? 10 : 60) * 1000
+    : durationMs;
+  const kwRows = keepWarm ? keepWarmRows(SPEEDUP) : [];
   const coldStartMs = numberOption(args, 'cold-start', 500);
   const concurrency = numberOption(args, 'concurrency', 8);
   const wanted = (args.extra.get('workloads') ?? 'zipf,azure').split(',');
   const filter = args.extra.get('targets')?.toLowerCase().split(',');
-  const targets = routingTargets().filter(
+  const targets = (keepWarm ? kwRows.map((r) => r.target) : routingTargets()).filter(
     (t) => !filter || filter.some((f) => t.name.toLowerCase().includes(f)),
   );
   // --quick (the CI smoke run) exercises each moving part once: Fleetgate and HAProxy on Zipf, Fleetgate on the trace.
@@ -229,7 +248,14 @@ async function main(): Promise<void> {
     azure: ['Fleetgate anycast-efficient'],
   };
   const selected = (workload: string) =>
-    targets.filter((t) => !args.quick || filter || (QUICK[workload] ?? []).includes(t.name));
+    keepWarm
+      ? targets.filter(
+          (t) =>
+            (workload !== 'zipf' || kwRows.find((r) => r.target === t)?.zipf) &&
+            // --quick: the default-like fixed keep-alive and the gateway-owned hybrid only.
+            (!args.quick || filter || /no keep-warm|hybrid\) · lifetime/.test(t.name)),
+        )
+      : targets.filter((t) => !args.quick || filter || (QUICK[workload] ?? []).includes(t.name));
 
   const workloads: Workload[] = [];
   if (wanted.includes('zipf')) {
@@ -241,10 +267,10 @@ async function main(): Promise<void> {
     workloads.push(
       await azureWorkload({
         traceDir: args.extra.get('trace') ?? AZURE_TRACE_DIR,
-        speedup: 60,
+        speedup: SPEEDUP,
         scale: 0.15,
         startMinute: 1,
-        durationMs,
+        durationMs: azureDurationMs,
         durationScale: 0.1,
         maxDurationMs: 5000,
         seed: 5,
@@ -268,6 +294,8 @@ async function main(): Promise<void> {
             continue;
           }
           const started = Date.now();
+          // A run that cannot start (an executor not listening in time on an overloaded machine) is
+          // reported and skipped rather than losing every finished run with it.
           const run = await runOne(workload, target, runDir, {
             coldStart: String(coldStartMs),
             concurrency,
@@ -277,11 +305,18 @@ async function main(): Promise<void> {
             dumpDir: args.extra.has('dump-records')
               ? join(args.extra.get('dump-records')!, `run${repeat}`)
               : undefined,
+            lifetime: keepWarm,
+          }).catch((error: unknown) => {
+            const reason = `run ${repeat} on ${workload.name} failed: ${(error as Error).message.split('\n')[0]}`;
+            skipped.push({ target: target.name, reason });
+            process.stderr.write(`[routing] ${target.name}: ${reason}\n`);
+            return undefined;
           });
+          if (run === undefined) continue;
           run.round = repeat;
           runs.push(run);
           process.stderr.write(
-            `[routing] run ${repeat} ${workload.name} ${target.name}: ${run.total.requests} req, ${run.total.coldStarts} cold, p99 ${Math.round(run.total.p99)} ms, ${run.total.errors} errors (${Math.round((Date.now() - started) / 1000)} s)\n`,
+            `[routing] run ${repeat} ${workload.name} ${target.name}: ${run.total.requests} req, ${run.total.coldStarts} cold, p99 ${Math.round(run.total.p99)} ms, ${run.total.errors} errors${run.lifetime ? `, ${run.lifetime.delays.percent.toFixed(2)} % delayed, ${Math.round(run.lifetime.warmRuntimeSeconds)} warm runtime·s` : ''} (${Math.round((Date.now() - started) / 1000)} s)\n`,
           );
         }
       }
@@ -290,6 +325,10 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true });
   }
 
+  if (keepWarm) {
+    finishKeepWarm(args.outDir, result, workloads, runs, kwRows, skipped, { coldStartMs, concurrency });
+    return;
+  }
   const tables = workloads.map((w) =>
     workloadTable(
       w,
@@ -321,6 +360,57 @@ async function main(): Promise<void> {
       requests: w.events.length,
     })),
     membership: Object.fromEntries(targets.map((t) => [t.name, t.membership])),
+    skipped,
+    runs,
+  });
+}
+
+/** The bench:routing-keep-warm tables, notes and frontier figures. */
+function finishKeepWarm(
+  outDir: string,
+  result: ReturnType<typeof startResult>,
+  workloads: readonly Workload[],
+  runs: readonly RunResult[],
+  rows: ReturnType<typeof keepWarmRows>,
+  skipped: readonly { target: string; reason: string }[],
+  fleet: { coldStartMs: number; concurrency: number },
+): void {
+  const tables: ResultTable[] = [];
+  const frontiers: Record<string, unknown> = {};
+  for (const w of workloads) {
+    tables.push(keepWarmTable(w, runs, rows));
+    frontiers[w.name] = writeFrontiers(outDir, w.name, runs, rows);
+  }
+  const ms = (s: number) => `${replayMs(s, SPEEDUP)} ms`;
+  const notes = [
+    `Fleet: ${HOSTS} local executors in simulated mode, cold start ${fleet.coldStartMs} ms per new runtime on a host, ${fleet.concurrency} simultaneous executions per runtime. Every lifetime time runs on the replay's clock (${SPEEDUP}× the trace: one trace minute per second): the executors reap a runtime idle past their threshold (60 s → ${ms(60)}; a fixed keep-alive of N min → N s; "lifetime left to the gateway": 4 h → ${ms(4 * 3600)}, never within a run) at a maintenance tick every 60 s → ${ms(60)} (open-runtimes/executor's README and .env value); the gateway's runtime resync runs every 30 s → 500 ms, and keep-warm runs with \`gateway.keepWarm.timeScale: ${SPEEDUP}\` (1-minute bins → 1 s, fixed keep-alive 10 min → 10 s, tick 1 s → 16.7 ms). The Zipf workload uses the same clock.`,
+    `Delayed by a cold start: a successful request whose latency at the client (from its scheduled send time) exceeds the execution time it asked for by more than ${fleet.coldStartMs / 2} ms (half a cold start); "first calls": those that were their runtime's first request of the run (no router can avoid them; a pre-warm could only after a forecast). Waiting for a busy runtime's execution slot also counts, alike for every row.`,
+    "Warm runtime·s: the executors' `fleetgate_executor_warm_runtimes`, read every 200 ms from every live host and integrated over the run (replay seconds; × 60 for trace seconds), normalised to the fixed 10-minute keep-alive row of the same run.",
+    "Pre-warms useful / wasted: the gateway's `fleetgate_gateway_prewarms_total` (a pre-warm is useful when its runtime is called before it is deleted or pre-warmed again, wasted otherwise); gateway deletes: `fleetgate_gateway_keepwarm_deletes_total`.",
+    'Phases as in bench:routing: e5 added at 40 % of the run, e2 drained at 60 %, e3 SIGKILLed at 80 %. In-flight peak ÷ avg over the steady phase (the first 40 %).',
+    `Frontier figures: ${workloads.map((w) => `bench/results/routing-keep-warm-${w.name}.svg (delays at the client) and -${w.name}-servers.svg (by the servers' times)`).join(', ')}; x: warm runtime·s ÷ the fixed 10-minute keep-alive's, y: % delayed; blue: fixed keep-alive, red squares: hybrid, grey: peers; the green box is the issue's goal. \`npx tsx bench/routing/frontier.ts FILE.json\` redraws them from a results file.`,
+    'The machine is shared with other engineers running tests; compare rows of the same run.',
+  ];
+  const argv = process.argv.slice(2).filter((a) => a !== '--keep-warm');
+  if (argv.length > 0) notes.push(`Options: \`${argv.join(' ')}\`.`);
+  for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
+  result.finish(outDir, tables, notes, {
+    speedup: SPEEDUP,
+    coldStartMs: fleet.coldStartMs,
+    concurrency: fleet.concurrency,
+    workloads: workloads.map((w) => ({
+      name: w.name,
+      description: w.description,
+      requests: w.events.length,
+    })),
+    rows: rows.map((r) => ({
+      name: r.target.name,
+      short: r.short,
+      series: r.series,
+      reference: r.reference ?? false,
+      reaping: r.target.reaping,
+    })),
+    frontiers,
     skipped,
     runs,
   });

@@ -13,7 +13,7 @@ import {
 } from '../lib/peers.ts';
 import { onPath, startProcess, stopProcess, type Tracked, waitForPort } from '../lib/procs.ts';
 import { type BenchRedis, startRedis } from '../lib/redis.ts';
-import type { ExecutorHost } from './fleet.ts';
+import type { ExecutorHost, FleetOptions } from './fleet.ts';
 
 /** A router under test, started in front of the fleet. */
 export interface RunningRouter {
@@ -25,6 +25,8 @@ export interface RunningRouter {
   /** Stop sending new work to a host (it keeps serving what it has). */
   drain(host: ExecutorHost): Promise<void>;
   stop(): Promise<void>;
+  /** The router's own Prometheus metrics (Fleetgate), for pre-warm and cold-start counts. */
+  metrics?(): Promise<string>;
 }
 
 /** What a target needs to start. */
@@ -45,12 +47,14 @@ export interface RoutingTarget {
   membership: string;
   unavailable(): string | undefined;
   start(ctx: RouterContext): Promise<RunningRouter>;
+  /** The executors' idle reaping in this row (bench:routing --keep-warm); unset: never within a run. */
+  reaping?: FleetOptions['reaping'];
 }
 
 const peerServers = (hosts: readonly ExecutorHost[]): PeerServer[] =>
   hosts.map((h) => ({ name: h.name, port: h.port, id: h.id }));
 
-function haproxyTarget(name: string, balance: HaproxyBalance): RoutingTarget {
+export function haproxyTarget(name: string, balance: HaproxyBalance): RoutingTarget {
   return {
     name,
     family: 'HAProxy',
@@ -59,7 +63,8 @@ function haproxyTarget(name: string, balance: HaproxyBalance): RoutingTarget {
     unavailable: () => (onPath('haproxy') ? undefined : 'haproxy not installed'),
     async start(ctx) {
       const port = await freePort();
-      const dir = join(ctx.runDir, `haproxy-${name.replace(/\W+/g, '-')}`);
+      // Short: the admin socket path must fit a unix socket address (108 bytes).
+      const dir = join(ctx.runDir, `haproxy-${name.replace(/\W+/g, '-').slice(0, 32)}`);
       mkdirSync(dir, { recursive: true });
       const socket = join(dir, 'admin.sock');
       const config = haproxyRoutingConfig(
@@ -136,6 +141,13 @@ export interface FleetgateVariant {
   warmPreference: boolean;
   /** `gateway.replicaCapacity` (0: replication off). */
   replicaCapacity?: number;
+  /**
+   * Keep-warm on (with the activator it pre-warms through): `gateway.keepWarm` fields (YAML scalars,
+   * e.g. `{ timeScale: 60, fixedKeepAlive: '5m' }`) and the placement resync period.
+   */
+  keepWarm?: { fields: Record<string, string | number | boolean>; resyncInterval?: string };
+  /** `gateway.placement.resyncInterval` without keep-warm (executors that reap within the run). */
+  resyncInterval?: string;
 }
 
 /** Why Fleetgate's routing cannot be benchmarked yet (gateway CLI or Redis registry missing). */
@@ -175,11 +187,23 @@ export function fleetgateRoutingConfig(
     // The same detection budget as HAProxy's `inter 500ms fall 2`.
     '    interval: 500ms',
     '    ejectAfter: 2',
+    ...keepWarmLines(variant),
     '',
   ].join('\n');
 }
 
-function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget {
+/** The activator, keep-warm and placement lines of a variant's config (none for the plain rows). */
+function keepWarmLines(variant: FleetgateVariant): string[] {
+  const lines: string[] = [];
+  const resync = variant.keepWarm?.resyncInterval ?? variant.resyncInterval;
+  if (resync !== undefined) lines.push('  placement:', `    resyncInterval: ${resync}`);
+  if (variant.keepWarm === undefined) return lines;
+  lines.push('  activator:', '    enabled: true', '  keepWarm:', '    enabled: true');
+  for (const [k, v] of Object.entries(variant.keepWarm.fields)) lines.push(`    ${k}: ${v}`);
+  return lines;
+}
+
+export function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget {
   return {
     name,
     family: 'Fleetgate',
@@ -221,6 +245,7 @@ function fleetgateTarget(name: string, variant: FleetgateVariant): RoutingTarget
             provider: 'static',
           })),
         drain: async (h) => void (await registry.setState(pool, h.name, 'draining')),
+        metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
         async stop() {
           await stopProcess(proc);
           await registry.close();

@@ -250,6 +250,14 @@ const keepWarmSchema = z
       .describe(
         "With a Redis registry: batches of call observations kept in the pool's shared log (a new gateway or keeper reads them back at start).",
       ),
+    timeScale: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(1)
+      .describe(
+        "Keep-warm's clock runs this many times faster: `binWidth`, `fixedKeepAlive`, `tick` (not below 10 ms) and the pins' `maxIdle` are divided by it, so a trace replayed 60× faster keeps one bin per trace minute (the routing benchmark sets 60). The pins' `windows` stay on the wall clock.",
+      ),
   })
   .superRefine((k, ctx) => {
     if (k.headPercentile > k.tailPercentile) {

@@ -462,6 +462,8 @@ export class Keeper {
     this.prewarming += 1;
     try {
       const ok = await this.deps.prewarm(runtimeId, t.fields!);
+      // An earlier pre-warm still uncalled is gone (an executor reaped it): that one was wasted.
+      if (ok && t.prewarmedAt !== undefined) this.deps.metrics.prewarms.inc({ result: 'wasted' });
       if (ok) t.prewarmedAt = this.deps.now();
       if (ok)
         for (const h of this.deps.placement.hosts(runtimeId))

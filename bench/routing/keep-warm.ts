@@ -1,0 +1,129 @@
+import { fleetgateTarget, haproxyTarget, type RoutingTarget } from './targets.ts';
+
+/**
+ * The rows of `npm run bench:routing-keep-warm`: runtime lifetime on a replay `speedup` times faster
+ * than the trace, so every lifetime time is scaled alike (a trace minute is `60 / speedup` s).
+ */
+
+/** A time of the trace (real seconds) on the replay's clock, ms. */
+export function replayMs(realSeconds: number, speedup: number): number {
+  return Math.round((realSeconds * 1000) / speedup);
+}
+
+/** The executors' reaping in a row: idle threshold (real seconds) checked every 60 s (real). */
+function reaping(thresholdSeconds: number, speedup: number): RoutingTarget['reaping'] {
+  // open-runtimes/executor: OPR_EXECUTOR_INACTIVE_THRESHOLD 60 s; its README and .env set
+  // OPR_EXECUTOR_MAINTENANCE_INTERVAL to 60 s (the code's fallback is 3600 s).
+  return {
+    inactiveThresholdMs: replayMs(thresholdSeconds, speedup),
+    maintenanceIntervalMs: replayMs(60, speedup),
+  };
+}
+
+/** Real seconds → `N min` / `N h` for row names. */
+function span(seconds: number): string {
+  return seconds >= 3600 ? `${seconds / 3600} h` : `${seconds / 60} min`;
+}
+
+/** One row: a target with the executors' reaping of that row, and its series on the frontier. */
+export interface KeepWarmRow {
+  target: RoutingTarget;
+  /** Short name on the frontier figure. */
+  short: string;
+  /** `fixed`: a fixed keep-alive (executors' threshold, no keep-warm); `hybrid`: gateway keep-warm; `peer`: another router. */
+  series: 'fixed' | 'hybrid' | 'peer';
+  /** The fixed keep-alive row everything is normalised to (10 min). */
+  reference?: boolean;
+  /** Rows also run on the Zipf workload (the rest are frontier points on the trace only). */
+  zipf: boolean;
+}
+
+/** Executors left at a default-like 60 s threshold, or configured to leave lifetime to the gateway (4 h: never in a run). */
+const DEFAULT_THRESHOLD_S = 60;
+const GATEWAY_OWNED_THRESHOLD_S = 4 * 3600;
+
+const fleetgate = (name: string, fields?: Record<string, string | number | boolean>) =>
+  fleetgateTarget(name, {
+    addressing: 'anycast-efficient',
+    boundedLoads: true,
+    warmPreference: true,
+    // The gateway's 30 s resync on the replay's clock: it learns of reaped runtimes as it would.
+    resyncInterval: '500ms',
+    ...(fields === undefined ? {} : { keepWarm: { fields, resyncInterval: '500ms' } }),
+  });
+
+/** Every row: peers and the fixed keep-alive series with executors reaping, then the hybrid settings. */
+export function keepWarmRows(speedup: number): KeepWarmRow[] {
+  const withReaping = (target: RoutingTarget, thresholdSeconds: number): RoutingTarget => ({
+    ...target,
+    reaping: reaping(thresholdSeconds, speedup),
+  });
+  const kw = (fields: Record<string, string | number | boolean> = {}) => ({ timeScale: speedup, ...fields });
+  const rows: KeepWarmRow[] = [
+    {
+      target: withReaping(
+        haproxyTarget(`HAProxy hash, balance-factor 125 · executors reap at ${span(DEFAULT_THRESHOLD_S)}`, {
+          kind: 'hash',
+          balanceFactor: 125,
+        }),
+        DEFAULT_THRESHOLD_S,
+      ),
+      short: 'HAProxy bf 125, executors reap at 1 min',
+      series: 'peer',
+      zipf: true,
+    },
+    {
+      target: withReaping(
+        haproxyTarget(
+          `plain consistent hashing (HAProxy balance-factor 0) · executors reap at ${span(DEFAULT_THRESHOLD_S)}`,
+          {
+            kind: 'hash',
+            balanceFactor: 0,
+          },
+        ),
+        DEFAULT_THRESHOLD_S,
+      ),
+      short: 'plain CH, executors reap at 1 min',
+      series: 'peer',
+      zipf: true,
+    },
+  ];
+  for (const seconds of [60, 120, 300, 600, 1200]) {
+    const name =
+      seconds === DEFAULT_THRESHOLD_S
+        ? `Fleetgate, no keep-warm · executors reap at ${span(seconds)} (fixed keep-alive ${span(seconds)})`
+        : `fixed keep-alive ${span(seconds)} (Fleetgate, executors reap at ${span(seconds)})`;
+    rows.push({
+      target: withReaping(fleetgate(name), seconds),
+      short: `fixed keep-alive ${span(seconds)}`,
+      series: 'fixed',
+      reference: seconds === 600,
+      zipf: seconds === 60 || seconds === 600,
+    });
+  }
+  const owner = (thresholdSeconds: number) =>
+    thresholdSeconds === DEFAULT_THRESHOLD_S
+      ? `executors reap at ${span(thresholdSeconds)}`
+      : 'lifetime left to the gateway';
+  const hybrid = (
+    label: string,
+    thresholdSeconds: number,
+    fields: Record<string, string | number | boolean>,
+    zipf: boolean,
+  ): KeepWarmRow => ({
+    target: withReaping(
+      fleetgate(`Fleetgate keep-warm (hybrid${label}) · ${owner(thresholdSeconds)}`, kw(fields)),
+      thresholdSeconds,
+    ),
+    short: `hybrid${label} · ${thresholdSeconds === DEFAULT_THRESHOLD_S ? 'executors reap at 1 min' : 'gateway owns lifetime'}`,
+    series: 'hybrid',
+    zipf,
+  });
+  rows.push(
+    hybrid('', DEFAULT_THRESHOLD_S, {}, true),
+    hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
+    hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
+    hybrid(', fixed fallback 20 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '20m' }, false),
+  );
+  return rows;
+}
