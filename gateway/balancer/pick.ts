@@ -50,10 +50,16 @@ export interface PickInput {
    */
   replication?: {
     perHost: number;
-    replicas: number;
+    /** The owner count, or how to get it from the eligible hosts' requests in flight and their number. */
+    replicas: number | ((total: number, eligible: number) => number);
     runtimeLoadOf(hostId: string): number;
     /** Requests in flight on a host of runtimes with more than one owner. */
     movableLoadOf(hostId: string): number;
+    /**
+     * The hosts where the runtime has requests in flight (the pick counts them warm). Without it, a
+     * replicated pick reads the full order, since one of them may lie past the ring's prefix.
+     */
+    loadedHosts?: () => Iterable<string>;
   };
 }
 
@@ -90,7 +96,8 @@ export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor:
 }
 
 /** Picks the host order for one request. Pure: the same input always gives the same result. */
-export function pick(input: PickInput): PickResult {
+export function pick(given: PickInput): PickResult {
+  let input = given;
   // One pass: how many hosts are eligible and what they carry; no filtered copies of the host list.
   let eligible = 0;
   let fallback = 0;
@@ -127,6 +134,9 @@ export function pick(input: PickInput): PickResult {
     : Number.POSITIVE_INFINITY;
   const loads = input.loadOf ?? loadFromList(input.hosts);
   const key = input.key;
+  const r = input.replication;
+  if (r !== undefined && typeof r.replicas === 'function')
+    input = { ...input, replication: { ...r, replicas: r.replicas(total, eligible) } };
   const depth = input.ring.depth;
   if (depth !== undefined && input.warmHosts !== undefined) {
     // The ring's prefix first: the full order only when the answer may lie past it.
@@ -161,11 +171,12 @@ function decide(
   const replication = input.replication;
   if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
     // Owners past the prefix: the full order decides.
-    if (!complete && replication.replicas >= order.length) return undefined;
+    if (!complete && (replication.replicas as number) >= order.length) return undefined;
     const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
+    const replicas = replication.replicas as number;
     const choice = placeReplicated({
       order,
-      replicas: replication.replicas,
+      replicas,
       cap,
       perHost: replication.perHost,
       // At or below the floor the cap is the floor: no balance to protect, so keep replicas few.
@@ -204,15 +215,23 @@ function decide(
   };
 }
 
-/** Whether the runtime is known warm on an eligible host missing from `prefix`. */
+/** Whether the runtime is known warm (or, replicated, in flight) on an eligible host missing from `prefix`. */
 function warmPastPrefix(input: PickInput, prefix: readonly string[], ok: (h: HostLoad) => boolean): boolean {
   const find = input.hostOf ?? hostFromList(input.hosts);
-  for (const id of input.warmHosts!()) {
-    if (prefix.includes(id)) continue;
-    const h = find(id);
-    if (h !== undefined && ok(h)) return true;
+  const past = (ids: Iterable<string>) => {
+    for (const id of ids) {
+      if (prefix.includes(id)) continue;
+      const h = find(id);
+      if (h !== undefined && ok(h)) return true;
+    }
+    return false;
+  };
+  const r = input.replication;
+  if (r !== undefined && (input.warmPreference ?? true)) {
+    // The replicated pick counts hosts with the runtime in flight as warm too.
+    if (r.loadedHosts === undefined || past(r.loadedHosts())) return true;
   }
-  return false;
+  return past(input.warmHosts!());
 }
 
 /** In-flight count by id over a list, for inputs without `loadOf` (tests); linear, fine for a few hosts. */

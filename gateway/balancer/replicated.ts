@@ -21,6 +21,7 @@ export interface ReplicatedInput {
 /** The chosen index of `order` and why. */
 export interface ReplicatedChoice {
   index: number;
+  /** `warm` when the runtime is known warm there; a host where it is only starting counts by position. */
   reason: 'warm' | 'ring' | 'overflow';
   warm: boolean;
   /** Whether the runtime has more than one owner: its requests count as movable load. */
@@ -33,7 +34,8 @@ export interface ReplicatedChoice {
  * Popularity-aware replication over the runtime's rendezvous order. The owners are the first
  * `replicas` hosts, extended by the warm hosts that follow them (another gateway, or an earlier
  * demand, replicated there: the placement resync tells), so gateways that disagree on a count still
- * use prefixes of the same order. A host is open when it is under the bounded-load cap and has a slot
+ * use prefixes of the same order. A host where the runtime has requests in flight counts as warm
+ * (it is warm, or starting there: a request that joins the start costs no new cold start). A host is open when it is under the bounded-load cap and has a slot
  * free for the runtime (`perHost`). In order of preference:
  *
  * 1. a warm owner that is open: the first one at low load (pack), else the least loaded (spread);
@@ -49,8 +51,11 @@ export interface ReplicatedChoice {
  */
 export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
   const { order, cap, perHost } = input;
+  // A host with this runtime in flight is warm or warming: joining its start costs no new cold start.
+  const isWarm = (id: string) => input.isWarm(id) || input.runtimeLoadOf(id) > 0;
+  const why = (i: number) => (input.isWarm(order[i]!) ? 'warm' : i === 0 ? 'ring' : 'overflow');
   let owners = Math.min(Math.max(1, input.replicas), order.length);
-  while (owners < order.length && input.isWarm(order[owners]!)) owners += 1;
+  while (owners < order.length && isWarm(order[owners]!)) owners += 1;
   const replicated = owners > 1;
   const underCap = replicated
     ? (id: string) => input.loadOf(id) < cap
@@ -60,26 +65,26 @@ export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
   let best = -1;
   for (let i = 0; i < owners; i++) {
     const id = order[i]!;
-    if (!input.isWarm(id) || !open(id)) continue;
-    if (input.pack) return { index: i, reason: 'warm', warm: true, replicated };
+    if (!isWarm(id) || !open(id)) continue;
+    if (input.pack) return { index: i, reason: why(i), warm: input.isWarm(id), replicated };
     if (best < 0 || input.loadOf(id) < input.loadOf(order[best]!)) best = i;
   }
-  if (best >= 0) return { index: best, reason: 'warm', warm: true, replicated };
+  if (best >= 0) return { index: best, reason: why(best), warm: input.isWarm(order[best]!), replicated };
   for (let i = owners; i < order.length; i++) {
     const id = order[i]!;
-    if (input.isWarm(id) && open(id)) return { index: i, reason: 'warm', warm: true, replicated };
+    if (isWarm(id) && open(id)) return { index: i, reason: why(i), warm: input.isWarm(id), replicated };
   }
   for (let i = 0; i < owners; i++) {
     const id = order[i]!;
-    if (!input.isWarm(id) && underCap(id))
+    if (!isWarm(id) && underCap(id))
       return { index: i, reason: i === 0 ? 'ring' : 'overflow', warm: false, replicated };
   }
   for (let i = 0; i < order.length; i++) {
     const id = order[i]!;
-    if (!input.isWarm(id) || !underCap(id)) continue;
+    if (!isWarm(id) || !underCap(id)) continue;
     if (best < 0 || input.runtimeLoadOf(id) < input.runtimeLoadOf(order[best]!)) best = i;
   }
-  if (best >= 0) return { index: best, reason: 'warm', warm: true, replicated };
+  if (best >= 0) return { index: best, reason: why(best), warm: input.isWarm(order[best]!), replicated };
   for (let i = 0; i < order.length; i++) {
     if (underCap(order[i]!))
       return { index: i, reason: i === 0 ? 'ring' : 'overflow', warm: false, replicated };
