@@ -89,4 +89,28 @@ describe('placeReplicated', () => {
     const r = placeReplicated(input({ warm: ['b'], loads: { a: 10, b: 10, c: 10, d: 10 } }));
     expect(r).toEqual({ index: 0, reason: 'ring', warm: false, replicated: true, exhausted: true });
   });
+
+  it('joins a start in progress (in flight, not known warm yet) rather than start the runtime again', () => {
+    // The first host is at the cap; the runtime is starting on c (an earlier spill, not answered yet)
+    const r = placeReplicated(input({ replicas: 1, rt: { c: 1 }, loads: { a: 10, c: 3 } }));
+    expect(r).toEqual({ index: 2, reason: 'overflow', warm: false, replicated: false });
+    // With nothing in flight anywhere the spill goes to the next host under the cap, b
+    expect(placeReplicated(input({ replicas: 1, loads: { a: 10, c: 3 } })).index).toBe(1);
+  });
+
+  it('spreads over warm owners before a starting one, which still beats a new replica', () => {
+    // a and b warm with room: the least loaded known-warm owner, not c, where it is starting
+    const spread = placeReplicated(
+      input({ replicas: 3, warm: ['a', 'b'], rt: { c: 2 }, loads: { a: 6, b: 5, c: 2 } }),
+    );
+    expect(spread.index).toBe(1);
+    // a and b full of the runtime: c (starting) before d (a cold owner)
+    const full = input({
+      replicas: 4,
+      warm: ['a', 'b'],
+      rt: { a: 8, b: 8, c: 2 },
+      loads: { a: 8, b: 8, c: 2 },
+    });
+    expect(placeReplicated(full)).toEqual({ index: 2, reason: 'overflow', warm: false, replicated: true });
+  });
 });

@@ -34,15 +34,18 @@ export interface ReplicatedChoice {
  * Popularity-aware replication over the runtime's rendezvous order. The owners are the first
  * `replicas` hosts, extended by the warm hosts that follow them (another gateway, or an earlier
  * demand, replicated there: the placement resync tells), so gateways that disagree on a count still
- * use prefixes of the same order. A host where the runtime has requests in flight counts as warm
- * (it is warm, or starting there: a request that joins the start costs no new cold start). A host is open when it is under the bounded-load cap and has a slot
- * free for the runtime (`perHost`). In order of preference:
+ * use prefixes of the same order (a host where the runtime is starting extends them too). A host is
+ * open when it is under the bounded-load cap and has a slot free for the runtime (`perHost`). In
+ * order of preference:
  *
  * 1. a warm owner that is open: the first one at low load (pack), else the least loaded (spread);
  * 2. another warm host that is open (an earlier spill: no cold start);
- * 3. a cold owner under the cap, in order: a new replica, only when the demand asked for it;
- * 4. a warm host under the cap, fewest of this runtime in flight: waiting for a slot beats a cold start;
- * 5. the first host under the cap (a spill to a cold host: bounded loads stay the guard); else the first.
+ * 3. an open host where the runtime is starting (requests in flight, not known warm yet): it joins
+ *    that start instead of paying for another;
+ * 4. a cold owner under the cap, in order: a new replica, only when the demand asked for it;
+ * 5. a warm or starting host under the cap, fewest of this runtime in flight: waiting for a slot beats
+ *    a cold start;
+ * 6. the first host under the cap (a spill to a cold host: bounded loads stay the guard); else the first.
  *
  * The hot spill first: a runtime with one owner measures that owner against the cap without the
  * requests of replicated runtimes on it, which have other owners and are sent there instead once the
@@ -51,43 +54,49 @@ export interface ReplicatedChoice {
  */
 export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
   const { order, cap, perHost } = input;
-  // A host with this runtime in flight is warm or warming: joining its start costs no new cold start.
-  const isWarm = (id: string) => input.isWarm(id) || input.runtimeLoadOf(id) > 0;
-  const why = (i: number) => (input.isWarm(order[i]!) ? 'warm' : i === 0 ? 'ring' : 'overflow');
+  const known = input.isWarm;
+  // Warm, or starting there: a request that joins the start costs no new cold start.
+  const starting = (id: string) => !known(id) && input.runtimeLoadOf(id) > 0;
+  const why = (i: number) => (known(order[i]!) ? 'warm' : i === 0 ? 'ring' : 'overflow');
+  const choose = (i: number): ReplicatedChoice => ({
+    index: i,
+    reason: why(i),
+    warm: known(order[i]!),
+    replicated,
+  });
   let owners = Math.min(Math.max(1, input.replicas), order.length);
-  while (owners < order.length && isWarm(order[owners]!)) owners += 1;
+  while (owners < order.length && (known(order[owners]!) || starting(order[owners]!))) owners += 1;
   const replicated = owners > 1;
   const underCap = replicated
     ? (id: string) => input.loadOf(id) < cap
     : (id: string) => input.loadOf(id) - input.movableLoadOf(id) < cap;
   const open = (id: string) => underCap(id) && input.runtimeLoadOf(id) < perHost;
 
+  // 1. A warm owner with room: the first at low load, else the least loaded.
   let best = -1;
   for (let i = 0; i < owners; i++) {
     const id = order[i]!;
-    if (!isWarm(id) || !open(id)) continue;
-    if (input.pack) return { index: i, reason: why(i), warm: input.isWarm(id), replicated };
+    if (!known(id) || !open(id)) continue;
+    if (input.pack) return choose(i);
     if (best < 0 || input.loadOf(id) < input.loadOf(order[best]!)) best = i;
   }
-  if (best >= 0) return { index: best, reason: why(best), warm: input.isWarm(order[best]!), replicated };
-  for (let i = owners; i < order.length; i++) {
-    const id = order[i]!;
-    if (isWarm(id) && open(id)) return { index: i, reason: why(i), warm: input.isWarm(id), replicated };
-  }
+  if (best >= 0) return choose(best);
+  // 2. Another warm host with room (an earlier spill), then 3. a host where it is starting.
+  for (let i = owners; i < order.length; i++) if (known(order[i]!) && open(order[i]!)) return choose(i);
+  for (let i = 0; i < order.length; i++) if (starting(order[i]!) && open(order[i]!)) return choose(i);
+  // 4. A new replica: a cold owner under the cap, in order.
   for (let i = 0; i < owners; i++) {
     const id = order[i]!;
-    if (!isWarm(id) && underCap(id))
-      return { index: i, reason: i === 0 ? 'ring' : 'overflow', warm: false, replicated };
+    if (!known(id) && !starting(id) && underCap(id)) return choose(i);
   }
+  // 5. Wait for a slot where it is warm or starting, under the cap: fewest of this runtime first.
   for (let i = 0; i < order.length; i++) {
     const id = order[i]!;
-    if (!isWarm(id) || !underCap(id)) continue;
+    if (!(known(id) || starting(id)) || !underCap(id)) continue;
     if (best < 0 || input.runtimeLoadOf(id) < input.runtimeLoadOf(order[best]!)) best = i;
   }
-  if (best >= 0) return { index: best, reason: why(best), warm: input.isWarm(order[best]!), replicated };
-  for (let i = 0; i < order.length; i++) {
-    if (underCap(order[i]!))
-      return { index: i, reason: i === 0 ? 'ring' : 'overflow', warm: false, replicated };
-  }
-  return { index: 0, reason: 'ring', warm: input.isWarm(order[0]!), replicated, exhausted: true };
+  if (best >= 0) return choose(best);
+  // 6. A spill to a cold host: bounded loads stay the guard.
+  for (let i = 0; i < order.length; i++) if (underCap(order[i]!)) return choose(i);
+  return { ...choose(0), exhausted: true };
 }
