@@ -55,13 +55,18 @@ function main(): void {
   }
   for (const [k, n] of [...table].sort()) process.stdout.write(`${k}: ${n}\n`);
   process.stdout.write(`pairs: ${pairs.length}\n`);
-  const slow = records.filter((r) => !r.error).map((r) => r.end - r.at).sort((a, b) => a - b);
+  const slow = records
+    .filter((r) => !r.error)
+    .map((r) => r.end - r.at)
+    .sort((a, b) => a - b);
   process.stdout.write(
     `requests ${records.length}, p99 ${Math.round(slow[Math.floor(slow.length * 0.99)] ?? 0)} ms, >= 500 ms: ${slow.filter((v) => v >= 500).length}\n`,
   );
   if (process.argv.includes('--list'))
     for (const p of pairs.filter((x) => x.nth > 0))
-      process.stdout.write(`${Math.round(p.sent)} ${p.runtimeId.slice(0, 12)} ${p.host} #${p.nth + 1} (${p.requests} req)\n`);
+      process.stdout.write(
+        `${Math.round(p.sent)} ${p.runtimeId.slice(0, 12)} ${p.host} #${p.nth + 1} (${p.requests} req)\n`,
+      );
 }
 
 if (process.argv[1]?.endsWith('pairs.ts')) main();
