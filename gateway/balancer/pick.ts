@@ -96,8 +96,7 @@ export function boundedLoadCap(totalInflight: number, hosts: number, loadFactor:
 }
 
 /** Picks the host order for one request. Pure: the same input always gives the same result. */
-export function pick(given: PickInput): PickResult {
-  let input = given;
+export function pick(input: PickInput): PickResult {
   // One pass: how many hosts are eligible and what they carry; no filtered copies of the host list.
   let eligible = 0;
   let fallback = 0;
@@ -134,9 +133,6 @@ export function pick(given: PickInput): PickResult {
     : Number.POSITIVE_INFINITY;
   const loads = input.loadOf ?? loadFromList(input.hosts);
   const key = input.key;
-  const r = input.replication;
-  if (r !== undefined && typeof r.replicas === 'function')
-    input = { ...input, replication: { ...r, replicas: r.replicas(total, eligible) } };
   const depth = input.ring.depth;
   if (depth !== undefined && input.warmHosts !== undefined) {
     // The ring's prefix first: the full order only when the answer may lie past it.
@@ -170,10 +166,14 @@ function decide(
 ): PickResult | undefined {
   const replication = input.replication;
   if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
+    // The same count on both paths: a second call at the same time changes nothing in the table.
+    const replicas =
+      typeof replication.replicas === 'function'
+        ? replication.replicas(total, eligible)
+        : replication.replicas;
     // Owners past the prefix: the full order decides.
-    if (!complete && (replication.replicas as number) >= order.length) return undefined;
+    if (!complete && replicas >= order.length) return undefined;
     const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
-    const replicas = replication.replicas as number;
     const choice = placeReplicated({
       order,
       replicas,
