@@ -173,14 +173,11 @@ function decide(
         : replication.replicas;
     // Owners past the prefix: the full order decides.
     if (!complete && replicas >= order.length) return undefined;
-    const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
     const choice = placeReplicated({
       order,
       replicas,
       cap,
       perHost: replication.perHost,
-      // At or below the floor the cap is the floor: no balance to protect, so keep replicas few.
-      pack: total + 1 <= eligible * floor,
       loadOf: loads,
       runtimeLoadOf: replication.runtimeLoadOf,
       movableLoadOf: replication.movableLoadOf,

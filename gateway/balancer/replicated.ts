@@ -8,8 +8,6 @@ export interface ReplicatedInput {
   cap: number;
   /** Requests in flight one host gives one runtime. */
   perHost: number;
-  /** Low load: fill owners in order; otherwise spread over them, least loaded first. */
-  pack: boolean;
   loadOf(id: string): number;
   /** Requests of this runtime in flight on a host. */
   runtimeLoadOf(id: string): number;
@@ -31,14 +29,23 @@ export interface ReplicatedChoice {
 }
 
 /**
+ * How far past the bounded-load cap a runtime whose demand needs one host stays on its warm host (its
+ * one-owner work measured, the replicated work there left out): a spill costs a cold start and a
+ * second copy, and the cap moves with every request, so a momentary excess should not buy one.
+ * Still a bound: a host holds at most 1.5 × the cap of one-owner work.
+ */
+export const ONE_OWNER_CAP = 1.5;
+
+/**
  * Popularity-aware replication over the runtime's rendezvous order. The owners are the first
- * `replicas` hosts, extended by the warm hosts that follow them (another gateway, or an earlier
- * demand, replicated there: the placement resync tells), so gateways that disagree on a count still
- * use prefixes of the same order (a host where the runtime is starting extends them too). A host is
- * open when it is under the bounded-load cap and has a slot free for the runtime (`perHost`). In
- * order of preference:
+ * `replicas` hosts, extended by the warm (or starting) hosts that follow them (another gateway, or an
+ * earlier demand, replicated there: the placement resync tells), so gateways that disagree on a count
+ * still use prefixes of the same order. A host is open when it is under its cap and has a slot free
+ * for the runtime (`perHost`). In order of preference:
  *
- * 1. a warm owner that is open: the first one at low load (pack), else the least loaded (spread);
+ * 1. the least loaded warm owner that is open (spreading over warm owners costs no cold start, so
+ *    it is done at any load; the demand's count, which stays at what the slots need while the cap sits
+ *    at its floor, is what packs at low load);
  * 2. another warm host that is open (an earlier spill: no cold start);
  * 3. an open host where the runtime is starting (requests in flight, not known warm yet): it joins
  *    that start instead of paying for another;
@@ -47,10 +54,11 @@ export interface ReplicatedChoice {
  *    a cold start;
  * 6. the first host under the cap (a spill to a cold host: bounded loads stay the guard); else the first.
  *
- * The hot spill first: a runtime with one owner measures that owner against the cap without the
- * requests of replicated runtimes on it, which have other owners and are sent there instead once the
- * host is full. A tail runtime then keeps its one warm host (no cold start) while the host's excess is
- * made of movable work; a host still never holds more than the cap of one-owner work plus the cap.
+ * The cap depends on the demand's count. A runtime it gives more than one owner measures every host
+ * against the bounded-load cap. A runtime it gives one owner (the long tail, even when an earlier
+ * spill left it warm on two hosts) measures a host by its one-owner work only, against
+ * `ONE_OWNER_CAP` × the cap: the replicated runtimes' requests there have other owners and move first
+ * ("the hot spill first"), and a momentary excess does not buy a second copy.
  */
 export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
   const { order, cap, perHost } = input;
@@ -67,17 +75,18 @@ export function placeReplicated(input: ReplicatedInput): ReplicatedChoice {
   let owners = Math.min(Math.max(1, input.replicas), order.length);
   while (owners < order.length && (known(order[owners]!) || starting(order[owners]!))) owners += 1;
   const replicated = owners > 1;
-  const underCap = replicated
-    ? (id: string) => input.loadOf(id) < cap
-    : (id: string) => input.loadOf(id) - input.movableLoadOf(id) < cap;
+  // The demand's count, not the warm extension, says whether the runtime needs more than one host.
+  const underCap =
+    input.replicas > 1
+      ? (id: string) => input.loadOf(id) < cap
+      : (id: string) => input.loadOf(id) - input.movableLoadOf(id) < cap * ONE_OWNER_CAP;
   const open = (id: string) => underCap(id) && input.runtimeLoadOf(id) < perHost;
 
-  // 1. A warm owner with room: the first at low load, else the least loaded.
+  // 1. The least loaded warm owner with room (spreading over warm owners costs no cold start).
   let best = -1;
   for (let i = 0; i < owners; i++) {
     const id = order[i]!;
     if (!known(id) || !open(id)) continue;
-    if (input.pack) return choose(i);
     if (best < 0 || input.loadOf(id) < input.loadOf(order[best]!)) best = i;
   }
   if (best >= 0) return choose(best);

@@ -1,0 +1,314 @@
+import { pick } from '../../gateway/balancer/pick.ts';
+import { ReplicaTable } from '../../gateway/balancer/replicas.ts';
+import { RuntimeLoads } from '../../gateway/balancer/runtime-loads.ts';
+import { createRing, type Ring } from '../../gateway/ring.ts';
+import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
+import type { LoadEvent } from '../../load/plan.ts';
+import { azureWorkload, zipfWorkload } from './workloads.ts';
+
+/**
+ * A model of `bench:routing` for trying pick policies in seconds: the same request schedules, the
+ * real `pick()` (and replica table), and executors reduced to what routing sees (a cold start of
+ * `coldMs` per new runtime on a host, `slots` executions at once per runtime, no network, no CPU).
+ * It is a design aid, not a measurement: the figures that count come from `bench:routing`.
+ */
+export interface SimRouter {
+  name: string;
+  /** pick() options; `replication` adds the replica table with this perHost. */
+  loadFactor: number;
+  loadFloor: number;
+  boundedLoads: boolean;
+  warmPreference: boolean;
+  replication?: number;
+}
+
+interface Runtime {
+  readyAt: number;
+  active: number;
+  queue: (() => void)[];
+}
+
+interface Host {
+  id: string;
+  state: 'active' | 'draining' | 'off';
+  inflight: number;
+  runtimes: Map<string, Runtime>;
+}
+
+/** What one simulated run gave. */
+export interface SimResult {
+  coldStarts: number;
+  /** Busiest host's mean in flight over the steady phase ÷ the mean of the hosts in service. */
+  peakToAvg: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  /** Cold starts by phase, first host or extra, and the pick's reason. */
+  breakdown: Record<string, number>;
+}
+
+class Heap {
+  private items: { t: number; seq: number; run: () => void }[] = [];
+  private seq = 0;
+  get size(): number {
+    return this.items.length;
+  }
+  push(t: number, run: () => void): void {
+    const a = this.items;
+    a.push({ t, seq: this.seq++, run });
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (less(a[p]!, a[i]!)) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): { t: number; run: () => void } {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (x: { t: number; seq: number }, y: { t: number; seq: number }) =>
+  x.t < y.t || (x.t === y.t && x.seq < y.seq);
+
+/** Runs `events` through `router` over e1–e4, e5 added at 40 %, e2 drained at 60 %, e3 killed at 80 %. */
+export function simulate(
+  events: readonly LoadEvent[],
+  durationMs: number,
+  router: SimRouter,
+  coldMs = 500,
+  slots = 8,
+): SimResult {
+  const hosts = ['e1', 'e2', 'e3', 'e4', 'e5'].map(
+    (id): Host => ({ id, state: id === 'e5' ? 'off' : 'active', inflight: 0, runtimes: new Map() }),
+  );
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  let ring: Ring = createRing([]);
+  const rebuild = () => {
+    ring = createRing(hosts.filter((h) => h.state === 'active').map((h) => ({ id: h.id, weight: 1 })));
+  };
+  rebuild();
+  const warm = new Map<string, Set<string>>();
+  const loads = new RuntimeLoads();
+  const movable = new Map<string, number>();
+  const table =
+    router.replication === undefined
+      ? undefined
+      : new ReplicaTable({ perHost: router.replication, maxReplicas: 16, windowMs: 2000, tableSize: 1024 });
+  const heap = new Heap();
+  let cold = 0;
+  let failed = 0;
+  const breakdown = new Map<string, number>();
+  const latencies: number[] = [];
+  // Steady-phase in-flight integral per host.
+  const steadyEnd = 0.4 * durationMs;
+  const area = new Map<string, number>();
+  let lastT = 0;
+  const advance = (t: number) => {
+    const to = Math.min(t, steadyEnd);
+    if (to > lastT) for (const h of hosts) area.set(h.id, (area.get(h.id) ?? 0) + h.inflight * (to - lastT));
+    lastT = Math.max(lastT, to);
+  };
+
+  const send = (e: LoadEvent, now: number) => {
+    const key = e.runtimeId;
+    const known = warm.get(key);
+    const choice = pick({
+      key,
+      addressing: 'anycast-efficient',
+      hosts: hosts.map((h) => ({
+        id: h.id,
+        state: h.state === 'off' ? 'booting' : h.state,
+        healthy: true,
+        inflight: h.inflight,
+      })),
+      ring,
+      isWarm: (id) => known?.has(id) ?? false,
+      loadFactor: router.loadFactor,
+      loadFloor: router.loadFloor,
+      boundedLoads: router.boundedLoads,
+      warmPreference: router.warmPreference,
+      random: Math.random,
+      loadOf: (id) => byId.get(id)!.inflight,
+      ...(table === undefined
+        ? {}
+        : {
+            replication: {
+              perHost: router.replication!,
+              replicas: (total: number, n: number) =>
+                table.observe(key, loads.total(key) + 1, now, {
+                  total,
+                  hosts: n,
+                  loadFactor: router.loadFactor,
+                  floor: router.loadFloor,
+                }),
+              runtimeLoadOf: (id: string) => loads.on(key, id),
+              movableLoadOf: (id: string) => movable.get(id) ?? 0,
+              loadedHosts: () => loads.hosts(key),
+            },
+          }),
+    });
+    const host = byId.get(choice.order[0]!)!;
+    const isMovable = table !== undefined && choice.replicated === true;
+    host.inflight += 1;
+    if (table !== undefined) loads.add(key, host.id, 1);
+    if (isMovable) movable.set(host.id, (movable.get(host.id) ?? 0) + 1);
+    let rt = host.runtimes.get(key);
+    if (rt === undefined) {
+      rt = { readyAt: now + coldMs, active: 0, queue: [] };
+      host.runtimes.set(key, rt);
+      cold += 1;
+      const nth = hosts.filter((h) => h.runtimes.has(key)).length - 1;
+      const phase = now < 0.4 * durationMs ? 0 : now < 0.6 * durationMs ? 1 : now < 0.8 * durationMs ? 2 : 3;
+      const k = `p${phase} ${nth === 0 ? 'first' : 'extra'} ${choice.reason}`;
+      breakdown.set(k, (breakdown.get(k) ?? 0) + 1);
+      if (process.env.SIM_TRACE && nth > 0 && phase === 0)
+        process.stdout.write(
+          `  spill ${Math.round(now)} ${key} -> ${host.id} total ${hosts.reduce((a, h) => a + h.inflight, 0)} loads ${hosts.map((h) => h.inflight).join(',')}\n`,
+        );
+    }
+    const runtime = rt;
+    let done = false;
+    const finish = (t: number, ok: boolean) => {
+      if (done) return;
+      done = true;
+      advance(t);
+      host.inflight -= 1;
+      if (table !== undefined) loads.add(key, host.id, -1);
+      if (isMovable) movable.set(host.id, (movable.get(host.id) ?? 0) - 1);
+      if (ok) {
+        latencies.push(t - e.at);
+        if (host.state !== 'off') {
+          const set = warm.get(key) ?? new Set<string>();
+          set.add(host.id);
+          warm.set(key, set);
+        }
+      } else failed += 1;
+    };
+    killers.get(host.id)?.add(() => finish(heapNow, false));
+    const run = (t: number) => {
+      runtime.active += 1;
+      heap.push(t + (e.durationMs ?? 40), () => {
+        runtime.active -= 1;
+        runtime.queue.shift()?.();
+        finish(heapNow, true);
+      });
+    };
+    const start = () => {
+      if (runtime.active < slots) run(Math.max(heapNow, runtime.readyAt));
+      else runtime.queue.push(() => run(heapNow));
+    };
+    if (runtime.readyAt > now) heap.push(runtime.readyAt, start);
+    else start();
+  };
+
+  const killers = new Map<string, Set<() => void>>(hosts.map((h) => [h.id, new Set()]));
+  let heapNow = 0;
+  for (const e of events) heap.push(e.at, () => send(e, e.at));
+  heap.push(0.4 * durationMs, () => {
+    byId.get('e5')!.state = 'active';
+    rebuild();
+  });
+  heap.push(0.6 * durationMs, () => {
+    byId.get('e2')!.state = 'draining';
+    rebuild();
+  });
+  heap.push(0.8 * durationMs, () => {
+    const e3 = byId.get('e3')!;
+    e3.state = 'off';
+    e3.runtimes.clear();
+    for (const set of warm.values()) set.delete('e3');
+    rebuild();
+    for (const kill of killers.get('e3')!) kill();
+  });
+  while (heap.size > 0) {
+    const { t, run } = heap.pop();
+    advance(t);
+    heapNow = t;
+    run();
+  }
+  const steady = ['e1', 'e2', 'e3', 'e4'].map((id) => (area.get(id) ?? 0) / steadyEnd);
+  const mean = steady.reduce((s, v) => s + v, 0) / steady.length;
+  if (process.env.SIM_HOSTS)
+    process.stdout.write(`  steady means ${steady.map((v) => v.toFixed(2)).join(' ')}\n`);
+  latencies.sort((a, b) => a - b);
+  return {
+    coldStarts: cold,
+    peakToAvg: Math.max(...steady) / mean,
+    p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    failed,
+    breakdown: Object.fromEntries([...breakdown].sort()),
+  };
+}
+
+/** `npx tsx bench/routing/sim.ts`: the model's figures for the two workloads of bench:routing. */
+async function main(): Promise<void> {
+  const durationMs = 20_000;
+  const workloads = [
+    zipfWorkload({
+      rps: 200,
+      durationMs,
+      runtimes: 100,
+      s: 1.1,
+      medianMs: 40,
+      sigma: 1,
+      seed: Number(process.env.SIM_SEED ?? 11),
+    }),
+    await azureWorkload({
+      traceDir: AZURE_TRACE_DIR,
+      speedup: 60,
+      scale: 0.15,
+      startMinute: 1,
+      durationMs,
+      durationScale: 0.1,
+      maxDurationMs: 5000,
+      seed: Number(process.env.SIM_SEED ?? 5),
+    }),
+  ];
+  const routers: SimRouter[] = [
+    { name: 'default', loadFactor: 1.25, loadFloor: 4, boundedLoads: true, warmPreference: true },
+    {
+      name: 'replicated 8',
+      loadFactor: 1.25,
+      loadFloor: 4,
+      boundedLoads: true,
+      warmPreference: true,
+      replication: 8,
+    },
+    {
+      name: 'bounded 1.25 (HAProxy-like)',
+      loadFactor: 1.25,
+      loadFloor: 1,
+      boundedLoads: true,
+      warmPreference: false,
+    },
+    { name: 'plain CH', loadFactor: 1.25, loadFloor: 1, boundedLoads: false, warmPreference: false },
+  ];
+  for (const w of workloads)
+    for (const r of routers) {
+      const s = simulate(w.events, durationMs, r);
+      process.stdout.write(
+        `${w.name} ${r.name}: cold ${s.coldStarts}, peak/avg ${s.peakToAvg.toFixed(2)}, p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)}, failed ${s.failed}\n${process.env.SIM_BREAKDOWN ? `  ${JSON.stringify(s.breakdown)}\n` : ''}`,
+      );
+    }
+}
+
+if (process.argv[1]?.endsWith('sim.ts')) void main();
