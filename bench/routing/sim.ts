@@ -4,6 +4,7 @@ import { RuntimeLoads } from '../../gateway/balancer/runtime-loads.ts';
 import { createRing, type Ring } from '../../gateway/ring.ts';
 import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import type { LoadEvent } from '../../load/plan.ts';
+import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { azureWorkload, zipfWorkload } from './workloads.ts';
 
 /**
@@ -179,10 +180,6 @@ export function simulate(
       const phase = now < 0.4 * durationMs ? 0 : now < 0.6 * durationMs ? 1 : now < 0.8 * durationMs ? 2 : 3;
       const k = `p${phase} ${nth === 0 ? 'first' : 'extra'} ${choice.reason}`;
       breakdown.set(k, (breakdown.get(k) ?? 0) + 1);
-      if (process.env.SIM_TRACE && nth > 0 && phase === 0)
-        process.stdout.write(
-          `  spill ${Math.round(now)} ${key} -> ${host.id} total ${hosts.reduce((a, h) => a + h.inflight, 0)} loads ${hosts.map((h) => h.inflight).join(',')}\n`,
-        );
     }
     const runtime = rt;
     let done = false;
@@ -246,8 +243,6 @@ export function simulate(
   }
   const steady = ['e1', 'e2', 'e3', 'e4'].map((id) => (area.get(id) ?? 0) / steadyEnd);
   const mean = steady.reduce((s, v) => s + v, 0) / steady.length;
-  if (process.env.SIM_HOSTS)
-    process.stdout.write(`  steady means ${steady.map((v) => v.toFixed(2)).join(' ')}\n`);
   latencies.sort((a, b) => a - b);
   return {
     coldStarts: cold,
@@ -259,8 +254,14 @@ export function simulate(
   };
 }
 
-/** `npx tsx bench/routing/sim.ts`: the model's figures for the two workloads of bench:routing. */
+/**
+ * `npx tsx bench/routing/sim.ts [--seed N] [--breakdown]`: the model's figures for the two workloads
+ * of bench:routing (`--seed`: another draw of both schedules; `--breakdown`: cold starts by phase).
+ */
 async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const seed = args.extra.has('seed') ? numberOption(args, 'seed', 0) : undefined;
+  const breakdown = args.extra.has('breakdown');
   const durationMs = 20_000;
   const workloads = [
     zipfWorkload({
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
       s: 1.1,
       medianMs: 40,
       sigma: 1,
-      seed: Number(process.env.SIM_SEED ?? 11),
+      seed: seed ?? 11,
     }),
     await azureWorkload({
       traceDir: AZURE_TRACE_DIR,
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
       durationMs,
       durationScale: 0.1,
       maxDurationMs: 5000,
-      seed: Number(process.env.SIM_SEED ?? 5),
+      seed: seed ?? 5,
     }),
   ];
   const routers: SimRouter[] = [
@@ -306,7 +307,7 @@ async function main(): Promise<void> {
     for (const r of routers) {
       const s = simulate(w.events, durationMs, r);
       process.stdout.write(
-        `${w.name} ${r.name}: cold ${s.coldStarts}, peak/avg ${s.peakToAvg.toFixed(2)}, p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)}, failed ${s.failed}\n${process.env.SIM_BREAKDOWN ? `  ${JSON.stringify(s.breakdown)}\n` : ''}`,
+        `${w.name} ${r.name}: cold ${s.coldStarts}, peak/avg ${s.peakToAvg.toFixed(2)}, p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)}, failed ${s.failed}\n${breakdown ? `  ${JSON.stringify(s.breakdown)}\n` : ''}`,
       );
     }
 }
