@@ -4,7 +4,9 @@ import { RuntimeLoads } from '../../gateway/balancer/runtime-loads.ts';
 import { createRing, type Ring } from '../../gateway/ring.ts';
 import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
 import type { LoadEvent } from '../../load/plan.ts';
-import { numberOption, parseBenchArgs } from '../lib/args.ts';
+import { parseBenchArgs } from '../lib/args.ts';
+import { type ResultTable, startResult } from '../lib/results.ts';
+import { round } from '../lib/stats.ts';
 import { azureWorkload, zipfWorkload } from './workloads.ts';
 
 /**
@@ -255,39 +257,19 @@ export function simulate(
 }
 
 /**
- * `npx tsx bench/routing/sim.ts [--seed N] [--breakdown]`: the model's figures for the two workloads
- * of bench:routing (`--seed`: another draw of both schedules; `--breakdown`: cold starts by phase).
+ * `npm run bench:routing-model [-- --seeds 11,1,2,3] [--breakdown]`: the model's figures for the two
+ * workloads of bench:routing, for the first seed as bench:routing draws them (Zipf 11, Azure 5) and
+ * other draws of both schedules (`--breakdown`: cold starts by phase in the JSON).
  */
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
-  const seed = args.extra.has('seed') ? numberOption(args, 'seed', 0) : undefined;
-  const breakdown = args.extra.has('breakdown');
+  const result = startResult('routing-model', args.quick);
+  const seeds = (args.extra.get('seeds') ?? 'bench,1,2,3').split(',');
   const durationMs = 20_000;
-  const workloads = [
-    zipfWorkload({
-      rps: 200,
-      durationMs,
-      runtimes: 100,
-      s: 1.1,
-      medianMs: 40,
-      sigma: 1,
-      seed: seed ?? 11,
-    }),
-    await azureWorkload({
-      traceDir: AZURE_TRACE_DIR,
-      speedup: 60,
-      scale: 0.15,
-      startMinute: 1,
-      durationMs,
-      durationScale: 0.1,
-      maxDurationMs: 5000,
-      seed: seed ?? 5,
-    }),
-  ];
   const routers: SimRouter[] = [
-    { name: 'default', loadFactor: 1.25, loadFloor: 4, boundedLoads: true, warmPreference: true },
+    { name: 'Fleetgate default', loadFactor: 1.25, loadFloor: 4, boundedLoads: true, warmPreference: true },
     {
-      name: 'replicated 8',
+      name: 'Fleetgate replicated (replicaCapacity 8)',
       loadFactor: 1.25,
       loadFloor: 4,
       boundedLoads: true,
@@ -295,28 +277,88 @@ async function main(): Promise<void> {
       replication: 8,
     },
     {
-      name: 'bounded 1.25 (HAProxy-like)',
+      name: 'bounded loads 1.25, no warm preference (HAProxy-125-like)',
       loadFactor: 1.25,
       loadFloor: 1,
       boundedLoads: true,
       warmPreference: false,
     },
-    { name: 'plain CH', loadFactor: 1.25, loadFloor: 1, boundedLoads: false, warmPreference: false },
+    {
+      name: 'plain consistent hashing',
+      loadFactor: 1.25,
+      loadFloor: 1,
+      boundedLoads: false,
+      warmPreference: false,
+    },
   ];
-  for (const w of workloads) {
-    // What no router can beat: the executions' own p99, and one cold start per runtime at least.
-    const exec = w.events.map((e) => e.durationMs ?? 0).sort((a, b) => a - b);
-    const runtimes = new Set(w.events.map((e) => e.runtimeId)).size;
-    process.stdout.write(
-      `${w.name}: ${w.events.length} requests, ${runtimes} runtimes, execution time p99 ${exec[Math.floor(exec.length * 0.99)]} ms; at least ${runtimes} requests (${((100 * runtimes) / w.events.length).toFixed(1)} %) meet a cold start\n`,
-    );
-    for (const r of routers) {
-      const s = simulate(w.events, durationMs, r);
-      process.stdout.write(
-        `  ${r.name}: cold ${s.coldStarts}, peak/avg ${s.peakToAvg.toFixed(2)}, p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)}, failed ${s.failed}\n${breakdown ? `    ${JSON.stringify(s.breakdown)}\n` : ''}`,
+  const tables: ResultTable[] = [];
+  const notes: string[] = [];
+  const data: unknown[] = [];
+  for (const name of ['zipf', 'azure']) {
+    const rows: (string | number | null)[][] = [];
+    for (const seedText of seeds) {
+      const seed = seedText === 'bench' ? undefined : Number(seedText);
+      const w =
+        name === 'zipf'
+          ? zipfWorkload({
+              rps: 200,
+              durationMs,
+              runtimes: 100,
+              s: 1.1,
+              medianMs: 40,
+              sigma: 1,
+              seed: seed ?? 11,
+            })
+          : await azureWorkload({
+              traceDir: AZURE_TRACE_DIR,
+              speedup: 60,
+              scale: 0.15,
+              startMinute: 1,
+              durationMs,
+              durationScale: 0.1,
+              maxDurationMs: 5000,
+              seed: seed ?? 5,
+            });
+      // What no router can beat: the executions' own p99, and one cold start per runtime at least.
+      const exec = w.events.map((e) => e.durationMs ?? 0).sort((a, b) => a - b);
+      const runtimes = new Set(w.events.map((e) => e.runtimeId)).size;
+      notes.push(
+        `${name}, seed ${seedText}: ${w.events.length} requests over ${runtimes} runtimes; the executions' own p99 is ${exec[Math.floor(exec.length * 0.99)]} ms, and at least ${runtimes} requests (${((100 * runtimes) / w.events.length).toFixed(1)} %) meet a 500 ms cold start.`,
       );
+      for (const r of routers) {
+        const sim = simulate(w.events, durationMs, r);
+        rows.push([
+          seedText,
+          r.name,
+          sim.coldStarts,
+          round(sim.peakToAvg, 2),
+          Math.round(sim.p50),
+          Math.round(sim.p99),
+          sim.failed,
+        ]);
+        data.push({ workload: name, seed: seedText, router: r.name, ...sim });
+        if (args.extra.has('breakdown'))
+          process.stderr.write(`${name} ${seedText} ${r.name}: ${JSON.stringify(sim.breakdown)}\n`);
+      }
     }
+    tables.push({
+      title: `Routing model, ${name} (bench:routing's schedule as seed "bench", other draws by seed)`,
+      columns: [
+        'seed',
+        'router',
+        'cold starts',
+        'in-flight peak ÷ avg (steady)',
+        'p50 ms',
+        'p99 ms',
+        'failed',
+      ],
+      rows,
+    });
   }
+  notes.unshift(
+    "A model, not a measurement: the schedules of bench:routing through the real pick() and replica table (bench/routing/sim.ts); executors reduced to a 500 ms start per new (runtime, host) and 8 executions at once per runtime; no network, no CPU, the gateway learns a runtime warm when its first request there answers; e5 added at 40 %, e2 drained at 60 %, e3 killed at 80 % (its requests in flight fail). HAProxy-125-like is bounded loads on the same rendezvous order without warm preference or floor, not HAProxy's own ring.",
+  );
+  result.finish(args.outDir, tables, notes, data);
 }
 
 if (process.argv[1]?.endsWith('sim.ts')) void main();
