@@ -255,6 +255,7 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-routing-'));
   const runs: RunResult[] = [];
   const skipped: { target: string; reason: string }[] = [];
+  const lost: string[] = [];
   // --runs N: every (workload, router) N times, interleaved (all routers once, then again), so a slow
   // spell of the shared machine falls on every router rather than on one.
   const rounds = Math.max(1, Math.floor(numberOption(args, 'runs', 1)));
@@ -268,6 +269,7 @@ async function main(): Promise<void> {
             continue;
           }
           const started = Date.now();
+          // A fleet that fails to start (an overloaded machine) loses that run, not the whole benchmark.
           const run = await runOne(workload, target, runDir, {
             coldStart: String(coldStartMs),
             concurrency,
@@ -277,7 +279,13 @@ async function main(): Promise<void> {
             dumpDir: args.extra.has('dump-records')
               ? join(args.extra.get('dump-records')!, `run${repeat}`)
               : undefined,
+          }).catch((error: unknown) => {
+            const reason = (error as Error).message.split('\n')[0] ?? String(error);
+            lost.push(`run ${repeat} ${workload.name} / ${target.name}: ${reason}`);
+            process.stderr.write(`[routing] run ${repeat} ${workload.name} ${target.name} lost: ${reason}\n`);
+            return undefined;
           });
+          if (run === undefined) continue;
           run.round = repeat;
           runs.push(run);
           process.stderr.write(
@@ -305,6 +313,7 @@ async function main(): Promise<void> {
     'The machine is shared with other engineers running tests; compare rows of the same run.',
   ];
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
+  for (const l of lost) notes.push(`Lost (not in the figures): ${l}.`);
   for (const r of runs.filter((x) => x.runtimesStopped > 0)) {
     notes.push(
       `Warning: ${r.workload} / ${r.target}: the executors stopped ${r.runtimesStopped} runtime(s) during the run (eviction or reaping), so some cold starts are not the router's doing.`,
