@@ -62,6 +62,14 @@ function main(): void {
   process.stdout.write(
     `requests ${records.length}, p99 ${Math.round(slow[Math.floor(slow.length * 0.99)] ?? 0)} ms, >= 500 ms: ${slow.filter((v) => v >= 500).length}\n`,
   );
+  // Time outside the executor: the router, the network and the client (the executor's own duration
+  // includes its cold start and slot wait).
+  const outside = records
+    .filter((r) => !r.error && r.executorMs !== undefined)
+    .map((r) => r.end - r.at - r.executorMs!)
+    .sort((a, b) => a - b);
+  const at = (q: number) => Math.round(outside[Math.floor(outside.length * q)] ?? 0);
+  process.stdout.write(`time outside the executor: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms\n`);
   if (process.argv.includes('--list'))
     for (const p of pairs.filter((x) => x.nth > 0))
       process.stdout.write(
