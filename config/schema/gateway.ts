@@ -320,7 +320,7 @@ export const gatewaySchema = z
       .min(0, 'must be ≥ 0')
       .default(0)
       .describe(
-        'Requests in flight one host gives one runtime; a runtime whose demand passes r × this gets r + 1 owners (the first hosts of its rendezvous order). `0` turns replication off.',
+        "Requests in flight one host gives one runtime (its executor slots); an owner takes this much of a runtime's demand (half the bounded-load cap if less, above the floor), and demand past r owners' worth gets r + 1 (the first hosts of its rendezvous order). `0`: off.",
       ),
     maxReplicas: z.number().int().min(1, 'must be ≥ 1').default(16).describe('Most owners of one runtime.'),
     replicaWindow: durationSchema

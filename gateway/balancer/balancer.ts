@@ -163,11 +163,15 @@ export class Balancer {
       isRuntimeWork(plan.method, plan.route)
     ) {
       const now = d.now === undefined ? performance.now() : d.now();
+      const table = this.replicas;
+      const inflight = loads.total(key) + 1;
       replication = {
         perHost: d.replication!.perHost,
-        replicas: this.replicas.observe(key, loads.total(key) + 1, now),
+        replicas: (total, hosts) =>
+          table.observe(key, inflight, now, { total, hosts, loadFactor: d.loadFactor, floor: d.loadFloor }),
         runtimeLoadOf: (hostId) => loads.on(key, hostId),
         movableLoadOf: (hostId) => this.movable.get(hostId) ?? 0,
+        loadedHosts: () => loads.hosts(key),
       };
     }
     return pick({

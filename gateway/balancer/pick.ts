@@ -57,10 +57,16 @@ export interface PickInput {
    */
   replication?: {
     perHost: number;
-    replicas: number;
+    /** The owner count, or how to get it from the eligible hosts' requests in flight and their number. */
+    replicas: number | ((total: number, eligible: number) => number);
     runtimeLoadOf(hostId: string): number;
     /** Requests in flight on a host of runtimes with more than one owner. */
     movableLoadOf(hostId: string): number;
+    /**
+     * The hosts where the runtime has requests in flight (the pick counts them warm). Without it, a
+     * replicated pick reads the full order, since one of them may lie past the ring's prefix.
+     */
+    loadedHosts?: () => Iterable<string>;
   };
 }
 
@@ -172,16 +178,18 @@ function decide(
 ): PickResult | undefined {
   const replication = input.replication;
   if (replication !== undefined && order.length > 0 && (input.warmPreference ?? true)) {
+    // The same count on both paths: a second call at the same time changes nothing in the table.
+    const replicas =
+      typeof replication.replicas === 'function'
+        ? replication.replicas(total, eligible)
+        : replication.replicas;
     // Owners past the prefix: the full order decides.
-    if (!complete && replication.replicas >= order.length) return undefined;
-    const floor = Math.max(1, Math.floor(input.loadFloor ?? 1));
+    if (!complete && replicas >= order.length) return undefined;
     const choice = placeReplicated({
       order,
-      replicas: replication.replicas,
+      replicas,
       cap,
       perHost: replication.perHost,
-      // At or below the floor the cap is the floor: no balance to protect, so keep replicas few.
-      pack: total + 1 <= eligible * floor,
       loadOf: loads,
       runtimeLoadOf: replication.runtimeLoadOf,
       movableLoadOf: replication.movableLoadOf,
@@ -222,15 +230,23 @@ function pastPrefix(order: readonly string[], prefix: readonly string[]): string
   return order.filter((id) => !taken.has(id));
 }
 
-/** Whether the runtime is known warm on an eligible host missing from `prefix`. */
+/** Whether the runtime is known warm (or, replicated, in flight) on an eligible host missing from `prefix`. */
 function warmPastPrefix(input: PickInput, prefix: readonly string[], ok: (h: HostLoad) => boolean): boolean {
   const find = input.hostOf ?? hostFromList(input.hosts);
-  for (const id of input.warmHosts!()) {
-    if (prefix.includes(id)) continue;
-    const h = find(id);
-    if (h !== undefined && ok(h)) return true;
+  const past = (ids: Iterable<string>) => {
+    for (const id of ids) {
+      if (prefix.includes(id)) continue;
+      const h = find(id);
+      if (h !== undefined && ok(h)) return true;
+    }
+    return false;
+  };
+  const r = input.replication;
+  if (r !== undefined && (input.warmPreference ?? true)) {
+    // The replicated pick counts hosts with the runtime in flight as warm too.
+    if (r.loadedHosts === undefined || past(r.loadedHosts())) return true;
   }
-  return false;
+  return past(input.warmHosts!());
 }
 
 /** In-flight count by id over a list, for inputs without `loadOf` (tests); linear, fine for a few hosts. */

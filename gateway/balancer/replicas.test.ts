@@ -59,4 +59,43 @@ describe('ReplicaTable', () => {
     expect(t.replicas('d')).toBe(4);
     expect(t.replicas('a')).toBe(1);
   });
+
+  describe('with the fleet load (pack at low load, spread at high load)', () => {
+    const fleet = (total: number) => ({ total, hosts: 4, loadFactor: 1.25, floor: 4 });
+
+    it('keeps perHost as the unit while the cap sits at its floor', () => {
+      const t = new ReplicaTable(policy);
+      // 10 in flight on 4 hosts: cap 1.25 × 11 ÷ 4 ≈ 3.4, under the floor of 4
+      expect(t.unit(fleet(10), 0)).toBe(8);
+      let r = 0;
+      for (let now = 0; now < 10_000; now += 100) r = t.observe('rt', 6, now, fleet(10));
+      expect(r).toBe(1);
+    });
+
+    it('gives an owner per half cap of demand at high load, never more demand per owner than perHost', () => {
+      const t = new ReplicaTable(policy);
+      let r = 0;
+      // 40 in flight on 4 hosts: cap 1.25 × 41 ÷ 4 ≈ 12.8, an owner takes 6.4; a runtime with 12 wants 2
+      for (let now = 0; now < 10_000; now += 100) r = t.observe('rt', 12, now, fleet(40));
+      expect(t.unit(fleet(40), 10_000)).toBeCloseTo(6.4, 1);
+      expect(r).toBe(2);
+      // 200 in flight: half the cap (31) is more than a host's 8 slots for one runtime: perHost rules
+      const u = new ReplicaTable(policy);
+      for (let now = 0; now < 20_000; now += 100) r = u.observe('rt', 20, now, fleet(200));
+      expect(u.unit(fleet(200), 20_000)).toBe(8);
+      expect(r).toBe(3);
+    });
+
+    it('averages the fleet load, so a short swing of the total neither grows nor flaps the count', () => {
+      const t = new ReplicaTable(policy);
+      const seen: number[] = [];
+      for (let now = 0; now < 10_000; now += 100) seen.push(t.observe('rt', 9, now, fleet(40)));
+      expect(seen.at(-1)).toBe(2);
+      // The total swings between 20 and 60 every 200 ms: the unit moves little, the count stays
+      const swing: number[] = [];
+      for (let now = 10_000; now < 20_000; now += 100)
+        swing.push(t.observe('rt', 9, now, fleet(Math.floor(now / 200) % 2 === 0 ? 20 : 60)));
+      expect(new Set(swing)).toEqual(new Set([2]));
+    });
+  });
 });

@@ -10,6 +10,25 @@ export interface ReplicaPolicy {
   tableSize: number;
 }
 
+/** The fleet's load when a runtime is observed: what sets the share one owner of a runtime takes. */
+export interface FleetLoad {
+  /** Requests in flight over the eligible hosts. */
+  total: number;
+  /** Eligible hosts (> 0). */
+  hosts: number;
+  /** `c` of the bounded-load cap. */
+  loadFactor: number;
+  /** The cap's floor. */
+  floor: number;
+}
+
+/**
+ * The share of a host's bounded-load cap one owner of a runtime takes at most (spread at high load):
+ * a runtime whose demand passes half the cap gets a second owner, so its requests can balance the
+ * hosts (they go to the least loaded owner) and the one-owner tail keeps its host.
+ */
+export const OWNER_SHARE = 0.5;
+
 /** A runtime's demand estimate and its current owner count. */
 interface Entry {
   /** Time-weighted average of the runtime's requests in flight. */
@@ -40,6 +59,8 @@ const SHRINK_BELOW = 0.6;
  */
 export class ReplicaTable {
   private readonly entries = new Map<string, Entry>();
+  /** Time-weighted average of the fleet's requests in flight (with `FleetLoad`), and when it was set. */
+  private total = { level: 0, at: Number.NaN, last: 0 };
 
   constructor(private readonly policy: ReplicaPolicy) {}
 
@@ -48,28 +69,52 @@ export class ReplicaTable {
     return this.entries.size;
   }
 
-  /** Records that `key` has `inflight` requests in flight at `now` (ms) and returns its owner count. */
-  observe(key: string, inflight: number, now: number): number {
+  /**
+   * The demand one owner takes: `perHost` (the executor's slots for one runtime) at low load, where
+   * the cap sits at its floor (pack), else the smaller of that and `OWNER_SHARE` of the cap computed
+   * from the fleet's average in flight (spread). Averaged, so the unit does not follow every request.
+   */
+  unit(load: FleetLoad | undefined, now: number): number {
     const p = this.policy;
+    if (load === undefined || load.hosts <= 0) return p.perHost;
+    const t = this.total;
+    if (Number.isNaN(t.at)) Object.assign(t, { level: load.total, at: now, last: load.total });
+    else {
+      t.level = decayed(t, now, p.windowMs, t.last);
+      t.at = now;
+      t.last = load.total;
+    }
+    const cap = (Math.max(1, load.loadFactor) * (t.level + 1)) / load.hosts;
+    if (cap <= load.floor) return p.perHost;
+    return Math.min(p.perHost, Math.max(1, cap * OWNER_SHARE));
+  }
+
+  /**
+   * Records that `key` has `inflight` requests in flight at `now` (ms) and returns its owner count.
+   * With `load`, one owner takes `unit(load)` of the demand instead of `perHost`.
+   */
+  observe(key: string, inflight: number, now: number, load?: FleetLoad): number {
+    const p = this.policy;
+    const unit = load === undefined ? p.perHost : this.unit(load, now);
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      if (inflight * 2 <= p.perHost) return 1;
+      if (inflight * 2 <= unit) return 1;
       if (this.entries.size >= p.tableSize && !this.evictBelow(inflight, now)) return 1;
       // It enters at the admission threshold, not at a burst's peak: the average has to earn the rest.
-      entry = { level: p.perHost / 2, at: now, last: inflight, replicas: 1 };
+      entry = { level: unit / 2, at: now, last: inflight, replicas: 1 };
       this.entries.set(key, entry);
     } else {
       entry.level = decayed(entry, now, p.windowMs, entry.last);
       entry.at = now;
       entry.last = inflight;
     }
-    const wanted = Math.min(p.maxReplicas, Math.max(1, Math.ceil(entry.level / p.perHost)));
+    const wanted = Math.min(p.maxReplicas, Math.max(1, Math.ceil(entry.level / unit)));
     if (wanted > entry.replicas) entry.replicas = wanted;
-    while (entry.replicas > 1 && entry.level < (entry.replicas - 1) * p.perHost * SHRINK_BELOW) {
+    while (entry.replicas > 1 && entry.level < (entry.replicas - 1) * unit * SHRINK_BELOW) {
       entry.replicas -= 1;
     }
     // Forgotten well below the admission threshold, so a runtime near it is not admitted and dropped in turn.
-    if (entry.replicas === 1 && entry.level * 4 < p.perHost) this.entries.delete(key);
+    if (entry.replicas === 1 && entry.level * 4 < unit) this.entries.delete(key);
     return entry.replicas;
   }
 
@@ -96,7 +141,7 @@ export class ReplicaTable {
 }
 
 /** `e.level` moved toward `sample`, the value that held since `e.at`. */
-function decayed(e: Entry, now: number, windowMs: number, sample: number): number {
+function decayed(e: { level: number; at: number }, now: number, windowMs: number, sample: number): number {
   const dt = Math.max(0, now - e.at);
   const keep = Math.exp(-dt / windowMs);
   return sample + (e.level - sample) * keep;

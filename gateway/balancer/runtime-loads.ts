@@ -27,6 +27,11 @@ export class RuntimeLoads {
     return this.loads.get(key)?.byHost.get(hostId) ?? 0;
   }
 
+  /** The hosts where `key` has requests in flight. */
+  hosts(key: string): Iterable<string> {
+    return this.loads.get(key)?.byHost.keys() ?? [];
+  }
+
   /** Counts one more (+1) or one fewer (−1) request of `key` on `hostId`. */
   add(key: string, hostId: string, delta: 1 | -1): void {
     let load = this.loads.get(key);
