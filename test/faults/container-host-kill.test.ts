@@ -85,7 +85,7 @@ describeDocker('an executor container SIGKILLed by the engine mid-run', docker, 
     // The host dies: the engine SIGKILLs its container, and every connection to it is reset at once.
     const crashAt = load.now();
     const killed = engine.containers.kill(victimContainer, 'SIGKILL');
-    const inFlightAtCrash = victim.crash();
+    const inFlightAtCrash = await victim.crash();
     await killed;
     const { summary, outcomes, failed } = await load.done;
 

@@ -50,7 +50,7 @@ describe('an executor SIGKILLed mid-run under load', () => {
       // The machine dies: the executor process is SIGKILLed and every connection to it is reset.
       const crashAt = load.now();
       void fleet.kill(1);
-      const inFlightAtCrash = victim.crash();
+      const inFlightAtCrash = await victim.crash();
       const { summary, outcomes, failed } = await load.done;
 
       const seenAnywhere = (seq: number) => hosts.some((h) => h.seen.has(seq));
@@ -60,12 +60,14 @@ describe('an executor SIGKILLed mid-run under load', () => {
         inFlightAtCrash: inFlightAtCrash.length,
         kinds: tally(failed.map((s) => outcomes.get(s)?.error)),
         notSent: failedNotSent.slice(0, 10),
+        notSentWhy: failedNotSent.slice(0, 5).map((s) => ({ s, ...outcomes.get(s) })),
         summary: {
           planned: summary.planned,
           sent: summary.sent,
           skipped: summary.skipped,
           errors: summary.errorsByKind,
         },
+        victim: victim.address,
       });
       expect(summary.skipped, detail).toBe(0);
       expect(summary.sent, detail).toBe(summary.planned);
