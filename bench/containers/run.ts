@@ -2,28 +2,23 @@ import { performance } from 'node:perf_hooks';
 import { DockerClient } from '../../lib/docker/index.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { providerSchema } from '../../scaler/policy/shell-schema.ts';
-import { healthy } from '../../scaler/providers/contract.ts';
 import { createDockerProvider } from '../../scaler/providers/docker.ts';
 import type { DockerProviderConfig } from '../../scaler/providers/docker-spec.ts';
 import { createProcessProvider } from '../../scaler/providers/process.ts';
 import type { HostProvider } from '../../scaler/providers/types.ts';
-import { ensureTestImages } from '../../test/support/docker-images.ts';
-import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
+import { TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
 import { parseBenchArgs } from '../lib/args.ts';
-import { type ResultTable, startResult } from '../lib/results.ts';
-import { median, quantile, round } from '../lib/stats.ts';
+import { startResult } from '../lib/results.ts';
+import { alternatingRounds, createUntilReady, ensureBenchImages, roundsTable } from './rounds.ts';
 
 const SECRET = 'bench-containers-secret';
 
 /** Milliseconds from `create` to the host's first 200 of `/v1/health`, then the time `destroy` takes. */
-async function bringUp(provider: HostProvider): Promise<{ ready: number; destroy: number }> {
-  const started = performance.now();
-  const host = await provider.create({ inUse: new Set() });
-  if (!(await healthy(host.url, 60_000))) throw new Error(`${host.id} never answered /v1/health`);
-  const ready = performance.now() - started;
+async function bringUp(provider: HostProvider): Promise<{ ready: number; stop: number }> {
+  const { host, ready } = await createUntilReady(provider);
   const stopping = performance.now();
   await provider.destroy(host);
-  return { ready, destroy: performance.now() - stopping };
+  return { ready, stop: performance.now() - stopping };
 }
 
 /**
@@ -41,9 +36,7 @@ async function main(): Promise<void> {
   const result = startResult('containers', args.quick);
   const rounds = args.quick ? 3 : 10;
   const client = new DockerClient({ socketPath: socket });
-  for (const line of await ensureTestImages(client, '/tmp')) process.stderr.write(`[containers] ${line}\n`);
-  for (const line of await ensureFleetgateImage(client, '/tmp'))
-    process.stderr.write(`[containers] ${line}\n`);
+  await ensureBenchImages(client, 'containers');
   await client.close();
   const config = providerSchema.parse({
     type: 'docker',
@@ -71,31 +64,14 @@ async function main(): Promise<void> {
       }),
     ],
   ];
-  const samples = new Map<string, { ready: number[]; destroy: number[] }>();
-  for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? providers : [...providers].reverse();
-    for (const [name, provider] of order) {
-      const s = samples.get(name) ?? { ready: [], destroy: [] };
-      const { ready, destroy } = await bringUp(provider);
-      s.ready.push(ready);
-      s.destroy.push(destroy);
-      samples.set(name, s);
-    }
-    process.stderr.write(`[containers] round ${i + 1}/${rounds}\n`);
-  }
+  const samples = await alternatingRounds(providers, rounds, 'containers', 'destroy', bringUp);
   for (const [, provider] of providers) await provider.close();
-  const ms = (v: number) => round(v, 0);
-  const table: ResultTable = {
-    title: `Executor host create → ready, ${rounds} alternating rounds (ms)`,
-    columns: ['provider', 'ready p50', 'ready p95', 'destroy p50', 'destroy p95'],
-    rows: [...samples].map(([name, s]) => [
-      name,
-      ms(median(s.ready)),
-      ms(quantile(s.ready, 0.95)),
-      ms(median(s.destroy)),
-      ms(quantile(s.destroy, 0.95)),
-    ]),
-  };
+  const table = roundsTable(
+    `Executor host create → ready, ${rounds} alternating rounds (ms)`,
+    'destroy',
+    'destroy',
+    samples,
+  );
   result.finish(
     args.outDir,
     [table],

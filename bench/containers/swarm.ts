@@ -2,27 +2,28 @@ import { performance } from 'node:perf_hooks';
 import { DockerClient } from '../../lib/docker/index.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { providerSchema } from '../../scaler/policy/shell-schema.ts';
-import { healthy } from '../../scaler/providers/contract.ts';
 import { createDockerProvider } from '../../scaler/providers/docker.ts';
 import type { DockerProviderConfig } from '../../scaler/providers/docker-spec.ts';
 import { createSwarmProvider } from '../../scaler/providers/swarm.ts';
 import type { SwarmProviderConfig } from '../../scaler/providers/swarm-spec.ts';
 import type { HostProvider } from '../../scaler/providers/types.ts';
-import { ensureTestImages } from '../../test/support/docker-images.ts';
 import { startTestSwarm } from '../../test/support/docker-swarm.ts';
-import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
+import { TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
 import { parseBenchArgs } from '../lib/args.ts';
-import { type ResultTable, startResult } from '../lib/results.ts';
-import { median, quantile, round } from '../lib/stats.ts';
+import { startResult } from '../lib/results.ts';
+import {
+  alternatingRounds,
+  createUntilReady,
+  ensureBenchImages,
+  type RoundSamples,
+  roundsTable,
+} from './rounds.ts';
 
 const SECRET = 'bench-swarm-secret';
 
 /** Milliseconds from `create` to the first 200 of `/v1/health`, then from `destroy` until it stops answering. */
-async function bringUp(provider: HostProvider): Promise<{ ready: number; gone: number }> {
-  const started = performance.now();
-  const host = await provider.create({ inUse: new Set() });
-  if (!(await healthy(host.url, 60_000))) throw new Error(`${host.id} never answered /v1/health`);
-  const ready = performance.now() - started;
+async function bringUp(provider: HostProvider): Promise<{ ready: number; stop: number }> {
+  const { host, ready } = await createUntilReady(provider);
   const stopping = performance.now();
   await provider.destroy(host);
   for (;;) {
@@ -33,7 +34,7 @@ async function bringUp(provider: HostProvider): Promise<{ ready: number; gone: n
     await res.body?.cancel();
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { ready, gone: performance.now() - stopping };
+  return { ready, stop: performance.now() - stopping };
 }
 
 /**
@@ -49,8 +50,7 @@ async function main(): Promise<void> {
   const result = startResult('containers-swarm', args.quick);
   const rounds = args.quick ? 3 : 10;
   const shared = new DockerClient({ socketPath: socket });
-  for (const line of await ensureTestImages(shared, '/tmp')) process.stderr.write(`[swarm] ${line}\n`);
-  for (const line of await ensureFleetgateImage(shared, '/tmp')) process.stderr.write(`[swarm] ${line}\n`);
+  await ensureBenchImages(shared, 'swarm');
   const swarm = await startTestSwarm(shared, [TEST_FLEETGATE_IMAGE]);
   await shared.close();
   const fields = {
@@ -84,35 +84,19 @@ async function main(): Promise<void> {
       }),
     ],
   ];
-  const samples = new Map<string, { ready: number[]; gone: number[] }>();
+  let samples: Map<string, RoundSamples<'gone'>>;
   try {
-    for (let i = 0; i < rounds; i++) {
-      const order = i % 2 === 0 ? providers : [...providers].reverse();
-      for (const [name, provider] of order) {
-        const s = samples.get(name) ?? { ready: [], gone: [] };
-        const { ready, gone } = await bringUp(provider);
-        s.ready.push(ready);
-        s.gone.push(gone);
-        samples.set(name, s);
-      }
-      process.stderr.write(`[swarm] round ${i + 1}/${rounds}\n`);
-    }
+    samples = await alternatingRounds(providers, rounds, 'swarm', 'gone', bringUp);
   } finally {
     for (const [, provider] of providers) await provider.close();
     for (const note of await swarm.stop()) process.stderr.write(`[swarm] ${note}\n`);
   }
-  const ms = (v: number) => round(v, 0);
-  const table: ResultTable = {
-    title: `Executor host create → ready on a one-node swarm, ${rounds} alternating rounds (ms)`,
-    columns: ['provider', 'ready p50', 'ready p95', 'destroy → gone p50', 'destroy → gone p95'],
-    rows: [...samples].map(([name, s]) => [
-      name,
-      ms(median(s.ready)),
-      ms(quantile(s.ready, 0.95)),
-      ms(median(s.gone)),
-      ms(quantile(s.gone, 0.95)),
-    ]),
-  };
+  const table = roundsTable(
+    `Executor host create → ready on a one-node swarm, ${rounds} alternating rounds (ms)`,
+    'destroy → gone',
+    'gone',
+    samples,
+  );
   result.finish(
     args.outDir,
     [table],

@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/free-port.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import { describeDocker, engineRunDir, TEST_LIMITS, testDocker } from '../../test/support/docker.ts';
-import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
-import { providerSchema } from '../policy/shell-schema.ts';
+import { describeDocker, engineRunDir, testDocker } from '../../test/support/docker.ts';
+import {
+  engineProviderConfig,
+  expectRestartedScalerFindsHost,
+  expectTakenPortFails,
+} from '../../test/support/engine-provider.ts';
+import { ensureFleetgateImage } from '../../test/support/fleetgate-image.ts';
 import { describeProviderContract } from './contract.ts';
 import { createDockerProvider } from './docker.ts';
 import { type DockerProviderConfig, LABELS } from './docker-spec.ts';
@@ -14,18 +16,12 @@ const docker = await testDocker();
 const SECRET = 'docker-provider-secret';
 
 function config(overrides: Record<string, unknown> = {}): DockerProviderConfig {
-  return providerSchema.parse({
-    type: 'docker',
-    image: TEST_FLEETGATE_IMAGE,
-    command: ['executor', '--bind', '127.0.0.1'],
-    socket: docker.available ? docker.socketPath : '/nonexistent',
-    memory: `${TEST_LIMITS.memoryBytes}b`,
-    cpus: TEST_LIMITS.cpus,
-    pids: TEST_LIMITS.pids,
-    readyTimeout: '30s',
-    stopTimeout: '10s',
-    ...overrides,
-  }) as DockerProviderConfig;
+  return engineProviderConfig(
+    'docker',
+    docker.available ? docker.socketPath : '/nonexistent',
+    '30s',
+    overrides,
+  );
 }
 
 describeDocker('docker host provider', docker, (engine) => {
@@ -52,34 +48,16 @@ describeDocker('docker host provider', docker, (engine) => {
     });
 
     it('labels the container, and a new provider (a restarted scaler) finds, checks and removes it', async () => {
-      const first = createDockerProvider({
-        pool,
-        config: config(),
-        executorSecret: SECRET,
-        logger: silentLogger(),
+      const newProvider = () =>
+        createDockerProvider({ pool, config: config(), executorSecret: SECRET, logger: silentLogger() });
+      await expectRestartedScalerFindsHost(newProvider, leftovers, async (host) => {
+        const info = await engine.containers.inspect(host.labels.container!);
+        expect(info.labels).toMatchObject({
+          [LABELS.pool]: pool,
+          [LABELS.host]: host.id,
+          [LABELS.provider]: 'docker',
+        });
       });
-      const host = await first.create({ inUse: new Set() });
-      await first.close();
-      const info = await engine.containers.inspect(host.labels.container!);
-      expect(info.labels).toMatchObject({
-        [LABELS.pool]: pool,
-        [LABELS.host]: host.id,
-        [LABELS.provider]: 'docker',
-      });
-      // A scaler restarted: a fresh provider knows the host from its labels alone.
-      const second = createDockerProvider({
-        pool,
-        config: config(),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      const found = await second.listHosts();
-      expect(found.map((h) => [h.id, h.url, h.running])).toEqual([[host.id, host.url, true]]);
-      expect(await second.exists?.(host)).toBe(true);
-      await second.destroy(found[0]!);
-      expect(await second.exists?.(host)).toBe(false);
-      expect(await leftovers()).toEqual([]);
-      await second.close();
     });
 
     it('names a missing image and leaves no container', async () => {
@@ -98,25 +76,18 @@ describeDocker('docker host provider', docker, (engine) => {
     });
 
     it('names an executor that cannot bind its port (taken), with its log, and leaves no container', async () => {
-      const taken: Server = createServer();
-      const port = await freePort();
-      await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
-      try {
-        const provider = createDockerProvider({
+      const newProvider = (command: string[]) =>
+        createDockerProvider({
           pool,
-          config: config({ command: ['executor', '--bind', '127.0.0.1', '--port', String(port)] }),
+          config: config({ command }),
           executorSecret: SECRET,
           logger: silentLogger(),
         });
-        await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-          code: 'PROVIDER_CREATE_FAILED',
-          message: expect.stringMatching(/exited with code \d+ before its executor answered.*EADDRINUSE/s),
-        });
-        expect(await leftovers()).toEqual([]);
-        await provider.close();
-      } finally {
-        taken.close();
-      }
+      await expectTakenPortFails(
+        newProvider,
+        /exited with code \d+ before its executor answered.*EADDRINUSE/s,
+        leftovers,
+      );
     });
   });
 });

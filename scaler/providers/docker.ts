@@ -1,32 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient, type DockerError, isDockerError } from '../../lib/docker/index.ts';
-import { freePort } from '../../lib/free-port.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { containerSpec, type DockerProviderConfig, hostUrl, LABELS, onHostNetwork } from './docker-spec.ts';
-import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+import {
+  closeEngineProvider,
+  type EngineProviderOptions,
+  executorHealthy,
+  hostLabels,
+  type ListedHost,
+  type ListingHostProvider,
+  lastLogLines,
+  newHostId,
+  PortClaims,
+  portOfLabel,
+  READY_POLL_MS,
+} from './engine-host.ts';
+import { type CreateContext, ProviderError, type ProvisionedHost } from './types.ts';
 
 /** Options of the docker provider. */
-export interface DockerProviderOptions {
-  pool: string;
-  config: DockerProviderConfig;
-  /** Executor secret, passed in the container's `config.secretEnv` (never in labels or the registry). */
-  executorSecret: string;
-  logger: Logger;
-  /** Whether `close()` removes every container of this pool (`fleetgate dev`); default false. */
-  stopOnClose?: boolean;
-  /** The engine client; default one on `config.socket`. Injected by tests. */
-  client?: DockerClient;
-}
+export type DockerProviderOptions = EngineProviderOptions<DockerProviderConfig>;
 
-/** The docker provider: `HostProvider` plus what a restarted scaler uses to find its hosts again. */
-export interface DockerHostProvider extends HostProvider {
-  /** The pool's executor containers the engine has (running or not), found by label. */
-  listHosts(): Promise<(ProvisionedHost & { running: boolean })[]>;
-}
-
-/** How often a create looks at the container and the executor's health while it boots. */
-const READY_POLL_MS = 100;
+/** The docker provider: `HostProvider` plus `listHosts`, the pool's containers (running or not). */
+export type DockerHostProvider = ListingHostProvider;
 
 /**
  * Starts each host as a container on a Docker engine: the configured executor image, command,
@@ -41,9 +35,7 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
   const { config, pool } = options;
   const log = options.logger.child({ component: 'provider', provider: 'docker' });
   const client = options.client ?? new DockerClient({ socketPath: config.socket });
-  const ownClient = options.client === undefined;
-  /** Host-network ports handed out and not yet released: two parallel creates must not share one. */
-  const claimedPorts = new Set<number>();
+  const ports = new PortClaims();
   const where = `the Docker engine at ${config.socket}`;
 
   const failed = (what: string, error: unknown) =>
@@ -69,8 +61,7 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
 
   async function lastLines(containerId: string): Promise<string> {
     try {
-      const { stdout, stderr } = await client.containers.logs(containerId, { tail: 5 });
-      return `${stdout}${stderr}`.trim().split('\n').slice(-5).join(' | ');
+      return await lastLogLines(client, containerId);
     } catch {
       return '(no logs)';
     }
@@ -91,14 +82,7 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
         );
       }
       const url = hostUrl(config, info, port);
-      if (url) {
-        const res = await fetch(`${url}/v1/health`, {
-          headers: { authorization: `Bearer ${options.executorSecret}` },
-          signal: AbortSignal.timeout(1000),
-        }).catch(() => undefined);
-        await res?.body?.cancel();
-        if (res?.status === 200) return url;
-      }
+      if (url && (await executorHealthy(url, options.executorSecret))) return url;
       if (Date.now() > deadline)
         throw new ProviderError(
           'PROVIDER_TIMEOUT',
@@ -108,25 +92,19 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
     }
   }
 
-  return {
+  const provider: DockerHostProvider = {
     kind: 'docker',
 
     async create({ inUse, signal }: CreateContext): Promise<ProvisionedHost> {
-      let id = `${pool}-d${randomBytes(4).toString('hex')}`;
-      while (inUse.has(id)) id = `${pool}-d${randomBytes(4).toString('hex')}`;
-      let port: number | undefined;
-      if (onHostNetwork(config)) {
-        port = await freePort();
-        while (claimedPorts.has(port)) port = await freePort();
-        claimedPorts.add(port);
-      }
+      const id = newHostId(pool, 'd', inUse);
+      const port = await ports.claim(onHostNetwork(config));
       let containerId: string;
       try {
         containerId = await client.containers.create(
           containerSpec(config, pool, id, options.executorSecret, port),
         );
       } catch (error) {
-        if (port !== undefined) claimedPorts.delete(port);
+        ports.release(port);
         throw failed(`create container ${id}`, error);
       }
       try {
@@ -136,10 +114,10 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
         return {
           id,
           url,
-          labels: { container: containerId, ...(port === undefined ? {} : { port: String(port) }) },
+          labels: hostLabels('container', containerId, port),
         };
       } catch (error) {
-        if (port !== undefined) claimedPorts.delete(port);
+        ports.release(port);
         // Nothing is left behind: the container goes, whatever failed.
         await remove(containerId).catch((e) =>
           log.warn({ host: id, err: (e as Error).message }, 'could not remove a failed executor container'),
@@ -162,7 +140,7 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
         );
       }
       await remove(container);
-      if (host.labels.port) claimedPorts.delete(Number(host.labels.port));
+      ports.release(host.labels.port);
       log.info({ host: host.id }, 'executor container removed');
     },
 
@@ -178,33 +156,24 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
 
     async listHosts() {
       const found = await client.containers.list({ [LABELS.pool]: pool, [LABELS.provider]: 'docker' });
-      const hosts: (ProvisionedHost & { running: boolean })[] = [];
+      const hosts: ListedHost[] = [];
       for (const summary of found) {
         const info = await client.containers.inspect(summary.id).catch(() => undefined);
         if (!info) continue;
         const id = info.labels[LABELS.host] ?? info.name;
-        const label = info.labels[LABELS.port];
-        const port = label && /^\d+$/.test(label) ? Number(label) : undefined;
+        const port = portOfLabel(info.labels[LABELS.port]);
         const url = hostUrl(config, info, port);
         hosts.push({
           id,
           url: url ?? '',
-          labels: { container: info.id, ...(port === undefined ? {} : { port: String(port) }) },
+          labels: hostLabels('container', info.id, port),
           running: info.state.running,
         });
       }
       return hosts;
     },
 
-    async close(): Promise<void> {
-      try {
-        if (options.stopOnClose) {
-          const hosts = await this.listHosts();
-          await Promise.all(hosts.map((h) => this.destroy(h)));
-        }
-      } finally {
-        if (ownClient) await client.close();
-      }
-    },
+    close: () => closeEngineProvider(provider, options, client),
   };
+  return provider;
 }

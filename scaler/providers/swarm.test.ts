@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/free-port.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { describeDocker, engineRunDir, TEST_LIMITS, testDocker } from '../../test/support/docker.ts';
 import { startTestSwarm, type TestSwarm } from '../../test/support/docker-swarm.ts';
+import {
+  engineProviderConfig,
+  expectRestartedScalerFindsHost,
+  expectTakenPortFails,
+} from '../../test/support/engine-provider.ts';
 import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../../test/support/fleetgate-image.ts';
-import { providerSchema } from '../policy/shell-schema.ts';
 import { describeProviderContract } from './contract.ts';
 import { LABELS } from './docker-spec.ts';
 import { createSwarmProvider } from './swarm.ts';
@@ -18,18 +20,7 @@ const SECRET = 'swarm-provider-secret';
 let swarm: TestSwarm | undefined;
 
 function config(overrides: Record<string, unknown> = {}): SwarmProviderConfig {
-  return providerSchema.parse({
-    type: 'swarm',
-    image: TEST_FLEETGATE_IMAGE,
-    command: ['executor', '--bind', '127.0.0.1'],
-    socket: swarm?.socketPath ?? '/nonexistent',
-    memory: `${TEST_LIMITS.memoryBytes}b`,
-    cpus: TEST_LIMITS.cpus,
-    pids: TEST_LIMITS.pids,
-    readyTimeout: '60s',
-    stopTimeout: '10s',
-    ...overrides,
-  }) as SwarmProviderConfig;
+  return engineProviderConfig('swarm', swarm?.socketPath ?? '/nonexistent', '60s', overrides);
 }
 
 describeDocker('swarm host provider', docker, (engine) => {
@@ -95,27 +86,9 @@ describeDocker('swarm host provider', docker, (engine) => {
     });
 
     it('a new provider (a restarted scaler) finds the hosts by label, checks and removes them', async () => {
-      const first = createSwarmProvider({
-        pool,
-        config: config(),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      const host = await first.create({ inUse: new Set() });
-      await first.close();
-      const second = createSwarmProvider({
-        pool,
-        config: config(),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      const found = await second.listHosts();
-      expect(found.map((h) => [h.id, h.url, h.running])).toEqual([[host.id, host.url, true]]);
-      expect(await second.exists?.(host)).toBe(true);
-      await second.destroy(found[0]!);
-      expect(await second.exists?.(host)).toBe(false);
-      expect(await leftovers()).toEqual([]);
-      await second.close();
+      const newProvider = () =>
+        createSwarmProvider({ pool, config: config(), executorSecret: SECRET, logger: silentLogger() });
+      await expectRestartedScalerFindsHost(newProvider, leftovers);
     });
 
     it('names a missing image with the swarm reason and leaves no service', async () => {
@@ -134,25 +107,18 @@ describeDocker('swarm host provider', docker, (engine) => {
     });
 
     it('names an executor that cannot bind its port (taken), with its log, and leaves no service', async () => {
-      const taken: Server = createServer();
-      const port = await freePort();
-      await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
-      try {
-        const provider = createSwarmProvider({
+      const newProvider = (command: string[]) =>
+        createSwarmProvider({
           pool,
-          config: config({ command: ['executor', '--bind', '127.0.0.1', '--port', String(port)] }),
+          config: config({ command }),
           executorSecret: SECRET,
           logger: silentLogger(),
         });
-        await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-          code: 'PROVIDER_CREATE_FAILED',
-          message: expect.stringMatching(/its task failed before the executor answered.*EADDRINUSE/s),
-        });
-        expect(await leftovers()).toEqual([]);
-        await provider.close();
-      } finally {
-        taken.close();
-      }
+      await expectTakenPortFails(
+        newProvider,
+        /its task failed before the executor answered.*EADDRINUSE/s,
+        leftovers,
+      );
     });
 
     it('says when the engine is not a swarm manager', async () => {

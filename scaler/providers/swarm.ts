@@ -1,33 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient, type DockerError, isDockerError, type TaskInfo } from '../../lib/docker/index.ts';
-import { freePort } from '../../lib/free-port.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { LABELS } from './docker-spec.ts';
+import {
+  closeEngineProvider,
+  type EngineProviderOptions,
+  executorHealthy,
+  hostLabels,
+  type ListedHost,
+  type ListingHostProvider,
+  lastLogLines,
+  newHostId,
+  PortClaims,
+  portOfLabel,
+  READY_POLL_MS,
+} from './engine-host.ts';
 import { onHostNetwork, type SwarmProviderConfig, serviceBody, taskFailed, taskUrl } from './swarm-spec.ts';
-import { type CreateContext, type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
+import { type CreateContext, ProviderError, type ProvisionedHost } from './types.ts';
 
 /** Options of the swarm provider. */
-export interface SwarmProviderOptions {
-  pool: string;
-  config: SwarmProviderConfig;
-  /** Executor secret, passed in the task's `config.secretEnv` (never in labels or the registry). */
-  executorSecret: string;
-  logger: Logger;
-  /** Whether `close()` removes every service of this pool (`fleetgate dev`); default false. */
-  stopOnClose?: boolean;
-  /** The engine client; default one on `config.socket`. Injected by tests. */
-  client?: DockerClient;
-}
+export type SwarmProviderOptions = EngineProviderOptions<SwarmProviderConfig>;
 
-/** The swarm provider: `HostProvider` plus what a restarted scaler uses to find its hosts again. */
-export interface SwarmHostProvider extends HostProvider {
-  /** The pool's executor services the swarm has, found by label; `running` when a task runs. */
-  listHosts(): Promise<(ProvisionedHost & { running: boolean })[]>;
-}
-
-/** How often a create looks at the service's task and the executor's health while it boots. */
-const READY_POLL_MS = 100;
+/** The swarm provider: `HostProvider` plus `listHosts`, the pool's services (`running` when a task runs). */
+export type SwarmHostProvider = ListingHostProvider;
 
 /**
  * Starts each host as a one-replica service on a Docker swarm (the engine at `config.socket` must
@@ -43,9 +37,7 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
   const { config, pool } = options;
   const log = options.logger.child({ component: 'provider', provider: 'swarm' });
   const client = options.client ?? new DockerClient({ socketPath: config.socket });
-  const ownClient = options.client === undefined;
-  /** Host-network ports handed out and not yet released: two parallel creates must not share one. */
-  const claimedPorts = new Set<number>();
+  const ports = new PortClaims();
   const where = `the Docker swarm manager at ${config.socket}`;
 
   function explain(error: unknown): string {
@@ -59,8 +51,7 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
   async function lastLines(task: TaskInfo | undefined): Promise<string> {
     if (!task?.containerId) return '(no container)';
     try {
-      const { stdout, stderr } = await client.containers.logs(task.containerId, { tail: 5 });
-      return `${stdout}${stderr}`.trim().split('\n').slice(-5).join(' | ') || '(no output)';
+      return (await lastLogLines(client, task.containerId)) || '(no output)';
     } catch {
       return '(no logs on this node)';
     }
@@ -88,14 +79,7 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
           `swarm provider: service ${id} (image ${config.image}): its task ${failed.state} before the executor answered /v1/health: ${failed.error || '(no reason given)'}; ${await lastLines(failed)}`,
         );
       const url = await runningUrl(tasks, port);
-      if (url) {
-        const res = await fetch(`${url}/v1/health`, {
-          headers: { authorization: `Bearer ${options.executorSecret}` },
-          signal: AbortSignal.timeout(1000),
-        }).catch(() => undefined);
-        await res?.body?.cancel();
-        if (res?.status === 200) return url;
-      }
+      if (url && (await executorHealthy(url, options.executorSecret))) return url;
       if (Date.now() > deadline) {
         const states = tasks.map((t) => `${t.state}${t.error ? ` (${t.error})` : ''}`).join(', ') || 'none';
         throw new ProviderError(
@@ -107,25 +91,19 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
     }
   }
 
-  return {
+  const provider: SwarmHostProvider = {
     kind: 'swarm',
 
     async create({ inUse, signal }: CreateContext): Promise<ProvisionedHost> {
-      let id = `${pool}-s${randomBytes(4).toString('hex')}`;
-      while (inUse.has(id)) id = `${pool}-s${randomBytes(4).toString('hex')}`;
-      let port: number | undefined;
-      if (onHostNetwork(config)) {
-        port = await freePort();
-        while (claimedPorts.has(port)) port = await freePort();
-        claimedPorts.add(port);
-      }
+      const id = newHostId(pool, 's', inUse);
+      const port = await ports.claim(onHostNetwork(config));
       let serviceId: string;
       try {
         serviceId = await client.swarm.createService(
           serviceBody(config, pool, id, options.executorSecret, port),
         );
       } catch (error) {
-        if (port !== undefined) claimedPorts.delete(port);
+        ports.release(port);
         throw new ProviderError(
           'PROVIDER_CREATE_FAILED',
           `swarm provider: create service ${id}: ${explain(error)}`,
@@ -140,10 +118,10 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
         return {
           id,
           url,
-          labels: { service: serviceId, ...(port === undefined ? {} : { port: String(port) }) },
+          labels: hostLabels('service', serviceId, port),
         };
       } catch (error) {
-        if (port !== undefined) claimedPorts.delete(port);
+        ports.release(port);
         // Nothing is left behind: the service goes, whatever failed.
         await client.swarm
           .removeService(serviceId)
@@ -173,7 +151,7 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
           },
         );
       }
-      if (host.labels.port) claimedPorts.delete(Number(host.labels.port));
+      ports.release(host.labels.port);
       log.info({ host: host.id }, 'executor service removed');
     },
 
@@ -189,30 +167,21 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
 
     async listHosts() {
       const services = await client.swarm.listServices({ [LABELS.pool]: pool, [LABELS.provider]: 'swarm' });
-      const hosts: (ProvisionedHost & { running: boolean })[] = [];
+      const hosts: ListedHost[] = [];
       for (const service of services) {
-        const label = service.labels[LABELS.port];
-        const port = label && /^\d+$/.test(label) ? Number(label) : undefined;
+        const port = portOfLabel(service.labels[LABELS.port]);
         const url = await runningUrl(await client.swarm.tasks(service.id), port).catch(() => undefined);
         hosts.push({
           id: service.labels[LABELS.host] ?? service.name,
           url: url ?? '',
-          labels: { service: service.id, ...(port === undefined ? {} : { port: String(port) }) },
+          labels: hostLabels('service', service.id, port),
           running: url !== undefined,
         });
       }
       return hosts;
     },
 
-    async close(): Promise<void> {
-      try {
-        if (options.stopOnClose) {
-          const hosts = await this.listHosts();
-          await Promise.all(hosts.map((h) => this.destroy(h)));
-        }
-      } finally {
-        if (ownClient) await client.close();
-      }
-    },
+    close: () => closeEngineProvider(provider, options, client),
   };
+  return provider;
 }

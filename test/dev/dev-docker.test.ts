@@ -23,20 +23,31 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
       await engine.containers.remove(c.id, { force: true });
   });
 
-  it('runs executor containers whose runtimes are containers, serves the sample function, removes all on SIGTERM', async () => {
-    const socket = docker.available ? docker.socketPath : '';
-    const dev = spawnCli([
+  /** `fleetgate dev --docker` on the run's engine with the Fleetgate `image`, then `extra` arguments. */
+  const devDocker = (image: string, ...extra: string[]) =>
+    spawnCli([
       'dev',
       '--port',
       '0',
       '--docker',
       '--image',
-      TEST_FLEETGATE_IMAGE,
+      image,
       '--docker-socket',
-      socket,
-      '--runtime-image',
-      TEST_RUNTIME_IMAGE,
+      docker.available ? docker.socketPath : '',
+      ...extra,
     ]);
+
+  /** SIGTERM to `dev`: it exits 0 and its executor containers go. */
+  const stopDev = async (dev: ReturnType<typeof spawnCli>) => {
+    dev.child.kill('SIGTERM');
+    expect((await dev.exited).code).toBe(0);
+    await until('no executor container left', 30_000, async () =>
+      (await engine.containers.list(pool)).length === 0 ? true : undefined,
+    );
+  };
+
+  it('runs executor containers whose runtimes are containers, serves the sample function, removes all on SIGTERM', async () => {
+    const dev = devDocker(TEST_FLEETGATE_IMAGE, '--runtime-image', TEST_RUNTIME_IMAGE);
     const banner = await devBanner(dev);
     expect(dev.out()).toContain(`executor container(s) of ${TEST_FLEETGATE_IMAGE} (docker runtimes)`);
     expect(dev.out()).toContain(TEST_RUNTIME_IMAGE);
@@ -53,28 +64,12 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
     expect(ranIn.map((c) => c.image)).toContain(TEST_RUNTIME_IMAGE);
     expect(ranIn.some((c) => c.labels['fleetgate.runtime-id'] === 'hello')).toBe(true);
     expect(executorIds.size).toBeGreaterThanOrEqual(1);
-    dev.child.kill('SIGTERM');
-    expect((await dev.exited).code).toBe(0);
-    await until('no executor container left', 30_000, async () =>
-      (await engine.containers.list(pool)).length === 0 ? true : undefined,
-    );
+    await stopDev(dev);
     expect(await engine.containers.list(runtimes)).toEqual([]);
   }, 240_000);
 
   it('with --mode process keeps runtimes as processes inside the executor containers', async () => {
-    const socket = docker.available ? docker.socketPath : '';
-    const dev = spawnCli([
-      'dev',
-      '--port',
-      '0',
-      '--docker',
-      '--mode',
-      'process',
-      '--image',
-      TEST_FLEETGATE_IMAGE,
-      '--docker-socket',
-      socket,
-    ]);
+    const dev = devDocker(TEST_FLEETGATE_IMAGE, '--mode', 'process');
     const banner = await devBanner(dev);
     expect(dev.out()).toContain(`executor container(s) of ${TEST_FLEETGATE_IMAGE} (process runtimes)`);
     const [create, execute] = banner.curls;
@@ -82,25 +77,11 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
     const ran = await runCurl(execute!);
     expect(ran.status, ran.text).toBe(200);
     expect(await engine.containers.list(runtimes)).toEqual([]);
-    dev.child.kill('SIGTERM');
-    expect((await dev.exited).code).toBe(0);
-    await until('no executor container left', 30_000, async () =>
-      (await engine.containers.list(pool)).length === 0 ? true : undefined,
-    );
+    await stopDev(dev);
   }, 240_000);
 
   it('names an image the engine does not have, and starts nothing', async () => {
-    const socket = docker.available ? docker.socketPath : '';
-    const dev = spawnCli([
-      'dev',
-      '--port',
-      '0',
-      '--docker',
-      '--image',
-      'local/no-such:1',
-      '--docker-socket',
-      socket,
-    ]);
+    const dev = devDocker('local/no-such:1');
     const { code } = await dev.exited;
     expect(code).not.toBe(0);
     expect(dev.err() + dev.out()).toContain('local/no-such:1 is not on the Docker engine');
@@ -108,19 +89,7 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
   });
 
   it('names a runtime image the engine does not have, and starts nothing', async () => {
-    const socket = docker.available ? docker.socketPath : '';
-    const dev = spawnCli([
-      'dev',
-      '--port',
-      '0',
-      '--docker',
-      '--image',
-      TEST_FLEETGATE_IMAGE,
-      '--docker-socket',
-      socket,
-      '--runtime-image',
-      'local/no-such-runtime:1',
-    ]);
+    const dev = devDocker(TEST_FLEETGATE_IMAGE, '--runtime-image', 'local/no-such-runtime:1');
     const { code } = await dev.exited;
     expect(code).not.toBe(0);
     expect(dev.err() + dev.out()).toContain(

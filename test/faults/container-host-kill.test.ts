@@ -7,8 +7,9 @@ import type { ProvisionedHost } from '../../scaler/providers/types.ts';
 import { describeDocker, engineRunDir, TEST_LIMITS, testDocker } from '../support/docker.ts';
 import { TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../support/fleetgate-image.ts';
-import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
-import { fleetOf, type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { startFaultLoad } from './support/fault-load.ts';
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
+import { expectOnlyInFlightFailed, untilVictimBusy } from './support/host-kill.ts';
 import { type RecordingHost, startRecordingHost } from './support/recording-host.ts';
 
 // The executor-kill fault with executor hosts that are containers (the scaler's docker provider, the
@@ -77,54 +78,28 @@ describeDocker('an executor container SIGKILLed by the engine mid-run', docker, 
       durationMs: RUN.durationMs,
       execTimeMs: EXEC_MS,
     });
-    await waitFor(
-      'the victim has requests in flight',
-      () => load.now() >= RUN.faultAt && victim.inFlight().length >= 3,
-      RUN.faultAt + 20_000,
-    );
+    await untilVictimBusy(load, victim, RUN);
     // The host dies: the engine SIGKILLs its container, and every connection to it is reset at once.
     const crashAt = load.now();
     const killed = engine.containers.kill(victimContainer, 'SIGKILL');
-    const inFlightAtCrash = victim.crash();
+    const inFlightAtCrash = await victim.crash();
     await killed;
-    const { summary, outcomes, failed } = await load.done;
-
-    const seenAnywhere = (seq: number) => relays.some((h) => h.seen.has(seq));
-    const failedNotSent = failed.filter((s) => !seenAnywhere(s));
-    const detail = JSON.stringify({
-      failed: failed.length,
-      inFlightAtCrash: inFlightAtCrash.length,
-      kinds: tally(failed.map((s) => outcomes.get(s)?.error)),
-      notSent: failedNotSent.slice(0, 10),
-      summary: { planned: summary.planned, sent: summary.sent, skipped: summary.skipped },
-    });
-    expect((await engine.containers.inspect(victimContainer)).state.running, detail).toBe(false);
-    expect(summary.skipped, detail).toBe(0);
-    expect(summary.sent, detail).toBe(summary.planned);
-    expect(failedNotSent, detail).toEqual([]);
-    expect(failed, detail).toEqual([...inFlightAtCrash].sort((a, b) => a - b));
-    expect(
-      failed.every((s) => outcomes.get(s)?.error === 'upstream_failed'),
-      detail,
-    ).toBe(true);
-    const after = [...outcomes.values()].filter((o) => o.sentAt > crashAt);
-    expect(after.length, detail).toBeGreaterThan(RUN.rps);
-    expect(
-      after.every((o) => o.status === 200),
-      detail,
-    ).toBe(true);
-    await waitFor('the dead host is ejected', async () =>
-      (await fleetOf(target.url)).hosts.some((h) => h.id === victim.address && !h.healthy),
-    );
-    const lastFailure = Math.max(crashAt, ...failed.map((s) => outcomes.get(s)?.doneAt ?? crashAt));
-    reportRow({
-      id: 'executor-container-sigkill',
-      fault: 'executor container SIGKILLed by the engine mid-run',
-      load: `${RUN.rps} req/s × ${RUN.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 container hosts`,
-      sent: summary.sent,
-      failed,
-      reachedHost: seenAnywhere,
-      recoverMs: Math.round(lastFailure - crashAt),
+    await expectOnlyInFlightFailed({
+      load,
+      hosts: relays,
+      victim,
+      gatewayUrl: target.url,
+      run: RUN,
+      crashAt,
+      inFlightAtCrash,
+      row: {
+        id: 'executor-container-sigkill',
+        fault: 'executor container SIGKILLed by the engine mid-run',
+        load: `${RUN.rps} req/s × ${RUN.durationMs / 1000} s, ${EXEC_MS} ms executions, 3 container hosts`,
+      },
+      also: async (detail) => {
+        expect((await engine.containers.inspect(victimContainer)).state.running, detail).toBe(false);
+      },
     });
   }, 120_000);
 });

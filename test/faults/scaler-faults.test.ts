@@ -166,7 +166,7 @@ describe('scaler faults under load', () => {
       );
       const before = await settled(3_000);
       const downAt = Date.now();
-      relay.crash();
+      await relay.crash();
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       const during = fleetKey((await registry.list(POOL)).hosts);
       const records = (await explain(scalers[0]!)).filter((r) => r.time >= downAt + 1_500);

@@ -19,6 +19,8 @@ export interface SeqOutcome {
   error?: string;
   /** The host that served it (`x-fleetgate-host`). */
   host?: string;
+  /** The gateway's error message (the JSON body's `message`), for failure details. */
+  message?: string;
 }
 
 /** Steady open-loop load on a gateway for a fault test. */
@@ -146,7 +148,11 @@ class RecordingPool extends Pool {
         });
         res.body.on('end', () => {
           outcome.doneAt = this.now();
-          if (isError) outcome.error = wireCode(Buffer.concat(chunks).toString()) ?? `http_${res.statusCode}`;
+          if (isError) {
+            const body = errorBody(Buffer.concat(chunks).toString());
+            outcome.error = body.type ?? `http_${res.statusCode}`;
+            if (body.message !== undefined) outcome.message = body.message;
+          }
         });
         res.body.on('error', (e: Error) => {
           outcome.doneAt = this.now();
@@ -163,13 +169,16 @@ class RecordingPool extends Pool {
   }
 }
 
-function wireCode(text: string): string | undefined {
+function errorBody(text: string): { type?: string; message?: string } {
   try {
     // Fleetgate's stable error code is `type`; `code` is the HTTP status, as open-runtimes/proxy's.
-    const type = (JSON.parse(text) as { type?: unknown }).type;
-    return typeof type === 'string' ? type : undefined;
+    const { type, message } = JSON.parse(text) as { type?: unknown; message?: unknown };
+    return {
+      ...(typeof type === 'string' ? { type } : {}),
+      ...(typeof message === 'string' ? { message } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

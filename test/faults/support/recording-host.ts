@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /** Request header the fault load puts on every request: its sequence number. */
@@ -34,6 +35,10 @@ export class RecordingHost {
   /** Everything clients sent, as latin1 text (kept only when `keepTranscript`; capped at 4 MiB). */
   transcript = '';
   keepTranscript = false;
+  /** Set by `crash()`: the host is dead; it reads and records what reaches it, forwards nothing. */
+  private crashed = false;
+  /** Requests on connections that closed while `crash()` was draining, with no response byte. */
+  private readonly lostInCrash = new Set<number>();
 
   constructor(private readonly upstreamPort: number | undefined) {}
 
@@ -51,6 +56,8 @@ export class RecordingHost {
     });
     this.server = server;
     this.port = (server.address() as { port: number }).port;
+    this.crashed = false;
+    this.lostInCrash.clear();
   }
 
   /** Requests on this host that had no response byte yet. */
@@ -70,19 +77,60 @@ export class RecordingHost {
   }
 
   /**
-   * What the gateway sees when the host machine dies: every connection reset at once, the port closed.
-   * Synchronous up to the return value; returns the requests that were in flight at that instant.
+   * What the gateway sees when the host machine dies: every connection reset, the port closed.
+   * Resolves with the requests that were in flight on it: every request whose bytes reached this host
+   * and got no response byte. Nothing the gateway sent before the resets goes unrecorded: from the
+   * call on nothing is forwarded either way; each open connection's unread bytes are read
+   * synchronously and recorded right before it is reset (the gateway may have written a request on
+   * an idle connection that the event loop has not read yet); the listener stays open for one turn of
+   * the event loop, so that connections already in its backlog are accepted, read and reset the same
+   * way instead of being dropped unseen by the close.
    */
-  crash(): number[] {
-    const inFlight = this.inFlight();
-    this.server?.close();
-    this.server = undefined;
-    for (const c of this.conns) {
-      c.up?.destroy();
-      c.down.resetAndDestroy();
+  async crash(): Promise<number[]> {
+    this.crashed = true;
+    const inFlight = new Set<number>();
+    const resetAll = () => {
+      for (const c of this.conns) {
+        // The executor side is gone: no response byte goes back, and no upstream event (the
+        // executor dying under it) resets the client connection before it is drained.
+        c.up?.destroy();
+        c.up = undefined;
+        this.drainSync(c);
+        if (c.pending !== undefined) inFlight.add(c.pending);
+        c.down.resetAndDestroy();
+      }
+      this.conns.clear();
+    };
+    resetAll();
+    if (this.server) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.server?.close();
+      this.server = undefined;
+      resetAll();
     }
-    this.conns.clear();
-    return inFlight;
+    for (const s of this.lostInCrash) inFlight.add(s);
+    return [...inFlight].sort((a, b) => a - b);
+  }
+
+  /** Reads and records what the kernel holds for `conn` that the event loop has not read yet. */
+  private drainSync(conn: Conn): void {
+    if (conn.down.destroyed) return;
+    const fd = (conn.down as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0)
+      throw new Error('crash(): no file descriptor on a relay socket (Node internals changed?)');
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'ECONNRESET') return;
+        throw error;
+      }
+      if (n === 0) return;
+      this.record(conn, buf.subarray(0, n));
+    }
   }
 
   /** Closes the port and every connection. */
@@ -100,13 +148,14 @@ export class RecordingHost {
     const conn: Conn = { down, up: undefined, scan: '', pending: undefined };
     this.conns.add(conn);
     const drop = () => {
+      if (this.crashed && conn.pending !== undefined) this.lostInCrash.add(conn.pending);
       this.conns.delete(conn);
       conn.up?.destroy();
       down.destroy();
     };
     down.on('error', drop);
     down.on('close', drop);
-    if (this.upstreamPort !== undefined) {
+    if (this.upstreamPort !== undefined && !this.crashed) {
       const up = createConnection(this.upstreamPort, '127.0.0.1');
       conn.up = up;
       up.on('data', (chunk: Buffer) => {
@@ -132,7 +181,7 @@ export class RecordingHost {
     }
     down.on('data', (chunk: Buffer) => {
       this.record(conn, chunk);
-      if (!this.frozen && conn.up && !conn.up.destroyed) conn.up.write(chunk);
+      if (!this.frozen && !this.crashed && conn.up && !conn.up.destroyed) conn.up.write(chunk);
     });
   }
 
