@@ -95,7 +95,8 @@ describe('benchmarks in --quick mode', () => {
       expect(json).toMatchObject({
         benchmark: name,
         quick: true,
-        command: `npm run bench:${name} -- --quick`,
+        // The command as it ran: the smoke test's own options included.
+        command: `npm run bench:${name} -- --quick --out ${outDir}`,
       });
       expect((json.machine as { nproc: number }).nproc).toBeGreaterThan(0);
       expect(tables.length).toBeGreaterThan(0);
