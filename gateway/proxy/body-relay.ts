@@ -22,7 +22,7 @@ export class BodyRelay extends Readable {
   override _read(): void {
     const source = this.source;
     if (source.readableEnded) return void this.push(null);
-    if (source.destroyed) return void this.destroy(new Error('request body closed before its end'));
+    if (source.destroyed) return void this.destroy(source.errored ?? new BodyClosedError());
     for (;;) {
       const chunk: Buffer | null = source.read();
       if (chunk === null) break;
@@ -43,7 +43,7 @@ export class BodyRelay extends Readable {
   private detach(): void {
     const source = this.source;
     source.removeListener('end', this.onEnd);
-    source.removeListener('error', this.onError);
+    // The error listener stays: a client request that errors later must not be an unhandled error.
     source.removeListener('close', this.onClose);
     if (this.waiting) source.removeListener('readable', this.onReadable);
     this.waiting = false;
@@ -59,12 +59,21 @@ export class BodyRelay extends Readable {
   };
 
   private readonly onError = (error: Error): void => {
-    this.destroy(error);
+    if (!this.destroyed) this.destroy(error);
   };
 
   private readonly onClose = (): void => {
-    if (!this.source.readableEnded) this.destroy(new Error('request body closed before its end'));
+    const source = this.source;
+    if (!source.readableEnded) this.destroy(source.errored ?? new BodyClosedError());
   };
+}
+
+/** The client's body closed before its end (the client went away). */
+export class BodyClosedError extends Error {
+  readonly code = 'GW_BODY_CLOSED';
+  constructor() {
+    super('request body closed before its end');
+  }
 }
 
 /**
