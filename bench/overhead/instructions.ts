@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { freePort } from '../../lib/free-port.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import {
@@ -103,13 +103,23 @@ function slug(name: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** Sends exactly `n` GET requests over `connections` keep-alive connections. */
+/** Sends exactly `n` GET requests (POSTs of `post` when given) over `connections` keep-alive connections. */
 async function load(
   pool: Pool,
   n: number,
   connections: number,
   headers: Record<string, string>,
+  post: Buffer | undefined,
 ): Promise<void> {
+  const request: Dispatcher.RequestOptions =
+    post === undefined
+      ? { method: 'GET', path: PATH, headers }
+      : {
+          method: 'POST',
+          path: `${PATH}/executions`,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: post,
+        };
   let left = n;
   const worker = async () => {
     while (left > 0) {
@@ -117,7 +127,7 @@ async function load(
       // A kept-alive connection the target closed as idle (slow under valgrind) resets: send again.
       for (let attempt = 1; ; attempt++) {
         try {
-          const r = await pool.request({ method: 'GET', path: PATH, headers });
+          const r = await pool.request(request);
           await r.body.arrayBuffer();
           if (r.statusCode !== 200)
             throw Object.assign(new Error(`status ${r.statusCode}`), { status: r.statusCode });
@@ -164,6 +174,7 @@ async function measure(
     connections: number;
     cpus: string | undefined;
     keep: string | undefined;
+    post: Buffer | undefined;
   },
 ): Promise<{ instructions: number; main: number }> {
   const port = await freePort();
@@ -184,10 +195,10 @@ async function measure(
     await waitForPort(port, 1_200_000, proc);
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: opts.connections, pipelining: 1 });
     try {
-      await load(pool, opts.warmup, opts.connections, target.headers);
+      await load(pool, opts.warmup, opts.connections, target.headers, opts.post);
       execFileSync('callgrind_control', ['-z', String(proc.pid)], { stdio: 'ignore' });
       const before = new Set(readdirSync(dir));
-      await load(pool, opts.requests, opts.connections, target.headers);
+      await load(pool, opts.requests, opts.connections, target.headers, opts.post);
       execFileSync('callgrind_control', ['-d', String(proc.pid)], { stdio: 'ignore' });
       const { total: instructions, main } = dumpedInstructions(dir, before);
       // --keep DIR: keep the dumps for callgrind_annotate (functions by instructions).
@@ -217,6 +228,12 @@ async function main(): Promise<void> {
   const warmup = numberOption(args, 'warmup', args.quick ? 3000 : 4000);
   const requests = numberOption(args, 'requests', args.quick ? 1000 : 4000);
   const connections = numberOption(args, 'connections', 8);
+  // --post BYTES: POST executions with a JSON body of that size (streamed through the gateway).
+  const postBytes = args.extra.has('post') ? numberOption(args, 'post', 0) : undefined;
+  const post =
+    postBytes === undefined
+      ? undefined
+      : Buffer.from(JSON.stringify({ body: 'x'.repeat(Math.max(0, postBytes - 12)) }));
   // --gateways 'old=/tmp/a;new=/tmp/b': gateways checked out at other commits (each folder with
   // bin/fleetgate.js and node_modules), measured in turn in the same run; default: this checkout.
   const gateways = (args.extra.get('gateways') ?? `Fleetgate=${process.cwd()}`).split(';').filter(Boolean);
@@ -250,6 +267,7 @@ async function main(): Promise<void> {
           connections,
           cpus: args.pin ? '0' : undefined,
           keep: args.extra.get('keep'),
+          post,
         });
         const perRequest = instructions / requests;
         const mainPerRequest = main / requests;
@@ -268,7 +286,7 @@ async function main(): Promise<void> {
   const mainPer = (name: string) => samples.filter((s) => s.target === name).map((s) => s.mainPerRequest);
   const names = [...new Set(samples.map((s) => s.target))];
   const table: ResultTable = {
-    title: `Instructions per request under callgrind: ${warmup} warm-up then ${requests} measured GET requests over ${connections} keep-alive connection(s), ${rounds} round(s)`,
+    title: `Instructions per request under callgrind: ${warmup} warm-up then ${requests} measured ${post === undefined ? 'GET' : `POST (${post.length}-byte body)`} requests over ${connections} keep-alive connection(s), ${rounds} round(s)`,
     columns: [
       'target',
       'all threads /request (median)',
@@ -296,7 +314,14 @@ async function main(): Promise<void> {
       "Instruction counts do not move with the load of the shared machine as time does, but they are not exact: the helper threads' share depends on whether a major GC cycle falls in the measured window, and with several connections on how many requests each wake-up of the event loop finds (one connection makes that the same every time). They are not time either (no cache misses, no wake-ups), but a change that removes work shows here first.",
     ],
   };
-  result.finish(args.outDir, [table], [], { warmup, requests, connections, rounds, samples });
+  result.finish(args.outDir, [table], [], {
+    warmup,
+    requests,
+    connections,
+    rounds,
+    postBytes: post?.length,
+    samples,
+  });
 }
 
 main().catch(async (error) => {

@@ -2,6 +2,7 @@ import type { BalancePlan, Lease } from '../balancer/balancer.ts';
 import { errorCode } from '../balancer/balancer.ts';
 import { GatewayError } from '../errors.ts';
 import { BodyLimit } from './body-limit.ts';
+import { releaseBody } from './body-relay.ts';
 import type { Forwarder, UpstreamRequest } from './forward.ts';
 
 /** Where the failover loop gets its hosts: the balancer, or a fake in unit tests. */
@@ -20,13 +21,29 @@ export interface FailoverReport {
 }
 
 /**
- * Sends `request` to the plan's host and, when nothing reached it (connect failure), to the next
- * one of the same order, up to `maxTries` hosts. A request that reached a host is never sent again:
+ * Sends `request` to the plan's host and, when nothing of it was written to that host (connect
+ * failure, or a connection that broke before the first byte), to the next one of the same order, up
+ * to `maxTries` hosts. A request that reached a host is never sent again:
  * sent without an answer is a 502 (504 on timeout); an answer that broke off after its headers, or a
  * client that went away, ends the request as it is. Throws a GatewayError when nothing was written.
  * `forward` does the I/O; this loop only decides.
  */
-export async function forwardWithFailover(
+export function forwardWithFailover(
+  hosts: HostSource,
+  forward: Forwarder,
+  plan: BalancePlan,
+  request: UpstreamRequest,
+  maxTries: number,
+  report: FailoverReport,
+): Promise<void> {
+  const body = request.body;
+  if (body === null || Buffer.isBuffer(body))
+    return tryHosts(hosts, forward, plan, request, maxTries, report);
+  // No attempt reads a streamed body any more: end it as undici did with the body it was given.
+  return tryHosts(hosts, forward, plan, request, maxTries, report).finally(() => releaseBody(body));
+}
+
+async function tryHosts(
   hosts: HostSource,
   forward: Forwarder,
   plan: BalancePlan,

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isConnectError, isTimeoutError } from '../../lib/network-errors.ts';
 import { responseHeaders, withHostname } from '../headers.ts';
+import { BodyRelay } from './body-relay.ts';
 import { DeadlineSweep, type Expiring } from './deadlines.ts';
 
 /** What is sent upstream, whichever host it goes to. */
@@ -51,7 +52,10 @@ export type ForwardOutcome =
    * `headersSeconds` the wait for the response headers.
    */
   | { kind: 'done'; status: number; peek: Buffer | undefined; headersSeconds: number }
-  /** Nothing was sent upstream (connect refused/timed out): safe to try another host. */
+  /**
+   * Nothing was sent upstream (connect refused/timed out, or the connection broke before a byte of
+   * the request was written and before a chunk of a streamed body was taken): safe to try another host.
+   */
   | { kind: 'connect'; error: Error }
   /** The request was sent but no response headers came back: 502, or 504 on timeout. */
   | { kind: 'failed'; error: Error; timeout: boolean }
@@ -85,7 +89,10 @@ function forwardOnce(
   deadlines: DeadlineSweep,
 ): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
-    const handler = new ForwardHandler(attempt, hostId, options, deadlines, resolve);
+    const body = attempt.body;
+    // A streamed body goes through a relay of its own: undici destroys it, not the client's request.
+    const relay = body === null || Buffer.isBuffer(body) ? undefined : new BodyRelay(body);
+    const handler = new ForwardHandler(attempt, hostId, options, deadlines, resolve, relay);
     try {
       dispatcher.dispatch(
         {
@@ -93,7 +100,7 @@ function forwardOnce(
           method: attempt.method as Dispatcher.HttpMethod,
           path: attempt.path,
           headers: options.hostnameHeader ? withHostname(attempt.headers, hostId) : attempt.headers,
-          body: attempt.body,
+          body: relay ?? body,
           headersTimeout: attempt.idleTimeout,
           bodyTimeout: attempt.idleTimeout,
         } as Dispatcher.DispatchOptions,
@@ -124,6 +131,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     private readonly options: ForwarderOptions,
     private readonly deadlines: DeadlineSweep,
     private readonly resolve: (outcome: ForwardOutcome) => void,
+    private readonly relay: BodyRelay | undefined,
   ) {
     // One shared listener that finds this handler on the response: no closure and no `once`
     // wrapper per request.
@@ -160,14 +168,25 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
     res.removeListener('close', onResponseClose);
     if (this.waitingForDrain) res.removeListener('drain', onResponseDrain);
     if (res[HANDLER] === this) res[HANDLER] = undefined;
+    // Detach from the client's body even when undici never used the relay (connect failure).
+    if (this.relay !== undefined && !this.relay.destroyed) this.relay.destroy();
     this.resolve(outcome);
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
-    this.sent = true;
     if (this.clientGone) abort(new ClientAbortError());
     else if (this.expired) abort(new DeadlineError(this.a.deadline ?? 0));
+  }
+
+  /** Bytes of the request were handed to the socket (undici writes the head with the first chunk). */
+  onBodySent(): void {
+    this.sent = true;
+  }
+
+  /** The request was written whole (a body-less request: its head). */
+  onRequestSent(): void {
+    this.sent = true;
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
@@ -207,7 +226,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
   }
 
   onError(error: Error): void {
-    if (this.clientGone || error instanceof ClientAbortError) {
+    if (this.clientGone || error instanceof ClientAbortError || this.a.res.destroyed) {
       this.finish({ kind: 'client-aborted' });
       return;
     }
@@ -217,7 +236,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
       this.finish({ kind: 'broken', status: this.status, error });
       return;
     }
-    if (!this.sent || isConnectError(error)) {
+    // A chunk taken from a streamed body is gone even if it was never written: no other host can have it.
+    if (this.relay?.took !== true && (!this.sent || isConnectError(error))) {
       this.finish({ kind: 'connect', error });
       return;
     }
