@@ -119,6 +119,7 @@ describe('Redis Cluster faults under load (issue 20)', () => {
       })();
       await waitFor('load running', () => load.now() >= run.faultAt, run.faultAt + 20_000);
       const old = await cluster.masterOf(poolSlot);
+      await cluster.waitReplicated(poolSlot);
       await old.kill();
       const killedAt = load.now();
       // An operator lists the hosts right as the master dies.
@@ -184,6 +185,8 @@ describe('a registry call during a Cluster failover (issue 20)', () => {
     // A bound well past the failover (≈ 2-3 s with a 1 s node timeout).
     registry = createRegistry({ type: 'redis', url: cluster.url, commandTimeoutMs: 15_000 });
     await registry.register(POOL, { id: 'h1', url: 'http://127.0.0.1:9' });
+    // The replica must hold h1 before its master dies, or the promotion loses it.
+    await cluster.waitReplicated(await cluster.slotOf(poolKeys(POOL).hosts));
   }, 60_000);
 
   afterAll(async () => {

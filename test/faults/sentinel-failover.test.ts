@@ -84,6 +84,7 @@ describe('Redis Sentinel failover under load (issue 20)', () => {
       const readiness = watchReadiness(gw.url);
       await waitFor('load running', () => load.now() >= run.faultAt, run.faultAt + 20_000);
       const old = await group.master();
+      await group.waitReplicated();
       await old.kill();
       const killedAt = load.now();
       await group.waitForNewMaster(old.port);
@@ -157,6 +158,7 @@ describe('Sentinel +switch-master reconnects the registry before its backoff wou
 
   it('is writable on the new master well inside its 30 s backoff', async () => {
     const old = await group.master();
+    await group.waitReplicated();
     await old.kill();
     await waitFor('the registry to notice', () => !registry.healthy());
     await group.waitForNewMaster(old.port);

@@ -14,18 +14,21 @@ describe('startRedisCluster', () => {
     await cluster?.stop();
   });
 
-  it('starts 3 masters with a replica each, and a killed master is replaced by its replica', async () => {
+  it('starts 3 masters with a replica each, and a killed master is replaced by its replica holding what was replicated', async () => {
     cluster = await startRedisCluster();
     const nodes = parseClusterNodes(await cluster.nodes[0]!.command('CLUSTER', 'NODES'));
     expect(nodes.filter((n) => n.master)).toHaveLength(3);
     expect(nodes.filter((n) => !n.master && n.masterId)).toHaveLength(3);
     const slot = await cluster.slotOf('fleetgate:{pool}:hosts');
     const old = await cluster.masterOf(slot);
+    expect(await old.command('SET', 'fleetgate:{pool}:probe', 'kept')).toContain('OK');
+    await cluster.waitReplicated(slot);
     await old.kill();
     expect(isAlive(old.pid)).toBe(false);
     const next = await cluster.waitForMaster(slot, old.port);
     expect(next.port).not.toBe(old.port);
     expect(await next.command('INFO', 'replication')).toContain('role:master');
+    expect(await next.command('GET', 'fleetgate:{pool}:probe')).toContain('kept');
   }, 60_000);
 });
 
@@ -35,12 +38,15 @@ describe('startSentinelGroup', () => {
     await group?.stop();
   });
 
-  it('starts a master, a replica and 3 Sentinels that fail over when the master dies', async () => {
+  it('starts a master, a replica and 3 Sentinels that fail over, keeping what was replicated, when the master dies', async () => {
     group = await startSentinelGroup();
     const master = await group.master();
     expect(master.port).toBe(group.servers[0]!.port);
+    expect(await master.command('SET', 'probe', 'kept')).toContain('OK');
+    await group.waitReplicated();
     await master.kill();
     const next = await group.waitForNewMaster(master.port);
     expect(next.port).toBe(group.servers[1]!.port);
+    expect(await next.command('GET', 'probe')).toContain('kept');
   }, 60_000);
 });

@@ -22,6 +22,20 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
+/**
+ * Waits until `count` replicas of `master` have acknowledged everything written to it so far
+ * (replication is asynchronous: a write the master took just before it died is lost).
+ */
+async function waitForReplicas(master: TestRedis, count: number): Promise<void> {
+  const offsetOf = (info: string) => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  const target = offsetOf(await master.command('INFO', 'replication'));
+  await until(`the replicas of ${master.port} to reach offset ${target}`, async () => {
+    const info = await master.command('INFO', 'replication');
+    const offsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+    return offsets.length === count && offsets.every((o) => o >= target);
+  });
+}
+
 /** A real Redis Cluster of masters with replicas (failover by the nodes themselves). */
 export interface TestCluster {
   /** `redis-cluster://127.0.0.1:p1,…` listing every node. */
@@ -33,6 +47,11 @@ export interface TestCluster {
   slotOf(key: string): Promise<number>;
   /** Waits until some live replica serves `slot` as master and every live node agrees (after a master died). */
   waitForMaster(slot: number, notPort: number): Promise<TestRedis>;
+  /**
+   * Waits until every replica of the master serving `slot` has acknowledged everything written to it
+   * so far (replication is asynchronous: a write the master took just before it died is lost).
+   */
+  waitReplicated(slot: number): Promise<void>;
   /** Stops every node. */
   stop(): Promise<void>;
 }
@@ -138,6 +157,9 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       });
       return byPort(found!.port);
     },
+    async waitReplicated(slot) {
+      await waitForReplicas(byPort(servingMaster(await view(), slot)!.port), replicas);
+    },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.stop()));
     },
@@ -156,6 +178,8 @@ export interface TestSentinelGroup {
   master(): Promise<TestRedis>;
   /** Waits until every live Sentinel names a master other than `port`, and that server says `role:master`. */
   waitForNewMaster(port: number): Promise<TestRedis>;
+  /** Waits until every replica has acknowledged everything written to the master so far. */
+  waitReplicated(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -240,6 +264,9 @@ export async function startSentinelGroup(
         return (await byPort(next).command('INFO', 'replication')).includes('role:master');
       });
       return byPort(next);
+    },
+    async waitReplicated() {
+      await waitForReplicas(byPort(await named(sentinels[0]!)), servers.length - 1);
     },
     async stop() {
       await Promise.all(sentinels.map((s) => s.stop()));
