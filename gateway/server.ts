@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, Server as NetServer } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '../lib/logger.ts';
 import type { Gateway } from './app.ts';
 
@@ -58,6 +58,7 @@ export async function startGateway(
       resolve();
     });
   });
+  const connections = trackConnections(server);
   const port = (server.address() as AddressInfo).port;
   logger.info({ host: listen.host, port }, 'gateway listening');
 
@@ -69,14 +70,24 @@ export async function startGateway(
       // request parsed yet, among them connections whose request is still unread in the socket buffer:
       // their clients see a reset for a request they had sent (test/faults/gateway-sigterm.test.ts
       // caught 62 of 226 requests in flight failing that way).
-      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      // Closing the listener resets the connections still in its backlog (the kernel completed their
+      // handshake; the client may have written its request): accept them first. Node accepts one
+      // connection per event-loop turn, so turn until two turns in a row accept nothing.
       const deadline = Date.now() + listen.shutdownTimeout;
-      // Let the event loop read what accepted connections already hold before counting what is in flight.
-      await new Promise((r) => setTimeout(r, 25));
+      const lingerUntil = Math.min(deadline, Date.now() + BACKLOG_DRAIN_MAX);
+      for (let quiet = 0; quiet < 2 && Date.now() < lingerUntil; ) {
+        const before = connections.accepted;
+        await new Promise((r) => setImmediate(r));
+        quiet = connections.accepted === before ? quiet + 1 : 0;
+      }
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       // No closeIdleConnections() while draining: a response that just finished leaves its connection
       // idle, and a keep-alive client may already be writing its next request on it (it would see a
-      // reset). Responses during the drain carry `Connection: close` instead.
-      while (gateway.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      // reset). Responses during the drain carry `Connection: close` instead. Connections accepted
+      // but not read from yet hold requests the gateway has not counted: wait for them too.
+      const now = () => Date.now();
+      while ((gateway.inflight() > 0 || connections.unread(now())) && now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
       const drained = gateway.inflight() === 0;
       if (!drained)
         logger.warn({ inflight: gateway.inflight() }, 'shutdown deadline reached; closing connections');
@@ -91,4 +102,43 @@ export async function startGateway(
     return closing;
   };
   return { server, port, close };
+}
+
+/** The longest the listener stays open after a shutdown began, to accept its backlog, ms. */
+export const BACKLOG_DRAIN_MAX = 1_000;
+
+/**
+ * How long a connection that has sent nothing since it was accepted still counts as carrying a
+ * request the drain must wait for, ms; past it, it is an idle preconnect and is closed.
+ */
+export const UNREAD_CONNECTION_GRACE = 2_000;
+
+const ACCEPTED_AT = Symbol('fleetgate.acceptedAt');
+type Accepted = Socket & { [ACCEPTED_AT]: number };
+
+/** Open connections of `server`, to tell whether some were accepted but not read from yet. */
+function trackConnections(server: Server): { readonly accepted: number; unread(now: number): boolean } {
+  const open = new Set<Accepted>();
+  let accepted = 0;
+  // One listener per server, none per connection beyond the set entry.
+  function forget(this: Accepted): void {
+    open.delete(this);
+  }
+  server.on('connection', (socket: Socket) => {
+    const s = socket as Accepted;
+    s[ACCEPTED_AT] = Date.now();
+    accepted++;
+    open.add(s);
+    s.once('close', forget);
+  });
+  return {
+    get accepted() {
+      return accepted;
+    },
+    unread(now) {
+      for (const s of open)
+        if (s.bytesRead === 0 && !s.destroyed && now - s[ACCEPTED_AT] < UNREAD_CONNECTION_GRACE) return true;
+      return false;
+    },
+  };
 }

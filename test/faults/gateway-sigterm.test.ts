@@ -1,5 +1,6 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRefused } from '../support/connect-refused.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
 import { type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
@@ -13,17 +14,6 @@ const RUN = LONG
 const EXEC_MS = 1_500;
 /** What the README row promises: at least this many requests at the hosts when the signal arrives. */
 const MIN_IN_FLIGHT = 100;
-
-function connectRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
-}
 
 // Two gateway processes in front of the same executors, as behind a TCP load balancer: A is sent
 // SIGTERM mid-run; the client moves to B.
@@ -112,4 +102,47 @@ describe('a gateway sent SIGTERM with requests in flight', () => {
       recoverMs: Math.round(exitMs),
     });
   }, 120_000);
+
+  it('answers the requests waiting in its accept backlog when SIGTERM arrives, instead of resetting them', async () => {
+    const gw = await startGatewayProcess({ executors: hosts.map((h) => h.address) });
+    try {
+      // Stopped, the gateway accepts nothing: the kernel completes the handshakes and queues the
+      // connections, with their requests, in the listener's backlog.
+      process.kill(gw.pid, 'SIGSTOP');
+      const clients = await Promise.all(Array.from({ length: 20 }, () => sendRaw(gw.port)));
+      process.kill(gw.pid, 'SIGTERM');
+      process.kill(gw.pid, 'SIGCONT');
+      const answers = await Promise.all(clients.map((c) => c.answer));
+      const detail = JSON.stringify({ answers, output: gw.output().slice(-1500) });
+      expect(
+        answers.map((a) => a.split('\r\n')[0]),
+        detail,
+      ).toEqual(answers.map(() => 'HTTP/1.1 200 OK'));
+      expect(await gw.proc.exited, detail).toEqual({ code: 0, signal: null });
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
+
+/** Connects and writes a health request; `answer` is everything read until the connection ends. */
+function sendRaw(port: number): Promise<{ answer: Promise<string> }> {
+  return new Promise((connected, failed) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      socket.write('GET /v1/proxy/health HTTP/1.1\r\nHost: fleetgate\r\nConnection: close\r\n\r\n');
+      connected({
+        answer: new Promise<string>((resolve) => {
+          let text = '';
+          socket.removeListener('error', failed);
+          socket.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
+          socket.once('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+          socket.once('close', () => resolve(text));
+        }),
+      });
+    });
+  });
+}

@@ -18,9 +18,16 @@ function watchReadiness(url: string): { stop(): Promise<{ polls: number; notRead
   const notReady: string[] = [];
   const loop = (async () => {
     while (running) {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      // 5 s: a gateway starved of CPU on a loaded machine may take seconds; a hang still shows.
+      let failure = '';
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(
+        (error: Error) => {
+          failure = `no answer: ${error.name} ${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}`;
+          return undefined;
+        },
+      );
       polls++;
-      if (res?.status !== 200) notReady.push(res ? `${res.status} ${await res.text()}` : 'no answer');
+      if (res?.status !== 200) notReady.push(res ? `${res.status} ${await res.text()}` : failure);
       else await res.arrayBuffer();
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { freePort } from '../../lib/free-port.ts';
+import { connectRefused } from '../support/connect-refused.ts';
 import { REPO_ROOT, startInProcessExecutor, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { call, GATEWAY_SECRET, simExecution, startTestGateway, until } from './harness.ts';
 
@@ -34,6 +35,8 @@ describe('graceful shutdown', () => {
       ready: false,
       reasons: expect.arrayContaining(['shutting down']),
     });
+    // The listener accepts its backlog for one event-loop turn, then closes.
+    await until('the port refuses new connections', () => connectRefused(Number(new URL(gw.url).port)));
     await expect(call(gw.url, 'GET', '/v1/proxy/health', { auth: null })).rejects.toThrow();
     const answers = await Promise.all(inflight);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);

@@ -82,8 +82,8 @@ export class RecordingHost {
    * and got no response byte. Nothing the gateway sent before the resets goes unrecorded: from the
    * call on nothing is forwarded either way; each open connection's unread bytes are read
    * synchronously and recorded right before it is reset (the gateway may have written a request on
-   * an idle connection that the event loop has not read yet); the listener stays open for one turn of
-   * the event loop, so that connections already in its backlog are accepted, read and reset the same
+   * an idle connection that the event loop has not read yet); the listener stays open until its backlog
+   * is empty, so that connections already in its backlog are accepted, read and reset the same
    * way instead of being dropped unseen by the close.
    */
   async crash(): Promise<number[]> {
@@ -103,7 +103,15 @@ export class RecordingHost {
     };
     resetAll();
     if (this.server) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Node accepts one connection per event-loop turn: turn until two turns in a row accept
+      // nothing, so the whole backlog is accepted, read and reset.
+      // Bounded: a gateway reconnecting at once must not keep a dead host listening.
+      const until = Date.now() + 1_000;
+      for (let quiet = 0; quiet < 2 && Date.now() < until; ) {
+        const before = this.accepted;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        quiet = this.accepted === before ? quiet + 1 : 0;
+      }
       this.server?.close();
       this.server = undefined;
       resetAll();
