@@ -87,7 +87,9 @@ export function predict(
   // the bound, and the bound's quantile already covers the noise. So a trusted bound above the count
   // raises it then. Without a trend (stationary noise, a plateau) the band holds: noise moves nothing.
   const within =
-    current > 0 && !(rise && demand > current) && Math.abs(demand / current - 1) <= policy.tolerance + EPSILON;
+    current > 0 &&
+    !(rise && demand > current) &&
+    Math.abs(demand / current - 1) <= policy.tolerance + EPSILON;
   const hosts = within ? current : Math.ceil(demand - EPSILON);
   const scaleDownFloor = allTrusted ? Math.ceil(demand - EPSILON) : null;
   return { hosts, demand, scaleDownFloor, forecasts, detail };

@@ -372,7 +372,9 @@ function compute(
     margin: round(best.margin),
     upper: round(upper),
     ceiling: Number.isFinite(seen) ? round(seen) : null,
-    trend: minute.trend ? { slope: round(minute.trend.slope), t: round(minute.trend.t), steps: minute.trend.steps } : null,
+    trend: minute.trend
+      ? { slope: round(minute.trend.slope), t: round(minute.trend.t), steps: minute.trend.steps }
+      : null,
     error: round(error),
     coverage: round(best.coverage),
     samples,

@@ -25,16 +25,27 @@ describe('trendOf', () => {
 
   it('tells a slow ramp under large noise from the noise alone', () => {
     // +0.3 per step under ± 15 of noise: each step's noise is 50 times its rise.
-    const ramp = trendOf(series(120, (i) => 100 + 0.3 * i, 15), 0)!;
+    const ramp = trendOf(
+      series(120, (i) => 100 + 0.3 * i, 15),
+      0,
+    )!;
     expect(ramp.slope).toBeGreaterThan(0.2);
     expect(ramp.t).toBeGreaterThan(5);
     for (let seed = 1; seed <= 20; seed++) {
-      const flat = trendOf(series(120, () => 100, 15, seed), 0)!;
+      const flat = trendOf(
+        series(120, () => 100, 15, seed),
+        0,
+      )!;
       expect(Math.abs(flat.t)).toBeLessThan(3.5);
     }
   });
 
   it('gives a falling ramp a negative t', () => {
-    expect(trendOf(series(60, (i) => 200 - i, 5), 0)!.t).toBeLessThan(-10);
+    expect(
+      trendOf(
+        series(60, (i) => 200 - i, 5),
+        0,
+      )!.t,
+    ).toBeLessThan(-10);
   });
 });

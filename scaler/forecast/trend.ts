@@ -38,6 +38,7 @@ export function trendOf(values: readonly number[], from: number): TrendFit | nul
     sse += (values[i]! - fit) ** 2;
   }
   const se = Math.sqrt(sse / (n - 2) / sxx);
-  const t = se > 0 ? slope / se : slope === 0 ? 0 : slope > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  const t =
+    se > 0 ? slope / se : slope === 0 ? 0 : slope > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   return { slope, t, steps: n };
 }
