@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
 import type { ForecastResult } from '../forecast/forecast.ts';
+import { simulate } from '../simulate/run.ts';
 import type { HistoryPoint } from '../types.ts';
 import { moving, predict } from './predict.ts';
 import { policyOf } from './test-support.ts';
@@ -62,6 +63,34 @@ describe('predict', () => {
     }
     expect(checked).toBeGreaterThan(0);
   });
+});
+
+describe('predict in the simulator', () => {
+  it.each([
+    [80, 0.08, 1],
+    [80, 0.05, 2],
+    [160, 0.08, 3],
+    [40, 0.08, 4],
+  ])(
+    'makes no scale event on stationary noise %s ± %s (seed %s) after 3 h of history, at quantiles 0.5 and 0.95',
+    (around, amplitude, seed) => {
+      // Per-second jitter inside the 10 % tolerance: the trend test must not lift the band here.
+      const demand = (t: number) =>
+        around * (1 + amplitude * (2 * seededRandom(seed * 7919 + Math.floor(t / 1000) * 31)() - 1));
+      for (const quantile of [0.5, 0.95]) {
+        const run = simulate({
+          policy: { ...policy, forecast: { ...policy.forecast, quantile } },
+          demand,
+          durationMs: 2 * HOUR,
+          priorHistoryMs: 3 * HOUR,
+          initialHosts: around / 8,
+        });
+        const trusted = run.records.filter((r) => r.forecasts?.inflight?.trusted).length;
+        expect(trusted).toBeGreaterThan(run.records.length / 2);
+        expect(run.figures.scaleEvents).toBe(0);
+      }
+    },
+  );
 });
 
 describe('moving', () => {
