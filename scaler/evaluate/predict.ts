@@ -19,6 +19,20 @@ export interface Prediction {
   detail: string;
 }
 
+/** Standard errors from which the backtest window's trend is not noise: p ≈ 0.003 two-sided. */
+export const TREND_T = 3;
+
+/**
+ * Whether a forecast's history moves: the backtest window's straight-line trend is at least TREND_T
+ * standard errors from flat (a trend, not noise) and moves the level by more than the tolerance's
+ * band over the window (a trend the band could not absorb; a spurious slope on noise is small).
+ */
+export function moving(result: ForecastResult, tolerance: number): boolean {
+  const trend = result.trend;
+  if (!trend || result.upper === null) return false;
+  return Math.abs(trend.t) >= TREND_T && Math.abs(trend.slope) * trend.steps >= tolerance * result.upper;
+}
+
 /** Floating-point slack so that 320 / 8 never ceils to 41. */
 const EPSILON = 1e-9;
 
@@ -42,6 +56,8 @@ export function predict(
   const lead = policy.capacity.bootTime + policy.interval;
   const forecasts: Record<string, ForecastResult> = {};
   let demand: number | null = null;
+  // Whether a trusted forecast asks for more hosts while its history moves (see moving).
+  let rise = false;
   let allTrusted = policy.combine === 'max';
   for (const metric of policy.metrics) {
     if (metric.target.type !== 'averagePerHost') {
@@ -56,6 +72,7 @@ export function predict(
       continue;
     }
     const d = result.upper <= metric.activation ? 0 : result.upper / metric.target.value;
+    if (moving(result, policy.tolerance) && d > current) rise = true;
     demand = Math.max(demand ?? 0, d);
   }
   const detail = Object.entries(forecasts)
@@ -64,7 +81,15 @@ export function predict(
   if (demand === null || policy.combine !== 'max') {
     return { hosts: null, demand: null, scaleDownFloor: null, forecasts, detail: detail || 'no forecast' };
   }
-  const within = current > 0 && Math.abs(demand / current - 1) <= policy.tolerance + EPSILON;
+  // The tolerance's dead band keeps noise from moving the count; but while the history moves (a
+  // ramp, not jitter) the band only leaves the bound unprovisioned: the count, brought down along the
+  // forecast without the band (evaluate's forecast-down), would then stay up to a band's width under
+  // the bound, and the bound's quantile already covers the noise. So a trusted bound above the count
+  // raises it then. Without a trend (stationary noise, a plateau) the band holds: noise moves nothing.
+  const within =
+    current > 0 &&
+    !(rise && demand > current) &&
+    Math.abs(demand / current - 1) <= policy.tolerance + EPSILON;
   const hosts = within ? current : Math.ceil(demand - EPSILON);
   const scaleDownFloor = allTrusted ? Math.ceil(demand - EPSILON) : null;
   return { hosts, demand, scaleDownFloor, forecasts, detail };

@@ -1,6 +1,7 @@
 import { type Buckets, bucketsOf, type HistoryPoint, restOfStep } from './history.ts';
 import { holt, type Model, type ModelRun, naive, seasonal } from './models.ts';
 import { changeBand, despike } from './shocks.ts';
+import { type TrendFit, trendOf } from './trend.ts';
 
 /** The forecaster's settings (the policy's `forecast` block, durations in ms). */
 export interface ForecastSettings {
@@ -40,6 +41,11 @@ export interface ForecastResult {
    * upper bound is capped there (no rise forecast, no bound above what the window has shown).
    */
   ceiling?: number | null;
+  /**
+   * The straight-line trend of the (despiked) backtest window: its slope per step, the slope's
+   * t-statistic and the steps it spans (trend.ts). A caller tells a ramp from noise with it.
+   */
+  trend?: { slope: number; t: number; steps: number } | null;
   /** Mean absolute error of the point forecast ÷ mean demand over the backtest window. */
   error: number | null;
   /** Share of backtest steps whose peak stayed at or under the upper bound. */
@@ -197,6 +203,8 @@ interface Minute {
   c: readonly number[];
   /** The highest step peak of the backtest window (raw history): the ceiling of a bound with no rise forecast. */
   seen: number;
+  /** The despiked history's straight-line trend over the backtest window (trendOf). */
+  trend: TrendFit | null;
   models: readonly Model[];
   /** Each eligible model's run by horizon, with the offset of its first value in `c`. */
   runs: Map<number, { name: string; from: number; run: ModelRun }[]>;
@@ -233,7 +241,8 @@ function prepare(
   }
   let seen = Number.NEGATIVE_INFINITY;
   for (let i = Math.max(0, n - windowSteps); i < n; i++) seen = Math.max(seen, a[i]!);
-  return { key, buckets, windowSteps, band, c, seen, models, runs: new Map(), windows: new Map() };
+  const trend = trendOf(c, n - windowSteps);
+  return { key, buckets, windowSteps, band, c, seen, trend, models, runs: new Map(), windows: new Map() };
 }
 
 /** Every eligible model's run over the history for `horizon` (memoised in the minute). */
@@ -363,12 +372,15 @@ function compute(
     margin: round(best.margin),
     upper: round(upper),
     ceiling: Number.isFinite(seen) ? round(seen) : null,
+    trend: minute.trend
+      ? { slope: round(minute.trend.slope), t: round(minute.trend.t), steps: minute.trend.steps }
+      : null,
     error: round(error),
     coverage: round(best.coverage),
     samples,
     horizonSteps: horizon,
     current: partial,
-    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}${capped ? `, capped at ${fmt(seen)}, the highest peak of the last ${minute.windowSteps} steps: no rise forecast` : ''}) over the next ${fmt(lead / 1000)}s${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
+    detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}${capped ? `, capped at ${fmt(seen)}, the highest peak of the last ${minute.windowSteps} steps: no rise forecast` : ''}) over the next ${fmt(lead / 1000)}s${minute.trend ? `; trend ${fmt(minute.trend.slope)}/step over ${minute.trend.steps} steps (t ${fmt(minute.trend.t)})` : ''}${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
   };
   return { result, band: band ? { median: band.median, bound: band.bound, last: raw[n - 1]! } : null };
 }

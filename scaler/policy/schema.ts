@@ -160,7 +160,9 @@ export const policySchema = z
       .min(0, 'must be ≥ 0')
       .max(1, 'must be ≤ 1')
       .default(0.1)
-      .describe('No change while |value ÷ target − 1| is at most this.'),
+      .describe(
+        'No change while |value ÷ target − 1| is at most this. With a trusted forecast the count still falls to what the forecast needs within it, and rises to the forecast while the history trends beyond its noise and this band.',
+      ),
     scaleUp: directionSchema('up', '0s', [
       { type: 'Hosts', value: 4, period: '15s' },
       { type: 'Percent', value: 100, period: '15s' },
