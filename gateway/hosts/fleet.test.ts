@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { testFleet } from '../../test/support/gateway-fleet.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS } from '../ring-table.ts';
-import { Fleet, type HostSpec } from './fleet.ts';
+import type { Fleet, HostSpec } from './fleet.ts';
 import { staticId } from './fleet-view.ts';
 
 describe('staticId', () => {
@@ -28,12 +29,7 @@ describe('Fleet.apply', () => {
   });
 
   it('builds the ring over active hosts only and keeps pools across updates', () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     expect(fleet.apply([spec('a'), spec('b', 'draining'), spec('c', 'booting')])).toBe(true);
     expect(fleet.ring.members.map((m) => m.id)).toEqual(['a']);
     const pool = fleet.byId.get('a')!.pool;
@@ -46,12 +42,7 @@ describe('Fleet.apply', () => {
   });
 
   it('routes on a new table at once and completes it in the background; keeps the eligible counts', async () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     const ids = Array.from({ length: 40 }, (_, i) => `h${i}`);
     fleet.apply([...ids.map((id) => spec(id)), spec('d', 'draining')]);
     expect([fleet.load.eligible, fleet.load.total]).toEqual([40, 0]);
@@ -71,12 +62,7 @@ describe('Fleet.apply', () => {
   });
 
   it('ignores hosts with an invalid url', () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     fleet.apply([{ id: 'x', url: 'ftp://nope', state: 'active', weight: 1, source: 'registry' }]);
     expect(fleet.hosts).toEqual([]);
   });
@@ -89,12 +75,7 @@ describe('Fleet.apply', () => {
         done();
       },
     });
-    fleet = new Fleet({
-      logger: createLogger({ level: 'info', destination }),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet(createLogger({ level: 'info', destination }));
     const ids = Array.from({ length: 1000 }, (_, i) => `host-${String(i).padStart(4, '0')}`);
     fleet.apply(ids.map((id) => spec(id)));
     fleet.apply([...ids.slice(2).map((id) => spec(id)), spec('new-host')]);
