@@ -1,7 +1,6 @@
 import { request } from 'undici';
-import { parseDuration } from '../config/duration.ts';
-import { FleetgateError, UsageError } from '../lib/errors.ts';
-import { parseCommandArgs } from './args.ts';
+import { FleetgateError } from '../lib/errors.ts';
+import { parseCommandArgs, parseGatewayOption, parseTimeoutOption } from './args.ts';
 import { type FleetReport, formatFleet } from './dev/fleet-table.ts';
 import type { CliIO, Command } from './io.ts';
 
@@ -83,18 +82,8 @@ export const fleetCommand: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    const raw = values.gateway ?? io.env.FLEETGATE_GATEWAY_URL ?? 'http://127.0.0.1:8080';
-    let gateway: string;
-    try {
-      const u = new URL(raw);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-      gateway = u.origin;
-    } catch {
-      throw new UsageError(`--gateway must be an http(s) URL like http://127.0.0.1:8080, got "${raw}"`);
-    }
-    const timeout = parseDuration(values.timeout ?? '5s');
-    if (!timeout.ok) throw new UsageError(`--timeout ${timeout.message}`);
-    const timeoutMs = Math.max(1, timeout.value);
+    const gateway = parseGatewayOption(values.gateway, io.env);
+    const timeoutMs = parseTimeoutOption(values.timeout);
     const secret = values.secret ?? io.env.FLEETGATE_GATEWAY_SECRET ?? io.env.OPR_PROXY_SECRET;
     const report = await fetchFleet(gateway, secret, timeoutMs);
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatFleet(report));

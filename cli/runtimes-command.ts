@@ -1,7 +1,6 @@
 import { request } from 'undici';
-import { parseDuration } from '../config/duration.ts';
 import { FleetgateError, UsageError } from '../lib/errors.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, parseGatewayOption, parseTimeoutOption } from './args.ts';
 import type { CliIO, Command } from './io.ts';
 
 const HELP = `Usage: fleetgate runtimes explain RUNTIME_ID [options]
@@ -65,21 +64,12 @@ export const runtimesCommand: Command = {
     if (positionals[0] !== 'explain' || positionals.length !== 2) {
       throw new UsageError('expected: fleetgate runtimes explain RUNTIME_ID');
     }
-    const raw = values.gateway ?? io.env.FLEETGATE_GATEWAY_URL ?? 'http://127.0.0.1:8080';
-    let gateway: string;
-    try {
-      const u = new URL(raw);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-      gateway = u.origin;
-    } catch {
-      throw new UsageError(`--gateway must be an http(s) URL like http://127.0.0.1:8080, got "${raw}"`);
-    }
-    const timeout = parseDuration(values.timeout ?? '5s');
-    if (!timeout.ok) throw new UsageError(`--timeout ${timeout.message}`);
+    const gateway = parseGatewayOption(values.gateway, io.env);
+    const timeoutMs = parseTimeoutOption(values.timeout);
     const token = values.token ?? io.env.FLEETGATE_ADMIN_TOKEN;
     const url = new URL('/v1/fleet/lifetime', gateway);
     url.searchParams.set('runtime', positionals[1]!);
-    const report = await fetchReport(url, token, Math.max(1, timeout.value));
+    const report = await fetchReport(url, token, timeoutMs);
     io.stdout.write(
       values.json ? `${JSON.stringify(report, null, 2)}\n` : formatLifetime(report, Date.now()),
     );

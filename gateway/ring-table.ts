@@ -1,5 +1,6 @@
 import { fmix32, murmur3 } from './hash.ts';
 import type { Ring, RingMember } from './ring.ts';
+import { type RingPoint, rendezvousScore, ringPoints, SEED_A, SEED_B } from './ring-points.ts';
 
 /** How a table ring is sized. */
 export interface RingTableOptions {
@@ -41,17 +42,7 @@ export interface TableRing extends Ring {
 export const GATEWAY_RING_BUCKETS = 65_536;
 
 const KEY_SEED = 0x2545f491;
-const SEED_A = 0x9747b28c;
-const SEED_B = 0x5bd1e995;
-const TWO_POW_20 = 2 ** 20;
-const TWO_POW_52 = 2 ** 52;
-
-interface Host {
-  id: string;
-  weight: number;
-  a: number;
-  b: number;
-}
+type Host = RingPoint;
 
 /**
  * Weighted rendezvous hashing on a precomputed table (issue 15): a key hashes to one of B buckets;
@@ -74,7 +65,7 @@ interface Host {
  * per bucket and kept in a bounded cache.
  */
 export function createTableRing(members: readonly RingMember[], options: RingTableOptions = {}): TableRing {
-  const hosts = normalise(members);
+  const hosts = ringPoints(members);
   const buckets = options.buckets ?? defaultBuckets(hosts.length);
   if (!(buckets > 0) || (buckets & (buckets - 1)) !== 0) {
     throw new RangeError(`ring table: buckets must be a power of two, got ${buckets}`);
@@ -119,32 +110,9 @@ interface Source {
   added: number[];
 }
 
-function normalise(members: readonly RingMember[]): Host[] {
-  const seen = new Set<string>();
-  const hosts: Host[] = [];
-  for (const m of members) {
-    if (seen.has(m.id)) continue;
-    seen.add(m.id);
-    if (!(m.weight > 0) || !Number.isFinite(m.weight)) {
-      throw new RangeError(`ring member "${m.id}": weight must be a positive number, got ${m.weight}`);
-    }
-    hosts.push({ id: m.id, weight: m.weight, a: murmur3(m.id, SEED_A), b: murmur3(m.id, SEED_B) });
-  }
-  hosts.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-  return hosts;
-}
-
 /** The rendezvous score of `host` for bucket `bucket` (ties broken by the caller on index). */
 function score(host: Host, bucket: number): number {
-  return scoreWith(host, fmix32(bucket ^ SEED_A), fmix32(bucket ^ SEED_B));
-}
-
-/** `score` with the bucket's two hashes computed once by the caller. */
-function scoreWith(host: Host, ka: number, kb: number): number {
-  const x = fmix32(ka ^ host.a);
-  const y = fmix32((kb + host.b) ^ x);
-  const u = (x * TWO_POW_20 + (y >>> 12) + 0.5) / TWO_POW_52;
-  return -host.weight / Math.log(u);
+  return rendezvousScore(host, fmix32(bucket ^ SEED_A), fmix32(bucket ^ SEED_B));
 }
 
 /** Whether (s1, i1) ranks before (s2, i2): higher score first, then lower host index. */
@@ -177,7 +145,7 @@ function fillBucket(t: Table, bucket: number, hosts: readonly Host[], depth: num
   const kb = fmix32(bucket ^ SEED_B);
   const last = base + depth - 1;
   for (let i = 0; i < hosts.length; i++) {
-    const s = scoreWith(hosts[i]!, ka, kb);
+    const s = rendezvousScore(hosts[i]!, ka, kb);
     // Most hosts rank below a full prefix: one comparison rejects them.
     if (t.index[last] !== 0 && s <= t.score[last]!) continue;
     offer(t, bucket, depth, i, s);
@@ -315,7 +283,7 @@ function updateTable(
   fullOrders: number,
   next: readonly RingMember[],
 ): TableRing {
-  const nextHosts = normalise(next);
+  const nextHosts = ringPoints(next);
   const nt = emptyTable(buckets, depth);
   // From nothing, every bucket is scanned anyway.
   if (hosts.length === 0) return wrap(nextHosts, nt, undefined, buckets, depth, fullOrders);

@@ -1,4 +1,5 @@
-import { fmix32, murmur3 } from './hash.ts';
+import { murmur3 } from './hash.ts';
+import { rendezvousScore, ringPoints, SEED_A, SEED_B } from './ring-points.ts';
 
 /** A host on the ring with its relative weight (> 0). */
 export interface RingMember {
@@ -15,18 +16,6 @@ export interface Ring {
   candidates(key: string, n?: number): string[];
 }
 
-const SEED_A = 0x9747b28c;
-const SEED_B = 0x5bd1e995;
-const TWO_POW_20 = 2 ** 20;
-const TWO_POW_52 = 2 ** 52;
-
-interface Point {
-  id: string;
-  weight: number;
-  a: number;
-  b: number;
-}
-
 /**
  * Weighted rendezvous (highest-random-weight) hashing, logarithmic method (Schindelhauer & Schomaker
  * 2005; Resch's "weighted rendezvous"): score = -weight / ln(u), u uniform in (0,1) from a stable hash
@@ -35,30 +24,11 @@ interface Point {
  * on the member set, never on insertion order or on the process.
  */
 export function createRing(members: readonly RingMember[]): Ring {
-  const seen = new Set<string>();
-  const points: Point[] = [];
-  for (const m of members) {
-    if (seen.has(m.id)) continue;
-    seen.add(m.id);
-    if (!(m.weight > 0) || !Number.isFinite(m.weight)) {
-      throw new RangeError(`ring member "${m.id}": weight must be a positive number, got ${m.weight}`);
-    }
-    points.push({ id: m.id, weight: m.weight, a: murmur3(m.id, SEED_A), b: murmur3(m.id, SEED_B) });
-  }
-  // Sorting by id makes tie-breaks (practically never needed) independent of insertion order.
-  points.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const points = ringPoints(members);
   const frozen: readonly RingMember[] = Object.freeze(
     points.map((p) => Object.freeze({ id: p.id, weight: p.weight })),
   );
   const scores = new Float64Array(points.length);
-
-  function score(p: Point, ka: number, kb: number): number {
-    const x = fmix32(ka ^ p.a);
-    const y = fmix32((kb + p.b) ^ x);
-    // 52 bits of uniform randomness in (0, 1): never 0, never 1.
-    const u = (x * TWO_POW_20 + (y >>> 12) + 0.5) / TWO_POW_52;
-    return -p.weight / Math.log(u);
-  }
 
   return {
     members: frozen,
@@ -71,7 +41,7 @@ export function createRing(members: readonly RingMember[]): Ring {
         let best = 0;
         let bestScore = -1;
         for (let i = 0; i < points.length; i++) {
-          const s = score(points[i]!, ka, kb);
+          const s = rendezvousScore(points[i]!, ka, kb);
           if (s > bestScore) {
             bestScore = s;
             best = i;
@@ -79,7 +49,7 @@ export function createRing(members: readonly RingMember[]): Ring {
         }
         return [points[best]!.id];
       }
-      for (let i = 0; i < points.length; i++) scores[i] = score(points[i]!, ka, kb);
+      for (let i = 0; i < points.length; i++) scores[i] = rendezvousScore(points[i]!, ka, kb);
       const order = points.map((_, i) => i);
       order.sort((i, j) => scores[j]! - scores[i]! || i - j);
       return order.slice(0, count).map((i) => points[i]!.id);

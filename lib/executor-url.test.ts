@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { executorAddressSchema } from '../config/schema/common.ts';
-import { Fleet } from '../gateway/hosts/fleet.ts';
 import { validateHostInput } from '../registry/host.ts';
+import { testFleet } from '../test/support/gateway-fleet.ts';
 import { executorUrl, parseExecutorUrl } from './executor-url.ts';
-import { silentLogger } from './logger.ts';
 
 describe('parseExecutorUrl', () => {
   it.each([
@@ -53,12 +52,7 @@ describe('parseExecutorUrl', () => {
 
 describe('config, registry and gateway read executor URLs alike', () => {
   const inGateway = (url: string): boolean => {
-    const fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    const fleet = testFleet();
     fleet.apply([{ id: 'x', url, state: 'active', weight: 1, source: 'registry' }]);
     const kept = fleet.byId.has('x');
     void fleet.close();

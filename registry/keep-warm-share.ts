@@ -1,5 +1,5 @@
-import { createLeaderLock } from '../scaler/leader/lock.ts';
 import type { PoolKeys } from './keys.ts';
+import { createLeaderLock } from './leader-lock.ts';
 import type { RedisClient } from './redis-connection.ts';
 import type { DrainIntentOutcome, DrainIntents, KeepWarmShare } from './types.ts';
 

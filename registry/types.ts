@@ -1,4 +1,4 @@
-import type { LeaderLock } from '../scaler/coordination/types.ts';
+import type { LeaderLock } from './leader-lock.ts';
 /** Lifecycle of an executor host in the registry. */
 export type HostState = 'booting' | 'active' | 'draining';
 

@@ -10,7 +10,6 @@ export * from './forecast/history.ts';
 export * from './http/app.ts';
 export * from './http/server.ts';
 export * from './leader/elector.ts';
-export * from './leader/lock.ts';
 export * from './loop/backoff.ts';
 export * from './loop/decision-log.ts';
 export * from './loop/health.ts';

@@ -1,12 +1,8 @@
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/logger.ts';
-import { seededRandom } from '../../lib/random.ts';
-import { createGatewayMetrics } from '../../metrics/gateway.ts';
-import { Fleet } from '../hosts/fleet.ts';
+import { lazyHosts, testBalancer, testFleet } from '../../test/support/gateway-fleet.ts';
+import type { Fleet } from '../hosts/fleet.ts';
 import { PlacementMap } from '../hosts/placement.ts';
-import { RequestMetrics } from '../observe.ts';
-import { type BalancePlan, Balancer, type Lease } from './balancer.ts';
+import type { BalancePlan, Lease } from './balancer.ts';
 
 const HOSTS = ['e1', 'e2', 'e3', 'e4'];
 const plan: BalancePlan = {
@@ -26,36 +22,12 @@ describe('Balancer with replication', () => {
   // Load factor 2: a lone runtime with 22 in flight fits under the cap on 3 of the 4 hosts (at 1.25
   // bounded loads alone would spread it over all 4).
   function setup(perHost: number, clock: { now: number }) {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
-    // Pools connect lazily: nothing here opens a socket.
-    fleet.apply(
-      HOSTS.map((id, i) => ({
-        id,
-        url: `http://127.0.0.1:${i + 1}`,
-        state: 'active',
-        weight: 1,
-        source: 'static',
-      })),
-    );
-    const metrics = createGatewayMetrics(new Registry());
+    fleet = testFleet();
+    fleet.apply(lazyHosts(HOSTS));
     const placement = new PlacementMap(1000);
-    const balancer = new Balancer({
-      fleet,
-      health: { passiveFailure: () => undefined, passiveSuccess: () => undefined },
+    const balancer = testBalancer(fleet, {
       placement,
-      metrics,
-      hot: new RequestMetrics(metrics),
-      random: seededRandom(1),
       loadFactor: 2,
-      loadFloor: 4,
-      boundedLoads: true,
-      warmPreference: true,
-      legacyAlgorithm: undefined,
       replication: { perHost, maxReplicas: 4, windowMs: 1000, tableSize: 16 },
       now: () => clock.now,
     });
@@ -108,36 +80,10 @@ describe('Balancer on the table ring', () => {
   });
 
   it('fails over past the ring prefix through every host, in ring order', () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     const ids = Array.from({ length: 12 }, (_, i) => `h${i}`);
-    fleet.apply(
-      ids.map((id, i) => ({
-        id,
-        url: `http://127.0.0.1:${i + 1}`,
-        state: 'active',
-        weight: 1,
-        source: 'static',
-      })),
-    );
-    const metrics = createGatewayMetrics(new Registry());
-    const balancer = new Balancer({
-      fleet,
-      health: { passiveFailure: () => undefined, passiveSuccess: () => undefined },
-      placement: new PlacementMap(1000),
-      metrics,
-      hot: new RequestMetrics(metrics),
-      random: seededRandom(1),
-      loadFactor: 1.25,
-      loadFloor: 4,
-      boundedLoads: true,
-      warmPreference: true,
-      legacyAlgorithm: undefined,
-    });
+    fleet.apply(lazyHosts(ids));
+    const balancer = testBalancer(fleet);
     const tried: string[] = [];
     let lease = balancer.pick(plan);
     while (lease !== undefined) {

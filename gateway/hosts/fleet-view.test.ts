@@ -3,17 +3,9 @@ import { ManualClock } from '../../lib/clock.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
 import type { FleetSnapshot, HostRegistry } from '../../registry/types.ts';
-import { Fleet } from './fleet.ts';
+import { testFleet } from '../../test/support/gateway-fleet.ts';
+import type { Fleet } from './fleet.ts';
 import { FleetView } from './fleet-view.ts';
-
-function newFleet(): Fleet {
-  return new Fleet({
-    logger: silentLogger(),
-    now: () => 0,
-    health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-    pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-  });
-}
 
 /** A registry whose store can be switched off, as Redis going away. */
 class FlakyRegistry implements HostRegistry {
@@ -44,7 +36,7 @@ describe('FleetView', () => {
   });
 
   it('merges static hosts with the registry; a registry host with the same id wins', async () => {
-    fleet = newFleet();
+    fleet = testFleet();
     const registry = new MemoryRegistry();
     await registry.register('p', { id: 'b', url: 'http://127.0.0.1:2', state: 'draining' });
     await registry.register('p', { id: '127.0.0.1:1', url: 'http://127.0.0.1:9', state: 'active' });
@@ -72,7 +64,7 @@ describe('FleetView', () => {
   });
 
   it('keeps the last view while the registry is unreachable and reports how stale it is', async () => {
-    fleet = newFleet();
+    fleet = testFleet();
     const clock = new ManualClock(1_000);
     const registry = new FlakyRegistry();
     registry.snapshot = {
@@ -116,7 +108,7 @@ describe('FleetView', () => {
   });
 
   it('counts the outage from when it was first seen, not from the last read (readiness grace)', async () => {
-    fleet = newFleet();
+    fleet = testFleet();
     const clock = new ManualClock(1_000);
     const registry = new FlakyRegistry();
     const view = new FleetView({

@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { testFleet } from '../../test/support/gateway-fleet.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS } from '../ring-table.ts';
-import { Fleet, type HostSpec } from './fleet.ts';
+import type { Fleet, HostSpec } from './fleet.ts';
 import { staticId } from './fleet-view.ts';
 
 describe('staticId', () => {
@@ -27,12 +29,7 @@ describe('Fleet.apply', () => {
   });
 
   it('builds the ring over active hosts only and keeps pools across updates', () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     expect(fleet.apply([spec('a'), spec('b', 'draining'), spec('c', 'booting')])).toBe(true);
     expect(fleet.ring.members.map((m) => m.id)).toEqual(['a']);
     const pool = fleet.byId.get('a')!.pool;
@@ -45,12 +42,7 @@ describe('Fleet.apply', () => {
   });
 
   it('routes on a new table at once and completes it in the background; keeps the eligible counts', async () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     const ids = Array.from({ length: 40 }, (_, i) => `h${i}`);
     fleet.apply([...ids.map((id) => spec(id)), spec('d', 'draining')]);
     expect([fleet.load.eligible, fleet.load.total]).toEqual([40, 0]);
@@ -70,13 +62,36 @@ describe('Fleet.apply', () => {
   });
 
   it('ignores hosts with an invalid url', () => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
+    fleet = testFleet();
     fleet.apply([{ id: 'x', url: 'ftp://nope', state: 'active', weight: 1, source: 'registry' }]);
     expect(fleet.hosts).toEqual([]);
+  });
+
+  it('logs a ring rebuild as counts and a few ids, whatever the fleet size', () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    fleet = testFleet(createLogger({ level: 'info', destination }));
+    const ids = Array.from({ length: 1000 }, (_, i) => `host-${String(i).padStart(4, '0')}`);
+    fleet.apply(ids.map((id) => spec(id)));
+    fleet.apply([...ids.slice(2).map((id) => spec(id)), spec('new-host')]);
+    const rebuilt = lines.filter((l) => l.msg === 'ring rebuilt');
+    expect(
+      rebuilt.map(({ hosts, added, removed, addedIds, removedIds }) => ({
+        hosts,
+        added,
+        removed,
+        addedIds,
+        removedIds,
+      })),
+    ).toEqual([
+      { hosts: 1000, added: 1000, removed: 0, addedIds: ids.slice(0, 10), removedIds: [] },
+      { hosts: 999, added: 1, removed: 2, addedIds: ['new-host'], removedIds: ids.slice(0, 2) },
+    ]);
+    expect(JSON.stringify(rebuilt[0]).length).toBeLessThan(600);
   });
 });

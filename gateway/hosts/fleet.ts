@@ -8,6 +8,7 @@ import type { HostLoad } from '../balancer/pick.ts';
 import { fillInBackground } from '../ring-fill.ts';
 import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../ring-table.ts';
 import { type HealthPolicy, type HealthState, initialHealth } from './health.ts';
+import { ringChange } from './ring-change.ts';
 
 /** A host as the gateway needs it: from the registry or from the static list. */
 export interface HostSpec {
@@ -178,6 +179,7 @@ export class Fleet {
     // A table ring, updated in place: only the changed hosts are scored; the result is the table a
     // gateway starting now would build from the same hosts. It routes at once (a lookup computes its
     // own bucket); the rest is computed a slice per turn of the event loop.
+    const change = ringChange(this.ring.members, members);
     this.ring = this.ring.update(members);
     this.stopFill?.();
     this.stopFill = fillInBackground(this.ring, (r) =>
@@ -186,6 +188,6 @@ export class Fleet {
         'ring table complete',
       ),
     );
-    this.deps.logger.info({ hosts: members.map((m) => m.id) }, 'ring rebuilt');
+    this.deps.logger.info(change, 'ring rebuilt');
   }
 }

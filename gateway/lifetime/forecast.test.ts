@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type ForecastRules, forecastIdle, MAX_RECENT_IDLE_TIMES, recordRecentIdle } from './forecast.ts';
-import { callEnded, callStarted, type LifetimeRules, newHistory, planLifetime } from './policy.ts';
+import { type LifetimeRules, planLifetime } from './policy.ts';
+import { historyOf as calledAfter, MIN, TEST_RULES } from './test-support.ts';
 
-const MIN = 60_000;
 const FORECAST: ForecastRules = { enabled: true, samples: 8, minSamples: 3, maxWindow: 30 * MIN };
-const RULES: LifetimeRules = {
-  binMs: MIN,
-  bins: 240,
-  headPercentile: 5,
-  tailPercentile: 99,
-  margin: 0.1,
-  minSamples: 10,
-  minCv: 2,
-  maxOutOfBounds: 0.5,
-  fixedKeepAlive: 10 * MIN,
-  forecast: FORECAST,
-};
-
-/** A runtime called (instantly) after each of `gaps`, ms; returns its history and the last call's time. */
-function calledAfter(gaps: number[], rules = RULES) {
-  const h = newHistory(rules);
-  let t = 0;
-  callStarted(h, t);
-  callEnded(h, t);
-  for (const gap of gaps) {
-    t += gap;
-    callStarted(h, t);
-    callEnded(h, t);
-  }
-  return { h, t };
-}
+const RULES: LifetimeRules = { ...TEST_RULES, forecast: FORECAST };
 
 describe('forecastIdle', () => {
   it('expects the next idle time between the shortest and the longest recent ones, widened by the margin', () => {

@@ -1,42 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { IdleHistogram } from './idle-histogram.ts';
 import { Pins } from './pins.ts';
-import {
-  callEnded,
-  callStarted,
-  type LifetimeRules,
-  newHistory,
-  notRepresentative,
-  planLifetime,
-  wantsWarm,
-} from './policy.ts';
+import { callEnded, callStarted, newHistory, notRepresentative, planLifetime, wantsWarm } from './policy.ts';
+import { historyOf, MIN, TEST_RULES } from './test-support.ts';
 
-const MIN = 60_000;
-const RULES: LifetimeRules = {
-  binMs: MIN,
-  bins: 240,
-  headPercentile: 5,
-  tailPercentile: 99,
-  margin: 0.1,
-  minSamples: 10,
-  minCv: 2,
-  maxOutOfBounds: 0.5,
-  fixedKeepAlive: 10 * MIN,
-};
-
-/** A runtime called (instantly) every `gaps[i]` ms. */
-function historyOf(gaps: number[], rules = RULES) {
-  const h = newHistory(rules);
-  let t = 0;
-  callStarted(h, t);
-  callEnded(h, t);
-  for (const gap of gaps) {
-    t += gap;
-    callStarted(h, t);
-    callEnded(h, t);
-  }
-  return { h, t };
-}
+const RULES = TEST_RULES;
 
 describe('IdleHistogram', () => {
   it('puts idle times in bins and answers percentiles on bin edges', () => {

@@ -1,14 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/logger.ts';
-import { seededRandom } from '../../lib/random.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../metrics/gateway.ts';
-import { type BalancePlan, Balancer } from '../balancer/balancer.ts';
+import { lazyHosts, testBalancer, testFleet } from '../../test/support/gateway-fleet.ts';
+import type { BalancePlan, Balancer } from '../balancer/balancer.ts';
 import { GatewayError } from '../errors.ts';
-import { Fleet, type HostEntry } from '../hosts/fleet.ts';
+import type { Fleet, HostEntry } from '../hosts/fleet.ts';
 import { PlacementMap } from '../hosts/placement.ts';
-import { RequestMetrics } from '../observe.ts';
 import { type FailoverReport, forwardWithFailover } from './failover.ts';
 import type { Forwarder, ForwardOutcome, UpstreamRequest } from './forward.ts';
 
@@ -33,43 +31,24 @@ describe('forwardWithFailover with a fake forwarder', () => {
   let successes: string[];
 
   beforeEach(() => {
-    fleet = new Fleet({
-      logger: silentLogger(),
-      now: () => 0,
-      health: { ejectAfter: 3, interval: 1000, backoffMin: 100, backoffMax: 1000 },
-      pool: { connectTimeout: 1000, keepAliveTimeout: 1000 },
-    });
-    // Pools connect lazily: nothing here opens a socket.
-    fleet.apply(
-      HOSTS.map((id, i) => ({
-        id,
-        url: `http://127.0.0.1:${i + 1}`,
-        state: 'active',
-        weight: 1,
-        source: 'static',
-      })),
-    );
+    fleet = testFleet();
+    fleet.apply(lazyHosts(HOSTS));
     registry = new Registry();
     metrics = createGatewayMetrics(registry);
     placement = new PlacementMap(1000);
     failures = [];
     successes = [];
-    balancer = new Balancer({
+    balancer = testBalancer(
       fleet,
-      health: {
-        passiveFailure: (host: HostEntry, reason: string) => failures.push({ host: host.id, reason }),
-        passiveSuccess: (host: HostEntry) => successes.push(host.id),
+      {
+        health: {
+          passiveFailure: (host: HostEntry, reason: string) => failures.push({ host: host.id, reason }),
+          passiveSuccess: (host: HostEntry) => successes.push(host.id),
+        },
+        placement,
       },
-      placement,
       metrics,
-      hot: new RequestMetrics(metrics),
-      random: seededRandom(1),
-      loadFactor: 1.25,
-      loadFloor: 4,
-      boundedLoads: true,
-      warmPreference: true,
-      legacyAlgorithm: undefined,
-    });
+    );
   });
   afterEach(async () => {
     await fleet.close();

@@ -1,11 +1,11 @@
 import { settlesWithin } from '../../lib/deadline.ts';
 import { poolKeys } from '../../registry/keys.ts';
+import { createLeaderLock } from '../../registry/leader-lock.ts';
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   type RedisConnectionOptions,
   redisConnector,
 } from '../../registry/redis-connection.ts';
-import { createLeaderLock } from '../leader/lock.ts';
 import { DEFAULT_DECISION_CAP, redisDecisionLog } from '../loop/decision-log.ts';
 import type { Coordination } from './types.ts';
 

@@ -1,20 +1,7 @@
+import type { LeaderLock } from '../../registry/leader-lock.ts';
 import type { DecisionLog } from '../loop/decision-log.ts';
 
-/** One pool's leader lock. Every method answers false instead of throwing when the store is down. */
-export interface LeaderLock {
-  /** Where the lock lives, for logs (the Redis key `fleetgate:{pool}:leader`, or `memory:{pool}`). */
-  readonly key: string;
-  /** This holder's token, the lock's value while it holds it. */
-  readonly token: string;
-  /** Takes the lock when free (or already ours, which extends it): true when this holder now has it. */
-  acquire(): Promise<boolean>;
-  /** Extends the lease, only for its holder: true when still the holder. */
-  renew(): Promise<boolean>;
-  /** Frees the lock, only for its holder: true when it was released. */
-  release(): Promise<boolean>;
-  /** The current holder's token, or undefined (no holder, or the store down). */
-  holder(): Promise<string | undefined>;
-}
+export type { LeaderLock };
 
 /**
  * What scalers share so that one of them acts per pool and `explain` can read what it did: a leader

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/logger.ts';
 import { describeDocker, engineRunDir, testDocker } from '../../test/support/docker.ts';
 import {
   engineProviderConfig,
+  engineProviders,
+  expectCreateFails,
   expectRestartedScalerFindsHost,
   expectTakenPortFails,
 } from '../../test/support/engine-provider.ts';
@@ -24,20 +25,15 @@ function config(overrides: Record<string, unknown> = {}): DockerProviderConfig {
   );
 }
 
+const provider = engineProviders(createDockerProvider, config, SECRET);
+
 describeDocker('docker host provider', docker, (engine) => {
   beforeAll(async () => {
     for (const line of await ensureFleetgateImage(engine, engineRunDir())) console.log(`[docker] ${line}`);
   }, 600_000);
 
   describeProviderContract('docker', async () => {
-    const provider = createDockerProvider({
-      pool: 'contract',
-      config: config(),
-      executorSecret: SECRET,
-      logger: silentLogger(),
-      stopOnClose: true,
-    });
-    return { provider, destroyStopsHost: true, cleanup: async () => {} };
+    return { provider: provider('contract', {}, true), destroyStopsHost: true, cleanup: async () => {} };
   });
 
   describe('limits, labels, recovery and bad input', () => {
@@ -48,43 +44,31 @@ describeDocker('docker host provider', docker, (engine) => {
     });
 
     it('labels the container, and a new provider (a restarted scaler) finds, checks and removes it', async () => {
-      const newProvider = () =>
-        createDockerProvider({ pool, config: config(), executorSecret: SECRET, logger: silentLogger() });
-      await expectRestartedScalerFindsHost(newProvider, leftovers, async (host) => {
-        const info = await engine.containers.inspect(host.labels.container!);
-        expect(info.labels).toMatchObject({
-          [LABELS.pool]: pool,
-          [LABELS.host]: host.id,
-          [LABELS.provider]: 'docker',
-        });
-      });
+      await expectRestartedScalerFindsHost(
+        () => provider(pool),
+        leftovers,
+        async (host) => {
+          const info = await engine.containers.inspect(host.labels.container!);
+          expect(info.labels).toMatchObject({
+            [LABELS.pool]: pool,
+            [LABELS.host]: host.id,
+            [LABELS.provider]: 'docker',
+          });
+        },
+      );
     });
 
     it('names a missing image and leaves no container', async () => {
-      const provider = createDockerProvider({
-        pool,
-        config: config({ image: 'local/no-such-executor:1' }),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-        code: 'PROVIDER_CREATE_FAILED',
-        message: expect.stringContaining('image "local/no-such-executor:1" is not on the Docker engine'),
-      });
-      expect(await leftovers()).toEqual([]);
-      await provider.close();
+      await expectCreateFails(
+        provider(pool, { image: 'local/no-such-executor:1' }),
+        'image "local/no-such-executor:1" is not on the Docker engine',
+        leftovers,
+      );
     });
 
     it('names an executor that cannot bind its port (taken), with its log, and leaves no container', async () => {
-      const newProvider = (command: string[]) =>
-        createDockerProvider({
-          pool,
-          config: config({ command }),
-          executorSecret: SECRET,
-          logger: silentLogger(),
-        });
       await expectTakenPortFails(
-        newProvider,
+        (command) => provider(pool, { command }),
         /exited with code \d+ before its executor answered.*EADDRINUSE/s,
         leftovers,
       );
@@ -94,16 +78,9 @@ describeDocker('docker host provider', docker, (engine) => {
 
 describe('docker host provider, engine down', () => {
   it('names the socket nobody answers on', async () => {
-    const provider = createDockerProvider({
-      pool: 'no-engine',
-      config: config({ socket: '/nonexistent/docker.sock' }),
-      executorSecret: SECRET,
-      logger: silentLogger(),
-    });
-    await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-      code: 'PROVIDER_CREATE_FAILED',
-      message: expect.stringContaining('the Docker engine at /nonexistent/docker.sock does not answer'),
-    });
-    await provider.close();
+    await expectCreateFails(
+      provider('no-engine', { socket: '/nonexistent/docker.sock' }),
+      'the Docker engine at /nonexistent/docker.sock does not answer',
+    );
   });
 });

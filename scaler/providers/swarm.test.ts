@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/logger.ts';
 import { describeDocker, engineRunDir, TEST_LIMITS, testDocker } from '../../test/support/docker.ts';
 import { startTestSwarm, type TestSwarm } from '../../test/support/docker-swarm.ts';
 import {
   engineProviderConfig,
+  engineProviders,
+  expectCreateFails,
   expectRestartedScalerFindsHost,
   expectTakenPortFails,
 } from '../../test/support/engine-provider.ts';
@@ -23,6 +24,8 @@ function config(overrides: Record<string, unknown> = {}): SwarmProviderConfig {
   return engineProviderConfig('swarm', swarm?.socketPath ?? '/nonexistent', '60s', overrides);
 }
 
+const provider = engineProviders(createSwarmProvider, config, SECRET);
+
 describeDocker('swarm host provider', docker, (engine) => {
   beforeAll(async () => {
     for (const line of await ensureFleetgateImage(engine, engineRunDir())) console.log(`[docker] ${line}`);
@@ -33,14 +36,7 @@ describeDocker('swarm host provider', docker, (engine) => {
   }, 120_000);
 
   describeProviderContract('swarm', async () => {
-    const provider = createSwarmProvider({
-      pool: 'contract',
-      config: config(),
-      executorSecret: SECRET,
-      logger: silentLogger(),
-      stopOnClose: true,
-    });
-    return { provider, destroyStopsHost: true, cleanup: async () => {} };
+    return { provider: provider('contract', {}, true), destroyStopsHost: true, cleanup: async () => {} };
   });
 
   describe('one service per host, limits, recovery and bad input', () => {
@@ -52,15 +48,10 @@ describeDocker('swarm host provider', docker, (engine) => {
     });
 
     it('runs each host as its own labelled one-replica service with the limits; destroying one removes only its task', async () => {
-      const provider = createSwarmProvider({
-        pool,
-        config: config(),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
+      const hosts = provider(pool);
       const [a, b] = await Promise.all([
-        provider.create({ inUse: new Set() }),
-        provider.create({ inUse: new Set() }),
+        hosts.create({ inUse: new Set() }),
+        hosts.create({ inUse: new Set() }),
       ]);
       const client = swarm!.client;
       const service = await client.swarm.inspectService(a!.labels.service!);
@@ -77,80 +68,48 @@ describeDocker('swarm host provider', docker, (engine) => {
         pids: TEST_LIMITS.pids,
       });
       // The scaler drained `a`: removing it stops a's executor, and b keeps answering.
-      await provider.destroy(a!);
+      await hosts.destroy(a!);
       await expect(client.swarm.inspectService(service.id)).rejects.toMatchObject({ status: 404 });
       const res = await fetch(`${b!.url}/v1/health`);
       expect(res.status).toBe(200);
-      await provider.destroy(b!);
-      await provider.close();
+      await hosts.destroy(b!);
+      await hosts.close();
     });
 
     it('a new provider (a restarted scaler) finds the hosts by label, checks and removes them', async () => {
-      const newProvider = () =>
-        createSwarmProvider({ pool, config: config(), executorSecret: SECRET, logger: silentLogger() });
-      await expectRestartedScalerFindsHost(newProvider, leftovers);
+      await expectRestartedScalerFindsHost(() => provider(pool), leftovers);
     });
 
     it('names a missing image with the swarm reason and leaves no service', async () => {
-      const provider = createSwarmProvider({
-        pool,
-        config: config({ image: 'local/no-such-executor:1' }),
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-        code: 'PROVIDER_CREATE_FAILED',
-        message: expect.stringMatching(/image local\/no-such-executor:1\): its task (rejected|failed)/),
-      });
-      expect(await leftovers()).toEqual([]);
-      await provider.close();
+      await expectCreateFails(
+        provider(pool, { image: 'local/no-such-executor:1' }),
+        /image local\/no-such-executor:1\): its task (rejected|failed)/,
+        leftovers,
+      );
     });
 
     it('names an executor that cannot bind its port (taken), with its log, and leaves no service', async () => {
-      const newProvider = (command: string[]) =>
-        createSwarmProvider({
-          pool,
-          config: config({ command }),
-          executorSecret: SECRET,
-          logger: silentLogger(),
-        });
       await expectTakenPortFails(
-        newProvider,
+        (command) => provider(pool, { command }),
         /its task failed before the executor answered.*EADDRINUSE/s,
         leftovers,
       );
     });
 
     it('says when the engine is not a swarm manager', async () => {
-      const provider = createSwarmProvider({
-        pool,
-        config: { ...config(), socket: docker.available ? docker.socketPath : '/nonexistent' },
-        executorSecret: SECRET,
-        logger: silentLogger(),
-      });
-      await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-        code: 'PROVIDER_CREATE_FAILED',
-        message: expect.stringContaining('is not a swarm manager (run `docker swarm init` on it first)'),
-      });
-      await provider.close();
+      await expectCreateFails(
+        provider(pool, { socket: docker.available ? docker.socketPath : '/nonexistent' }),
+        'is not a swarm manager (run `docker swarm init` on it first)',
+      );
     });
   });
 });
 
 describe('swarm host provider, engine down', () => {
   it('names the socket nobody answers on', async () => {
-    const provider = createSwarmProvider({
-      pool: 'no-engine',
-      config: config({ socket: '/nonexistent/docker.sock' }),
-      executorSecret: SECRET,
-      logger: silentLogger(),
-    });
-    await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-      code: 'PROVIDER_CREATE_FAILED',
-      message: expect.stringContaining(
-        'the Docker swarm manager at /nonexistent/docker.sock does not answer',
-      ),
-    });
-    await provider.close();
+    await expectCreateFails(
+      provider('no-engine', { socket: '/nonexistent/docker.sock' }),
+      'the Docker swarm manager at /nonexistent/docker.sock does not answer',
+    );
   });
 });

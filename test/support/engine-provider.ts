@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { expect } from 'vitest';
 import { freePort } from '../../lib/free-port.ts';
+import { silentLogger } from '../../lib/logger.ts';
 import { providerSchema } from '../../scaler/policy/shell-schema.ts';
-import type { ListingHostProvider } from '../../scaler/providers/engine-host.ts';
+import type { EngineProviderOptions, ListingHostProvider } from '../../scaler/providers/engine-host.ts';
 import type { ProvisionedHost } from '../../scaler/providers/types.ts';
 import { TEST_LIMITS } from './docker.ts';
 import { TEST_FLEETGATE_IMAGE } from './fleetgate-image.ts';
@@ -29,6 +30,19 @@ export function engineProviderConfig<Config>(
     stopTimeout: '10s',
     ...overrides,
   }) as Config;
+}
+
+/**
+ * A maker of `create`'s providers, silent, with `secret`: `provider(pool, overrides, stopOnClose)`
+ * configured by `config(overrides)` (called at each make, so a socket known later is seen).
+ */
+export function engineProviders<Config>(
+  create: (options: EngineProviderOptions<Config>) => ListingHostProvider,
+  config: (overrides: Record<string, unknown>) => Config,
+  secret: string,
+) {
+  return (pool: string, overrides: Record<string, unknown> = {}, stopOnClose = false): ListingHostProvider =>
+    create({ pool, config: config(overrides), executorSecret: secret, logger: silentLogger(), stopOnClose });
 }
 
 /**
@@ -69,13 +83,25 @@ export async function expectTakenPortFails(
   await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
   try {
     const provider = newProvider(['executor', '--bind', '127.0.0.1', '--port', String(port)]);
-    await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
-      code: 'PROVIDER_CREATE_FAILED',
-      message: expect.stringMatching(message),
-    });
-    expect(await leftovers()).toEqual([]);
-    await provider.close();
+    await expectCreateFails(provider, message, leftovers);
   } finally {
     taken.close();
   }
+}
+
+/**
+ * A create that fails with PROVIDER_CREATE_FAILED and a message containing (a string) or matching
+ * (a RegExp) `message`; then nothing is left (when `leftovers` is given) and the provider closes.
+ */
+export async function expectCreateFails(
+  provider: ListingHostProvider,
+  message: string | RegExp,
+  leftovers?: () => Promise<unknown[]>,
+): Promise<void> {
+  await expect(provider.create({ inUse: new Set() })).rejects.toMatchObject({
+    code: 'PROVIDER_CREATE_FAILED',
+    message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message),
+  });
+  if (leftovers) expect(await leftovers()).toEqual([]);
+  await provider.close();
 }

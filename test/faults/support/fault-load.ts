@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { syntheticPlan } from '../../../load/plan.ts';
@@ -13,6 +14,8 @@ import { SEQ_HEADER } from './recording-host.ts';
 export interface SeqOutcome {
   /** ms since the run started (performance clock). */
   sentAt: number;
+  /** When its first byte went to a connected socket (undici's `sendHeaders`), or it failed unwritten. */
+  writtenAt?: number;
   doneAt?: number;
   status?: number;
   /** Gateway error code from the JSON body, or the client-side error kind. */
@@ -54,6 +57,11 @@ export interface FaultLoad {
   done: Promise<FaultLoadResult>;
   /** Stops sending (requests in flight finish). */
   stop(): void;
+  /**
+   * Sequence numbers of the requests handed to the client whose first byte is not written to a
+   * connected socket yet (undici queues a request until its connection is up).
+   */
+  unwritten(): number[];
 }
 
 /** The result of a fault run. */
@@ -107,14 +115,19 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
     signal: stop.signal,
   }).then(async (summary) => {
     await dispatcher.close();
+    dispatcher.stopRecording();
     const failed = [...outcomes.entries()]
       .filter(([, o]) => o.error !== undefined || o.status === undefined || o.status >= 400)
       .map(([s]) => s)
       .sort((a, b) => a - b);
     return { summary, outcomes, failed };
   });
-  return { now, sent: () => seq, done, stop: () => stop.abort() };
+  const unwritten = () =>
+    [...outcomes.entries()].filter(([, o]) => o.writtenAt === undefined).map(([s]) => s);
+  return { now, sent: () => seq, done, stop: () => stop.abort(), unwritten };
 }
+
+const SEQ_IN_HEADERS = new RegExp(String.raw`\r\n${SEQ_HEADER}: *(\d+)\r\n`, 'i');
 
 /**
  * An undici Pool that notes, per sequence number, when the request went out, its status, the
@@ -128,6 +141,19 @@ class RecordingPool extends Pool {
     private readonly now: () => number,
   ) {
     super(origin, { connections: 512, pipelining: 1 });
+    subscribe('undici:client:sendHeaders', this.onSendHeaders);
+  }
+
+  /** Notes when each of this pool's requests is written (every undici client publishes here). */
+  private readonly onSendHeaders = (message: unknown) => {
+    const seq = SEQ_IN_HEADERS.exec((message as { headers: string }).headers)?.[1];
+    const outcome = seq === undefined ? undefined : this.outcomes.get(Number(seq));
+    if (outcome && outcome.writtenAt === undefined) outcome.writtenAt = this.now();
+  };
+
+  /** Stops noting writes (once the load is done). */
+  stopRecording(): void {
+    unsubscribe('undici:client:sendHeaders', this.onSendHeaders);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: wraps the overloaded Dispatcher.request
@@ -162,6 +188,8 @@ class RecordingPool extends Pool {
       },
       (error: unknown) => {
         outcome.doneAt = this.now();
+        // Failed before it was written (no connection): nothing more will come of it.
+        outcome.writtenAt ??= outcome.doneAt;
         outcome.error = errorKind(error);
         throw error;
       },

@@ -1,6 +1,21 @@
 import { readFileSync } from 'node:fs';
-import type { RedisClient } from '../../registry/redis-connection.ts';
-import type { LeaderLock } from '../coordination/types.ts';
+import type { RedisClient } from './redis-connection.ts';
+
+/** One pool's leader lock. Every method answers false instead of throwing when the store is down. */
+export interface LeaderLock {
+  /** Where the lock lives, for logs (the Redis key `fleetgate:{pool}:leader`, or `memory:{pool}`). */
+  readonly key: string;
+  /** This holder's token, the lock's value while it holds it. */
+  readonly token: string;
+  /** Takes the lock when free (or already ours, which extends it): true when this holder now has it. */
+  acquire(): Promise<boolean>;
+  /** Extends the lease, only for its holder: true when still the holder. */
+  renew(): Promise<boolean>;
+  /** Frees the lock, only for its holder: true when it was released. */
+  release(): Promise<boolean>;
+  /** The current holder's token, or undefined (no holder, or the store down). */
+  holder(): Promise<string | undefined>;
+}
 
 interface LockScripts {
   fleetgateExtendLock(key: string, token: string, ttl: number): Promise<number>;
@@ -21,7 +36,8 @@ export interface LeaderLockOptions {
 /**
  * A Redis lock on an existing client: `SET key token NX PX ttl` to acquire, compare-and-extend
  * (scripts/extend-lock-1.lua) to renew, compare-and-delete (scripts/release-lock-1.lua) to release.
- * The Redis coordination's lock (scaler/coordination/redis.ts).
+ * The scaler's leader lock (scaler/coordination/redis.ts) and the gateways' keep-warm keeper lease
+ * (keep-warm-share.ts); scaler/coordination/memory.ts is the in-process one.
  */
 export function createLeaderLock({ client, key, token, ttlMs }: LeaderLockOptions): LeaderLock {
   client.defineCommand('fleetgateExtendLock', { lua: lua('extend-lock-1.lua'), numberOfKeys: 1 });
