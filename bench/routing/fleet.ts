@@ -98,6 +98,8 @@ export interface HostMetrics {
   executions: number;
   /** Runtimes stopped for any reason (idle, evicted, …): should stay 0 within a run. */
   stopped: number;
+  /** `process_cpu_seconds_total` of the executor process. */
+  cpuSeconds: number;
 }
 
 /** Sum of every sample of `name` (any labels) in a Prometheus text exposition. */
@@ -122,6 +124,7 @@ export async function scrapeHost(host: ExecutorHost): Promise<HostMetrics | unde
       warmRuntimes: metricSum(text, 'fleetgate_executor_warm_runtimes'),
       executions: metricSum(text, 'fleetgate_executor_executions_total'),
       stopped: metricSum(text, 'fleetgate_executor_runtime_processes_stopped_total'),
+      cpuSeconds: metricSum(text, 'process_cpu_seconds_total'),
     };
   } catch {
     return undefined;

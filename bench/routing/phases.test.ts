@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { spread } from './aggregate.ts';
+import type { RequestRecord } from './client.ts';
+import { executorCpu, metricValue, processLoad, splitTime, timeTable } from './phases.ts';
+
+const record = (over: Partial<RequestRecord>): RequestRecord => ({
+  runtimeId: 'r',
+  at: 0,
+  sent: 0,
+  end: 100,
+  status: 200,
+  ...over,
+});
+
+describe('splitTime', () => {
+  it('splits latency into the way to the executor, the executor and the way back', () => {
+    const split = splitTime([
+      record({ at: 0, arrived: 30, executorMs: 50, end: 90 }),
+      record({ at: 100, arrived: 110, executorMs: 20, end: 140 }),
+      // Failed, or without the executor's startTime: left out.
+      record({ at: 0, arrived: 1, executorMs: 1, end: 5000, error: 'http_502' }),
+      record({ at: 0, executorMs: 1, end: 5000 }),
+    ]);
+    expect(split.requests).toBe(2);
+    expect(split.toExecutor.p50).toBe(20);
+    expect(split.executor.p50).toBe(35);
+    expect(split.back.p50).toBe(10);
+    expect(split.outside.p50).toBe(30);
+    expect(split.toExecutor.p99).toBeCloseTo(29.8);
+  });
+});
+
+describe('processLoad', () => {
+  it('takes the CPU between two scrapes and the event-loop lag of the second', () => {
+    const before = 'process_cpu_seconds_total 1.5\nnodejs_eventloop_lag_max_seconds 9\n';
+    const after =
+      '# HELP x\nprocess_cpu_seconds_total 4\nnodejs_eventloop_lag_max_seconds 0.25\nnodejs_eventloop_lag_p99_seconds 0.02\n';
+    expect(processLoad(before, after)).toEqual({
+      cpuSeconds: 2.5,
+      eventLoopLagMaxMs: 250,
+      eventLoopLagP99Ms: 20,
+    });
+    expect(metricValue(after, 'absent_metric')).toBeNaN();
+  });
+});
+
+describe('executorCpu', () => {
+  it('sums each host from its first to its last answered snapshot', () => {
+    const snaps = [
+      new Map([
+        ['e1', { cpuSeconds: 1 }],
+        ['e2', { cpuSeconds: 2 }],
+      ]),
+      new Map([
+        ['e1', { cpuSeconds: 3 }],
+        ['e2', undefined],
+        ['e5', { cpuSeconds: 0.5 }],
+      ]),
+      new Map([
+        ['e1', { cpuSeconds: 4 }],
+        ['e5', { cpuSeconds: 1 }],
+      ]),
+    ];
+    expect(executorCpu(snaps)).toBe(3 + 0 + 0.5);
+  });
+});
+
+describe('timeTable', () => {
+  it('gives one row per router with the figures over its runs', () => {
+    const time = splitTime([record({ at: 0, arrived: 10, executorMs: 50, end: 70 })]);
+    const table = timeTable(
+      'Where',
+      [
+        { round: 1, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 1 },
+        { round: 2, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 3 },
+      ],
+      spread,
+    );
+    expect(table.rows).toEqual([
+      [
+        'a',
+        '10 (10–10) / 10 (10–10)',
+        '50 (50–50) / 50 (50–50)',
+        '10 (10–10) / 10 (10–10)',
+        '20 (20–20) / 20 (20–20)',
+        '–',
+        '–',
+        '2 (1–3)',
+      ],
+    ]);
+  });
+});
