@@ -11,6 +11,7 @@ import { analyze, type Phase, type PhaseStats, type Snapshot } from './analyze.t
 import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, warmUp } from './client.ts';
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
 import { keepWarmRows, replayMs } from './keep-warm.ts';
+import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
 import {
   executorCpu,
   type ProcessLoad,
@@ -19,7 +20,6 @@ import {
   type TimeSplit,
   timeTable,
 } from './phases.ts';
-import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
 import { type RoutingTarget, routingTargets } from './targets.ts';
 import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
 
