@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spread } from './aggregate.ts';
 import type { RequestRecord } from './client.ts';
-import { executorCpu, metricValue, processLoad, splitTime, timeTable } from './phases.ts';
+import { executorCpu, gatewayCounters, metricValue, processLoad, splitTime, timeTable } from './phases.ts';
 
 const record = (over: Partial<RequestRecord>): RequestRecord => ({
   runtimeId: 'r',
@@ -88,5 +88,21 @@ describe('timeTable', () => {
         '2 (1–3)',
       ],
     ]);
+  });
+});
+
+describe('gatewayCounters', () => {
+  it('keeps every fleetgate_gateway_*_total sample with its labels', () => {
+    const text = [
+      '# TYPE fleetgate_gateway_retries_total counter',
+      'fleetgate_gateway_retries_total 3',
+      'fleetgate_gateway_picks_total{reason="warm"} 120',
+      'fleetgate_gateway_inflight_requests 4',
+      'process_cpu_seconds_total 2',
+    ].join('\n');
+    expect(gatewayCounters(text)).toEqual({
+      fleetgate_gateway_retries_total: 3,
+      'fleetgate_gateway_picks_total{reason="warm"}': 120,
+    });
   });
 });

@@ -136,3 +136,15 @@ export function executorCpu(snapshots: readonly Map<string, { cpuSeconds: number
   for (const [host, v] of last) sum += v - first.get(host)!;
   return sum;
 }
+
+/**
+ * Every `fleetgate_gateway_*_total` sample of an exposition by name and labels (picks by reason,
+ * retries, upstream errors by kind, …), for the results' JSON.
+ */
+export function gatewayCounters(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^(fleetgate_gateway_\w+_total(?:\{[^}]*\})?) ([-+\d.eE]+)$/gm)) {
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}

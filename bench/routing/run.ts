@@ -14,6 +14,7 @@ import { keepWarmRows, replayMs } from './keep-warm.ts';
 import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
 import {
   executorCpu,
+  gatewayCounters,
   type ProcessLoad,
   processLoad,
   splitTime,
@@ -56,6 +57,8 @@ interface RunResult {
   routerLoad?: ProcessLoad | undefined;
   /** The executors' CPU over the run, s. */
   executorCpuSeconds: number;
+  /** The router's counters at the end of the run (Fleetgate: picks by reason, retries, upstream errors). */
+  routerCounters?: Record<string, number> | undefined;
 }
 
 async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
@@ -177,6 +180,7 @@ async function runOne(
             ? processLoad(routerBefore, routerAfter)
             : undefined,
         executorCpuSeconds: executorCpu(snapshots),
+        routerCounters: routerAfter === undefined ? undefined : gatewayCounters(routerAfter),
       };
     } finally {
       await router.stop();
