@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { spread } from './aggregate.ts';
 import type { RequestRecord } from './client.ts';
-import { executorCpu, gatewayCounters, metricValue, processLoad, splitTime, timeTable } from './phases.ts';
+import {
+  executorCpu,
+  gatewayCounters,
+  metricValue,
+  processLoad,
+  routerTimes,
+  splitTime,
+  timeTable,
+} from './phases.ts';
 
 const record = (over: Partial<RequestRecord>): RequestRecord => ({
   runtimeId: 'r',
@@ -27,6 +35,8 @@ describe('splitTime', () => {
     expect(split.back.p50).toBe(10);
     expect(split.outside.p50).toBe(30);
     expect(split.toExecutor.p99).toBeCloseTo(29.8);
+    expect(split.meanLatency).toBe(65);
+    expect(split.meanExecutor).toBe(35);
   });
 });
 
@@ -83,6 +93,7 @@ describe('timeTable', () => {
         '50 (50–50) / 50 (50–50)',
         '10 (10–10) / 10 (10–10)',
         '20 (20–20) / 20 (20–20)',
+        '70 (70–70) / – / – / 50 (50–50)',
         '–',
         '–',
         '2 (1–3)',
@@ -104,5 +115,30 @@ describe('gatewayCounters', () => {
       fleetgate_gateway_retries_total: 3,
       'fleetgate_gateway_picks_total{reason="warm"}': 120,
     });
+  });
+});
+
+describe('routerTimes', () => {
+  it('takes the mean handler and upstream times between two scrapes, over every label', () => {
+    const before = [
+      'fleetgate_gateway_request_duration_seconds_sum{route="a"} 1',
+      'fleetgate_gateway_request_duration_seconds_count{route="a"} 10',
+      'fleetgate_gateway_upstream_duration_seconds_sum{host="e1"} 0.5',
+      'fleetgate_gateway_upstream_duration_seconds_count{host="e1"} 10',
+    ].join('\n');
+    const after = [
+      'fleetgate_gateway_request_duration_seconds_sum{route="a"} 3',
+      'fleetgate_gateway_request_duration_seconds_count{route="a"} 20',
+      'fleetgate_gateway_request_duration_seconds_sum{route="b"} 2',
+      'fleetgate_gateway_request_duration_seconds_count{route="b"} 10',
+      'fleetgate_gateway_upstream_duration_seconds_sum{host="e1"} 1.5',
+      'fleetgate_gateway_upstream_duration_seconds_count{host="e1"} 20',
+      'fleetgate_gateway_upstream_duration_seconds_sum{host="e2"} 1',
+      'fleetgate_gateway_upstream_duration_seconds_count{host="e2"} 10',
+    ].join('\n');
+    const t = routerTimes(before, after);
+    expect(t.requests).toBe(20);
+    expect(t.requestMeanMs).toBeCloseTo(200);
+    expect(t.upstreamHeadersMeanMs).toBeCloseTo(100);
   });
 });

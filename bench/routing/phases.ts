@@ -1,4 +1,4 @@
-import { quantile } from '../lib/stats.ts';
+import { mean, quantile } from '../lib/stats.ts';
 import type { RequestRecord } from './client.ts';
 
 /** p50 and p99 of one stretch of a request's life, ms. */
@@ -21,6 +21,9 @@ export interface TimeSplit {
   back: Quantiles;
   /** Latency minus the executor's duration: everything outside the executor. */
   outside: Quantiles;
+  /** Mean latency (from the scheduled send time) and mean executor duration, ms. */
+  meanLatency: number;
+  meanExecutor: number;
 }
 
 /** The split of `records` (pure). */
@@ -38,6 +41,8 @@ export function splitTime(records: readonly RequestRecord[]): TimeSplit {
     executor: q((r) => r.executorMs!),
     back: q((r) => r.end - r.arrived! - r.executorMs!),
     outside: q((r) => r.end - r.at - r.executorMs!),
+    meanLatency: mean(ok.map((r) => r.end - r.at)),
+    meanExecutor: mean(ok.map((r) => r.executorMs!)),
   };
 }
 
@@ -76,6 +81,8 @@ export interface TimedRun {
   routerLoad?: ProcessLoad | undefined;
   /** The executors' CPU over the run (a killed one until its last scrape), s. */
   executorCpuSeconds: number;
+  /** The router's own request and upstream times (Fleetgate). */
+  routerTimes?: RouterTimes | undefined;
 }
 
 /** `median (min–max)` over runs, or the one value. */
@@ -99,6 +106,7 @@ export function timeTable(
       'in the executor p50 / p99 ms',
       'back p50 / p99 ms',
       'outside the executor p50 / p99 ms',
+      'mean ms: client / gateway handler / gateway to headers / executor',
       'router CPU s',
       'router event-loop lag max ms',
       'executors CPU s',
@@ -114,6 +122,14 @@ export function timeTable(
         pair((r) => r.time.executor),
         pair((r) => r.time.back),
         pair((r) => r.time.outside),
+        [
+          of((r) => r.time.meanLatency),
+          mine.every((r) => r.routerTimes !== undefined) ? of((r) => r.routerTimes!.requestMeanMs) : '–',
+          mine.every((r) => r.routerTimes !== undefined)
+            ? of((r) => r.routerTimes!.upstreamHeadersMeanMs)
+            : '–',
+          of((r) => r.time.meanExecutor),
+        ].join(' / '),
         router ? of((r) => r.routerLoad!.cpuSeconds, 2) : '–',
         router ? of((r) => r.routerLoad!.eventLoopLagMaxMs) : '–',
         of((r) => r.executorCpuSeconds, 2),
@@ -147,4 +163,35 @@ export function gatewayCounters(text: string): Record<string, number> {
     out[m[1]!] = Number(m[2]);
   }
   return out;
+}
+
+/** The router's own view of the requests of a run, from its duration histograms (Fleetgate). */
+export interface RouterTimes {
+  /** Mean time from the request reaching the gateway's handler to its answer's end, ms. */
+  requestMeanMs: number;
+  /** Mean time from an attempt's dispatch to the executor's response headers, ms. */
+  upstreamHeadersMeanMs: number;
+  requests: number;
+}
+
+/** Means of the gateway's request and upstream histograms between two scrapes (pure). */
+export function routerTimes(before: string, after: string): RouterTimes {
+  const delta = (name: string) => metricSum(after, name) - metricSum(before, name);
+  const requests = delta('fleetgate_gateway_request_duration_seconds_count');
+  return {
+    requestMeanMs: (delta('fleetgate_gateway_request_duration_seconds_sum') / requests) * 1000,
+    upstreamHeadersMeanMs:
+      (delta('fleetgate_gateway_upstream_duration_seconds_sum') /
+        delta('fleetgate_gateway_upstream_duration_seconds_count')) *
+      1000,
+    requests,
+  };
+}
+
+/** Sum of every sample of `name` (any labels). */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([-+\\d.eE]+)$`, 'gm')))
+    sum += Number(m[1]);
+  return sum;
 }

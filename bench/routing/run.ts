@@ -17,6 +17,8 @@ import {
   gatewayCounters,
   type ProcessLoad,
   processLoad,
+  type RouterTimes,
+  routerTimes,
   splitTime,
   type TimeSplit,
   timeTable,
@@ -59,6 +61,8 @@ interface RunResult {
   executorCpuSeconds: number;
   /** The router's counters at the end of the run (Fleetgate: picks by reason, retries, upstream errors). */
   routerCounters?: Record<string, number> | undefined;
+  /** The router's own mean request and upstream times over the open loop (Fleetgate). */
+  routerTimes?: RouterTimes | undefined;
 }
 
 async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
@@ -181,6 +185,10 @@ async function runOne(
             : undefined,
         executorCpuSeconds: executorCpu(snapshots),
         routerCounters: routerAfter === undefined ? undefined : gatewayCounters(routerAfter),
+        routerTimes:
+          routerBefore !== undefined && routerAfter !== undefined
+            ? routerTimes(routerBefore, routerAfter)
+            : undefined,
       };
     } finally {
       await router.stop();
