@@ -4,6 +4,7 @@ import type { RequestRecord } from './client.ts';
 import {
   executorCpu,
   gatewayCounters,
+  listenOverflows,
   metricValue,
   processLoad,
   routerTimes,
@@ -81,8 +82,8 @@ describe('timeTable', () => {
     const table = timeTable(
       'Where',
       [
-        { round: 1, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 1 },
-        { round: 2, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 3 },
+        { round: 1, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 1, listenOverflows: 0 },
+        { round: 2, target: 'a', time, routerLoad: undefined, executorCpuSeconds: 3, listenOverflows: 12 },
       ],
       spread,
     );
@@ -97,6 +98,7 @@ describe('timeTable', () => {
         '–',
         '–',
         '2 (1–3)',
+        '6 (0–12)',
       ],
     ]);
   });
@@ -140,5 +142,18 @@ describe('routerTimes', () => {
     expect(t.requests).toBe(20);
     expect(t.requestMeanMs).toBeCloseTo(200);
     expect(t.upstreamHeadersMeanMs).toBeCloseTo(100);
+  });
+});
+
+describe('listenOverflows', () => {
+  it('reads TcpExt ListenOverflows from /proc/net/netstat text', () => {
+    const text = [
+      'TcpExt: SyncookiesSent ListenOverflows ListenDrops',
+      'TcpExt: 0 125045 125045',
+      'IpExt: InNoRoutes',
+      'IpExt: 0',
+    ].join('\n');
+    expect(listenOverflows(text)).toBe(125045);
+    expect(listenOverflows('IpExt: InNoRoutes\nIpExt: 0')).toBeNaN();
   });
 });

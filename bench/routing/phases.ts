@@ -83,6 +83,8 @@ export interface TimedRun {
   executorCpuSeconds: number;
   /** The router's own request and upstream times (Fleetgate). */
   routerTimes?: RouterTimes | undefined;
+  /** Connections dropped at a full accept queue on the machine during the run. */
+  listenOverflows: number;
 }
 
 /** `median (min–max)` over runs, or the one value. */
@@ -110,6 +112,7 @@ export function timeTable(
       'router CPU s',
       'router event-loop lag max ms',
       'executors CPU s',
+      'listen overflows (machine)',
     ],
     rows: targets.map((target) => {
       const mine = runs.filter((r) => r.target === target);
@@ -133,6 +136,7 @@ export function timeTable(
         router ? of((r) => r.routerLoad!.cpuSeconds, 2) : '–',
         router ? of((r) => r.routerLoad!.eventLoopLagMaxMs) : '–',
         of((r) => r.executorCpuSeconds, 2),
+        of((r) => r.listenOverflows),
       ];
     }),
   };
@@ -194,4 +198,18 @@ function metricSum(text: string, name: string): number {
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([-+\\d.eE]+)$`, 'gm')))
     sum += Number(m[1]);
   return sum;
+}
+
+/**
+ * `TcpExt: ListenOverflows` of a `/proc/net/netstat` text: connections the kernel dropped because a
+ * listener's accept queue was full (the client retransmits its SYN after 1 s, then 3 s, 7 s in all).
+ * NaN when the text has no such field.
+ */
+export function listenOverflows(netstat: string): number {
+  const lines = netstat.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  if (lines.length < 2) return Number.NaN;
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  const i = names.indexOf('ListenOverflows');
+  return i < 0 ? Number.NaN : Number(values[i]);
 }

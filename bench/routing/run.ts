@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
@@ -15,6 +15,7 @@ import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers }
 import {
   executorCpu,
   gatewayCounters,
+  listenOverflows,
   type ProcessLoad,
   processLoad,
   type RouterTimes,
@@ -63,6 +64,17 @@ interface RunResult {
   routerCounters?: Record<string, number> | undefined;
   /** The router's own mean request and upstream times over the open loop (Fleetgate). */
   routerTimes?: RouterTimes | undefined;
+  /** Connections the kernel dropped at a full accept queue during the open loop (the whole machine's). */
+  listenOverflows: number;
+}
+
+/** The machine's `ListenOverflows` counter (NaN off Linux). */
+function readListenOverflows(): number {
+  try {
+    return listenOverflows(readFileSync('/proc/net/netstat', 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
@@ -135,6 +147,7 @@ async function runOne(
       });
       const lifetime = options.lifetime ? measureLifetime(hosts, router) : undefined;
       const routerBefore = await router.metrics?.();
+      const overflowsBefore = readListenOverflows();
       const { records, actions } = await runOpenLoop({
         url: router.url,
         events: workload.events,
@@ -148,6 +161,7 @@ async function runOne(
         timeoutMs: options.timeoutMs,
         executionTimeoutSeconds: Math.ceil(options.timeoutMs / 1000),
       });
+      const overflows = readListenOverflows() - overflowsBefore;
       const routerAfter = await router.metrics?.();
       snapshots.push(await snapshot(hosts));
       const lifetimeMeasures = await lifetime?.finish(records, Number(options.coldStart) / 2);
@@ -184,6 +198,7 @@ async function runOne(
             ? processLoad(routerBefore, routerAfter)
             : undefined,
         executorCpuSeconds: executorCpu(snapshots),
+        listenOverflows: overflows,
         routerCounters: routerAfter === undefined ? undefined : gatewayCounters(routerAfter),
         routerTimes:
           routerBefore !== undefined && routerAfter !== undefined
@@ -393,7 +408,7 @@ async function main(): Promise<void> {
     "Latency is measured from each request's scheduled send time (open loop, undici, no coordinated omission), successful requests only; errors are non-2xx answers and failed connections.",
     "In-flight peak ÷ avg: the busiest host's mean number of requests in flight ÷ the mean over the hosts in service, over the steady phase (1.00 = perfectly even).",
     'Round-robin and random are HAProxy `balance roundrobin` / `balance random`: what open-runtimes/proxy does with current executors (its warm tier needs the /v1/health stats that executors ≥ 0.17 no longer report).',
-    "Where the time went: over the successful requests, from the client's scheduled send time to the executor's handler (its answer's `startTime`, wall clock: the client's lag, the router, the connection, the executor's event loop), the executor's own `duration` (cold start, slot wait, execution), and the rest (the answer's way back); outside the executor = latency − the executor's duration. Router CPU and event-loop lag (the largest delay prom-client's monitor saw) from the router's `/metrics` before and after the open loop (Fleetgate only); executors' CPU from their `/metrics` at the phase boundaries (e3 until its kill).",
+    "Where the time went: over the successful requests, from the client's scheduled send time to the executor's handler (its answer's `startTime`, wall clock: the client's lag, the router, the connection, the executor's event loop), the executor's own `duration` (cold start, slot wait, execution), and the rest (the answer's way back); outside the executor = latency − the executor's duration. Router CPU and event-loop lag (the largest delay prom-client's monitor saw) from the router's `/metrics` before and after the open loop (Fleetgate only); executors' CPU from `/proc` at the phase boundaries (e3 until its kill).",
     'The machine is shared with other engineers running tests; compare rows of the same run.',
   ];
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);
