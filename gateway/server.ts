@@ -11,6 +11,16 @@ export interface RunningGateway {
   close(): Promise<{ drained: boolean }>;
 }
 
+/**
+ * Connections the kernel holds for the gateway until it accepts them (Linux caps it at
+ * `net.core.somaxconn`, 4096 by default since 5.4). Node's default, 511, is too short for a balancer:
+ * when the event loop is held up for a moment and clients open connections meanwhile (an open-loop
+ * client opens one per request that finds none idle), the queue fills, the kernel drops the SYNs, and
+ * each dropped client waits for its retransmission: 1 s, then 3 s, 7 s in all. In bench:routing that
+ * turned a busy moment into seconds of latency for hundreds of requests.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Where and how to listen. */
 export interface ListenOptions {
   host: string;
@@ -53,7 +63,7 @@ export async function startGateway(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
+    server.listen({ port: listen.port, host: listen.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -22,6 +22,12 @@ export interface RequestRecord {
   runtimeMs?: number;
   /** Time Fleetgate's activator held the request for a create (`x-fleetgate-cold-start` `dur=`), ms. */
   holdMs?: number;
+  /**
+   * When the executor's handler began (its answer's `startTime`, wall clock), ms after the start:
+   * `arrived − sent` is the way to the executor (client, router, connection), `end − arrived −
+   * executorMs` the way back.
+   */
+  arrived?: number;
   error?: string;
 }
 
@@ -75,11 +81,20 @@ export function holdTime(header: string): number {
   return sum;
 }
 
-function parseAnswer(text: string): { host?: string; executorMs?: number; runtimeMs?: number } {
+interface Answer {
+  host?: string;
+  executorMs?: number;
+  runtimeMs?: number;
+  /** The executor's `startTime`, ms since the epoch. */
+  startedAt?: number;
+}
+
+function parseAnswer(text: string): Answer {
   try {
-    const outer = JSON.parse(text) as { body?: unknown; duration?: unknown };
-    const out: { host?: string; executorMs?: number; runtimeMs?: number } = {};
+    const outer = JSON.parse(text) as { body?: unknown; duration?: unknown; startTime?: unknown };
+    const out: Answer = {};
     if (typeof outer.duration === 'number') out.executorMs = outer.duration * 1000;
+    if (typeof outer.startTime === 'number') out.startedAt = outer.startTime * 1000;
     if (typeof outer.body !== 'string') return out;
     const inner = JSON.parse(outer.body) as { hostname?: unknown; durationMs?: unknown };
     if (typeof inner.hostname === 'string') out.host = inner.hostname;
@@ -159,6 +174,8 @@ export async function runOpenLoop(
   const actions = [...options.actions].sort((a, b) => a.at - b.at);
   const start = performance.now();
   const now = () => performance.now() - start;
+  // The wall-clock time of `start`, to place the executors' `startTime` on this run's clock.
+  const epochStart = performance.timeOrigin + start;
 
   const fire = async (event: LoadEvent) => {
     const sent = now();
@@ -185,6 +202,7 @@ export async function runOpenLoop(
         if (answer.host) record.host = answer.host;
         if (answer.executorMs !== undefined) record.executorMs = answer.executorMs;
         if (answer.runtimeMs !== undefined) record.runtimeMs = answer.runtimeMs;
+        if (answer.startedAt !== undefined) record.arrived = answer.startedAt - epochStart;
       }
     } catch (error) {
       record.error = (error as { code?: string }).code ?? (error as Error).name ?? 'error';

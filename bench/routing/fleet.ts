@@ -1,5 +1,5 @@
 import { freePort } from '../../lib/free-port.ts';
-import { startProcess, stopProcess, type Tracked, waitForPort } from '../lib/procs.ts';
+import { cpuSeconds, startProcess, stopProcess, type Tracked, waitForPort } from '../lib/procs.ts';
 
 /** One local executor host of the benchmark fleet. */
 export interface ExecutorHost {
@@ -98,6 +98,8 @@ export interface HostMetrics {
   executions: number;
   /** Runtimes stopped for any reason (idle, evicted, …): should stay 0 within a run. */
   stopped: number;
+  /** CPU seconds the executor process has used (/proc). */
+  cpuSeconds: number;
 }
 
 /** Sum of every sample of `name` (any labels) in a Prometheus text exposition. */
@@ -122,6 +124,7 @@ export async function scrapeHost(host: ExecutorHost): Promise<HostMetrics | unde
       warmRuntimes: metricSum(text, 'fleetgate_executor_warm_runtimes'),
       executions: metricSum(text, 'fleetgate_executor_executions_total'),
       stopped: metricSum(text, 'fleetgate_executor_runtime_processes_stopped_total'),
+      cpuSeconds: cpuSeconds(host.proc.pid),
     };
   } catch {
     return undefined;

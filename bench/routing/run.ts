@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AZURE_TRACE_DIR } from '../../lib/traces.ts';
@@ -12,6 +12,18 @@ import { type ActionLog, type RequestRecord, runOpenLoop, type ScheduledAction, 
 import { type ExecutorHost, killHost, scrapeHost, startFleet, stopFleet } from './fleet.ts';
 import { keepWarmRows, replayMs } from './keep-warm.ts';
 import { keepWarmTable, type LifetimeMeasures, measureLifetime, writeFrontiers } from './keep-warm-report.ts';
+import {
+  executorCpu,
+  gatewayCounters,
+  listenOverflows,
+  type ProcessLoad,
+  processLoad,
+  type RouterTimes,
+  routerTimes,
+  splitTime,
+  type TimeSplit,
+  timeTable,
+} from './phases.ts';
 import { type RoutingTarget, routingTargets } from './targets.ts';
 import { azureWorkload, type Workload, zipfWorkload } from './workloads.ts';
 
@@ -42,6 +54,27 @@ interface RunResult {
   errorsSentBeforeKill: number;
   /** `bench:routing-keep-warm`: cold-start delays at the client, warm runtime·seconds, pre-warms. */
   lifetime?: LifetimeMeasures;
+  /** Where the successful requests' time went (client, router, executor). */
+  time: TimeSplit;
+  /** The router's CPU and event-loop lag over the open loop (Fleetgate: from its `/metrics`). */
+  routerLoad?: ProcessLoad | undefined;
+  /** The executors' CPU over the run, s. */
+  executorCpuSeconds: number;
+  /** The router's counters at the end of the run (Fleetgate: picks by reason, retries, upstream errors). */
+  routerCounters?: Record<string, number> | undefined;
+  /** The router's own mean request and upstream times over the open loop (Fleetgate). */
+  routerTimes?: RouterTimes | undefined;
+  /** Connections the kernel dropped at a full accept queue during the open loop (the whole machine's). */
+  listenOverflows: number;
+}
+
+/** The machine's `ListenOverflows` counter (NaN off Linux). */
+function readListenOverflows(): number {
+  try {
+    return listenOverflows(readFileSync('/proc/net/netstat', 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function snapshot(hosts: readonly ExecutorHost[]): Promise<Snapshot> {
@@ -61,6 +94,8 @@ async function runOne(
     dumpDir?: string | undefined;
     /** Measure runtime lifetime (bench:routing-keep-warm). */
     lifetime?: boolean;
+    /** Node options of the router's process. */
+    nodeArgs?: readonly string[];
   },
 ): Promise<RunResult> {
   const hosts = await startFleet(HOSTS, {
@@ -79,7 +114,13 @@ async function runOne(
     { name: 'e3 killed', from: 0.8 * d, to: d, inService: ['e1', 'e4', 'e5'] },
   ];
   try {
-    const router = await target.start({ runDir, secret: SECRET, hosts, spare: e5 });
+    const router = await target.start({
+      runDir,
+      secret: SECRET,
+      hosts,
+      spare: e5,
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    });
     try {
       // Every router is warmed up alike (JIT, connection pools) without starting a runtime.
       const warm = await warmUp(router.url, SECRET, router.headers, options.warmupRequests, 16);
@@ -105,6 +146,8 @@ async function runOne(
         },
       });
       const lifetime = options.lifetime ? measureLifetime(hosts, router) : undefined;
+      const routerBefore = await router.metrics?.();
+      const overflowsBefore = readListenOverflows();
       const { records, actions } = await runOpenLoop({
         url: router.url,
         events: workload.events,
@@ -118,6 +161,8 @@ async function runOne(
         timeoutMs: options.timeoutMs,
         executionTimeoutSeconds: Math.ceil(options.timeoutMs / 1000),
       });
+      const overflows = readListenOverflows() - overflowsBefore;
+      const routerAfter = await router.metrics?.();
       snapshots.push(await snapshot(hosts));
       const lifetimeMeasures = await lifetime?.finish(records, Number(options.coldStart) / 2);
       const { phases: stats, total } = analyze(records, phases, snapshots);
@@ -147,6 +192,18 @@ async function runOne(
         errorsSentBeforeKill: failed.filter((r) => r.sent < killAt).length,
         failures: failed.slice(0, 40),
         ...(lifetimeMeasures ? { lifetime: lifetimeMeasures } : {}),
+        time: splitTime(records),
+        routerLoad:
+          routerBefore !== undefined && routerAfter !== undefined
+            ? processLoad(routerBefore, routerAfter)
+            : undefined,
+        executorCpuSeconds: executorCpu(snapshots),
+        listenOverflows: overflows,
+        routerCounters: routerAfter === undefined ? undefined : gatewayCounters(routerAfter),
+        routerTimes:
+          routerBefore !== undefined && routerAfter !== undefined
+            ? routerTimes(routerBefore, routerAfter)
+            : undefined,
       };
     } finally {
       await router.stop();
@@ -306,6 +363,10 @@ async function main(): Promise<void> {
               ? join(args.extra.get('dump-records')!, `run${repeat}`)
               : undefined,
             lifetime: keepWarm,
+            // --profile-gateway DIR: a V8 CPU profile of each Fleetgate gateway, for diagnosis.
+            nodeArgs: args.extra.has('profile-gateway')
+              ? ['--cpu-prof', '--cpu-prof-dir', join(args.extra.get('profile-gateway')!, `run${repeat}`)]
+              : undefined,
           }).catch((error: unknown) => {
             const reason = `run ${repeat} on ${workload.name} failed: ${(error as Error).message.split('\n')[0]}`;
             skipped.push({ target: target.name, reason });
@@ -329,18 +390,25 @@ async function main(): Promise<void> {
     finishKeepWarm(args.outDir, result, workloads, runs, kwRows, skipped, { coldStartMs, concurrency });
     return;
   }
-  const tables = workloads.map((w) =>
-    workloadTable(
-      w,
-      runs.filter((r) => r.workload === w.name),
-    ),
-  );
+  const tables = workloads.flatMap((w) => {
+    const mine = runs.filter((r) => r.workload === w.name);
+    const rounds = new Set(mine.map((r) => r.round)).size;
+    return [
+      workloadTable(w, mine),
+      timeTable(
+        `Where the time went, ${w.name}${rounds > 1 ? `, ${rounds} runs (median (min–max))` : ''}`,
+        mine,
+        spread,
+      ),
+    ];
+  });
   const notes = [
     `Fleet: ${HOSTS} local executors in simulated mode (\`fleetgate executor --mode simulated\`), cold start ${coldStartMs} ms per new runtime on a host, ${concurrency} simultaneous executions per runtime (more wait for a slot), idle reaping (60 s) never triggers within a run: every cold start is a (runtime, host) pair the router created.`,
     `Phases: e1–e4 in service for 40 % of the run, then e5 is added (20 %), then e2 drained (20 %), then e3 is SIGKILLed (20 %). Cold starts per phase come from the executors' \`fleetgate_executor_cold_starts_total\`, scraped at each boundary.`,
     "Latency is measured from each request's scheduled send time (open loop, undici, no coordinated omission), successful requests only; errors are non-2xx answers and failed connections.",
     "In-flight peak ÷ avg: the busiest host's mean number of requests in flight ÷ the mean over the hosts in service, over the steady phase (1.00 = perfectly even).",
     'Round-robin and random are HAProxy `balance roundrobin` / `balance random`: what open-runtimes/proxy does with current executors (its warm tier needs the /v1/health stats that executors ≥ 0.17 no longer report).',
+    "Where the time went: over the successful requests, from the client's scheduled send time to the executor's handler (its answer's `startTime`, wall clock: the client's lag, the router, the connection, the executor's event loop), the executor's own `duration` (cold start, slot wait, execution), and the rest (the answer's way back); outside the executor = latency − the executor's duration. Router CPU and event-loop lag (the largest delay prom-client's monitor saw) from the router's `/metrics` before and after the open loop (Fleetgate only); executors' CPU from `/proc` at the phase boundaries (e3 until its kill).",
     'The machine is shared with other engineers running tests; compare rows of the same run.',
   ];
   for (const s of skipped) notes.push(`Skipped ${s.target}: ${s.reason}.`);

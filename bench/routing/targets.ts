@@ -37,6 +37,8 @@ export interface RouterContext {
   hosts: readonly ExecutorHost[];
   /** The spare: not in service at the start. */
   spare: ExecutorHost;
+  /** Node options for the router's process (Fleetgate: `--profile-gateway DIR` gives `--cpu-prof`). */
+  nodeArgs?: readonly string[];
 }
 
 /** A routing strategy of one product. */
@@ -224,6 +226,7 @@ export function fleetgateTarget(name: string, variant: FleetgateVariant): Routin
       const configFile = join(dir, 'fleetgate.yaml');
       writeFileSync(configFile, fleetgateRoutingConfig(pool, redis.url, port, ctx.secret, variant));
       const proc: Tracked = startProcess('fleetgate-gateway', process.execPath, [
+        ...(ctx.nodeArgs ?? []),
         'bin/fleetgate.js',
         'gateway',
         '--config',
