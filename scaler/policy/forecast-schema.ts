@@ -43,6 +43,21 @@ export const forecastSchema = z
       .describe(
         'Coverage of the upper bound provisioned for: the quantile of past forecast errors added to the forecast; without a forecast rise the bound is capped at the highest peak of errorWindow.',
       ),
+    missRate: z
+      .number()
+      .gt(0, 'must be > 0')
+      .lt(0.5, 'must be < 0.5')
+      .nullable()
+      .default(null)
+      .describe(
+        'Adaptive quantile: the share of ticks, among those a trusted forecast is in charge, where demand may exceed the capacity provisioned. Set, the quantile starts at `quantile` and after each such tick goes up by adaptGain × (1 − missRate) on a miss and down by adaptGain × missRate otherwise, within 0.5–0.99 (adaptive conformal inference); null keeps `quantile` fixed.',
+      ),
+    adaptGain: z
+      .number()
+      .gt(0, 'must be > 0')
+      .max(0.1, 'must be ≤ 0.1')
+      .default(0.01)
+      .describe('How far one tick moves the adaptive quantile (see missRate).'),
     maxError: z
       .number()
       .gt(0, 'must be > 0')
