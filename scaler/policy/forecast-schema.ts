@@ -50,7 +50,7 @@ export const forecastSchema = z
       .nullable()
       .default(null)
       .describe(
-        'Adaptive quantile: the share of ticks, among those a trusted forecast is in charge, where demand may exceed the capacity provisioned. Set, the quantile starts at `quantile` and after each such tick goes up by adaptGain × (1 − missRate) on a miss and down by adaptGain × missRate otherwise, within 0.5–0.99 (adaptive conformal inference); null keeps `quantile` fixed.',
+        'Adaptive quantile: the target share of ticks led by a trusted forecast where demand exceeds the active hosts. Set, the quantile starts at `quantile`, goes up by adaptGain × (1 − missRate) after a miss and down by adaptGain × missRate otherwise (0.5–0.99); null: fixed.',
       ),
     adaptGain: z
       .number()
