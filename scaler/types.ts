@@ -6,8 +6,8 @@
  * Redis: a follower evaluates every tick too, so its windows are warm when it takes over, and a
  * restarted scaler starts from `initialState()` (a full stabilization window, `startup.holdFor`).
  */
-import type { ForecastResult } from './forecast/forecast.ts';
 import type { AdaptiveQuantile } from './forecast/adaptive.ts';
+import type { ForecastResult } from './forecast/forecast.ts';
 import type { HistoryPoint } from './forecast/history.ts';
 import type { MetricReading } from './sources/types.ts';
 
