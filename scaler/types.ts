@@ -6,6 +6,7 @@
  * Redis: a follower evaluates every tick too, so its windows are warm when it takes over, and a
  * restarted scaler starts from `initialState()` (a full stabilization window, `startup.holdFor`).
  */
+import type { AdaptiveQuantile } from './forecast/adaptive.ts';
 import type { ForecastResult } from './forecast/forecast.ts';
 import type { HistoryPoint } from './forecast/history.ts';
 import type { MetricReading } from './sources/types.ts';
@@ -137,6 +138,11 @@ export interface ScalerState {
   replaced: string[];
   /** Panic samples (demand ÷ capacity) within the panic window. */
   panicSamples: { time: number; ratio: number }[];
+  /**
+   * The forecast's adaptive quantile per metric (forecast.missRate set; scaler/forecast/adaptive.ts),
+   * and whether that metric's forecast was trusted on the last tick (the next tick's miss is counted then).
+   */
+  quantiles?: Record<string, AdaptiveQuantile & { trusted: boolean }>;
 }
 
 /** What `evaluate` returns. */

@@ -47,3 +47,8 @@ export const predictivePolicy: Policy = parsePolicy(PREDICTIVE_YAML, 'Fleetgate 
 export function predictiveAt(quantile: number): Policy {
   return { ...predictivePolicy, forecast: { ...predictivePolicy.forecast, quantile } };
 }
+
+/** The predictive policy with the adaptive quantile at `missRate` (bench:scaler's adaptive frontier). */
+export function adaptiveAt(missRate: number): Policy {
+  return { ...predictivePolicy, forecast: { ...predictivePolicy.forecast, missRate } };
+}

@@ -16,7 +16,7 @@ import { simulate } from '../../scaler/simulate/run.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { type Workload, workloads } from './inputs.ts';
-import { fleetgatePolicy, hpaBaseline, predictiveAt, predictivePolicy } from './policies.ts';
+import { adaptiveAt, fleetgatePolicy, hpaBaseline, predictiveAt, predictivePolicy } from './policies.ts';
 
 const POLICIES: [string, Policy][] = [
   ['Fleetgate default', fleetgatePolicy],
@@ -37,6 +37,8 @@ const COLUMNS: [keyof Figures, string][] = [
 
 /** Quantiles of the frontier table: the forecast's coverage against headroom. */
 const FRONTIER = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+/** Miss-rate targets of the adaptive quantile's frontier (forecast.missRate). */
+const MISS_RATES = [0.05, 0.08, 0.1, 0.12, 0.15];
 /**
  * Look-aheads of the perfect-foresight oracle (seconds): 60 = host boot 45 s + one 15 s tick, the
  * shortest that never leaves demand unserved and the drain/reboot break-even (scaler/simulate/oracle.ts).
@@ -154,6 +156,36 @@ function main(): void {
       }),
       `${fig(w.name, 'HPA-like baseline').underProvisionedS} / ${fig(w.name, 'HPA-like baseline').overProvisionedHostS}`,
     ]),
+  };
+  // The adaptive quantile: a miss-rate target instead of a quantile, each workload finding its own
+  // quantile; and, for reference, the target set to the HPA-like's own under-provisioned share.
+  const adaptive: { scenario: string; missRate: number | 'HPA'; figures: Figures }[] = [];
+  const hpaShare = (w: Workload) =>
+    fig(w.name, 'HPA-like baseline').underProvisionedS / (w.make(hpaBaseline).durationMs / 1000);
+  for (const w of frontierLoads) {
+    for (const a of MISS_RATES)
+      adaptive.push({ scenario: w.name, missRate: a, figures: run(w, adaptiveAt(a)) });
+    const share = Math.round(hpaShare(w) * 1000) / 1000;
+    adaptive.push({ scenario: w.name, missRate: 'HPA', figures: run(w, adaptiveAt(share)) });
+  }
+  const adaptiveTable: ResultTable = {
+    title:
+      "Frontier: predictive with the adaptive quantile at each forecast.missRate (adaptGain default), under-provisioned s / over-provisioned host·s (Δ over vs HPA-like); last: missRate = the HPA-like's own under-provisioned share of the run (per workload, not a setting)",
+    columns: ['scenario', ...MISS_RATES.map((a) => `missRate ${a}`), "at HPA-like's share", 'HPA-like'],
+    rows: frontierLoads.map((w) => {
+      const h = fig(w.name, 'HPA-like baseline');
+      const cell = (f: Figures) =>
+        `${f.underProvisionedS} / ${f.overProvisionedHostS} (${pct(f.overProvisionedHostS, h.overProvisionedHostS)})`;
+      const at = adaptive.find((r) => r.scenario === w.name && r.missRate === 'HPA')!.figures;
+      return [
+        w.name,
+        ...MISS_RATES.map((a) =>
+          cell(adaptive.find((r) => r.scenario === w.name && r.missRate === a)!.figures),
+        ),
+        `${Math.round(hpaShare(w) * 1000) / 10} %: ${cell(at)}`,
+        `${h.underProvisionedS} / ${h.overProvisionedHostS}`,
+      ];
+    }),
   };
   // The reactive policy's own frontier, so the forecast is judged against every window, not one.
   const reactive: { scenario: string; windowS: number; figures: Figures }[] = [];
@@ -410,6 +442,7 @@ function main(): void {
       ...tables,
       goal,
       frontierTable,
+      adaptiveTable,
       reactiveTable,
       bufferTable,
       versus,
@@ -428,7 +461,7 @@ function main(): void {
       "Noise-blind bound: the expected demand is the scenario without its noise (seasonal), or the Azure sample's classical decomposition with an hourly season (centred 61-minute moving average + mean per minute of the hour, over the whole 8 h).",
       'Under-provisioned: demand above active hosts × 8. Over-provisioned: hosts held (active + booting + draining) above ceil(demand / 8).',
     ],
-    { scale, runs, frontier, reactive, buffered, oracle, blind, present, warm },
+    { scale, runs, frontier, adaptive, reactive, buffered, oracle, blind, present, warm },
   );
 }
 

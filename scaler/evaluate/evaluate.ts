@@ -9,6 +9,7 @@ import type {
   ScaleAction,
   ScalerState,
 } from '../types.ts';
+import { adaptQuantiles, describeQuantiles, markTrusted, quantilesInUse } from './adapt.ts';
 import { pickVictims, priceWarmRuntimes } from './drain.ts';
 import { scheduledFloor, spareHosts } from './floors.ts';
 import { type Prediction, predict } from './predict.ts';
@@ -103,11 +104,19 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   let prediction: Prediction | undefined;
   const valid = combined.hosts !== null && invalid.length === 0;
   if (policy.forecast.enabled && valid) {
-    prediction = predict(policy, obs.history ?? {}, current, now);
+    // The adaptive quantile (forecast.missRate): the miss of the tick a trusted forecast led to
+    // moves it, before this tick's forecast is computed at it.
+    const quantiles =
+      policy.forecast.missRate === null
+        ? undefined
+        : adaptQuantiles(policy, state.quantiles, obs.metrics, active.length);
+    prediction = predict(policy, obs.history ?? {}, current, now, quantiles && quantilesInUse(quantiles));
     const untrusted = Object.values(prediction.forecasts).some((f) => f.reason === 'ForecastUntrusted');
     const code =
       prediction.hosts !== null ? 'ForecastTrusted' : untrusted ? 'ForecastUntrusted' : 'ForecastNoHistory';
-    step('forecast', prediction.hosts, code, prediction.detail);
+    const adaptive = quantiles ? `; adaptive: ${describeQuantiles(policy, quantiles)}` : '';
+    step('forecast', prediction.hosts, code, `${prediction.detail}${adaptive}`);
+    if (quantiles) state.quantiles = markTrusted(quantiles, prediction);
     if (prediction.hosts !== null && prediction.hosts > proposal) {
       proposal = prediction.hosts;
       reason = 'Forecast';

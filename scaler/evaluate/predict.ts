@@ -41,13 +41,14 @@ const EPSILON = 1e-9;
  * the lead (capacity.bootTime + interval: a host started now serves from then) ÷ target; the max
  * over the trusted ones, with the same tolerance as the reactive proposal so noise moves nothing.
  * Other target types scale with the current count and are left to the reactive policy, as is a
- * `combine` formula.
+ * `combine` formula. `quantiles` holds each metric's adaptive quantile (adaptive.ts), if any.
  */
 export function predict(
   policy: Policy,
   history: Record<string, readonly HistoryPoint[]>,
   current: number,
   now: number,
+  quantiles: Readonly<Record<string, number>> = {},
 ): Prediction {
   // The lead is also the break-even (ski rental) of drain-and-reboot: a host drained now and needed
   // again at s must be started again at the last tick at least bootTime before s, so it is held
@@ -65,7 +66,8 @@ export function predict(
       continue;
     }
     const quarantine = policy.scaleDown.stabilizationWindow;
-    const result = forecastPeak(policy.forecast, history[metric.name] ?? [], now, lead, quarantine);
+    const q = quantiles[metric.name] ?? policy.forecast.quantile;
+    const result = forecastPeak(policy.forecast, history[metric.name] ?? [], now, lead, quarantine, q);
     forecasts[metric.name] = result;
     if (!result.trusted || result.upper === null) {
       allTrusted = false;

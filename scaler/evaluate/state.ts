@@ -35,5 +35,6 @@ export function pruneState(policy: Policy, state: ScalerState, now: number): Sca
     idleSince: state.idleSince,
     replaced: [...state.replaced],
     panicSamples: state.panicSamples.filter((s) => s.time > now - policy.panic.window),
+    ...(state.quantiles ? { quantiles: structuredClone(state.quantiles) } : {}),
   };
 }

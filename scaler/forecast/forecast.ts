@@ -80,7 +80,8 @@ const MIN_SAMPLES = 10;
  * where waiting for the step to end would make it two steps, with the larger error of two), and the
  * upper bound is never below it. The forecast is trusted only with enough history, a relative error
  * within `maxError` and no shock (see changeBand) within the last `quarantine` ms or in the step
- * under way; otherwise the caller scales on the reactive policy alone.
+ * under way; otherwise the caller scales on the reactive policy alone. `quantile` replaces the
+ * settings' one (an adaptive quantile, adaptive.ts).
  */
 export function forecastPeak(
   settings: ForecastSettings,
@@ -88,6 +89,7 @@ export function forecastPeak(
   now: number,
   lead: number,
   quarantine = 0,
+  quantile = settings.quantile,
 ): ForecastResult {
   // Only complete steps, the position within the current one and its peak so far matter, so a
   // scaler asking twice in one tick, or with the same value again, is answered from the cache.
@@ -96,7 +98,7 @@ export function forecastPeak(
   const partial = currentPeak(points, end, now);
   const through = stepsThrough(step, now, lead);
   const minuteKey = `${end}|${countBefore(points, end)}|${through}|${quarantine}`;
-  const key = `${minuteKey}|${partial}|${now - end}|${lead}`;
+  const key = `${minuteKey}|${partial}|${now - end}|${lead}|${quantile}`;
   let entries = CACHE.get(points);
   if (!entries) {
     entries = [];
@@ -109,11 +111,14 @@ export function forecastPeak(
     const minute =
       entries.find((e) => e.minute.key === minuteKey && e.settings === settings)?.minute ??
       prepare(settings, bucketsOf(points, step, now, settings.lookback), through, quarantine, minuteKey);
+    // The quantile may be adapted tick by tick (adaptive.ts): it changes only the scoring of the
+    // backtest (memoised per quantile in the minute), never the models' runs.
+    const at = quantile === settings.quantile ? settings : { ...settings, quantile };
     hit = {
       key,
       settings,
       minute,
-      ...compute(settings, minute, now, lead, quarantine, underWay(settings, points, now, partial)),
+      ...compute(at, minute, now, lead, quarantine, underWay(at, points, now, partial)),
     };
     entries.push(hit);
     if (entries.length > 8) entries.shift();
@@ -208,10 +213,10 @@ interface Minute {
   models: readonly Model[];
   /** Each eligible model's run by horizon, with the offset of its first value in `c`. */
   runs: Map<number, { name: string; from: number; run: ModelRun }[]>;
-  /** Each horizon's backtest window (windowOf). */
-  windows: Map<number, Window | null>;
-  /** The forecast of the step under way from complete steps (horizon 1, no newest value). */
-  stepFit?: Fit | null;
+  /** Each horizon's backtest window (windowOf), by `horizon|quantile`. */
+  windows: Map<string, Window | null>;
+  /** The forecast of the step under way from complete steps (horizon 1, no newest value), by quantile. */
+  stepFits: Map<number, Fit | null>;
 }
 
 function prepare(
@@ -242,7 +247,19 @@ function prepare(
   let seen = Number.NEGATIVE_INFINITY;
   for (let i = Math.max(0, n - windowSteps); i < n; i++) seen = Math.max(seen, a[i]!);
   const trend = trendOf(c, n - windowSteps);
-  return { key, buckets, windowSteps, band, c, seen, trend, models, runs: new Map(), windows: new Map() };
+  return {
+    key,
+    buckets,
+    windowSteps,
+    band,
+    c,
+    seen,
+    trend,
+    models,
+    runs: new Map(),
+    windows: new Map(),
+    stepFits: new Map(),
+  };
 }
 
 /** Every eligible model's run over the history for `horizon` (memoised in the minute). */
@@ -330,8 +347,10 @@ function compute(
     currentUpper = under.partial + under.bound;
     newest = under.partial + under.median;
     if (under.bound > 0) {
-      if (minute.stepFit === undefined) minute.stepFit = backtest(settings, minute, 1, null);
-      stepFit = minute.stepFit;
+      if (!minute.stepFits.has(settings.quantile)) {
+        minute.stepFits.set(settings.quantile, backtest(settings, minute, 1, null));
+      }
+      stepFit = minute.stepFits.get(settings.quantile) ?? null;
       if (stepFit) {
         currentUpper = Math.max(
           under.partial,
@@ -440,7 +459,8 @@ function backtest(
  * judged (memoised in the minute). Null with fewer than MIN_SAMPLES steps.
  */
 function windowOf(settings: ForecastSettings, minute: Minute, horizon: number): Window | null {
-  const cached = minute.windows.get(horizon);
+  const memo = `${horizon}|${settings.quantile}`;
+  const cached = minute.windows.get(memo);
   if (cached !== undefined) return cached;
   const { c, windowSteps } = minute;
   const n = c.length;
@@ -448,7 +468,7 @@ function windowOf(settings: ForecastSettings, minute: Minute, horizon: number): 
   const first = Math.max(0, last - windowSteps + 1);
   const samples = last - first + 1;
   if (samples < MIN_SAMPLES) {
-    minute.windows.set(horizon, null);
+    minute.windows.set(memo, null);
     return null;
   }
   const target = new Float64Array(samples);
@@ -467,7 +487,7 @@ function windowOf(settings: ForecastSettings, minute: Minute, horizon: number): 
   const finite = models.flatMap((m) => (m.judged ? [m.judged.forecasts] : []));
   const mean = finite.length > 2 ? judge('mean', meanOf(finite), target, settings.quantile) : null;
   const w: Window = { samples, target, models, mean };
-  minute.windows.set(horizon, w);
+  minute.windows.set(memo, w);
   return w;
 }
 

@@ -43,6 +43,21 @@ export const forecastSchema = z
       .describe(
         'Coverage of the upper bound provisioned for: the quantile of past forecast errors added to the forecast; without a forecast rise the bound is capped at the highest peak of errorWindow.',
       ),
+    missRate: z
+      .number()
+      .gt(0, 'must be > 0')
+      .lt(0.5, 'must be < 0.5')
+      .nullable()
+      .default(null)
+      .describe(
+        'Adaptive quantile: the target share of ticks led by a trusted forecast where demand exceeds the active hosts. Set, the quantile starts at `quantile`, goes up by adaptGain × (1 − missRate) after a miss and down by adaptGain × missRate otherwise (0.5–0.99); null: fixed.',
+      ),
+    adaptGain: z
+      .number()
+      .gt(0, 'must be > 0')
+      .max(0.1, 'must be ≤ 0.1')
+      .default(0.01)
+      .describe('How far one tick moves the adaptive quantile (see missRate).'),
     maxError: z
       .number()
       .gt(0, 'must be > 0')
