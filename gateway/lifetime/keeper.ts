@@ -545,6 +545,8 @@ export class Keeper {
     t.busy = true;
     try {
       for (const id of hosts) {
+        // A call that started since the pass looked (here or on another gateway) keeps every copy.
+        if (why !== 'retire' && (t.history.running > 0 || t.remoteUntil > this.deps.now())) break;
         const host = this.deps.fleet.byId.get(id);
         if (host === undefined) continue;
         try {
