@@ -124,6 +124,7 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
     hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
     // The same without trimming surplus copies (every copy of a wanted runtime kept): the trim's effect.
     hybrid(', surplus copies kept', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '4h' }, false),
+    hybrid(', surplus copies idle 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
     hybrid(', forecast on', GATEWAY_OWNED_THRESHOLD_S, { forecast: '{ enabled: true }' }, true),
     hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
   );
