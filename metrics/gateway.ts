@@ -196,7 +196,14 @@ export const GATEWAY_METRICS = {
   keepWarmDeletes: {
     name: 'fleetgate_gateway_keepwarm_deletes_total',
     type: 'counter',
-    help: 'Runtimes deleted by keep-warm because its policy no longer wanted them warm, by host.',
+    help: 'Runtimes deleted by keep-warm, by host: its policy no longer wanted them warm, or a surplus copy (fleetgate_gateway_keepwarm_trims_total), or the old copy after a warm handoff.',
+    labels: ['host'],
+    unit: 'runtimes',
+  },
+  keepWarmTrims: {
+    name: 'fleetgate_gateway_keepwarm_trims_total',
+    type: 'counter',
+    help: 'Surplus copies keep-warm deleted, by host: a runtime it wants warm was warm on more hosts than the pick sends it to (an overflow copy, the old copy after a move) and that copy had served no call for `keepWarm.surplusIdle`. Also counted in fleetgate_gateway_keepwarm_deletes_total.',
     labels: ['host'],
     unit: 'runtimes',
   },

@@ -20,10 +20,10 @@ describe('keep-warm simulation', () => {
 
   it('the hybrid policy learns the period: after minSamples idle times the calls find the runtime pre-warmed', () => {
     const r = simulate(periodic(30, 480), { kind: 'hybrid', name: 'hybrid', rules });
-    // The first call, then the calls before the histogram is trusted (10 idle times) are cold.
-    expect(r.coldStarts).toBe(11);
-    // Five pre-warms before calls, and one after the last call that the trace's end leaves unused.
-    expect(r.prewarms).toBe(6);
+    // The first call, then the calls before the histogram is trusted (minSamples idle times) are cold.
+    expect(r.coldStarts).toBe(1 + rules.minSamples);
+    // A pre-warm before each later call, and one after the last call that the trace's end leaves unused.
+    expect(r.prewarms).toBe(16 - 1 - rules.minSamples + 1);
     expect(r.prewarmsWasted).toBe(1);
   });
 

@@ -28,6 +28,8 @@ export interface LifetimeMeasures {
   coldByCause?: Record<string, number>;
   /** The gateway's `fleetgate_gateway_keepwarm_deletes_total`. */
   deletes?: number;
+  /** Of those, surplus copies: `fleetgate_gateway_keepwarm_trims_total`. */
+  trims?: number;
 }
 
 /** How often the executors' warm runtimes are read, ms. */
@@ -54,6 +56,9 @@ export function measureLifetime(
         out.coldByCause = metricByLabel(text, 'fleetgate_gateway_cold_starts_total', 'cause');
         out.deletes = Object.values(
           metricByLabel(text, 'fleetgate_gateway_keepwarm_deletes_total', 'host'),
+        ).reduce((a, b) => a + b, 0);
+        out.trims = Object.values(
+          metricByLabel(text, 'fleetgate_gateway_keepwarm_trims_total', 'host'),
         ).reduce((a, b) => a + b, 0);
       }
       return out;
@@ -140,7 +145,7 @@ export function keepWarmTable(
       'p99 ms',
       'warm runtime·s (÷ fixed 10 min)',
       'pre-warms useful / wasted',
-      'gateway deletes',
+      'gateway deletes (surplus copies)',
       'in-flight peak ÷ avg (steady)',
       'errors',
     ],
@@ -154,7 +159,7 @@ export function keepWarmTable(
         round(r.total.p99, 0),
         `${round(l.warmRuntimeSeconds, 0)} (${round(norm(l.warmRuntimeSeconds), 2)})`,
         l.prewarms ? `${l.prewarms.useful ?? 0} / ${l.prewarms.wasted ?? 0}` : '–',
-        l.deletes ?? '–',
+        l.deletes === undefined ? '–' : `${l.deletes} (${l.trims ?? 0})`,
         round(r.total.inflightPeakToAvg, 2),
         r.total.errors,
       ];

@@ -122,8 +122,11 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
   rows.push(
     hybrid('', DEFAULT_THRESHOLD_S, {}, true),
     hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
+    // The same without trimming surplus copies (every copy of a wanted runtime kept): the trim's effect.
+    hybrid(', surplus copies kept', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '4h' }, false),
+    hybrid(', surplus copies idle 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
+    hybrid(', forecast on', GATEWAY_OWNED_THRESHOLD_S, { forecast: '{ enabled: true }' }, true),
     hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
-    hybrid(', fixed fallback 20 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '20m' }, false),
   );
   return rows;
 }

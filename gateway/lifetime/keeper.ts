@@ -17,6 +17,7 @@ import {
   wantsWarm,
 } from './policy.ts';
 import type { SharedKeeping } from './shared-keeping.ts';
+import { surplusCopies } from './surplus.ts';
 
 /** The `gateway.keepWarm` settings (config/schema/gateway.ts holds their meaning and defaults). */
 export interface KeepWarmOptions extends LifetimeRules {
@@ -32,6 +33,8 @@ export interface KeepWarmOptions extends LifetimeRules {
   leaseTtl: number;
   /** Observation batches the shared log keeps. */
   sharedBatches: number;
+  /** A surplus copy of a wanted runtime that served no call for this long is deleted, ms. */
+  surplusIdle: number;
 }
 
 /** What the keeper works with. */
@@ -47,7 +50,7 @@ export interface KeeperDeps {
   upstreamAuthorization: string;
   metrics: Pick<
     GatewayMetrics,
-    'prewarms' | 'keepWarmDeletes' | 'warmRuntimeSeconds' | 'coldStartsByCause' | 'handoffs'
+    'prewarms' | 'keepWarmDeletes' | 'keepWarmTrims' | 'warmRuntimeSeconds' | 'coldStartsByCause' | 'handoffs'
   >;
   logger: Logger;
   /** Wall clock, ms. */
@@ -80,7 +83,12 @@ interface Tracked {
   remoteUntil: number;
   /** The hosts it was warm on when a join handoff created it on its new owner: deleted once that is warm. */
   handedFrom: string[] | undefined;
+  /** Per host: when its copy last ended a call, was created or was first seen (surplus copies). */
+  usedOn: Map<string, number>;
 }
+
+/** Why keep-warm deletes copies of a runtime. */
+type RemoveReason = 'unwanted' | 'retire' | 'surplus';
 
 /**
  * Runtime lifetime owned by the gateway: learns each runtime's idle times from the executions it
@@ -143,7 +151,10 @@ export class Keeper {
       const ended = this.deps.now();
       callEnded(t.history, ended);
       this.deps.shared?.outbox.ended(runtimeId, now, ended);
-      if (host !== undefined) this.deps.shared?.outbox.place(runtimeId, host, true);
+      if (host !== undefined) {
+        this.deps.shared?.outbox.place(runtimeId, host, true);
+        t.usedOn.set(host, ended);
+      }
       t.plan = undefined;
       const owner = this.owner(runtimeId);
       const cause = routedColdCause(warmBefore, host, owner, lastOwner);
@@ -256,8 +267,11 @@ export class Keeper {
       // Where the other gateways' calls, pre-warms and deletes left runtimes (hosts this one knows).
       for (const [id, host, warm] of b.placed) {
         if (!this.deps.fleet.byId.has(host)) continue;
-        if (warm === 1) this.deps.placement.markWarm(id, host);
-        else this.deps.placement.clear(id, host);
+        if (warm === 1) {
+          this.deps.placement.markWarm(id, host);
+          const t = this.runtimes.get(id);
+          if (t !== undefined && (t.usedOn.get(host) ?? 0) < b.at) t.usedOn.set(host, b.at);
+        } else this.deps.placement.clear(id, host);
       }
     }
     for (const c of callsInOrder(batches, '')) {
@@ -340,9 +354,13 @@ export class Keeper {
       const warm = this.warmHosts(id);
       const idle = t.history.running === 0 && t.remoteUntil <= now;
       const retired = this.retiring(id, t, warm, idle);
+      const surplus = want && o.deleteIdle ? this.surplus(id, t, warm, idle, now) : [];
       if (retired.length > 0) {
         // After a join handoff, once the new owner is warm: the old copies go (unless a replica needs one).
-        work.push(this.remove(id, t, retired, true));
+        work.push(this.remove(id, t, retired, 'retire'));
+      } else if (surplus.length > 0) {
+        // Warm on more hosts than the pick sends it to: the extra copies that served nothing lately go.
+        work.push(this.remove(id, t, surplus, 'surplus'));
       } else if (
         want &&
         warm.length === 0 &&
@@ -369,7 +387,7 @@ export class Keeper {
         t.handedFrom = warm;
         work.push(this.handoff(id, t, this.owner(id)!));
       } else if (!want && warm.length > 0 && idle && o.deleteIdle) {
-        work.push(this.remove(id, t, warm));
+        work.push(this.remove(id, t, warm, 'unwanted'));
       }
     }
     await Promise.all(work);
@@ -393,6 +411,7 @@ export class Keeper {
       last: undefined,
       remoteUntil: 0,
       handedFrom: undefined,
+      usedOn: new Map(),
     };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
@@ -451,6 +470,7 @@ export class Keeper {
       this.deps.metrics.handoffs.inc({ result: ok ? 'created' : 'failed' });
       if (ok) this.deps.shared?.outbox.place(runtimeId, owner, true);
       if (ok) t.prewarmedAt ??= this.deps.now();
+      if (ok) t.usedOn.set(owner, this.deps.now());
     } finally {
       t.busy = false;
       this.prewarming -= 1;
@@ -466,8 +486,10 @@ export class Keeper {
       if (ok && t.prewarmedAt !== undefined) this.deps.metrics.prewarms.inc({ result: 'wasted' });
       if (ok) t.prewarmedAt = this.deps.now();
       if (ok)
-        for (const h of this.deps.placement.hosts(runtimeId))
+        for (const h of this.deps.placement.hosts(runtimeId)) {
           this.deps.shared?.outbox.place(runtimeId, h, true);
+          t.usedOn.set(h, this.deps.now());
+        }
       else this.deps.metrics.prewarms.inc({ result: 'failed' });
     } finally {
       t.busy = false;
@@ -492,10 +514,39 @@ export class Keeper {
     return old;
   }
 
-  private async remove(runtimeId: string, t: Tracked, hosts: string[], retire = false): Promise<void> {
+  /**
+   * The surplus copies of a wanted runtime (surplus.ts) to delete now. A copy first seen here starts
+   * its idle time now, so a copy another gateway or a resync revealed is not trimmed at once.
+   */
+  private surplus(
+    runtimeId: string,
+    t: Tracked,
+    warm: readonly string[],
+    idle: boolean,
+    now: number,
+  ): string[] {
+    if (warm.length < 2) return [];
+    for (const h of warm) if (!t.usedOn.has(h)) t.usedOn.set(h, now);
+    const order = this.deps.fleet.ring
+      .candidates(runtimeId)
+      .filter((h) => this.deps.fleet.byId.get(h)?.state === 'active');
+    return surplusCopies({
+      warm,
+      order,
+      keep: this.deps.replicaCount?.(runtimeId) ?? 1,
+      lastUsed: t.usedOn,
+      running: !idle,
+      now,
+      surplusIdle: this.deps.options.surplusIdle,
+    });
+  }
+
+  private async remove(runtimeId: string, t: Tracked, hosts: string[], why: RemoveReason): Promise<void> {
     t.busy = true;
     try {
       for (const id of hosts) {
+        // A call that started since the pass looked (here or on another gateway) keeps every copy.
+        if (why !== 'retire' && (t.history.running > 0 || t.remoteUntil > this.deps.now())) break;
         const host = this.deps.fleet.byId.get(id);
         if (host === undefined) continue;
         try {
@@ -511,13 +562,15 @@ export class Keeper {
             this.deps.placement.clear(runtimeId, id);
             this.deps.shared?.outbox.place(runtimeId, id, false);
             this.deps.metrics.keepWarmDeletes.inc({ host: id });
+            if (why === 'surplus') this.deps.metrics.keepWarmTrims.inc({ host: id });
+            t.usedOn.delete(id);
           }
         } catch (error) {
           this.deps.logger.debug({ host: id, err: (error as Error).message }, 'keep-warm: delete failed');
         }
       }
-      if (retire) t.handedFrom = undefined;
-      else if (t.prewarmedAt !== undefined) {
+      if (why === 'retire') t.handedFrom = undefined;
+      else if (why === 'unwanted' && t.prewarmedAt !== undefined) {
         this.deps.metrics.prewarms.inc({ result: 'wasted' });
         t.prewarmedAt = undefined;
       }

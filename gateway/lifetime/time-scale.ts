@@ -5,7 +5,7 @@ export const MIN_SCALED_TICK_MS = 10;
 
 /**
  * The keep-warm settings on a clock that runs `timeScale` times faster (`gateway.keepWarm.timeScale`:
- * a trace replayed at 60× sets 60): the histogram's bin width, the fixed keep-alive, the pass period
+ * a trace replayed at 60× sets 60): the histogram's bin width, the fixed keep-alive, the surplus copies' idle time, the pass period
  * and the pins' `maxIdle` are divided by it, so one trace minute is one bin. Fractions (percentiles,
  * margin, CV), counts and the pins' UTC windows are not times on that clock and stay as they are.
  * Pure; `timeScale` 1 returns the settings unchanged.
@@ -17,6 +17,7 @@ export function scaleKeepWarm(options: KeepWarmOptions, timeScale: number): Keep
     ...options,
     binMs: scale(options.binMs),
     fixedKeepAlive: scale(options.fixedKeepAlive),
+    surplusIdle: scale(options.surplusIdle),
     tick: Math.max(MIN_SCALED_TICK_MS, scale(options.tick)),
     pins: options.pins.map((p) => (p.maxIdle === undefined ? p : { ...p, maxIdle: scale(p.maxIdle) })),
   };
