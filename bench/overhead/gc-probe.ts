@@ -169,6 +169,7 @@ async function main(): Promise<void> {
       'GC pause ms',
       'CPU µs/req',
       'errors',
+      'promoted KiB per 10k, each round',
     ],
     rows: names.map((n) => [
       n,
@@ -201,6 +202,10 @@ async function main(): Promise<void> {
         1,
       ),
       samples.filter((s) => s.target === n).reduce((sum, s) => sum + s.errors, 0),
+      samples
+        .filter((s) => s.target === n)
+        .map((s) => Math.round(per10k(s, s.promoted) / 1024))
+        .join(' / '),
     ]),
     notes: [
       "From each gateway's own `--trace-gc-nvp` lines in the measured window: scavenges are `gc=s`/`mmc`, mark-compacts `gc=ms`; promoted, new_space_survived and allocated are V8's per-collection byte counts, summed.",
