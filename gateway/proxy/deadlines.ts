@@ -19,8 +19,9 @@ export interface Expiring {
  * into the hole. Not a `Map`: a long-lived Map that gains and loses a request object per request is
  * rehashed every few dozen requests, and V8 links each replaced table to its successor with the
  * entries it held. Once one replaced table has been promoted to the old generation, every later table
- * and every request object they held survive each scavenge until the next full collection
- * (bench/results/gc-probe.md: about 2.7 KB promoted per request instead of none).
+ * and every request object they held survive each scavenge and are promoted in turn, so the chain
+ * outlives full collections (bench/results/gc-probe.md: 2–5 KB promoted per request instead of
+ * well under 0.1 KB).
  */
 export class DeadlineSweep {
   /** Pending items; `ticks[i]` is the tick at which `items[i]` expires. */
