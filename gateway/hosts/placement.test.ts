@@ -26,6 +26,21 @@ describe('PlacementMap', () => {
     expect(p.isWarm('r1', 'a')).toBe(true);
   });
 
+  it('keeps the order when the newest runtime is touched again, and moves it once another came', () => {
+    const p = new PlacementMap(2);
+    p.markWarm('r1', 'a');
+    p.markWarm('r2', 'a');
+    p.markWarm('r2', 'a'); // already the newest: nothing moves
+    p.markWarm('r2', 'b'); // a new host for it
+    p.markWarm('r3', 'a'); // evicts r1, the oldest
+    expect(p.isWarm('r1', 'a')).toBe(false);
+    expect(p.hosts('r2')).toEqual(['a', 'b']);
+    p.markWarm('r2', 'a'); // r3 is the newest now: r2 becomes it
+    p.markWarm('r4', 'a'); // evicts r3
+    expect(p.isWarm('r3', 'a')).toBe(false);
+    expect(p.isWarm('r2', 'a')).toBe(true);
+  });
+
   it('resync replaces what one host reported and leaves the others', () => {
     const p = new PlacementMap(100);
     p.markWarm('old', 'a');

@@ -5,6 +5,12 @@
  */
 export class PlacementMap {
   private readonly map = new Map<string, string[]>();
+  /**
+   * The runtime last made most recent: touching it again changes nothing, so its requests (a hot
+   * runtime's, one after another) skip the delete and insert, whose freed slots make the Map rehash
+   * every few requests.
+   */
+  private newest: string | undefined;
   constructor(private readonly maxEntries: number) {}
 
   /** Number of runtimes tracked. */
@@ -27,11 +33,15 @@ export class PlacementMap {
   markWarm(runtimeId: string, hostId: string): void {
     const hosts = this.map.get(runtimeId);
     if (hosts !== undefined) {
+      const known = hosts.includes(hostId);
+      if (known && runtimeId === this.newest) return;
       this.map.delete(runtimeId);
-      this.map.set(runtimeId, hosts.includes(hostId) ? hosts : [...hosts, hostId]);
+      this.map.set(runtimeId, known ? hosts : [...hosts, hostId]);
+      this.newest = runtimeId;
       return;
     }
     this.map.set(runtimeId, [hostId]);
+    this.newest = runtimeId;
     if (this.map.size > this.maxEntries) {
       const oldest = this.map.keys().next().value;
       if (oldest !== undefined) this.map.delete(oldest);

@@ -4,6 +4,7 @@ import { DeadlineSweep } from './deadlines.ts';
 function item() {
   return {
     expired: 0,
+    deadlineSlot: -1,
     expire() {
       this.expired += 1;
     },
@@ -58,6 +59,42 @@ describe('DeadlineSweep', () => {
     expect(b.expired).toBe(0);
     vi.advanceTimersByTime(21);
     expect(b.expired).toBe(1);
+  });
+
+  it('keeps the others when items are deleted out of order, and forgets every slot', () => {
+    const sweep = new DeadlineSweep(10);
+    const items = Array.from({ length: 5 }, item);
+    for (const [i, it] of items.entries()) sweep.add(it, 10 * (i + 1));
+    sweep.delete(items[0]!); // the last item moves into slot 0
+    sweep.delete(items[2]!);
+    sweep.delete(items[2]!); // twice: nothing else is touched
+    expect(sweep.size).toBe(3);
+    vi.advanceTimersByTime(100);
+    expect(items.map((i) => i.expired)).toEqual([0, 1, 0, 1, 1]);
+    expect(sweep.size).toBe(0);
+    expect(items.map((i) => i.deadlineSlot)).toEqual([-1, -1, -1, -1, -1]);
+  });
+
+  it('lets an expiring item add a new deadline and delete another', () => {
+    const sweep = new DeadlineSweep(10);
+    const retry = item();
+    const other = item();
+    const first = {
+      expired: 0,
+      expire() {
+        this.expired += 1;
+        sweep.delete(other);
+        sweep.add(retry, 30);
+      },
+    };
+    sweep.add(first, 10);
+    sweep.add(other, 200);
+    vi.advanceTimersByTime(30);
+    expect(first.expired).toBe(1);
+    expect(sweep.size).toBe(1);
+    vi.advanceTimersByTime(40);
+    expect(retry.expired).toBe(1);
+    expect(other.expired).toBe(0);
   });
 
   it('refuses a resolution that is not a positive number of ms', () => {

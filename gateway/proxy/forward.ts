@@ -124,6 +124,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
   private clientGone = false;
   private readonly started = performance.now();
   private expired = false;
+  /** The deadline sweep's slot for this attempt (see `Expiring`). */
+  deadlineSlot = -1;
 
   constructor(
     private readonly a: UpstreamRequest,
