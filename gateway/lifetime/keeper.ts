@@ -344,6 +344,12 @@ export class Keeper {
     const counts = this.deps.placement.countsByHost();
     if (seconds > 0)
       for (const [host, n] of counts) this.deps.metrics.warmRuntimeSeconds.inc({ host }, n * seconds);
+    // Every host keep-warm may delete on has its delete counters, at 0 until a delete: a rate over
+    // them reads 0, not "no data", and a dashboard shows the host.
+    for (const host of counts.keys()) {
+      this.deps.metrics.keepWarmDeletes.inc({ host }, 0);
+      this.deps.metrics.keepWarmTrims.inc({ host }, 0);
+    }
     let budget = o.warmBudget - [...counts.values()].reduce((a, b) => a + b, 0);
     const floor = this.floor();
     const work: Promise<void>[] = [];
