@@ -6,26 +6,12 @@ import type { HostRegistry } from '../../registry/types.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { metricValue, runtimesOn } from './runtime-probes.ts';
 
 // Issue 19, deliverable 1: the runtime activator. Real executor processes (simulated runtimes with a
 // fixed cold start), a real gateway on a socket.
 
 const COLD_START_MS = 600;
-
-async function metricValue(gw: TestGateway, name: string, labels: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
-}
-
-/** The runtime ids an executor host has, from its own `GET /v1/runtimes`. */
-async function runtimesOn(url: string): Promise<string[]> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  const list = (await res.body.json()) as Array<{ name: string }>;
-  return list.map((r) => r.name);
-}
 
 describe('runtime activator (2 executors, simulated cold start of 600 ms)', () => {
   let fleet: ExecutorFleet;

@@ -1,5 +1,4 @@
 import { Registry } from 'prom-client';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../lib/clock.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -9,9 +8,10 @@ import type { HostRegistry } from '../../registry/types.ts';
 import { HostLifecycle } from '../../scaler/loop/lifecycle.ts';
 import { DEFAULT_LOOP_OPTIONS } from '../../scaler/loop/pool-loop.ts';
 import { createStaticProvider } from '../../scaler/providers/static.ts';
-import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
+import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { metricValue, runtimesOn } from './runtime-probes.ts';
 
 // Issue 19, deliverable 4: warm handoff *before* a drain. The scaler's drain path (HostLifecycle.drain)
 // announces the drain in Redis and waits for the pool's keep-warm keeper, one of two real gateways,
@@ -19,19 +19,6 @@ import { call, simExecution, startTestGateway, type TestGateway, until } from '.
 // redis-server, real executor processes (simulated runtimes), real gateways on sockets.
 
 const IDS = Array.from({ length: 12 }, (_, i) => `dh-${i}`);
-
-async function runtimesOn(url: string): Promise<string[]> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  return ((await res.body.json()) as Array<{ name: string }>).map((r) => r.name);
-}
-
-async function metricValue(gw: TestGateway, series: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(series));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
-}
 
 function lifecycle(registry: HostRegistry, handoffWaitMs: number): HostLifecycle {
   return new HostLifecycle({

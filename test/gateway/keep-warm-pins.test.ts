@@ -4,25 +4,13 @@ import { runtimesCommand } from '../../cli/runtimes-command.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { hasRuntime, metricSum } from './runtime-probes.ts';
 
 // Issue 19, deliverable 3: keep-warm pins with minimum warm counts and always-warm windows, against a
 // real executor process that would keep runtimes for an hour (only the gateway deletes them).
 
 const ADMIN = 'pins-admin';
 const EXECUTOR_AUTH = { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` };
-
-async function hasRuntime(url: string, id: string): Promise<boolean> {
-  const res = await request(`${url}/v1/runtimes`, { headers: EXECUTOR_AUTH });
-  const list = (await res.body.json()) as Array<{ name: string }>;
-  return list.some((r) => r.name.endsWith(`-${id}`));
-}
-
-async function metricSum(gw: TestGateway, name: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop());
-  return sum;
-}
 
 /** A window that opens two hours from now and lasts one hour (UTC): closed for the whole test. */
 function closedWindow(): string {
@@ -111,7 +99,7 @@ describe('keep-warm pins (1 executor with a 1 h inactivity threshold)', () => {
 
   it('a minWarm runtime reaped by its executor is created again before its next call', async () => {
     const url = fleet.hosts[0]!.url;
-    const creates = () => metricSum(gw, 'fleetgate_gateway_activator_creates_total');
+    const creates = () => metricSum(gw, 'fleetgate_gateway_activator_creates_total{');
     const before = await creates();
     // The executor reaps floor-new (as its inactivity timer would).
     const del = await request(`${url}/v1/runtimes/floor-new`, { method: 'DELETE', headers: EXECUTOR_AUTH });

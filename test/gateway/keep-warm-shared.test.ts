@@ -1,30 +1,16 @@
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { HostRegistry } from '../../registry/types.ts';
-import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
+import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { hasRuntime, metricValue } from './runtime-probes.ts';
 
 // Issue 19, deliverable 2: keep-warm shared by the pool's gateways. Two real gateways on one real
 // redis-server, one real executor process (simulated runtimes) that would keep runtimes for an hour:
 // one gateway is elected keeper and alone pre-warms and deletes; the other sends it its calls.
 
 const ADMIN = 'keep-warm-admin';
-
-async function metricValue(gw: TestGateway, name: string, labels: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
-}
-
-async function hasRuntime(url: string, id: string): Promise<boolean> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  const list = (await res.body.json()) as Array<{ name: string }>;
-  return list.some((r) => r.name.endsWith(`-${id}`));
-}
 
 async function keeperRole(gw: TestGateway, runtime: string): Promise<string | undefined> {
   const res = await call(gw.url, 'GET', `/v1/fleet/lifetime?runtime=${runtime}`, { auth: `Bearer ${ADMIN}` });

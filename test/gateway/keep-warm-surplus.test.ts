@@ -3,26 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { holds, metricSum, runtimesOn } from './runtime-probes.ts';
 
 // Issue 19: with lifetime left to the gateway, keep-warm trims the surplus copies of a runtime it
 // wants warm (warm on more hosts than the pick sends it to) and keeps the one the pick uses.
 
 const IDS = Array.from({ length: 6 }, (_, i) => `sp-${i}`);
-
-async function metric(gw: TestGateway, series: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const lines = text.split('\n').filter((l) => l.startsWith(series));
-  return lines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
-async function runtimesOn(url: string): Promise<string[]> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  return ((await res.body.json()) as Array<{ name: string }>).map((r) => r.name);
-}
-
-const has = (names: readonly string[], id: string) => names.some((n) => n.endsWith(`-${id}`));
 
 describe('keep-warm surplus copies (2 executors with a 1 h inactivity threshold)', () => {
   let fleet: ExecutorFleet;
@@ -76,7 +62,7 @@ describe('keep-warm surplus copies (2 executors with a 1 h inactivity threshold)
       async () => {
         for (const h of fleet.hosts) {
           const names = await runtimesOn(h.url);
-          if (IDS.some((id) => owner(id) !== h.id && has(names, id))) return false;
+          if (IDS.some((id) => owner(id) !== h.id && holds(names, id))) return false;
         }
         return true;
       },
@@ -85,11 +71,11 @@ describe('keep-warm surplus copies (2 executors with a 1 h inactivity threshold)
     // The copies on the owners stay: the policy still wants them warm (10-minute fallback).
     for (const id of IDS) {
       const url = fleet.hosts.find((h) => h.id === owner(id))!.url;
-      expect(has(await runtimesOn(url), id)).toBe(true);
+      expect(holds(await runtimesOn(url), id)).toBe(true);
       expect(gw.gateway.placement.hosts(id)).toEqual([owner(id)]);
     }
-    expect(await metric(gw, 'fleetgate_gateway_keepwarm_trims_total')).toBe(IDS.length);
-    expect(await metric(gw, 'fleetgate_gateway_keepwarm_deletes_total')).toBe(IDS.length);
+    expect(await metricSum(gw, 'fleetgate_gateway_keepwarm_trims_total')).toBe(IDS.length);
+    expect(await metricSum(gw, 'fleetgate_gateway_keepwarm_deletes_total')).toBe(IDS.length);
     // Called again: warm on the owner, no activator hold.
     for (const id of IDS) {
       const res = await call(gw.url, 'POST', `/v1/runtimes/${id}/executions`, { body: simExecution() });

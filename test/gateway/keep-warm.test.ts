@@ -1,29 +1,15 @@
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimesCommand } from '../../cli/runtimes-command.ts';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
-import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
+import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { hasRuntime, metricValue } from './runtime-probes.ts';
 
 // Issue 19, deliverables 2 and 5: runtime lifetime owned by the gateway. One executor that would keep
 // runtimes for an hour; the gateway deletes what its policy no longer wants and pre-warms a runtime
 // before its next call is due.
 
 const ADMIN = 'keep-warm-admin';
-
-async function metricValue(gw: TestGateway, name: string, labels: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
-}
-
-async function hasRuntime(url: string, id: string): Promise<boolean> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  const list = (await res.body.json()) as Array<{ name: string }>;
-  return list.some((r) => r.name.endsWith(`-${id}`));
-}
 
 describe('keep-warm (1 executor with a 1 h inactivity threshold)', () => {
   let fleet: ExecutorFleet;

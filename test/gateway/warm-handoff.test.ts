@@ -1,8 +1,8 @@
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../../registry/memory-registry.ts';
-import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
+import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { call, simExecution, startTestGateway, type TestGateway, until } from './harness.ts';
+import { metricValue, runtimesOn } from './runtime-probes.ts';
 
 // Issue 19, deliverable 4: warm handoff on topology change, with real executor processes. Keep-warm
 // wants every runtime warm (10 min keep-alive); a host joins and takes over some runtimes' ring
@@ -11,19 +11,6 @@ import { call, simExecution, startTestGateway, type TestGateway, until } from '.
 // find them warm.
 
 const IDS = Array.from({ length: 12 }, (_, i) => `ho-${i}`);
-
-async function metric(gw: TestGateway, series: string): Promise<number> {
-  const text = await gw.metricsRegistry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(series));
-  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
-}
-
-async function runtimesOn(url: string): Promise<string[]> {
-  const res = await request(`${url}/v1/runtimes`, {
-    headers: { authorization: `Bearer ${TEST_EXECUTOR_SECRET}` },
-  });
-  return ((await res.body.json()) as Array<{ name: string }>).map((r) => r.name);
-}
 
 describe('warm handoff (2 executors, the second joins later)', () => {
   let fleet: ExecutorFleet;
@@ -70,7 +57,7 @@ describe('warm handoff (2 executors, the second joins later)', () => {
     );
     const onB = await runtimesOn(b.url);
     for (const id of moved) expect(onB.some((n) => n.endsWith(`-${id}`))).toBe(true);
-    expect(await metric(gw, 'fleetgate_gateway_keepwarm_handoffs_total{result="created"}')).toBe(
+    expect(await metricValue(gw, 'fleetgate_gateway_keepwarm_handoffs_total{result="created"}')).toBe(
       moved.length,
     );
     // Their calls find them warm (no activator hold, no cold start of any cause).
@@ -79,8 +66,8 @@ describe('warm handoff (2 executors, the second joins later)', () => {
       expect(res.status).toBe(200);
       expect(res.headers['x-fleetgate-cold-start']).toBeUndefined();
     }
-    expect(await metric(gw, 'fleetgate_gateway_cold_starts_total{cause="after-move"}')).toBe(0);
-    expect(await metric(gw, 'fleetgate_gateway_cold_starts_total{cause="overflow"}')).toBe(0);
+    expect(await metricValue(gw, 'fleetgate_gateway_cold_starts_total{cause="after-move"}')).toBe(0);
+    expect(await metricValue(gw, 'fleetgate_gateway_cold_starts_total{cause="overflow"}')).toBe(0);
     // The runtimes that stayed with the first host were not copied.
     const stayed = IDS.filter((id) => !moved.includes(id));
     for (const id of stayed) expect(gw.gateway.placement.hosts(id)).toEqual([a.id]);
@@ -110,6 +97,6 @@ describe('warm handoff (2 executors, the second joins later)', () => {
       expect(res.status).toBe(200);
       expect(res.headers['x-fleetgate-cold-start']).toBeUndefined();
     }
-    expect(await metric(gw, 'fleetgate_gateway_cold_starts_total{cause="after-move"}')).toBe(0);
+    expect(await metricValue(gw, 'fleetgate_gateway_cold_starts_total{cause="after-move"}')).toBe(0);
   });
 });
