@@ -17,7 +17,7 @@ import {
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { median, round } from '../lib/stats.ts';
 import { type GcTotals, gcTotals, parseGcTrace } from './gc-trace.ts';
-import { startNodeScript } from './targets.ts';
+import { gatewayEnv, SECRET, startNodeScript } from './targets.ts';
 
 /**
  * `npm run bench:gc-probe`: garbage collection per request of a gateway, a count that depends far
@@ -28,7 +28,6 @@ import { startNodeScript } from './targets.ts';
  */
 
 const PATH = '/v1/runtimes/bench-runtime';
-const SECRET = 'bench-gateway-secret';
 
 interface Sample extends GcTotals {
   target: string;
@@ -52,14 +51,7 @@ function startGateway(
     : [process.execPath, args];
   const child = spawn(file, argv, {
     cwd: checkout,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      OPR_PROXY_EXECUTORS: `127.0.0.1:${backendPort}`,
-      OPR_PROXY_SECRET: SECRET,
-      OPR_PROXY_EXECUTOR_SECRET: 'bench-executor-secret',
-      FLEETGATE_LOG_LEVEL: 'warn',
-    },
+    env: gatewayEnv(port, backendPort),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

@@ -15,6 +15,7 @@ import {
 } from '../lib/procs.ts';
 import { type ResultTable, startResult } from '../lib/results.ts';
 import { median, round } from '../lib/stats.ts';
+import { gatewayEnv, SECRET } from './targets.ts';
 
 /**
  * `npm run bench:instructions`: instructions per forwarded request, counted by valgrind's callgrind,
@@ -25,7 +26,6 @@ import { median, round } from '../lib/stats.ts';
  * Per target: start it under callgrind, send `--warmup` requests (the JIT settles), zero the
  * counters, send `--requests` more, dump; instructions ÷ requests. The client runs natively.
  */
-const SECRET = 'bench-gateway-secret';
 const PATH = '/v1/runtimes/bench-runtime';
 
 interface Target {
@@ -66,14 +66,7 @@ function gatewayTarget(name: string, dir: string): Target {
     command: (port, backendPort, runDir) => ({
       cwd: dir,
       args: [process.execPath, 'bin/fleetgate.js', 'gateway', '--config', slowClientConfig(runDir)],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        OPR_PROXY_EXECUTORS: `127.0.0.1:${backendPort}`,
-        OPR_PROXY_SECRET: SECRET,
-        OPR_PROXY_EXECUTOR_SECRET: 'bench-executor-secret',
-        FLEETGATE_LOG_LEVEL: 'warn',
-      },
+      env: gatewayEnv(port, backendPort),
     }),
     headers: { authorization: `Bearer ${SECRET}` },
   };

@@ -26,7 +26,23 @@ export function startNodeScript(name: string, script: string, args: string[], cp
   return startProcess(name, process.execPath, ['--import', 'tsx', script, ...args], { cpus });
 }
 
-const SECRET = 'bench-gateway-secret';
+/** The gateway secret every overhead target is started with. */
+export const SECRET = 'bench-gateway-secret';
+
+/**
+ * The environment of a checkout's `fleetgate gateway` configured through the proxy's `OPR_PROXY_*`
+ * variables (any commit reads them), forwarding to the backend on `backendPort`.
+ */
+export function gatewayEnv(port: number, backendPort: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(port),
+    OPR_PROXY_EXECUTORS: `127.0.0.1:${backendPort}`,
+    OPR_PROXY_SECRET: SECRET,
+    OPR_PROXY_EXECUTOR_SECRET: 'bench-executor-secret',
+    FLEETGATE_LOG_LEVEL: 'warn',
+  };
+}
 
 /** A Fleetgate gateway target, from this checkout or (`checkout`) another commit's. */
 function fleetgateTarget(name: string, checkout: string | undefined): OverheadTarget {
