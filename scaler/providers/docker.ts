@@ -1,10 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient, type DockerError, isDockerError } from '../../lib/docker/index.ts';
 import { containerSpec, type DockerProviderConfig, hostUrl, LABELS, onHostNetwork } from './docker-spec.ts';
 import {
   closeEngineProvider,
   type EngineProviderOptions,
-  executorHealthy,
   hostLabels,
   type ListedHost,
   type ListingHostProvider,
@@ -12,7 +10,7 @@ import {
   newHostId,
   PortClaims,
   portOfLabel,
-  READY_POLL_MS,
+  waitExecutorReady,
 } from './engine-host.ts';
 import { type CreateContext, ProviderError, type ProvisionedHost } from './types.ts';
 
@@ -68,28 +66,25 @@ export function createDockerProvider(options: DockerProviderOptions): DockerHost
   }
 
   /** Waits until the executor answers `/v1/health`; throws when the container stops or time runs out. */
-  async function waitReady(containerId: string, id: string, port: number | undefined, signal?: AbortSignal) {
-    const deadline = Date.now() + config.readyTimeout;
-    for (;;) {
-      if (signal?.aborted)
-        throw new ProviderError('PROVIDER_TIMEOUT', `docker provider: create of ${id} aborted`);
-      const info = await client.containers.inspect(containerId);
-      if (!info.state.running) {
-        const why = info.state.oomKilled ? 'was OOM-killed' : `exited with code ${info.state.exitCode}`;
-        throw new ProviderError(
-          'PROVIDER_CREATE_FAILED',
-          `docker provider: container ${id} (image ${config.image}) ${why} before its executor answered /v1/health: ${await lastLines(containerId)}`,
-        );
-      }
-      const url = hostUrl(config, info, port);
-      if (url && (await executorHealthy(url, options.executorSecret))) return url;
-      if (Date.now() > deadline)
-        throw new ProviderError(
-          'PROVIDER_TIMEOUT',
-          `docker provider: container ${id} (image ${config.image}) runs, but its executor did not answer ${url ?? '(no address yet)'}/v1/health within ${config.readyTimeout} ms: ${await lastLines(containerId)}`,
-        );
-      await sleep(READY_POLL_MS);
-    }
+  function waitReady(containerId: string, id: string, port: number | undefined, signal?: AbortSignal) {
+    return waitExecutorReady({
+      what: `docker provider: container ${id} (image ${config.image})`,
+      readyTimeout: config.readyTimeout,
+      executorSecret: options.executorSecret,
+      signal,
+      detail: () => lastLines(containerId),
+      async address() {
+        const info = await client.containers.inspect(containerId);
+        if (!info.state.running) {
+          const why = info.state.oomKilled ? 'was OOM-killed' : `exited with code ${info.state.exitCode}`;
+          throw new ProviderError(
+            'PROVIDER_CREATE_FAILED',
+            `docker provider: container ${id} (image ${config.image}) ${why} before its executor answered /v1/health: ${await lastLines(containerId)}`,
+          );
+        }
+        return hostUrl(config, info, port);
+      },
+    });
   }
 
   const provider: DockerHostProvider = {

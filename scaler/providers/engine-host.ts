@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DockerClient } from '../../lib/docker/index.ts';
 import { freePort } from '../../lib/free-port.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { HostProvider, ProvisionedHost } from './types.ts';
+import { type HostProvider, ProviderError, type ProvisionedHost } from './types.ts';
 
 // What the docker and swarm providers share: both start executor hosts through a Docker engine
 // client, find them again by label after a restart, and claim host-network ports.
@@ -76,6 +77,39 @@ export async function executorHealthy(url: string, executorSecret: string): Prom
   }).catch(() => undefined);
   await res?.body?.cancel();
   return res?.status === 200;
+}
+
+/** What `waitExecutorReady` asks of a host while it boots. */
+export interface ReadinessProbe {
+  /** Names the host in messages, e.g. `docker provider: container fg-d1a2b3c4`. */
+  what: string;
+  readyTimeout: number;
+  executorSecret: string;
+  signal?: AbortSignal;
+  /** The host's executor URL once it has one; throws when the host failed (exited, task rejected). */
+  address(): Promise<string | undefined>;
+  /** What to add to the timeout message (last log lines, task states). */
+  detail(): Promise<string>;
+}
+
+/**
+ * Polls a booting host every `READY_POLL_MS` until its executor answers `/v1/health` and returns its
+ * URL; throws `PROVIDER_TIMEOUT` when the signal aborts or `readyTimeout` passes, and whatever
+ * `address()` throws when the host fails first.
+ */
+export async function waitExecutorReady(probe: ReadinessProbe): Promise<string> {
+  const deadline = Date.now() + probe.readyTimeout;
+  for (;;) {
+    if (probe.signal?.aborted) throw new ProviderError('PROVIDER_TIMEOUT', `${probe.what}: create aborted`);
+    const url = await probe.address();
+    if (url && (await executorHealthy(url, probe.executorSecret))) return url;
+    if (Date.now() > deadline)
+      throw new ProviderError(
+        'PROVIDER_TIMEOUT',
+        `${probe.what}: its executor did not answer ${url ?? '(no address yet)'}/v1/health within ${probe.readyTimeout} ms: ${await probe.detail()}`,
+      );
+    await sleep(READY_POLL_MS);
+  }
 }
 
 /** The last five lines of a container's output, on one line, for error messages. */

@@ -1,10 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient, type DockerError, isDockerError, type TaskInfo } from '../../lib/docker/index.ts';
 import { LABELS } from './docker-spec.ts';
 import {
   closeEngineProvider,
   type EngineProviderOptions,
-  executorHealthy,
   hostLabels,
   type ListedHost,
   type ListingHostProvider,
@@ -12,7 +10,7 @@ import {
   newHostId,
   PortClaims,
   portOfLabel,
-  READY_POLL_MS,
+  waitExecutorReady,
 } from './engine-host.ts';
 import { onHostNetwork, type SwarmProviderConfig, serviceBody, taskFailed, taskUrl } from './swarm-spec.ts';
 import { type CreateContext, ProviderError, type ProvisionedHost } from './types.ts';
@@ -66,29 +64,26 @@ export function createSwarmProvider(options: SwarmProviderOptions): SwarmHostPro
   }
 
   /** Waits until the task's executor answers `/v1/health`; throws when the task fails or time runs out. */
-  async function waitReady(serviceId: string, id: string, port: number | undefined, signal?: AbortSignal) {
-    const deadline = Date.now() + config.readyTimeout;
-    for (;;) {
-      if (signal?.aborted)
-        throw new ProviderError('PROVIDER_TIMEOUT', `swarm provider: create of ${id} aborted`);
-      const tasks = await client.swarm.tasks(serviceId);
-      const failed = tasks.find(taskFailed);
-      if (failed)
-        throw new ProviderError(
-          'PROVIDER_CREATE_FAILED',
-          `swarm provider: service ${id} (image ${config.image}): its task ${failed.state} before the executor answered /v1/health: ${failed.error || '(no reason given)'}; ${await lastLines(failed)}`,
-        );
-      const url = await runningUrl(tasks, port);
-      if (url && (await executorHealthy(url, options.executorSecret))) return url;
-      if (Date.now() > deadline) {
-        const states = tasks.map((t) => `${t.state}${t.error ? ` (${t.error})` : ''}`).join(', ') || 'none';
-        throw new ProviderError(
-          'PROVIDER_TIMEOUT',
-          `swarm provider: service ${id} (image ${config.image}): its executor did not answer ${url ?? '(no address yet)'}/v1/health within ${config.readyTimeout} ms; tasks: ${states}`,
-        );
-      }
-      await sleep(READY_POLL_MS);
-    }
+  function waitReady(serviceId: string, id: string, port: number | undefined, signal?: AbortSignal) {
+    let tasks: TaskInfo[] = [];
+    return waitExecutorReady({
+      what: `swarm provider: service ${id} (image ${config.image})`,
+      readyTimeout: config.readyTimeout,
+      executorSecret: options.executorSecret,
+      signal,
+      detail: async () =>
+        `tasks: ${tasks.map((t) => `${t.state}${t.error ? ` (${t.error})` : ''}`).join(', ') || 'none'}`,
+      async address() {
+        tasks = await client.swarm.tasks(serviceId);
+        const failed = tasks.find(taskFailed);
+        if (failed)
+          throw new ProviderError(
+            'PROVIDER_CREATE_FAILED',
+            `swarm provider: service ${id} (image ${config.image}): its task ${failed.state} before the executor answered /v1/health: ${failed.error || '(no reason given)'}; ${await lastLines(failed)}`,
+          );
+        return runningUrl(tasks, port);
+      },
+    });
   }
 
   const provider: SwarmHostProvider = {
