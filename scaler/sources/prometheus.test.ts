@@ -4,7 +4,8 @@ import { Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/free-port.ts';
 import { type MetricsServer, startMetricsServer } from '../../test/support/metrics-server.ts';
-import { type PrometheusHandle, startPrometheus, until } from '../../test/support/prometheus.ts';
+import { type PrometheusHandle, startPrometheus } from '../../test/support/prometheus.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { createPrometheusSource, parseResponse } from './prometheus.ts';
 import type { MetricSource, NoDataReason } from './types.ts';
 
@@ -34,10 +35,10 @@ describe('prometheus source against a real prometheus', () => {
     new Gauge({ name: 'test_inf', help: 'inf', registers: [target.registry] }).set(Number.POSITIVE_INFINITY);
     prom = await startPrometheus({ targets: [target.target] });
     await prom.waitForTargets();
-    await until(
+    await waitFor(
+      'test series in prometheus',
       async () => (await prom.query('test_inflight_requests')).data?.result.length === 2,
       30_000,
-      'test series in prometheus',
     );
   });
 
@@ -54,7 +55,8 @@ describe('prometheus source against a real prometheus', () => {
   it('reads a range query as the peak of each step (the forecast history)', async () => {
     const step = 1000;
     let points: { t: number; value: number }[] = [];
-    await until(
+    await waitFor(
+      'three steps of history',
       async () => {
         const now = Date.now();
         const got = await source().readRange!('sum(test_inflight_requests)', now - 10_000, now, step);
@@ -62,7 +64,6 @@ describe('prometheus source against a real prometheus', () => {
         return points.length >= 3;
       },
       30_000,
-      'three steps of history',
     );
     for (const p of points) expect(p.value).toBe(7);
     for (let i = 1; i < points.length; i++) expect(points[i]!.t - points[i - 1]!.t).toBe(step);

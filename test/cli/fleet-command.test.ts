@@ -12,6 +12,7 @@ import type { LoadSummary } from '../../load/report.ts';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { captureIO } from './capture.ts';
 
 // A real gateway on a real Redis registry, in front of a minimal executor: hosts are added with
@@ -70,22 +71,12 @@ async function cli(argv: string[]) {
   return { code, out: c.out(), err: c.err() };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('fleetgate fleet against a real gateway on Redis', () => {
   it('shows a host added with `hosts add`, and the runtimes `load` warmed on it', async () => {
     const added = await cli(['hosts', 'add', executorUrl, '--id', 'exec-1', '--redis', redis.url]);
     expect(added.code).toBe(0);
 
-    const ready = await until('the gateway to see exec-1 healthy', async () => {
+    const ready = await waitFor('the gateway to see exec-1 healthy', async () => {
       const r = await cli(['fleet', '--gateway', gatewayUrl, '--secret', SECRET, '--json']);
       const report = r.code === 0 ? JSON.parse(r.out) : undefined;
       return report?.hosts?.find((h: { id: string; healthy: boolean }) => h.id === 'exec-1' && h.healthy);
@@ -126,7 +117,7 @@ describe('fleetgate fleet against a real gateway on Redis', () => {
     );
 
     expect((await cli(['hosts', 'drain', 'exec-1', '--redis', redis.url])).code).toBe(0);
-    await until('the gateway to see exec-1 draining', async () => {
+    await waitFor('the gateway to see exec-1 draining', async () => {
       const r = await cli(['fleet', '--gateway', gatewayUrl, '--secret', SECRET]);
       return /exec-1\s+\S+\s+draining/.test(r.out) ? true : undefined;
     });

@@ -2,7 +2,8 @@ import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetReport } from '../../cli/dev/fleet-table.ts';
 import type { LoadSummary } from '../../load/report.ts';
-import { devBanner, killAll, runCurl, spawnCli, until } from './helpers.ts';
+import { StopWaiting, waitFor } from '../support/wait.ts';
+import { devBanner, killAll, runCurl, spawnCli } from './helpers.ts';
 import { commandLine, descendants, running } from './pids.ts';
 
 // The issue's "done when": `fleetgate dev` as a child process; wait for readiness; run the printed
@@ -55,13 +56,17 @@ describe('fleetgate dev (npm start)', () => {
       '120s',
       '--json',
     ]);
-    const grown = await until('the scaler to add a host', 150_000, async () => {
-      track();
-      if (load.child.exitCode !== null)
-        throw new Error(`fleetgate load ended first:\n${load.out()}\n${load.err()}`);
-      const report = await fleet();
-      return report.hosts.length > before ? report : undefined;
-    });
+    const grown = await waitFor(
+      'the scaler to add a host',
+      async () => {
+        track();
+        if (load.child.exitCode !== null)
+          throw new StopWaiting(`fleetgate load ended first:\n${load.out()}\n${load.err()}`);
+        const report = await fleet();
+        return report.hosts.length > before ? report : undefined;
+      },
+      150_000,
+    );
     expect(grown.hosts.length).toBeGreaterThan(before);
     track();
 
@@ -84,8 +89,10 @@ describe('fleetgate dev (npm start)', () => {
     expect(devExit, dev.err().slice(-3000)).toEqual({ code: 0, signal: null });
     expect(dev.out()).toContain('SIGINT: draining the gateway and stopping every executor');
     expect(dev.out()).toMatch(/\[fleetgate dev \d\d:\d\d:\d\d\] hosts \d+ \(/);
-    const left = await until('every child process to be gone', 20_000, () =>
-      pids.some(running) ? undefined : [],
+    const left = await waitFor(
+      'every child process to be gone',
+      () => (pids.some(running) ? undefined : []),
+      20_000,
     ).catch(() => pids.filter(running));
     expect(left.map((pid) => `${pid} ${commandLine(pid)}`)).toEqual([]);
   }, 400_000);

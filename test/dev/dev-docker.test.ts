@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LABELS } from '../../scaler/providers/docker-spec.ts';
 import { describeDocker, engineRunDir, TEST_RUNTIME_IMAGE, testDocker } from '../support/docker.ts';
 import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../support/fleetgate-image.ts';
-import { devBanner, killAll, runCurl, spawnCli, until } from './helpers.ts';
+import { waitFor } from '../support/wait.ts';
+import { devBanner, killAll, runCurl, spawnCli } from './helpers.ts';
 
 // `fleetgate dev --docker`: the local fleet with its executor hosts as containers of the Fleetgate
 // image on the run's engine (the docker provider), their runtimes containers of the runtime image
@@ -41,8 +42,10 @@ describeDocker('fleetgate dev --docker', docker, (engine) => {
   const stopDev = async (dev: ReturnType<typeof spawnCli>) => {
     dev.child.kill('SIGTERM');
     expect((await dev.exited).code).toBe(0);
-    await until('no executor container left', 30_000, async () =>
-      (await engine.containers.list(pool)).length === 0 ? true : undefined,
+    await waitFor(
+      'no executor container left',
+      async () => ((await engine.containers.list(pool)).length === 0 ? true : undefined),
+      30_000,
     );
   };
 

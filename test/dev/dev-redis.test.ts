@@ -5,7 +5,8 @@ import { poolKeys } from '../../registry/keys.ts';
 import type { FleetSnapshot } from '../../registry/types.ts';
 import { captureIO } from '../cli/capture.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
-import { devBanner, killAll, runCurl, spawnCli, until } from './helpers.ts';
+import { waitFor } from '../support/wait.ts';
+import { devBanner, killAll, runCurl, spawnCli } from './helpers.ts';
 import { commandLine, descendants, running } from './pids.ts';
 
 // `fleetgate dev --redis URL`: the same local fleet on a real Redis registry, which the operator
@@ -59,10 +60,14 @@ describe('fleetgate dev --redis', () => {
     expect(secret).toBe('redis-dev');
     expect(dev.out()).toContain(`Fleetgate dev fleet is up (${redis.url} registry)`);
 
-    const snapshot = await until('two active hosts in Redis', 60_000, async () => {
-      const s = await hostsList();
-      return s.hosts.filter((h) => h.state === 'active').length === 2 ? s : undefined;
-    });
+    const snapshot = await waitFor(
+      'two active hosts in Redis',
+      async () => {
+        const s = await hostsList();
+        return s.hosts.filter((h) => h.state === 'active').length === 2 ? s : undefined;
+      },
+      60_000,
+    );
     expect(snapshot.hosts.map((h) => h.provider)).toEqual(['process', 'process']);
     // It holds the pool's leader lock, as a scaler would, and gives it up when it stops.
     const leaderKey = new Redis(redis.url);
@@ -79,8 +84,10 @@ describe('fleetgate dev --redis', () => {
     expect(await leaderKey.get(poolKeys('default').leader)).toBeNull();
     leaderKey.disconnect();
     const pids = [...seenPids];
-    const left = await until('every child process to be gone', 20_000, () =>
-      pids.some(running) ? undefined : [],
+    const left = await waitFor(
+      'every child process to be gone',
+      () => (pids.some(running) ? undefined : []),
+      20_000,
     ).catch(() => pids.filter(running));
     expect(left.map((pid) => `${pid} ${commandLine(pid)}`)).toEqual([]);
   }, 300_000);

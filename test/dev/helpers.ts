@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { expect } from 'vitest';
+import { StopWaiting, waitFor } from '../support/wait.ts';
 import { running } from './pids.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,28 +49,17 @@ export function killAll(pids: Iterable<number>): void {
   }
 }
 
-/** Polls `probe` until it returns a value, or throws after `timeoutMs` naming `what`. */
-export async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined> | T | undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Waits for the dev banner (printed once a host is healthy) and reads the gateway URL, secret and curls. */
 export async function devBanner(dev: Spawned): Promise<{ gateway: string; secret: string; curls: string[] }> {
-  const banner = await until('the dev banner', 120_000, () => {
-    if (dev.child.exitCode !== null)
-      throw new Error(`fleetgate dev exited early:\n${dev.out()}\n${dev.err()}`);
-    return dev.out().includes('Ctrl-C stops everything.') ? dev.out() : undefined;
-  });
+  const banner = await waitFor(
+    'the dev banner',
+    () => {
+      if (dev.child.exitCode !== null)
+        throw new StopWaiting(`fleetgate dev exited early:\n${dev.out()}\n${dev.err()}`);
+      return dev.out().includes('Ctrl-C stops everything.') ? dev.out() : undefined;
+    },
+    120_000,
+  );
   const gateway = /gateway {4}(http:\/\/\S+)/.exec(banner)?.[1];
   const secret = /secret {5}(\S+)/.exec(banner)?.[1];
   expect(gateway).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -17,13 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningExecutor } from '../../executor/server.ts';
 import { callExecutor, NODE_IMAGE, startExecutors, startInProcessExecutor } from '../support/executors.ts';
 import { waitGone } from '../support/processes.ts';
-import { until } from '../support/prometheus.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Builds (creates with a `command`) and the commands route, with real build commands, real runtime
 // processes and real sockets. No network: the dependency comes from a local npm tarball.
 
 /** A shell loop that returns once `file` exists: builds wait on it so tests move them by hand. */
-const waitFor = (file: string) => `while [ ! -e '${file}' ]; do sleep 0.02; done`;
+const waitForFile = (file: string) => `while [ ! -e '${file}' ]; do sleep 0.02; done`;
 
 describe('executor builds and commands', () => {
   let root: string;
@@ -204,7 +204,7 @@ describe('executor builds and commands', () => {
       headers: { authorization: `Bearer ${ex.secret}` },
     });
     let created = false;
-    const create = build('streamed', { command: `echo step-one; ${waitFor(go)}; echo step-two` }).then(
+    const create = build('streamed', { command: `echo step-one; ${waitForFile(go)}; echo step-two` }).then(
       (r) => {
         created = true;
         return r;
@@ -253,17 +253,17 @@ describe('executor builds and commands', () => {
     });
     const go = join(root, 'go-failed-stream');
     const create = build('failed-stream', {
-      command: `echo before-cache-failure; ${waitFor(go)}; exit 1`,
+      command: `echo before-cache-failure; ${waitForFile(go)}; exit 1`,
       cacheKey: 'failing-cache',
       remove: true,
     });
     const logs = await pending;
     expect(logs.statusCode).toBe(200);
     // The stream is attached to the running build before the build fails.
-    await until(
+    await waitFor(
+      'the log stream',
       async () => (ex.executor.table.get('failed-stream')?.listeners.size ?? 0) > 0,
       10_000,
-      'the log stream',
     );
     writeFileSync(go, '');
     const streamed = await logs.body.text();
@@ -277,14 +277,14 @@ describe('executor builds and commands', () => {
   it('runs builds through a bounded queue: one worker, one waiting, the next refused with 503', async () => {
     const go = join(root, 'go-queue');
     const waitBefore = (await metric('fleetgate_executor_build_queue_wait_seconds_count')) ?? 0;
-    const first = build('queued-1', { command: waitFor(go), remove: true });
-    await until(async () => (await call('GET', '/v1/runtimes/queued-1')).status === 200, 10_000, 'build 1');
+    const first = build('queued-1', { command: waitForFile(go), remove: true });
+    await waitFor('build 1', async () => (await call('GET', '/v1/runtimes/queued-1')).status === 200, 10_000);
     let secondDone = false;
     const second = build('queued-2', { command: 'echo second', remove: true }).then((r) => {
       secondDone = true;
       return r;
     });
-    await until(async () => (await metric('fleetgate_executor_build_queue_depth')) === 1, 10_000, 'queue');
+    await waitFor('queue', async () => (await metric('fleetgate_executor_build_queue_depth')) === 1, 10_000);
     expect(await metric('fleetgate_executor_builds_running')).toBe(1);
     const third = await build('queued-3', { command: 'true' });
     expect([third.status, third.json.type]).toEqual([503, 'build_queue_full']);
@@ -392,12 +392,12 @@ describe('executor shutdown with builds', () => {
         });
       const pidFile = join(root, 'build.pid');
       const running = create('running', `echo $$ > '${pidFile}'; sleep 60`);
-      await until(async () => existsSync(pidFile), 10_000, 'the running build');
+      await waitFor('the running build', async () => existsSync(pidFile), 10_000);
       const waiting = create('waiting', 'true');
-      await until(
+      await waitFor(
+        'the waiting build',
         async () => ex.executor.metrics.buildQueueDepth.get().then((m) => m.values[0]?.value === 1),
         10_000,
-        'the waiting build',
       );
       await ex.close();
       const [r, w] = await Promise.all([running, waiting]);
@@ -435,14 +435,14 @@ describe('fleetgate executor process with builds', () => {
         runtimeId: 'first',
         image: NODE_IMAGE,
         source: 'fn',
-        command: `echo "built by $CI" > built.txt; ${waitFor(go)}`,
+        command: `echo "built by $CI" > built.txt; ${waitForFile(go)}`,
         destination: 'builds',
         remove: true,
       });
-      await until(
+      await waitFor(
+        'the first build',
         async () => (await callExecutor(url, fleet.secret, 'GET', '/v1/runtimes/first')).status === 200,
         10_000,
-        'the first build',
       );
       // One worker, busy; no room to wait.
       const refused = await call('/v1/runtimes', { runtimeId: 'second', image: NODE_IMAGE, command: 'true' });

@@ -7,8 +7,9 @@ import type { HostRegistry } from '../../registry/types.ts';
 import { FLEETGATE_BIN } from '../scaler/scaler-process.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedisCluster, type TestCluster } from '../support/redis-ha.ts';
+import { waitFor } from '../support/wait.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
-import { fleetOf, type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { fleetOf, type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
 import { type RecordingHost, startRecordingHost } from './support/recording-host.ts';
 

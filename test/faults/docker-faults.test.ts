@@ -13,7 +13,7 @@ import {
   HELLO_SOURCE,
   startInProcessExecutor,
 } from '../support/executors.ts';
-import { until } from '../support/prometheus.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Faults of docker mode on real engines: a runtime OOM-killed mid-execution, a missing image, an
 // engine that is not there at start, and an engine that goes down and comes back.
@@ -48,10 +48,10 @@ describeDocker('docker mode faults', docker, (engine) => {
     expect(res.json.message).toMatch(/out of memory \(limit 96 MB\)/);
     // The dead runtime is dropped once its container is removed (the engine reports the exit a
     // moment after the connection broke); a new one serves.
-    await until(
+    await waitFor(
+      'the dead runtime to go',
       async () => (await call('GET', '/v1/runtimes/hog')).status === 404,
       15_000,
-      'the dead runtime to go',
     );
     expect(await mine()).toEqual([]);
     expect((await call('POST', '/v1/runtimes', { runtimeId: 'after', ...HELLO })).status).toBe(201);

@@ -2,8 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRefused } from '../support/connect-refused.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
+import { waitFor } from '../support/wait.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
-import { type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
 import { type RecordingHost, startRecordingHost } from './support/recording-host.ts';
 

@@ -3,8 +3,9 @@ import { createRegistry } from '../../registry/create-registry.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
-import { fleetOf, type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { fleetOf, type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
 import { type RecordingHost, startRecordingHost } from './support/recording-host.ts';
 

@@ -9,8 +9,9 @@ import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from '../scaler/scal
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
-import { type GatewayProcess, startGatewayProcess, waitFor } from './support/gateway-process.ts';
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
 import { RecordingHost } from './support/recording-host.ts';
 

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../faults/support/gateway-process.ts';
 import { LONG } from '../faults/support/long.ts';
 import { callExecutor, type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
 import { recordFuzz, runFuzz } from './support/run-fuzz.ts';
 

@@ -4,11 +4,11 @@ import {
   FAULT_GATEWAY_SECRET,
   type GatewayProcess,
   startGatewayProcess,
-  waitFor,
 } from '../faults/support/gateway-process.ts';
 import { LONG } from '../faults/support/long.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { isAlive } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
 import { clientSockets, fdCount, rssMiB, socketsOf } from './support/proc-stats.ts';
 import { recordFuzz, runFuzz } from './support/run-fuzz.ts';
 

@@ -78,18 +78,8 @@ export async function startTestGateway(
   };
 }
 
-/** Polls `check` until it returns true or the deadline passes (then throws naming `what`). */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The tests' polling helper (`waitFor` of test/support/wait.ts), under the name the gateway tests use. */
+export { waitFor as until } from '../support/wait.ts';
 
 /** A JSON request through the gateway; returns status, headers and the parsed (or text) body. */
 export async function call(

@@ -2,18 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { HostRegistry } from '../../registry/types.ts';
 import { type FaultLoadResult, startFaultLoad, tally } from '../faults/support/fault-load.ts';
-import {
-  fleetOf,
-  type GatewayProcess,
-  startGatewayProcess,
-  waitFor,
-} from '../faults/support/gateway-process.ts';
+import { fleetOf, type GatewayProcess, startGatewayProcess } from '../faults/support/gateway-process.ts';
 import { LONG } from '../faults/support/long.ts';
 import { type RecordingHost, startRecordingHost } from '../faults/support/recording-host.ts';
 import { fdCount, rssMiB } from '../fuzz/support/proc-stats.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { recordReliability } from '../support/reliability.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Short (npm test): 30 s at 150 req/s, a fleet change every 5 s. Long (npm run test:long): 10 min at
 // 200 req/s, a change every 30 s.

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueEntries, seriesNames } from '../../metrics/catalogue.ts';
+import { waitFor } from '../support/wait.ts';
 import {
   labelValuesQuery,
   PromApi,
@@ -32,6 +33,8 @@ interface QueryResult {
 }
 
 let stack: ObservedStack | undefined;
+/** The stack's processes' last log lines, for a wait that times out. */
+const stackLogs = () => String(stack?.logs());
 let api: PromApi;
 let stopLoad: (() => Promise<void>) | undefined;
 
@@ -46,14 +49,6 @@ async function fleetHosts(): Promise<{ id: string; state: string; healthy: boole
 async function text(url: string): Promise<string> {
   const res = await request(url);
   return res.body.text();
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${stack?.logs()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Open-loop load: one execution every 200 ms (5/s) over six runtimes, plus one-off runtimes that go idle. */
@@ -90,10 +85,10 @@ describe('dashboards and rules on real data (gateway, scaler, executors, Prometh
   it('every panel query and recording rule parses and returns series', async () => {
     const s = stack!;
     // The scaler registers the three static executors; the gateway sees them through Redis.
-    await until(
+    await waitFor(
       'the gateway to route to three active hosts',
       async () => (await fleetHosts()).filter((h) => h.state === 'active' && h.healthy).length === 3,
-      40_000,
+      { timeoutMs: 40_000, intervalMs: 200, context: stackLogs },
     );
     stopLoad = startLoad(s.gatewayUrl);
     expect(await send(s.gatewayUrl, 'GET', '/v1/runtimes')).toBe(200); // no runtime key: p2c
@@ -111,14 +106,22 @@ describe('dashboards and rules on real data (gateway, scaler, executors, Prometh
     const healthOf = async (id: string) => (await fleetHosts()).find((h) => h.id === id)?.healthy;
     // The scaler registers static hosts under their host:port.
     const deadId = `127.0.0.1:${dead.port}`;
-    await until('the dead host to be ejected', async () => (await healthOf(deadId)) === false, 20_000);
+    await waitFor('the dead host to be ejected', async () => (await healthOf(deadId)) === false, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      context: stackLogs,
+    });
     await new Promise((r) => setTimeout(r, 1_500));
     await s.restartExecutor(0);
-    await until('the restarted host to be readmitted', async () => (await healthOf(deadId)) === true, 30_000);
+    await waitFor('the restarted host to be readmitted', async () => (await healthOf(deadId)) === true, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      context: stackLogs,
+    });
     // Redis goes away for a moment: scaler ticks fail (registry errors), gateways route on their view.
     await s.redis.kill();
     try {
-      await until(
+      await waitFor(
         'a scaler registry error',
         async () =>
           /^fleetgate_scaler_registry_errors_total\{[^}]*\} [1-9]/m.test(

@@ -11,6 +11,7 @@ import { GATEWAY_SECRET, startTestGateway, type TestGateway } from '../gateway/h
 import { HELLO_ENTRYPOINT, HELLO_SOURCE, NODE_IMAGE, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from './scaler-process.ts';
 
 const POOL = 'e2e';
@@ -39,14 +40,6 @@ drain: { timeout: 60s }
 startup: { holdFor: 0s }
 budget: { maxScaleEventsPerHour: 1000 }
 `;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** SIGTERMs the executor processes of registered hosts (the scaler leaves them running when it stops). */
 function stopExecutorsOf(hosts: Host[]): void {
@@ -117,13 +110,13 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
       '--executor-arg=--sim-concurrency',
       '--executor-arg=64',
     ]);
-    await until(
+    await waitFor(
       'one active host (the provider seeds executors: 1)',
       async () => (await active()).length === 1,
       60_000,
     );
     const first = (await active())[0]!.id;
-    await until('the gateway to route to it', async () => gateway.gateway.fleet.hosts.length === 1, 20_000);
+    await waitFor('the gateway to route to it', async () => gateway.gateway.fleet.hosts.length === 1, 20_000);
 
     // Load: closed-loop clients over 16 runtimes, until the fleet has grown and every host served.
     const build = executionRequest({
@@ -160,7 +153,7 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
       }
     });
     try {
-      await until(
+      await waitFor(
         'at least 3 active hosts, each of which served at least 5 requests',
         async () => {
           const hosts = await active();
@@ -179,7 +172,7 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
     expect(servedBy.has(first)).toBe(true);
 
     // No load: the fleet drains back to the minimum of one host.
-    await until(
+    await waitFor(
       'the fleet back at 1 host',
       async () => (await registry.list(POOL)).hosts.length === 1,
       90_000,
@@ -191,7 +184,7 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
     expect(sent).toBeGreaterThan(0);
 
     // The decisions were recorded and are served by explain: starts, drains and removals.
-    await until(
+    await waitFor(
       'explain to show the removals',
       async () => {
         const explain = (await (

@@ -8,24 +8,11 @@ import { poolKeys } from '../../registry/keys.ts';
 import type { TickRecord } from '../../scaler/loop/record.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { EXPLAIN_HEADERS, type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
 
 const POOL = 'lead';
 const LEASE_MS = 3000;
-
-async function until<T>(
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('leadership: two real scaler processes on one Redis', () => {
   let redis: TestRedis;
@@ -84,25 +71,25 @@ describe('leadership: two real scaler processes on one Redis', () => {
   it('one leads and acts, the other follows in dry-run, and takes over within one lease after a SIGKILL', async () => {
     const a = await startScaler(join(dir, 'config.yaml'));
     scalers.push(a);
-    await until(() => a.isLeader(POOL), 20_000, 'scaler A to lead');
+    await waitFor('scaler A to lead', () => a.isLeader(POOL), 20_000);
     const b = await startScaler(join(dir, 'config.yaml'));
     scalers.push(b);
     // B has ticked as a follower: its own records say so, and it wrote nothing to the shared list.
-    const followerRecords = await until(
+    const followerRecords = await waitFor(
+      'a follower tick',
       async () => {
         const res = await fetch(`${b.url}/explain?pool=${POOL}&limit=5`, { headers: EXPLAIN_HEADERS });
         const body = (await res.json()) as { records: TickRecord[] };
         return body.records.length > 0 ? body.records : undefined;
       },
       20_000,
-      'a follower tick',
     );
     expect(followerRecords.every((r) => !r.leader)).toBe(true);
     expect(await b.isLeader(POOL)).toBe(false);
 
     // A registered one static host (demand 5 / target 10 → 1 host).
     const hostsKey = poolKeys(POOL).hosts;
-    await until(async () => (await client.hlen(hostsKey)) === 1, 20_000, 'A to register one host');
+    await waitFor('A to register one host', async () => (await client.hlen(hostsKey)) === 1, 20_000);
     const shared = (await client.lrange(poolKeys(POOL).decisions, 0, -1)).map(
       (t) => JSON.parse(t) as TickRecord,
     );
@@ -115,14 +102,14 @@ describe('leadership: two real scaler processes on one Redis', () => {
     expect(ttl).toBeLessThanOrEqual(LEASE_MS);
     const killedAt = Date.now();
     await a.proc.kill();
-    await until(() => b.isLeader(POOL), 30_000, 'scaler B to take over');
+    await waitFor('scaler B to take over', () => b.isLeader(POOL), 30_000);
     const tookOver = Date.now() - killedAt;
     // Lease + one renewal period (lease/3), with slack for a noisy 2-core machine.
     expect(tookOver).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 5000);
 
     // B now acts: more demand → a second host, registered by B.
     demand.set(15);
-    await until(async () => (await client.hlen(hostsKey)) === 2, 20_000, 'B to register a second host');
+    await waitFor('B to register a second host', async () => (await client.hlen(hostsKey)) === 2, 20_000);
 
     // SIGTERM releases the lock at once.
     await b.proc.stop();
@@ -161,14 +148,14 @@ describe('leadership: two real scaler processes on one Redis', () => {
     );
     const s = await startScaler(join(dir, 'first-config.yaml'));
     scalers.push(s);
-    const records = await until(
+    const records = await waitFor(
+      'a first tick',
       async () => {
         const res = await fetch(`${s.url}/explain?pool=${pool}&limit=100`, { headers: EXPLAIN_HEADERS });
         const body = (await res.json()) as { records: TickRecord[] };
         return body.records.length > 0 ? body.records : undefined;
       },
       20_000,
-      'a first tick',
     );
     // Newest first: the last one is the first tick.
     expect(records.at(-1)!.leader).toBe(true);

@@ -15,17 +15,10 @@ import {
   startExecutors,
 } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
+import { waitFor } from '../support/wait.ts';
 
 const POOL = 'promfleet';
 const IN_FLIGHT = 6;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const is = (value: number) => (r: MetricReading) => r.ok && r.value === value;
 
@@ -91,16 +84,20 @@ describe('metric sources on a real fleet scraped by a real prometheus', () => {
 
     const held = Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => send(i, 8000)));
     try {
-      await until('prometheus to see 6 requests in flight at the gateway', async () =>
-        is(IN_FLIGHT)(await prom.read('sum(fleetgate_gateway_inflight_requests)')),
+      await waitFor(
+        'prometheus to see 6 requests in flight at the gateway',
+        async () => is(IN_FLIGHT)(await prom.read('sum(fleetgate_gateway_inflight_requests)')),
+        30_000,
       );
       // The same aggregate computed in process from the gateway's own /metrics.
       expect(await scrape.read('sum(fleetgate_gateway_inflight_requests)')).toEqual({
         ok: true,
         value: IN_FLIGHT,
       });
-      await until('prometheus to see 6 executions in flight on the executors', async () =>
-        is(IN_FLIGHT)(await prom.read('sum(fleetgate_executor_inflight_executions)')),
+      await waitFor(
+        'prometheus to see 6 executions in flight on the executors',
+        async () => is(IN_FLIGHT)(await prom.read('sum(fleetgate_executor_inflight_executions)')),
+        30_000,
       );
       // Per host, for drains and victim selection: every host id the gateway routes to.
       const byHost = await prom.readVector('sum by (host) (fleetgate_gateway_inflight_requests)');
@@ -118,8 +115,10 @@ describe('metric sources on a real fleet scraped by a real prometheus', () => {
       await agent.close();
     }
     // Zero in flight is a valid zero, not "no data".
-    await until('prometheus to see nothing in flight', async () =>
-      is(0)(await prom.read('sum(fleetgate_gateway_inflight_requests)')),
+    await waitFor(
+      'prometheus to see nothing in flight',
+      async () => is(0)(await prom.read('sum(fleetgate_gateway_inflight_requests)')),
+      30_000,
     );
   }, 120_000);
 
@@ -129,9 +128,13 @@ describe('metric sources on a real fleet scraped by a real prometheus', () => {
     expect((await prom.read(query)).ok).toBe(true);
     await fleet.kill(1);
     // Prometheus marks the dead target's series stale on the next failed scrape.
-    await until('the stopped executor to read as empty', async () => {
-      const r = await prom.read(query);
-      return !r.ok && r.reason === 'empty';
-    });
+    await waitFor(
+      'the stopped executor to read as empty',
+      async () => {
+        const r = await prom.read(query);
+        return !r.ok && r.reason === 'empty';
+      },
+      30_000,
+    );
   }, 60_000);
 });

@@ -14,6 +14,7 @@ import {
 } from '../gateway/harness.ts';
 import { TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from './scaler-process.ts';
 
 // Issue 19, deliverable 7: a pool at zero hosts, one request. The gateway holds it and exports it as
@@ -41,14 +42,6 @@ panic: { enabled: false }
 capacity: { bootTimeout: 60s }
 startup: { holdFor: 0s }
 `;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('scale from zero: a held request wakes the pool', () => {
   let redis: TestRedis;
@@ -109,7 +102,7 @@ describe('scale from zero: a held request wakes the pool', () => {
       '--executor-arg=10',
     ]);
     // Three ticks that read the gateway's held demand (0) and kept the pool at zero.
-    await until(
+    await waitFor(
       'three decisions at zero hosts',
       async () => {
         const res = await fetch(`${scaler!.url}/explain?pool=${POOL}&limit=50`, { headers: EXPLAIN_HEADERS });

@@ -7,17 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolKeys } from '../../registry/keys.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
 
 const POOL = 'shutdown';
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // Issue 20 point 5: an operator stopped Redis, then sent the scaler SIGTERM; it logged "scaler
 // stopping" and hung until a second signal. Shutdown must end on one SIGTERM whatever Redis does.
@@ -86,7 +79,7 @@ describe('scaler shutdown while Redis is down (real scaler process, real redis-s
       client.on('error', () => {});
       const args = ['--executor-arg=--mode', '--executor-arg=simulated'];
       scaler = await startScaler(await writeConfig(provider()), args, {}, { stopTimeoutMs: 60_000 });
-      await until(
+      await waitFor(
         'the scaler to register both hosts',
         async () => (await client.hlen(poolKeys(POOL).hosts)) === 2,
         30_000,
@@ -95,7 +88,7 @@ describe('scaler shutdown while Redis is down (real scaler process, real redis-s
       client.disconnect();
       await redis.stop();
       // Let the scaler notice: a tick fails on the registry.
-      await until(
+      await waitFor(
         'a tick that found Redis down',
         async () => scaler!.proc.output().includes('registry unavailable'),
         30_000,

@@ -6,12 +6,12 @@ import {
   FAULT_GATEWAY_SECRET,
   type GatewayProcess,
   startGatewayProcess,
-  waitFor,
 } from '../faults/support/gateway-process.ts';
 import { type RecordingHost, startRecordingHost } from '../faults/support/recording-host.ts';
 import { rawExchange } from '../fuzz/support/http-reply.ts';
 import { type ExecutorFleet, startExecutors, TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 
 const METRICS_TOKEN = 'metrics-token-5b1e9c';
 const ADMIN_TOKEN = 'admin-token-c0ffee42';

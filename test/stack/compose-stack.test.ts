@@ -7,6 +7,7 @@ import { freePort } from '../../lib/free-port.ts';
 import { describeDocker, engineRunDir, testDocker } from '../support/docker.ts';
 import { ensureFleetgateImage, TEST_FLEETGATE_IMAGE } from '../support/fleetgate-image.ts';
 import { ensureStackImages, TEST_PROMETHEUS_IMAGE, TEST_REDIS_IMAGE } from '../support/stack-images.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * The shipped docker-compose.yml, brought up for real on the run's engine with Debian's
@@ -116,56 +117,63 @@ describeDocker('the docker-compose stack', docker, (engine) => {
     if (down.code !== 0) console.warn(`[stack] docker-compose down: ${down.out}`);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
-
-  async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`stack: ${what} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
   const auth = { authorization: `Bearer ${GATEWAY_SECRET}`, 'content-type': 'application/json' };
 
   it('comes up: Redis, Prometheus, scaler, both gateways and the executors healthy', async () => {
     const up = await compose('up', '-d', '--no-build', ...SERVICES);
     expect(up.code, up.out).toBe(0);
     const labels = { 'com.docker.compose.project': project };
-    await until('redis healthy', 60_000, async () => {
-      const [redis] = await engine.containers.list({ ...labels, 'com.docker.compose.service': 'redis' });
-      const info = redis ? await engine.containers.inspect(redis.id) : undefined;
-      return info?.state.running
-        ? (await compose('ps', 'redis')).out.includes('healthy') || undefined
-        : undefined;
-    });
+    await waitFor(
+      'redis healthy',
+      async () => {
+        const [redis] = await engine.containers.list({ ...labels, 'com.docker.compose.service': 'redis' });
+        const info = redis ? await engine.containers.inspect(redis.id) : undefined;
+        return info?.state.running
+          ? (await compose('ps', 'redis')).out.includes('healthy') || undefined
+          : undefined;
+      },
+      60_000,
+    );
     for (const port of [ports.gateway1, ports.gateway2]) {
-      await until(`gateway on ${port} /healthz`, 60_000, async () =>
-        (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined,
+      await waitFor(
+        `gateway on ${port} /healthz`,
+        async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined),
+        60_000,
       );
     }
-    await until('prometheus ready', 60_000, async () =>
-      (await fetch(`http://127.0.0.1:${ports.prometheus}/-/ready`)).status === 200 ? true : undefined,
+    await waitFor(
+      'prometheus ready',
+      async () =>
+        (await fetch(`http://127.0.0.1:${ports.prometheus}/-/ready`)).status === 200 ? true : undefined,
+      60_000,
     );
     // The scaler activates the static executors; every gateway sees an active, healthy host.
-    const fleet = await until('an active healthy executor on gateway-2', 120_000, async () => {
-      const res = await fetch(`http://127.0.0.1:${ports.gateway2}/v1/fleet`, { headers: auth });
-      const body = (await res.json()) as { hosts?: { state: string; healthy: boolean; url: string }[] };
-      return body.hosts?.some((h) => h.state === 'active' && h.healthy) ? body : undefined;
-    });
+    const fleet = await waitFor(
+      'an active healthy executor on gateway-2',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.gateway2}/v1/fleet`, { headers: auth });
+        const body = (await res.json()) as { hosts?: { state: string; healthy: boolean; url: string }[] };
+        return body.hosts?.some((h) => h.state === 'active' && h.healthy) ? body : undefined;
+      },
+      120_000,
+    );
     expect(fleet.hosts!.map((h) => h.url)).toEqual(
       expect.arrayContaining([expect.stringMatching(/fleetgate-executor-\d/)]),
     );
     // Prometheus scrapes the gateways and the scaler in their containers.
-    await until('prometheus sees gateway-1 up', 90_000, async () => {
-      const res = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`);
-      const body = (await res.json()) as {
-        data: { result: { metric: { instance?: string }; value: [number, string] }[] };
-      };
-      return body.data.result.some((r) => r.metric.instance?.startsWith('gateway-1') && r.value[1] === '1')
-        ? true
-        : undefined;
-    });
+    await waitFor(
+      'prometheus sees gateway-1 up',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`);
+        const body = (await res.json()) as {
+          data: { result: { metric: { instance?: string }; value: [number, string] }[] };
+        };
+        return body.data.result.some((r) => r.metric.instance?.startsWith('gateway-1') && r.value[1] === '1')
+          ? true
+          : undefined;
+      },
+      90_000,
+    );
   }, 600_000);
 
   it('runs a function through a gateway on an executor container', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../lib/free-port.ts';
+import { StopWaiting, waitFor } from './wait.ts';
 
 /** A running `prometheus` started for a test. */
 export interface PrometheusHandle {
@@ -108,14 +109,14 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   };
 
   try {
-    await until(
+    await waitFor(
+      'prometheus /-/ready',
       async () => {
-        if (exited) throw new Error(`prometheus exited during start: ${stderr}`);
+        if (exited) throw new StopWaiting(`prometheus exited during start: ${stderr}`);
         const res = await fetch(`${url}/-/ready`).catch(() => undefined);
         return res?.status === 200;
       },
       options.readyTimeoutMs ?? 30_000,
-      'prometheus /-/ready',
     );
   } catch (error) {
     await stop();
@@ -132,26 +133,16 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
       if (res.status !== 200) throw new Error(`prometheus reload failed: ${res.status} ${await res.text()}`);
     },
     async waitForTargets(timeoutMs = 30_000) {
-      await until(
+      await waitFor(
+        `prometheus scraping ${targets.join(', ')}`,
         async () => {
           const body = await query('up == 1');
           return (body.data?.result.length ?? 0) >= targets.length;
         },
         timeoutMs,
-        `prometheus scraping ${targets.join(', ')}`,
       );
     },
     query,
     stop,
   };
-}
-
-/** Polls `check` every 100 ms until it returns true or the deadline passes. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

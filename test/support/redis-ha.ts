@@ -8,19 +8,10 @@ import {
   type TestRedis,
   type TestSentinel,
 } from './redis.ts';
+import { waitFor } from './wait.ts';
 
 const HOST = '127.0.0.1';
 const SLOTS = 16384;
-
-/** Polls `check` every 50 ms until it is true; throws naming `what` after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`redis test setup: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * Waits until `count` replicas of `master` have acknowledged everything written to it so far
@@ -29,11 +20,15 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 async function waitForReplicas(master: TestRedis, count: number): Promise<void> {
   const offsetOf = (info: string) => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   const target = offsetOf(await master.command('INFO', 'replication'));
-  await until(`the replicas of ${master.port} to reach offset ${target}`, async () => {
-    const info = await master.command('INFO', 'replication');
-    const offsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
-    return offsets.length === count && offsets.every((o) => o >= target);
-  });
+  await waitFor(
+    `the replicas of ${master.port} to reach offset ${target}`,
+    async () => {
+      const info = await master.command('INFO', 'replication');
+      const offsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+      return offsets.length === count && offsets.every((o) => o >= target);
+    },
+    30_000,
+  );
 }
 
 /** A real Redis Cluster of masters with replicas (failover by the nodes themselves). */
@@ -97,25 +92,35 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       if (!reply.startsWith('+OK')) throw new Error(`CLUSTER ADDSLOTSRANGE failed: ${reply}`);
     }
     for (const node of nodes.slice(1)) await nodes[0]!.command('CLUSTER', 'MEET', HOST, String(node.port));
-    await until('every node to know every other', async () => {
-      for (const n of nodes)
-        if (parseClusterNodes(await n.command('CLUSTER', 'NODES')).length !== nodes.length) return false;
-      return true;
-    });
+    await waitFor(
+      'every node to know every other',
+      async () => {
+        for (const n of nodes)
+          if (parseClusterNodes(await n.command('CLUSTER', 'NODES')).length !== nodes.length) return false;
+        return true;
+      },
+      30_000,
+    );
     for (let r = masters; r < nodes.length; r++) {
       const masterId = ids[(r - masters) % masters]!;
-      await until(`node ${nodes[r]!.port} to replicate`, async () =>
-        (await nodes[r]!.command('CLUSTER', 'REPLICATE', masterId)).startsWith('+OK'),
+      await waitFor(
+        `node ${nodes[r]!.port} to replicate`,
+        async () => (await nodes[r]!.command('CLUSTER', 'REPLICATE', masterId)).startsWith('+OK'),
+        30_000,
       );
     }
-    await until('cluster_state:ok and replicas in sync on every node', async () => {
-      for (const n of nodes) {
-        if (!(await n.command('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-        const info = await n.command('INFO', 'replication');
-        if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
-      }
-      return true;
-    });
+    await waitFor(
+      'cluster_state:ok and replicas in sync on every node',
+      async () => {
+        for (const n of nodes) {
+          if (!(await n.command('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+          const info = await n.command('INFO', 'replication');
+          if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+        }
+        return true;
+      },
+      30_000,
+    );
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
@@ -147,14 +152,20 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     },
     async waitForMaster(slot, notPort) {
       let found: ClusterNodeInfo | undefined;
-      await until(`a new master for slot ${slot}`, async () => {
-        const views = await Promise.all(
-          live().map(async (n) => parseClusterNodes(await n.command('CLUSTER', 'NODES'))),
-        );
-        const masters = views.map((v) => servingMaster(v, slot));
-        found = masters[0];
-        return found !== undefined && found.port !== notPort && masters.every((m) => m?.port === found?.port);
-      });
+      await waitFor(
+        `a new master for slot ${slot}`,
+        async () => {
+          const views = await Promise.all(
+            live().map(async (n) => parseClusterNodes(await n.command('CLUSTER', 'NODES'))),
+          );
+          const masters = views.map((v) => servingMaster(v, slot));
+          found = masters[0];
+          return (
+            found !== undefined && found.port !== notPort && masters.every((m) => m?.port === found?.port)
+          );
+        },
+        30_000,
+      );
       return byPort(found!.port);
     },
     async waitReplicated(slot) {
@@ -208,22 +219,30 @@ export async function startSentinelGroup(
     for (let i = 0; i < (options.replicas ?? 1); i++) {
       servers.push(await startRedis({ args: ['--replicaof', HOST, String(master.port)] }));
     }
-    await until('replicas in sync', async () => {
-      for (const r of servers.slice(1))
-        if (!(await r.command('INFO', 'replication')).includes('master_link_status:up')) return false;
-      return true;
-    });
+    await waitFor(
+      'replicas in sync',
+      async () => {
+        for (const r of servers.slice(1))
+          if (!(await r.command('INFO', 'replication')).includes('master_link_status:up')) return false;
+        return true;
+      },
+      30_000,
+    );
     for (let i = 0; i < count; i++) {
       sentinels.push(await startSentinel(master, name, { quorum: options.quorum ?? 2, ...options }));
     }
-    await until('every Sentinel to know the replicas and the other Sentinels', async () => {
-      for (const s of sentinels) {
-        if (!(await s.command('SENTINEL', 'REPLICAS', name)).startsWith(`*${servers.length - 1}`))
-          return false;
-        if (!(await s.command('SENTINEL', 'SENTINELS', name)).startsWith(`*${count - 1}`)) return false;
-      }
-      return true;
-    });
+    await waitFor(
+      'every Sentinel to know the replicas and the other Sentinels',
+      async () => {
+        for (const s of sentinels) {
+          if (!(await s.command('SENTINEL', 'REPLICAS', name)).startsWith(`*${servers.length - 1}`))
+            return false;
+          if (!(await s.command('SENTINEL', 'SENTINELS', name)).startsWith(`*${count - 1}`)) return false;
+        }
+        return true;
+      },
+      30_000,
+    );
   } catch (error) {
     await Promise.all(sentinels.map((s) => s.stop()));
     await Promise.all(servers.map((s) => s.stop()));
@@ -257,12 +276,16 @@ export async function startSentinelGroup(
     },
     async waitForNewMaster(port) {
       let next = 0;
-      await until(`a master other than ${port}`, async () => {
-        const ports = (await Promise.all(sentinels.map(named))).filter((p) => !Number.isNaN(p));
-        next = ports[0] ?? port;
-        if (next === port || !ports.every((p) => p === next)) return false;
-        return (await byPort(next).command('INFO', 'replication')).includes('role:master');
-      });
+      await waitFor(
+        `a master other than ${port}`,
+        async () => {
+          const ports = (await Promise.all(sentinels.map(named))).filter((p) => !Number.isNaN(p));
+          next = ports[0] ?? port;
+          if (next === port || !ports.every((p) => p === next)) return false;
+          return (await byPort(next).command('INFO', 'replication')).includes('role:master');
+        },
+        30_000,
+      );
       return byPort(next);
     },
     async waitReplicated() {

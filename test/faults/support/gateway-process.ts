@@ -157,32 +157,3 @@ export async function fleetOf(
   });
   return (await res.json()) as { hosts: Array<{ id: string; state: string; healthy: boolean }> };
 }
-
-/**
- * Polls `check` every 50 ms until it holds or `timeoutMs` passes; then throws naming `what`, how many
- * checks ran and the last error a check threw, if any.
- */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let checks = 0;
-  let lastError: unknown;
-  for (;;) {
-    checks++;
-    const held = await Promise.resolve()
-      .then(check)
-      .catch((error: unknown) => {
-        lastError = error;
-        return false;
-      });
-    if (held) return;
-    if (Date.now() > deadline) {
-      const why = lastError === undefined ? '' : `; last error: ${String(lastError)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${checks} checks${why})`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

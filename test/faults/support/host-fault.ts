@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import type { ExecutorFleet } from '../../support/executors.ts';
+import { waitFor } from '../../support/wait.ts';
 import { reportRow, startFaultLoad, tally } from './fault-load.ts';
-import { fleetOf, startGatewayProcess, waitFor } from './gateway-process.ts';
+import { fleetOf, startGatewayProcess } from './gateway-process.ts';
 import { LONG } from './long.ts';
 import { type RecordingHost, startRecordingHost } from './recording-host.ts';
 

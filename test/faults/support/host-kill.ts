@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
+import { waitFor } from '../../support/wait.ts';
 import { type FaultLoad, reportRow, tally } from './fault-load.ts';
-import { fleetOf, waitFor } from './gateway-process.ts';
+import { fleetOf } from './gateway-process.ts';
 import type { RecordingHost } from './recording-host.ts';
 
 /** A load run on three recording hosts of which one is killed mid-run (executor-kill tests). */
