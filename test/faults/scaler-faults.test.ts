@@ -1,11 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry/create-registry.ts';
 import type { Host, HostRegistry } from '../../registry/types.ts';
 import type { TickRecord } from '../../scaler/loop/record.ts';
-import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from '../scaler/scaler-process.ts';
+import {
+  EXPLAIN_HEADERS,
+  type ScalerProcess,
+  startScaler,
+  writeScalerFiles,
+} from '../scaler/scaler-process.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
@@ -80,9 +85,10 @@ describe('scaler faults under load', () => {
     relay = new RecordingHost(Number(new URL(prometheus.url).port));
     await relay.listen();
     dir = await mkdtemp(join(tmpdir(), 'fleetgate-scaler-faults-'));
-    await writeFile(
-      join(dir, 'policy.yaml'),
-      [
+    await writeScalerFiles(dir, {
+      pool: POOL,
+      redisUrl: redis.url,
+      policy: [
         `pool: ${POOL}`,
         'interval: 1s',
         'hosts: { min: 1, max: 4 }',
@@ -94,19 +100,9 @@ describe('scaler faults under load', () => {
         'scaleDown: { stabilizationWindow: 0s, policies: [{ type: Percent, value: 100, period: 1s }] }',
         'startup: { holdFor: 0s }',
         'drain: { select: leastInflight, timeout: 30s }',
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      join(dir, 'config.yaml'),
-      [
-        `pool: ${POOL}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        `scaler: { policyFile: policy.yaml, leaseTtl: ${LEASE_MS}ms }`,
-        'log: { level: warn }',
-        '',
-      ].join('\n'),
-    );
+      ],
+      leaseTtl: `${LEASE_MS}ms`,
+    });
     scalers.push(await startScaler(join(dir, 'config.yaml')));
     await waitFor('the scaler to lead', async () => (await scalers[0]!.isLeader(POOL)) === true, 30_000);
     await waitFor(

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -12,7 +11,13 @@ import { HELLO_ENTRYPOINT, HELLO_SOURCE, NODE_IMAGE, TEST_EXECUTOR_SECRET } from
 import { type PrometheusHandle, startPrometheus } from '../support/prometheus.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from './scaler-process.ts';
+import {
+  EXPLAIN_HEADERS,
+  type ScalerProcess,
+  startScaler,
+  stopExecutorsOf,
+  writeScalerFiles,
+} from './scaler-process.ts';
 
 const POOL = 'e2e';
 /** Closed-loop clients, each holding one simulated 400 ms execution in flight at a time. */
@@ -41,20 +46,6 @@ startup: { holdFor: 0s }
 budget: { maxScaleEventsPerHour: 1000 }
 `;
 
-/** SIGTERMs the executor processes of registered hosts (the scaler leaves them running when it stops). */
-function stopExecutorsOf(hosts: Host[]): void {
-  for (const h of hosts) {
-    const pid = Number(h.labels.pid);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes('executor')) process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 describe('end to end: process provider, Redis, Prometheus, a gateway, load', () => {
   let redis: TestRedis;
   let registry: HostRegistry;
@@ -71,18 +62,14 @@ describe('end to end: process provider, Redis, Prometheus, a gateway, load', () 
     prometheus = await startPrometheus({ targets: [gateway.url] });
     await prometheus.waitForTargets();
     dir = await mkdtemp(join(tmpdir(), 'fleetgate-e2e-'));
-    await writeFile(join(dir, 'policy.yaml'), POLICY(prometheus.url));
-    await writeFile(
-      join(dir, 'config.yaml'),
-      [
-        `pool: ${POOL}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        `gateway: { secret: ${GATEWAY_SECRET}, executorSecret: ${TEST_EXECUTOR_SECRET} }`,
-        'scaler: { policyFile: policy.yaml, leaseTtl: 3s }',
-        'log: { level: info }',
-        '',
-      ].join('\n'),
-    );
+    await writeScalerFiles(dir, {
+      pool: POOL,
+      redisUrl: redis.url,
+      policy: POLICY(prometheus.url),
+      leaseTtl: '3s',
+      logLevel: 'info',
+      config: [`gateway: { secret: ${GATEWAY_SECRET}, executorSecret: ${TEST_EXECUTOR_SECRET} }`],
+    });
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,7 +9,13 @@ import type { TickRecord } from '../../scaler/loop/record.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { EXPLAIN_HEADERS, type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
+import {
+  EXPLAIN_HEADERS,
+  type ScalerProcess,
+  startFakeExecutors,
+  startScaler,
+  writeScalerFiles,
+} from './scaler-process.ts';
 
 const POOL = 'lead';
 const LEASE_MS = 3000;
@@ -33,9 +39,10 @@ describe('leadership: two real scaler processes on one Redis', () => {
     executors = await startFakeExecutors(2);
     urls.push(...executors.urls);
     dir = await mkdtemp(join(tmpdir(), 'fleetgate-lead-'));
-    await writeFile(
-      join(dir, 'policy.yaml'),
-      [
+    await writeScalerFiles(dir, {
+      pool: POOL,
+      redisUrl: redis.url,
+      policy: [
         `pool: ${POOL}`,
         'interval: 1s',
         'hosts: { min: 1, max: 2 }',
@@ -44,19 +51,9 @@ describe('leadership: two real scaler processes on one Redis', () => {
         'metrics:',
         '  - { name: demand, query: sum(demand), target: { type: averagePerHost, value: 10 } }',
         'startup: { holdFor: 0s }',
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      join(dir, 'config.yaml'),
-      [
-        `pool: ${POOL}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        `scaler: { policyFile: policy.yaml, leaseTtl: ${LEASE_MS}ms }`,
-        'log: { level: warn }',
-        '',
-      ].join('\n'),
-    );
+      ],
+      leaseTtl: `${LEASE_MS}ms`,
+    });
   });
 
   afterAll(async () => {
@@ -120,9 +117,10 @@ describe('leadership: two real scaler processes on one Redis', () => {
   // queue off, failed; the next came a third of a lease later (5 s with the default 15 s lease).
   it('a scaler started alone campaigns once its Redis client is connected: its first tick already leads', async () => {
     const pool = 'lead-first';
-    await writeFile(
-      join(dir, 'first-policy.yaml'),
-      [
+    await writeScalerFiles(dir, {
+      pool: pool,
+      redisUrl: redis.url,
+      policy: [
         `pool: ${pool}`,
         'interval: 1s',
         'hosts: { min: 1, max: 1 }',
@@ -132,20 +130,11 @@ describe('leadership: two real scaler processes on one Redis', () => {
         '  - { name: demand, query: sum(demand), target: { type: averagePerHost, value: 1000 } }',
         'startup: { holdFor: 0s }',
         'mode: dryRun',
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      join(dir, 'first-config.yaml'),
-      [
-        `pool: ${pool}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        // A long lease: a failed first attempt would be retried only 20 s later.
-        'scaler: { policyFile: first-policy.yaml, leaseTtl: 60s }',
-        'log: { level: warn }',
-        '',
-      ].join('\n'),
-    );
+      ],
+      // A long lease: a failed first attempt would be retried only 20 s later.
+      leaseTtl: '60s',
+      prefix: 'first-',
+    });
     const s = await startScaler(join(dir, 'first-config.yaml'));
     scalers.push(s);
     const records = await waitFor(

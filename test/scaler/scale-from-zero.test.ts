@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,13 @@ import {
 import { TEST_EXECUTOR_SECRET } from '../support/executors.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { EXPLAIN_HEADERS, type ScalerProcess, startScaler } from './scaler-process.ts';
+import {
+  EXPLAIN_HEADERS,
+  type ScalerProcess,
+  startScaler,
+  stopExecutorsOf,
+  writeScalerFiles,
+} from './scaler-process.ts';
 
 // Issue 19, deliverable 7: a pool at zero hosts, one request. The gateway holds it and exports it as
 // held demand; the scaler (a real `fleetgate scaler` process reading the gateway's /metrics) boots an
@@ -60,34 +65,20 @@ describe('scale from zero: a held request wakes the pool', () => {
       options: { activator: { holdWhenNoHosts: true, holdTimeout: 90_000 } },
     });
     dir = await mkdtemp(join(tmpdir(), 'fleetgate-zero-'));
-    await writeFile(join(dir, 'policy.yaml'), POLICY(gateway.url));
-    await writeFile(
-      join(dir, 'config.yaml'),
-      [
-        `pool: ${POOL}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        `gateway: { secret: ${GATEWAY_SECRET}, executorSecret: ${TEST_EXECUTOR_SECRET} }`,
-        'scaler: { policyFile: policy.yaml, leaseTtl: 3s }',
-        'log: { level: info }',
-        '',
-      ].join('\n'),
-    );
+    await writeScalerFiles(dir, {
+      pool: POOL,
+      redisUrl: redis.url,
+      policy: POLICY(gateway.url),
+      leaseTtl: '3s',
+      logLevel: 'info',
+      config: [`gateway: { secret: ${GATEWAY_SECRET}, executorSecret: ${TEST_EXECUTOR_SECRET} }`],
+    });
   });
 
   afterAll(async () => {
     await scaler?.proc.stop();
-    if (registry) {
-      const hosts = [...seen, ...(await registry.list(POOL).catch(() => ({ hosts: [] }))).hosts];
-      for (const h of hosts) {
-        const pid = Number(h.labels.pid);
-        if (!Number.isInteger(pid) || pid <= 0) continue;
-        try {
-          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('executor')) process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    if (registry)
+      stopExecutorsOf([...seen, ...(await registry.list(POOL).catch(() => ({ hosts: [] }))).hosts]);
     await gateway?.close();
     await registry?.close();
     await redis?.stop();

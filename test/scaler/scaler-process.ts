@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/free-port.ts';
+import type { Host } from '../../registry/types.ts';
 import { type ManagedProcess, startProcess } from '../support/processes.ts';
 
 /** The repository's CLI entry point. */
@@ -61,6 +65,55 @@ export async function startScaler(
       return body.pools[pool]?.leader;
     },
   };
+}
+
+/** What a test scaler's two files hold: the policy's lines and the config's settings. */
+export interface ScalerFiles {
+  pool: string;
+  redisUrl: string;
+  /** The policy: its YAML text, or its lines. */
+  policy: string | string[];
+  /** `scaler.leaseTtl`, e.g. `15s`. */
+  leaseTtl: string;
+  logLevel?: 'warn' | 'info';
+  /** More top-level config lines, e.g. `gateway: { executorSecret: … }`. */
+  config?: string[];
+  /** Prefix of the two file names (`<prefix>policy.yaml`, `<prefix>config.yaml`); default none. */
+  prefix?: string;
+}
+
+/** Writes a test scaler's policy and config (pool, Redis registry, the policy, a lease) into `dir`; returns the config's path. */
+export async function writeScalerFiles(dir: string, files: ScalerFiles): Promise<string> {
+  const prefix = files.prefix ?? '';
+  const policy = typeof files.policy === 'string' ? files.policy : [...files.policy, ''].join('\n');
+  await writeFile(join(dir, `${prefix}policy.yaml`), policy);
+  const config = join(dir, `${prefix}config.yaml`);
+  await writeFile(
+    config,
+    [
+      `pool: ${files.pool}`,
+      `registry: { type: redis, url: ${JSON.stringify(files.redisUrl)} }`,
+      `scaler: { policyFile: ${prefix}policy.yaml, leaseTtl: ${files.leaseTtl} }`,
+      ...(files.config ?? []),
+      `log: { level: ${files.logLevel ?? 'warn'} }`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+/** SIGKILLs the executor processes of registered hosts (the scaler leaves them running when it stops). */
+export function stopExecutorsOf(hosts: Host[]): void {
+  for (const h of hosts) {
+    const pid = Number(h.labels.pid);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('executor')) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** The stand-in executor of the scaler tests (answers `GET /v1/health` with `OK`). */

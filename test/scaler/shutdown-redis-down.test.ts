@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -8,7 +8,7 @@ import { poolKeys } from '../../registry/keys.ts';
 import { type MetricsServer, startMetricsServer } from '../support/metrics-server.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { type ScalerProcess, startFakeExecutors, startScaler } from './scaler-process.ts';
+import { type ScalerProcess, startFakeExecutors, startScaler, writeScalerFiles } from './scaler-process.ts';
 
 const POOL = 'shutdown';
 
@@ -31,9 +31,10 @@ describe('scaler shutdown while Redis is down (real scaler process, real redis-s
 
   async function writeConfig(provider: string): Promise<string> {
     await rm(join(dir, 'policy.yaml'), { force: true });
-    await writeFile(
-      join(dir, 'policy.yaml'),
-      [
+    return writeScalerFiles(dir, {
+      pool: POOL,
+      redisUrl: redis.url,
+      policy: [
         `pool: ${POOL}`,
         'interval: 1s',
         'hosts: { min: 1, max: 2 }',
@@ -42,21 +43,11 @@ describe('scaler shutdown while Redis is down (real scaler process, real redis-s
         'metrics:',
         '  - { name: demand, query: sum(demand), target: { type: averagePerHost, value: 10 } }',
         'startup: { holdFor: 0s }',
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      join(dir, 'config.yaml'),
-      [
-        `pool: ${POOL}`,
-        `registry: { type: redis, url: ${JSON.stringify(redis.url)} }`,
-        'scaler: { policyFile: policy.yaml, leaseTtl: 15s }',
-        'gateway: { executorSecret: shutdown-test-secret }',
-        'log: { level: info }',
-        '',
-      ].join('\n'),
-    );
-    return join(dir, 'config.yaml');
+      ],
+      leaseTtl: '15s',
+      logLevel: 'info',
+      config: ['gateway: { executorSecret: shutdown-test-secret }'],
+    });
   }
 
   afterAll(async () => {
