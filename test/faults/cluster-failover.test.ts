@@ -8,6 +8,7 @@ import { FLEETGATE_BIN } from '../scaler/scaler-process.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startRedisCluster, type TestCluster } from '../support/redis-ha.ts';
 import { waitFor } from '../support/wait.ts';
+import { changeAfterPromotion, watchReadiness } from './support/failover-steps.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
 import { fleetOf, type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
@@ -106,18 +107,7 @@ describe('Redis Cluster faults under load (issue 20)', () => {
         execTimeMs: EXEC_MS,
         prefix: 'cluster',
       });
-      let notReady = 0;
-      let polls = 0;
-      let watching = true;
-      const readiness = (async () => {
-        while (watching) {
-          const res = await fetch(`${gw.url}/readyz`).catch(() => undefined);
-          polls++;
-          if (res?.status !== 200) notReady++;
-          await res?.arrayBuffer();
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
+      const readiness = watchReadiness(gw.url);
       await waitFor('load running', () => load.now() >= run.faultAt, run.faultAt + 20_000);
       const old = await cluster.masterOf(poolSlot);
       await cluster.waitReplicated(poolSlot);
@@ -127,28 +117,24 @@ describe('Redis Cluster faults under load (issue 20)', () => {
       const cli = hostsList(cluster.url);
       await cluster.waitForMaster(poolSlot, old.port);
       const promotedAt = load.now();
-      await waitFor('the registry writable on the new master', async () => {
-        await registry.register(POOL, { id: hosts[3]!.address, url: `http://${hosts[3]!.address}` });
-        return true;
-      });
-      const writableAt = load.now();
-      await waitFor('the gateway sees the new host', async () =>
-        (await fleetOf(gw.url)).hosts.some((h) => h.id === hosts[3]!.address),
+      const { writableAt, seenAt } = await changeAfterPromotion(
+        registry,
+        gw.url,
+        hosts[3]!.address,
+        load.now,
       );
-      const seenAt = load.now();
       const listed = await cli;
       const { summary, outcomes, failed } = await load.done;
-      watching = false;
-      await readiness;
+      const ready = await readiness.stop();
       const detail = JSON.stringify({
         kinds: tally(failed.map((s) => outcomes.get(s)?.error)),
         cli: listed,
-        notReady,
+        notReady: ready.notReady.slice(0, 5),
         gateway: gw.output().slice(-1500),
       });
       expect(summary.skipped, detail).toBe(0);
       expect(failed, detail).toEqual([]);
-      expect(notReady, detail).toBe(0);
+      expect(ready.notReady, detail).toEqual([]);
       expect(listed.code, detail).toBe(0);
       expect((JSON.parse(listed.out) as { hosts: unknown[] }).hosts.length, detail).toBeGreaterThanOrEqual(2);
       const figures = {
@@ -156,8 +142,8 @@ describe('Redis Cluster faults under load (issue 20)', () => {
         firstWriteAfterPromotionMs: Math.round(writableAt - promotedAt),
         changeSeenAfterPromotionMs: Math.round(seenAt - promotedAt),
         cliDuringFailoverMs: listed.ms,
-        readinessPolls: polls,
-        readinessDrops: notReady,
+        readinessPolls: ready.polls,
+        readinessDrops: ready.notReady.length,
       };
       reportRow({
         id: 'cluster-master-kill',

@@ -4,6 +4,7 @@ import type { HostRegistry } from '../../registry/types.ts';
 import { type ExecutorFleet, startExecutors } from '../support/executors.ts';
 import { startSentinelGroup, type TestSentinelGroup } from '../support/redis-ha.ts';
 import { waitFor } from '../support/wait.ts';
+import { changeAfterPromotion, watchReadiness } from './support/failover-steps.ts';
 import { reportRow, startFaultLoad, tally } from './support/fault-load.ts';
 import { fleetOf, type GatewayProcess, startGatewayProcess } from './support/gateway-process.ts';
 import { LONG } from './support/long.ts';
@@ -11,36 +12,6 @@ import { type RecordingHost, startRecordingHost } from './support/recording-host
 
 const POOL = 'default';
 const EXEC_MS = 200;
-
-/** Polls `GET url/readyz` every 50 ms until stopped; counts the answers that were not 200. */
-function watchReadiness(url: string): { stop(): Promise<{ polls: number; notReady: string[] }> } {
-  let running = true;
-  let polls = 0;
-  const notReady: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      // 5 s: a gateway starved of CPU on a loaded machine may take seconds; a hang still shows.
-      let failure = '';
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(
-        (error: Error) => {
-          failure = `no answer: ${error.name} ${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}`;
-          return undefined;
-        },
-      );
-      polls++;
-      if (res?.status !== 200) notReady.push(res ? `${res.status} ${await res.text()}` : failure);
-      else await res.arrayBuffer();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { polls, notReady };
-    },
-  };
-}
 
 // A real Sentinel deployment (master, one replica, three Sentinels with quorum 2) holding the
 // registry; three executors behind recording hosts; a `fleetgate gateway` process under load while
@@ -97,16 +68,14 @@ describe('Redis Sentinel failover under load (issue 20)', () => {
       const killedAt = load.now();
       await group.waitForNewMaster(old.port);
       const promotedAt = load.now();
-      // The first write after the promotion: this test's own client reconnects on +switch-master too.
-      await waitFor('the registry writable on the new master', async () => {
-        await registry.register(POOL, { id: hosts[3]!.address, url: `http://${hosts[3]!.address}` });
-        return true;
-      });
-      const writableAt = load.now();
-      await waitFor('the gateway sees the new host', async () =>
-        (await fleetOf(gw.url)).hosts.some((h) => h.id === hosts[3]!.address),
+      // The first write after the promotion (this test's own client reconnects on +switch-master
+      // too), then the gateway sees it.
+      const { writableAt, seenAt } = await changeAfterPromotion(
+        registry,
+        gw.url,
+        hosts[3]!.address,
+        load.now,
       );
-      const seenAt = load.now();
       const { summary, outcomes, failed } = await load.done;
       const ready = await readiness.stop();
       const detail = JSON.stringify({
