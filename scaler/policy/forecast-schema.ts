@@ -52,12 +52,21 @@ export const forecastSchema = z
       .describe(
         'Adaptive quantile: the target share of ticks led by a trusted forecast where demand exceeds the active hosts. Set, the quantile starts at `quantile`, goes up by adaptGain × (1 − missRate) after a miss and down by adaptGain × missRate otherwise (0.5–0.99); null: fixed.',
       ),
+    budgetMargin: z
+      .number()
+      .min(0, 'must be ≥ 0')
+      .lt(1, 'must be < 1')
+      .nullable()
+      .default(0.05)
+      .describe(
+        'Reactive budget (with missRate null): the scaler carries a shadow of what the policy without its forecast would have provisioned and counts the ticks where demand exceeded its active hosts and where it exceeded the real ones; the quantile starts at `quantile`, goes up by adaptGain after a real miss and down by adaptGain × (1 − budgetMargin) after a shadow miss (0.5–0.99), so the forecast spends at most the reactive policy\'s under-provisioning less this share. null: fixed quantile.',
+      ),
     adaptGain: z
       .number()
       .gt(0, 'must be > 0')
       .max(0.1, 'must be ≤ 0.1')
       .default(0.01)
-      .describe('How far one tick moves the adaptive quantile (see missRate).'),
+      .describe('How far one tick moves the adaptive quantile (see missRate and budgetMargin).'),
     maxError: z
       .number()
       .gt(0, 'must be > 0')
