@@ -93,7 +93,11 @@ export function stepShadow(
   const real = missed(policy, obs.metrics, obs.hosts.filter((h) => h.state === 'active').length);
   const shadow = missed(policy, obs.metrics, hosts.filter((h) => h.active).length);
   if (real !== null && shadow !== null) {
-    budget = stepBudget(budget, real, shadow, policy.forecast.adaptGain, margin, policy.forecast.quantile);
+    budget = stepBudget(budget, real, shadow, {
+      start: policy.forecast.quantile,
+      gain: policy.forecast.budgetGain,
+      margin,
+    });
   }
   const observed: ObservedHost[] = hosts.map((h) => ({
     id: h.id,
@@ -128,7 +132,7 @@ export function describeShadow(policy: Policy, shadow: ShadowState): string {
   const s = (ticks: number) => Math.round((ticks * policy.interval) / 1000);
   const b = shadow.budget;
   const active = shadow.hosts.filter((h) => h.active).length;
-  return `reactive shadow ${shadow.desired} host(s) (${active} active, ${shadow.hosts.length - active} booting); under-provisioned ${s(b.misses)} s against the shadow's ${s(b.shadowMisses)} s over ${b.ticks} tick(s): quantile ${budgetQuantileInUse(b)}`;
+  return `reactive shadow ${shadow.desired} host(s) (${active} active, ${shadow.hosts.length - active} booting); under-provisioned ${s(b.misses)} s against the shadow's ${s(b.shadowMisses)} s over ${b.ticks} tick(s): quantile ${budgetQuantileInUse(b)} = ${policy.forecast.quantile} + ${policy.forecast.budgetGain} × (${b.misses} − ${1 - (policy.forecast.budgetMargin ?? 0)} × ${b.shadowMisses}) ticks missed, within 0.5–0.99`;
 }
 
 /** The quantile the budget gives each averagePerHost metric's forecast this tick (one for the fleet). */

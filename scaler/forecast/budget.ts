@@ -5,9 +5,9 @@
  * reactive policy would have provisioned (scaler/evaluate/shadow.ts) and counts, tick by tick, where
  * demand exceeded the shadow's active hosts and where it exceeded the real ones. The quantile is
  * then an integral controller on the difference: up by `gain` after each tick the real fleet missed,
- * down by gain × (1 − margin) after each tick the shadow missed, so that (between the clamps)
+ * down by gain × (1 − margin) after each tick the shadow missed:
  *
- *   quantile = start + gain × (own misses − (1 − margin) × shadow misses).
+ *   quantile = start + gain × (own misses − (1 − margin) × shadow misses), within 0.5–0.99.
  *
  * The quantile sits above its start exactly while the forecast has missed more than the reactive
  * policy would have (less the margin), and goes down while there is slack: each workload finds the
@@ -43,18 +43,29 @@ export function stepBudget(
   state: BudgetQuantile,
   miss: boolean,
   shadowMiss: boolean,
-  gain: number,
-  margin: number,
-  start: number,
+  settings: { start: number; gain: number; margin: number },
 ): BudgetQuantile {
   const misses = state.misses + (miss ? 1 : 0);
   const shadowMisses = state.shadowMisses + (shadowMiss ? 1 : 0);
-  const mode = process.env.BUDGET_MODE ?? 'windup';
-  const quantile =
-    mode === 'windup'
-      ? clamp(start + gain * (misses - (1 - margin) * shadowMisses))
-      : clamp(state.quantile + (miss ? gain : 0) - (shadowMiss ? gain * (1 - margin) : 0));
-  return { quantile, ticks: state.ticks + 1, misses, shadowMisses };
+  return {
+    quantile: budgetQuantile(misses, shadowMisses, settings),
+    ticks: state.ticks + 1,
+    misses,
+    shadowMisses,
+  };
+}
+
+/**
+ * The quantile from the two tallies: start + gain × (misses − (1 − margin) × shadowMisses), within
+ * 0.5–0.99. The tallies themselves are never clamped, so slack the shadow built up (its misses on a
+ * ramp the forecast saw coming) is a budget the forecast may spend later, and a debt is repaid.
+ */
+export function budgetQuantile(
+  misses: number,
+  shadowMisses: number,
+  settings: { start: number; gain: number; margin: number },
+): number {
+  return clamp(settings.start + settings.gain * (misses - (1 - settings.margin) * shadowMisses));
 }
 
 /** The quantile a forecast is computed at: rounded to 0.01 so ticks in a row share their backtest. */

@@ -59,14 +59,20 @@ export const forecastSchema = z
       .nullable()
       .default(0.05)
       .describe(
-        'Reactive budget (with missRate null): the scaler carries a shadow of what the policy without its forecast would have provisioned and counts the ticks where demand exceeded its active hosts and where it exceeded the real ones; the quantile starts at `quantile`, goes up by adaptGain after a real miss and down by adaptGain × (1 − budgetMargin) after a shadow miss (0.5–0.99), so the forecast spends at most the reactive policy\'s under-provisioning less this share. null: fixed quantile.',
+        "Reactive budget (with missRate null): the scaler carries a shadow of what the policy without its forecast would have provisioned and counts the ticks where demand exceeded its active hosts and where it exceeded the real ones; the quantile is `quantile` + budgetGain × (real misses − (1 − budgetMargin) × shadow misses), within 0.5–0.99, so the forecast spends at most the reactive policy's under-provisioning less this share. null: fixed quantile.",
       ),
+    budgetGain: z
+      .number()
+      .gt(0, 'must be > 0')
+      .max(0.1, 'must be ≤ 0.1')
+      .default(0.003)
+      .describe('How far one missed tick moves the budgeted quantile (see budgetMargin).'),
     adaptGain: z
       .number()
       .gt(0, 'must be > 0')
       .max(0.1, 'must be ≤ 0.1')
       .default(0.01)
-      .describe('How far one tick moves the adaptive quantile (see missRate and budgetMargin).'),
+      .describe('How far one tick moves the adaptive quantile (see missRate).'),
     maxError: z
       .number()
       .gt(0, 'must be > 0')
