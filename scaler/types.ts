@@ -6,6 +6,7 @@
  * Redis: a follower evaluates every tick too, so its windows are warm when it takes over, and a
  * restarted scaler starts from `initialState()` (a full stabilization window, `startup.holdFor`).
  */
+import type { ShadowState } from './evaluate/shadow.ts';
 import type { AdaptiveQuantile } from './forecast/adaptive.ts';
 import type { ForecastResult } from './forecast/forecast.ts';
 import type { HistoryPoint } from './forecast/history.ts';
@@ -143,6 +144,11 @@ export interface ScalerState {
    * and whether that metric's forecast was trusted on the last tick (the next tick's miss is counted then).
    */
   quantiles?: Record<string, AdaptiveQuantile & { trusted: boolean }>;
+  /**
+   * The reactive shadow and the forecast's budget (forecast.budgetMargin set, missRate null;
+   * scaler/evaluate/shadow.ts): what the policy without its forecast would have provisioned.
+   */
+  shadow?: ShadowState;
 }
 
 /** What `evaluate` returns. */

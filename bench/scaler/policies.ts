@@ -43,9 +43,12 @@ export const PREDICTIVE_YAML = `${SCENARIO_POLICY_YAML}forecast: { enabled: true
 /** The parsed predictive policy. */
 export const predictivePolicy: Policy = parsePolicy(PREDICTIVE_YAML, 'Fleetgate predictive');
 
-/** The predictive policy with another `forecast.quantile` (the frontier table of bench:scaler). */
+/**
+ * The predictive policy at a fixed `forecast.quantile`, the reactive budget off (the frontier table
+ * of bench:scaler: every quantile the budget could settle at).
+ */
 export function predictiveAt(quantile: number): Policy {
-  return { ...predictivePolicy, forecast: { ...predictivePolicy.forecast, quantile } };
+  return { ...predictivePolicy, forecast: { ...predictivePolicy.forecast, quantile, budgetMargin: null } };
 }
 
 /** The predictive policy with the adaptive quantile at `missRate` (bench:scaler's adaptive frontier). */

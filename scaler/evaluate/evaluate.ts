@@ -14,6 +14,7 @@ import { pickVictims, priceWarmRuntimes } from './drain.ts';
 import { scheduledFloor, spareHosts } from './floors.ts';
 import { type Prediction, predict } from './predict.ts';
 import { combineProposals, type MetricProposal, proposeMetric } from './proposal.ts';
+import { budgetQuantiles, describeShadow, stepShadow } from './shadow.ts';
 import { pruneState } from './state.ts';
 import { eventsInLastHour, rateLimit, stabilize } from './windows.ts';
 
@@ -103,6 +104,11 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
   // the scale-down window in step 6: the scaler scales down along the forecast.
   let prediction: Prediction | undefined;
   const valid = combined.hosts !== null && invalid.length === 0;
+  // The reactive budget (forecast.budgetMargin, missRate null): the shadow of the policy without its
+  // forecast moves on every tick, valid or not (it holds on missing data as the reactive policy does).
+  const budgeted =
+    policy.forecast.enabled && policy.forecast.missRate === null && policy.forecast.budgetMargin !== null;
+  if (budgeted) state.shadow = stepShadow(policy, state.shadow, obs, now, evaluate);
   if (policy.forecast.enabled && valid) {
     // The adaptive quantile (forecast.missRate): the miss of the tick a trusted forecast led to
     // moves it, before this tick's forecast is computed at it.
@@ -110,11 +116,20 @@ export function evaluate(policy: Policy, previous: ScalerState, obs: Observation
       policy.forecast.missRate === null
         ? undefined
         : adaptQuantiles(policy, state.quantiles, obs.metrics, active.length);
-    prediction = predict(policy, obs.history ?? {}, current, now, quantiles && quantilesInUse(quantiles));
+    const inUse = quantiles
+      ? quantilesInUse(quantiles)
+      : state.shadow && budgeted
+        ? budgetQuantiles(policy, state.shadow)
+        : undefined;
+    prediction = predict(policy, obs.history ?? {}, current, now, inUse);
     const untrusted = Object.values(prediction.forecasts).some((f) => f.reason === 'ForecastUntrusted');
     const code =
       prediction.hosts !== null ? 'ForecastTrusted' : untrusted ? 'ForecastUntrusted' : 'ForecastNoHistory';
-    const adaptive = quantiles ? `; adaptive: ${describeQuantiles(policy, quantiles)}` : '';
+    const adaptive = quantiles
+      ? `; adaptive: ${describeQuantiles(policy, quantiles)}`
+      : state.shadow && budgeted
+        ? `; budget: ${describeShadow(policy, state.shadow)}`
+        : '';
     step('forecast', prediction.hosts, code, `${prediction.detail}${adaptive}`);
     if (quantiles) state.quantiles = markTrusted(quantiles, prediction);
     if (prediction.hosts !== null && prediction.hosts > proposal) {

@@ -36,5 +36,6 @@ export function pruneState(policy: Policy, state: ScalerState, now: number): Sca
     replaced: [...state.replaced],
     panicSamples: state.panicSamples.filter((s) => s.time > now - policy.panic.window),
     ...(state.quantiles ? { quantiles: structuredClone(state.quantiles) } : {}),
+    ...(state.shadow ? { shadow: state.shadow } : {}),
   };
 }

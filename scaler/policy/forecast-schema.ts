@@ -11,9 +11,9 @@ const positiveDuration = durationSchema.refine((ms) => ms > 0, { message: 'must 
 /**
  * The forecaster. Defaults: 1-minute steps over 15 days (two weekly seasons), candidate seasons
  * from the 5-minute cycles of timer-triggered functions up to a week, an 80 % upper bound checked
- * over the last 2 hours, trusted up to a 35 % relative error. At 0.8 the development half of the
- * Azure sample is at the HPA-like baseline's under-provisioning (1516 s against 1515 s in the run of
- * 17:28); bench:scaler's frontier table shows every other choice on every workload.
+ * over the last 2 hours, trusted up to a 35 % relative error, from 15 minutes of history. The
+ * quantile starts at 0.8 and is steered by the reactive budget (budgetMargin, scaler/forecast/budget.ts);
+ * bench:scaler's frontier tables show every fixed choice on every workload.
  */
 export const forecastSchema = z
   .object({
@@ -52,6 +52,21 @@ export const forecastSchema = z
       .describe(
         'Adaptive quantile: the target share of ticks led by a trusted forecast where demand exceeds the active hosts. Set, the quantile starts at `quantile`, goes up by adaptGain × (1 − missRate) after a miss and down by adaptGain × missRate otherwise (0.5–0.99); null: fixed.',
       ),
+    budgetMargin: z
+      .number()
+      .min(0, 'must be ≥ 0')
+      .lt(1, 'must be < 1')
+      .nullable()
+      .default(0.05)
+      .describe(
+        "Reactive budget (with missRate null): the scaler carries a shadow of what the policy without its forecast would have provisioned and counts the ticks where demand exceeded its active hosts and where it exceeded the real ones; the quantile is `quantile` + budgetGain × (real misses − (1 − budgetMargin) × shadow misses), within 0.5–0.99, so the forecast spends at most the reactive policy's under-provisioning less this share. null: fixed quantile.",
+      ),
+    budgetGain: z
+      .number()
+      .gt(0, 'must be > 0')
+      .max(0.1, 'must be ≤ 0.1')
+      .default(0.003)
+      .describe('How far one missed tick moves the budgeted quantile (see budgetMargin).'),
     adaptGain: z
       .number()
       .gt(0, 'must be > 0')
@@ -68,7 +83,11 @@ export const forecastSchema = z
     errorWindow: positiveDuration
       .prefault('2h')
       .describe('How far back forecasts are compared with what happened.'),
-    minHistory: positiveDuration.prefault('30m').describe('With less history the policy is reactive alone.'),
+    minHistory: positiveDuration
+      .prefault('15m')
+      .describe(
+        "With less history the policy is reactive alone (the backtest needs 10 scored steps plus the lead's 2–3 at the 1-minute step anyway).",
+      ),
   })
   .strict()
   .superRefine((f, ctx) => {

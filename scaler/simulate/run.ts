@@ -58,6 +58,8 @@ export interface SimulationResult {
   figures: Figures;
   /** Times (ms) of the scaler (re)starts, including 0. */
   starts: number[];
+  /** The scaler's state after its last tick (e.g. the reactive shadow's tallies). */
+  state: ScalerState;
 }
 
 const SECOND = 1_000;
@@ -152,7 +154,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     replaced: c.replaced,
     registryWrites: c.registryWrites,
   });
-  return { records, shadowRecords, samples, figures, starts: [0, ...(input.restartAt ?? [])] };
+  return { records, shadowRecords, samples, figures, starts: [0, ...(input.restartAt ?? [])], state };
 }
 
 /** Applies a tick's executable actions to the fleet and records it as a scale event if it planned any. */
