@@ -71,7 +71,8 @@ describe('createTableRing with balance', () => {
       ring.fill(Number.POSITIVE_INFINITY);
       expectWithinQuota(ring);
       const fresh = balanced(current, 2048, 4);
-      for (const key of keys.slice(0, 3000)) expect(ring.candidates(key, 4)).toEqual(fresh.candidates(key, 4));
+      for (const key of keys.slice(0, 3000))
+        expect(ring.candidates(key, 4)).toEqual(fresh.candidates(key, 4));
     }
   });
 
@@ -98,7 +99,8 @@ describe('createTableRing with balance', () => {
     const ring = balanced(members(30), 1024, 4);
     const plain = createTableRing(members(31), { buckets: 1024, depth: 4 });
     const updated = ring.update(members(31));
-    for (const key of keys.slice(0, 200)) expect(updated.candidates(key, 1)).toEqual(plain.candidates(key, 1));
+    for (const key of keys.slice(0, 200))
+      expect(updated.candidates(key, 1)).toEqual(plain.candidates(key, 1));
     updated.fill(Number.POSITIVE_INFINITY);
     expectWithinQuota(updated);
   });
