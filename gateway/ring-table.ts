@@ -14,8 +14,8 @@ export interface RingTableOptions {
   /**
    * Serve each bucket from a balanced owner (`ring-balance.ts`) once the table is complete: every host
    * gets ⌊B·w/W⌋ or ⌈B·w/W⌉ buckets (within ± `balanceTolerance` of that share when given). Default
-   * false: every bucket is served by its rendezvous winner. Not the gateway's: balancing moves about
-   * 4× the ideal share of keys on a join or leave at 1,000 hosts (`bench:ring`, bench/results/ring.md).
+   * false: every bucket is served by its rendezvous winner. Not the gateway's: balanced exactly, a join
+   * or leave at 1,000 hosts moved 3.7–4.4× the ideal share of keys (`bench:ring`, bench/results/ring.md).
    */
   balance?: boolean;
   /** Allowed deviation of a balanced host's buckets from its share, as a fraction; default 0. */
