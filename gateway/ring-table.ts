@@ -1,5 +1,6 @@
 import { fmix32, murmur3 } from './hash.ts';
 import type { Ring, RingMember } from './ring.ts';
+import { balanceOwners } from './ring-balance.ts';
 import { type RingPoint, rendezvousScore, ringPoints, SEED_A, SEED_B } from './ring-points.ts';
 
 /** How a table ring is sized. */
@@ -10,6 +11,15 @@ export interface RingTableOptions {
   depth?: number;
   /** Full orders kept for buckets asked past `depth` (most recent first out); default 1,024. */
   fullOrders?: number;
+  /**
+   * Serve each bucket from a balanced owner (`ring-balance.ts`) once the table is complete: every host
+   * gets ⌊B·w/W⌋ or ⌈B·w/W⌉ buckets (within ± `balanceTolerance` of that share when given). Default
+   * false: every bucket is served by its rendezvous winner. Not the gateway's: balanced exactly, a join
+   * or leave at 1,000 hosts moved 3.7–4.4× the ideal share of keys (`bench:ring`, bench/results/ring.md).
+   */
+  balance?: boolean;
+  /** Allowed deviation of a balanced host's buckets from its share, as a fraction; default 0. */
+  balanceTolerance?: number;
 }
 
 /** A ring whose lookups do not grow with the number of hosts, updated in place on membership changes. */
@@ -71,7 +81,13 @@ export function createTableRing(members: readonly RingMember[], options: RingTab
     throw new RangeError(`ring table: buckets must be a power of two, got ${buckets}`);
   }
   const depth = Math.max(1, Math.floor(options.depth ?? 8));
-  const ring = wrap(hosts, emptyTable(buckets, depth), undefined, buckets, depth, options.fullOrders ?? 1024);
+  const ring = wrap(hosts, emptyTable(buckets, depth), undefined, {
+    buckets,
+    depth,
+    fullOrders: options.fullOrders ?? 1024,
+    balance: options.balance ?? false,
+    tolerance: options.balanceTolerance ?? 0,
+  });
   ring.fill(Number.POSITIVE_INFINITY);
   return ring;
 }
@@ -99,6 +115,15 @@ function emptyTable(buckets: number, depth: number): Table {
     pending: new Uint8Array(buckets).fill(1),
     left: buckets,
   };
+}
+
+/** A table's fixed shape: the same through every update. */
+interface Shape {
+  buckets: number;
+  depth: number;
+  fullOrders: number;
+  balance: boolean;
+  tolerance: number;
 }
 
 /** What a table updated from another derives its buckets from. */
@@ -152,14 +177,8 @@ function fillBucket(t: Table, bucket: number, hosts: readonly Host[], depth: num
   }
 }
 
-function wrap(
-  hosts: Host[],
-  t: Table,
-  source: Source | undefined,
-  buckets: number,
-  depth: number,
-  fullOrders: number,
-): TableRing {
+function wrap(hosts: Host[], t: Table, source: Source | undefined, shape: Shape): TableRing {
+  const { buckets, depth, fullOrders } = shape;
   const members: readonly RingMember[] = Object.freeze(
     hosts.map((h) => Object.freeze({ id: h.id, weight: h.weight })),
   );
@@ -168,22 +187,47 @@ function wrap(
   let cursor = 0;
   // Dropped once every bucket is computed: the source table is then garbage.
   let from = source;
+  // Balanced owner per bucket (host index), set once every bucket is computed; until then a bucket is
+  // served by its rendezvous winner.
+  let owner: Int32Array | undefined;
 
   /** Computes pending bucket `bucket`; its cost in host scores. */
   function compute(bucket: number): number {
     t.pending[bucket] = 0;
     t.left -= 1;
     const cost = from !== undefined ? derive(t, bucket, from, hosts, depth) : scan(t, bucket, hosts, depth);
-    if (t.left === 0) from = undefined;
+    if (t.left === 0) {
+      from = undefined;
+      if (shape.balance && hosts.length > 0) {
+        owner = balanceOwners({
+          buckets,
+          depth,
+          index: t.index,
+          score: t.score,
+          weights: hosts.map((h) => h.weight),
+          fullOrder: (b) => fullIndexes(hosts, b),
+          tolerance: shape.tolerance,
+        });
+        return cost + BALANCE_COST_PER_BUCKET * buckets;
+      }
+    }
     return cost;
+  }
+
+  /** The host index bucket `bucket` is served by first. */
+  function first(bucket: number): number {
+    return owner !== undefined ? owner[bucket]! : t.index[bucket * depth]! - 1;
   }
 
   function fullOrder(bucket: number): readonly string[] {
     let order = full.get(bucket);
     if (order !== undefined) return order;
-    const scored = hosts.map((h, i) => ({ i, s: score(h, bucket) }));
-    scored.sort((p, q) => q.s - p.s || p.i - q.i);
-    order = Object.freeze(scored.map((p) => hosts[p.i]!.id));
+    const indexes = fullIndexes(hosts, bucket);
+    const head = first(bucket);
+    order = Object.freeze([
+      hosts[head]!.id,
+      ...Array.from(indexes, (i) => hosts[i]!.id).filter((_, k) => indexes[k] !== head),
+    ]);
     if (full.size >= fullOrders) {
       const oldest = full.keys().next().value;
       if (oldest !== undefined) full.delete(oldest);
@@ -196,7 +240,8 @@ function wrap(
     members,
     buckets,
     depth,
-    tableBytes: t.index.byteLength + t.score.byteLength + t.pending.byteLength,
+    tableBytes:
+      t.index.byteLength + t.score.byteLength + t.pending.byteLength + (shape.balance ? 4 * buckets : 0),
     get pending() {
       return t.left;
     },
@@ -214,8 +259,14 @@ function wrap(
       if (count <= depth) {
         if (t.pending[bucket] === 1) compute(bucket);
         const out: string[] = [];
+        if (count === 0) return out;
+        const head = first(bucket);
+        out.push(hosts[head]!.id);
         const base = bucket * depth;
-        for (let k = 0; k < count; k++) out.push(hosts[t.index[base + k]! - 1]!.id);
+        for (let k = 0; k < depth && out.length < count; k++) {
+          const i = t.index[base + k]! - 1;
+          if (i >= 0 && i !== head) out.push(hosts[i]!.id);
+        }
         return out;
       }
       return fullOrder(bucket).slice(0, count);
@@ -225,13 +276,15 @@ function wrap(
       if (hosts.length === 0) return counts;
       for (let bucket = 0; bucket < buckets; bucket++) {
         if (t.pending[bucket] === 1) compute(bucket);
-        const id = hosts[t.index[bucket * depth]! - 1]!.id;
+      }
+      for (let bucket = 0; bucket < buckets; bucket++) {
+        const id = hosts[first(bucket)]!.id;
         counts.set(id, (counts.get(id) ?? 0) + 1);
       }
       return counts;
     },
     update(next: readonly RingMember[]): TableRing {
-      return updateTable(hosts, t, buckets, depth, fullOrders, next);
+      return updateTable(hosts, t, shape, next);
     },
   };
 }
@@ -241,6 +294,15 @@ function wrap(
  * writing its prefix (≈ 1.3 µs against ≈ 30 ns a score, measured by `bench:ring` at 10 and 1,000 hosts).
  */
 const BUCKET_COST = 40;
+
+/** What balancing a complete table costs per bucket, in host scores (`ring-balance.ts`). */
+const BALANCE_COST_PER_BUCKET = 10;
+
+/** Every host index in bucket `bucket`'s rendezvous order. */
+function fullIndexes(hosts: readonly Host[], bucket: number): Int32Array {
+  const scores = hosts.map((h) => score(h, bucket));
+  return Int32Array.from(hosts.keys()).sort((i, j) => scores[j]! - scores[i]! || i - j);
+}
 
 /** Scans every host for bucket `bucket`'s prefix; its cost in host scores. */
 function scan(t: Table, bucket: number, hosts: readonly Host[], depth: number): number {
@@ -275,18 +337,11 @@ function derive(t: Table, bucket: number, from: Source, hosts: readonly Host[], 
  * The table for `next` from the one for `hosts`, every bucket pending: computed on its first lookup
  * or by `fill`. Changed weights count as a removal plus an addition.
  */
-function updateTable(
-  hosts: readonly Host[],
-  t: Table,
-  buckets: number,
-  depth: number,
-  fullOrders: number,
-  next: readonly RingMember[],
-): TableRing {
+function updateTable(hosts: readonly Host[], t: Table, shape: Shape, next: readonly RingMember[]): TableRing {
   const nextHosts = ringPoints(next);
-  const nt = emptyTable(buckets, depth);
+  const nt = emptyTable(shape.buckets, shape.depth);
   // From nothing, every bucket is scanned anyway.
-  if (hosts.length === 0) return wrap(nextHosts, nt, undefined, buckets, depth, fullOrders);
+  if (hosts.length === 0) return wrap(nextHosts, nt, undefined, shape);
   const oldByKey = new Map(hosts.map((h, i) => [`${h.id}\u0000${h.weight}`, i]));
   const newIndex = new Int32Array(hosts.length).fill(-1);
   const added: number[] = [];
@@ -295,5 +350,5 @@ function updateTable(
     if (old === undefined) added.push(i);
     else newIndex[old] = i;
   });
-  return wrap(nextHosts, nt, { table: t, newIndex, added }, buckets, depth, fullOrders);
+  return wrap(nextHosts, nt, { table: t, newIndex, added }, shape);
 }

@@ -13,6 +13,7 @@ import { createTableRing, GATEWAY_RING_BUCKETS, type TableRing } from '../../gat
 import { seededRandom } from '../../lib/random.ts';
 import type { ResultTable } from '../lib/results.ts';
 import { mean, median, round } from '../lib/stats.ts';
+import { balanceTable, type PlannedChange, runBalance } from './balance.ts';
 import { randomIds } from './measure.ts';
 
 /** CPU milliseconds (user + system) of this process since `from` (a `process.cpuUsage()`). */
@@ -351,6 +352,7 @@ export async function runScale(o: ScaleOptions): Promise<{ tables: ResultTable[]
   for (const b of built.slice(0, -1)) b.placement = new PlacementMap(1);
 
   const changes: ScaleChangeRow[] = [];
+  const plan: PlannedChange[] = [];
   {
     let { ring, members } = largest;
     let before = firstHosts(ring, ids);
@@ -366,6 +368,7 @@ export async function runScale(o: ScaleOptions): Promise<{ tables: ResultTable[]
         changed = members[Math.floor(random() * members.length)]!.id;
         next = members.filter((m) => m.id !== changed);
       }
+      plan.push({ join, id: changed });
       const t0 = process.cpuUsage();
       const updated = ring.update(next);
       const updateCpu = process.cpuUsage(t0);
@@ -404,6 +407,9 @@ export async function runScale(o: ScaleOptions): Promise<{ tables: ResultTable[]
       before = after;
     }
   }
+
+  // Balanced bucket owners against the gateway's table, on the same changes (bench/ring/balance.ts).
+  const balance = runBalance(largest.members, ids, plan);
 
   const r0 = (v: number) => round(v, 0);
   const q = (v: Quantiles) => `${r0(v.p50)} / ${r0(v.p99)}`;
@@ -491,5 +497,6 @@ export async function runScale(o: ScaleOptions): Promise<{ tables: ResultTable[]
       ],
     },
   ];
-  return { tables, data: { options: o, sizes, memory, changes } };
+  tables.push(balanceTable(balance, largest.n, o.ids));
+  return { tables, data: { options: o, sizes, memory, changes, balance } };
 }
