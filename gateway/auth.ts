@@ -8,26 +8,19 @@ import { authorizationKey } from '../lib/secrets.ts';
  * length is answered after the same comparison (of the secret with itself), so the time depends on
  * neither the length nor on how long a prefix matches. An empty secret matches nothing (fail
  * closed, like open-runtimes/proxy).
- *
- * Allocation-free on the hot path: a key of the secret's UTF-8 length is encoded into one scratch
- * buffer of exactly that size (no Buffer per request), compared, and the scratch is zeroed again.
  */
 export function bearerChecker(secret: string): (authorization: string | undefined) => boolean {
   if (secret === '') return () => false;
   const expected = Buffer.from(secret, 'utf8');
-  const scratch = Buffer.alloc(expected.length);
   return (authorization) => {
     const key = authorizationKey(authorization);
     if (key === undefined) return false;
-    // byteLength first: `write` stops at the buffer's end, so a longer key must never reach it.
-    if (Buffer.byteLength(key, 'utf8') !== expected.length) {
+    const presented = Buffer.from(key, 'utf8');
+    if (presented.length !== expected.length) {
       timingSafeEqual(expected, expected);
       return false;
     }
-    scratch.write(key, 0, 'utf8');
-    const ok = timingSafeEqual(scratch, expected);
-    scratch.fill(0);
-    return ok;
+    return timingSafeEqual(presented, expected);
   };
 }
 

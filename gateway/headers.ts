@@ -4,8 +4,6 @@
  * the list sent back. Hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway.
  */
 
-import { HeaderNameTable } from './header-names.ts';
-
 /** Hop-by-hop headers plus the ones the gateway sets itself; lower case. */
 const DROP_REQUEST = new Set([
   'connection',
@@ -36,8 +34,9 @@ const DROP_RESPONSE = new Set([
   'upgrade',
 ]);
 
-/** Response header names seen so far (the upstream sends the same few on every response). */
-const RESPONSE_NAMES = new HeaderNameTable(DROP_RESPONSE);
+/** 1 at the lengths of the names in DROP_RESPONSE. */
+const DROP_LENGTH = new Uint8Array(32);
+for (const name of DROP_RESPONSE) DROP_LENGTH[name.length] = 1;
 
 /** What the gateway reads from a request's headers, plus the list it forwards. */
 export interface RequestHeaders {
@@ -151,14 +150,16 @@ export function responseHeaders(
   const out: string[] = [];
   let connectionTokens: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const r = raw[i]!;
-    const name =
-      typeof r === 'string' ? { text: r, hop: DROP_RESPONSE.has(r.toLowerCase()) } : RESPONSE_NAMES.name(r);
-    if (name.hop) {
-      if (name.text.toLowerCase() === 'connection') connectionTokens = raw[i + 1]!.toString('latin1');
-      continue;
+    const name = raw[i]!.toString('latin1');
+    // Lower-case only names as long as a hop-by-hop one: most headers skip the allocation.
+    if (DROP_LENGTH[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (DROP_RESPONSE.has(lower)) {
+        if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1');
+        continue;
+      }
     }
-    out.push(name.text, raw[i + 1]!.toString('latin1'));
+    out.push(name, raw[i + 1]!.toString('latin1'));
   }
   if (connectionTokens !== undefined) {
     for (const token of connectionTokens.split(',')) {

@@ -1,5 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Histogram, Registry } from 'prom-client';
 import { bearerChecker } from '../../gateway/auth.ts';
+import type { BalancePlan } from '../../gateway/balancer/balancer.ts';
 import { responseHeaders } from '../../gateway/headers.ts';
 import { RequestMetrics } from '../../gateway/observe.ts';
 import { DeadlineSweep } from '../../gateway/proxy/deadlines.ts';
@@ -7,16 +9,17 @@ import { resolveRequest } from '../../gateway/proxy/resolve.ts';
 import { BatchedHistogram } from '../../metrics/batched-histogram.ts';
 import { LATENCY_BUCKETS } from '../../metrics/define.ts';
 import { createGatewayMetrics } from '../../metrics/gateway.ts';
+import { lazyHosts, testBalancer, testFleet } from '../../test/support/gateway-fleet.ts';
 import { numberOption, parseBenchArgs } from '../lib/args.ts';
 import { startResult } from '../lib/results.ts';
 import { median, round } from '../lib/stats.ts';
 
 /**
- * `npm run bench:pieces`: what each piece of the gateway's per-request work costs, in ns per call,
- * in one process, with the alternatives it replaced timed beside it (slices of each case
- * alternate, so a burst of load from another process hits every case alike). The pieces run on
- * the same inputs as `bench:overhead`'s request (`GET /v1/runtimes/bench-runtime`, two headers in,
- * five out).
+ * `npm run bench:pieces`: what each piece of the gateway's per-request work costs, in CPU ns per
+ * call, in one process, with the alternatives it replaced timed beside it (slices of each case
+ * alternate). CPU time of the process (`process.cpuUsage`), not wall time: on the shared machine a
+ * busy neighbour stretches wall time several-fold, CPU time far less. The pieces run on the same
+ * inputs as `bench:overhead`'s request (`GET /v1/runtimes/bench-runtime`, two headers in, five out).
  */
 interface Case {
   name: string;
@@ -25,7 +28,43 @@ interface Case {
   run(i: number): void;
 }
 
-function cases(): Case[] {
+/** The auth check before it used a scratch buffer: one Buffer per request. */
+function bufferPerRequestChecker(secret: string): (authorization: string) => boolean {
+  const expected = Buffer.from(secret, 'utf8');
+  return (authorization) => {
+    const presented = Buffer.from(authorization.slice(authorization.indexOf(' ') + 1), 'utf8');
+    if (presented.length !== expected.length) {
+      timingSafeEqual(expected, expected);
+      return false;
+    }
+    return timingSafeEqual(presented, expected);
+  };
+}
+
+/** The response header pass before names were interned: a string conversion per name. */
+function stringPerName(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.length === 10 || name.length === 4 ? name.toLowerCase() : name;
+    if (lower === 'connection' || lower === 'keep-alive') continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  return out;
+}
+
+function cases(): { cases: Case[]; close: () => Promise<void> } {
+  const fleet = testFleet();
+  fleet.apply(lazyHosts(['bench-host']));
+  const balancer = testBalancer(fleet);
+  const plan: BalancePlan = {
+    method: 'GET',
+    route: '/v1/runtimes/:runtimeId',
+    key: 'bench-runtime',
+    addressing: 'anycast-efficient',
+  };
+  const done = { kind: 'done', status: 200, peek: undefined, headersSeconds: 0.0004 } as const;
+  const before = bufferPerRequestChecker('bench-gateway-secret');
   const metrics = createGatewayMetrics(new Registry());
   const hot = new RequestMetrics(metrics);
   const rules = {
@@ -60,7 +99,7 @@ function cases(): Case[] {
   const noop = () => {};
   const item = { expire: noop };
   const value = (i: number) => 0.0004 + (i % 13) * 0.0003;
-  return [
+  const list: Case[] = [
     {
       name: 'resolveRequest (route, headers, auth, key)',
       run: () =>
@@ -69,8 +108,28 @@ function cases(): Case[] {
           rules,
         ),
     },
-    { name: 'auth check (timingSafeEqual)', run: () => rules.authorized('Bearer bench-gateway-secret') },
-    { name: 'response header pass (5 headers)', run: () => responseHeaders(upstream, undefined) },
+    {
+      name: 'auth check (timingSafeEqual, scratch buffer)',
+      run: () => rules.authorized('Bearer bench-gateway-secret'),
+    },
+    {
+      name: 'auth check: a Buffer per request',
+      peerOf: 'auth check (timingSafeEqual, scratch buffer)',
+      run: () => before('Bearer bench-gateway-secret'),
+    },
+    {
+      name: 'response header pass (5 headers, names interned)',
+      run: () => responseHeaders(upstream, undefined),
+    },
+    {
+      name: 'response header pass: a string per name',
+      peerOf: 'response header pass (5 headers, names interned)',
+      run: () => stringPerName(upstream),
+    },
+    {
+      name: 'balancer pick + release (keyed GET, 1 host)',
+      run: () => balancer.pick(plan)!.release(done),
+    },
     {
       name: 'RequestMetrics.record (counter + duration)',
       run: (i) => hot.record('/v1/runtimes/:runtimeId', 'GET', 200, 'anycast-efficient', value(i)),
@@ -94,21 +153,24 @@ function cases(): Case[] {
       run: () => clearTimeout(setTimeout(noop, 900_000)),
     },
   ];
+  return { cases: list, close: () => fleet.close() };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const result = startResult('pieces', args.quick);
   const rounds = numberOption(args, 'rounds', args.quick ? 3 : 9);
   const perSlice = numberOption(args, 'calls', 200_000);
-  const all = cases();
+  const built = cases();
+  const all = built.cases;
   const ns = new Map<string, number[]>(all.map((c) => [c.name, []]));
   for (const c of all) for (let i = 0; i < perSlice; i++) c.run(i); // warm-up: the JIT settles
   for (let r = 0; r < rounds; r++) {
     for (const c of all) {
-      const t0 = process.hrtime.bigint();
+      const t0 = process.cpuUsage();
       for (let i = 0; i < perSlice; i++) c.run(i);
-      ns.get(c.name)!.push(Number(process.hrtime.bigint() - t0) / perSlice);
+      const used = process.cpuUsage(t0);
+      ns.get(c.name)!.push(((used.user + used.system) * 1000) / perSlice);
     }
   }
   const med = (name: string) => median(ns.get(name)!);
@@ -116,7 +178,7 @@ function main(): void {
     args.outDir,
     [
       {
-        title: `Per-request pieces of the gateway, ns per call: ${rounds} alternating slices of ${perSlice} calls each, medians`,
+        title: `Per-request pieces of the gateway, CPU ns per call: ${rounds} alternating slices of ${perSlice} calls each, medians`,
         columns: ['piece', 'ns/call', 'replaced (same run)', 'ns/call', 'ratio'],
         rows: all
           .filter((c) => c.peerOf === undefined)
@@ -131,13 +193,15 @@ function main(): void {
             ];
           }),
         notes: [
-          'Wall time in one process on the shared machine: absolute figures move with its load; the ratio of two cases is steadier (their slices alternate).',
+          'CPU time of the one process (user + system, process.cpuUsage) per call, not wall time: a busy neighbour on the shared machine moves it far less; the ratio of two cases is steadier still (their slices alternate).',
+          'The "replaced" cases are what the piece did before (kept in bench/overhead/pieces.ts as the reference).',
         ],
       },
     ],
     [],
     { rounds, perSlice, ns: Object.fromEntries(ns) },
   );
+  await built.close();
 }
 
-main();
+await main();
