@@ -84,6 +84,14 @@ export class Balancer {
   readonly movable = new Map<string, number>();
   private readonly hostOf = (id: string) => this.deps.fleet.byId.get(id);
   private readonly loadOf = (id: string) => this.deps.fleet.byId.get(id)?.inflight ?? 0;
+  /**
+   * The runtime of the pick being made, read by `warmOf` and `warmHostsOf`: one pair of functions for
+   * every pick instead of two closures per request. A pick is synchronous and they are called only
+   * during it (the failover rest of a pick reads neither).
+   */
+  private picking = '';
+  private readonly warmOf = (hostId: string) => this.deps.placement.isWarm(this.picking, hostId);
+  private readonly warmHostsOf = () => this.deps.placement.hosts(this.picking);
 
   constructor(private readonly deps: BalancerDeps) {
     const r = deps.replication;
@@ -174,14 +182,15 @@ export class Balancer {
         loadedHosts: () => loads.hosts(key),
       };
     }
+    this.picking = key ?? '';
     return pick({
       replication,
       key,
       addressing: plan.addressing,
       hosts: d.fleet.hosts,
       ring: d.fleet.ring,
-      isWarm: key === undefined ? never : (hostId) => d.placement.isWarm(key, hostId),
-      warmHosts: key === undefined ? undefined : () => d.placement.hosts(key),
+      isWarm: key === undefined ? never : this.warmOf,
+      warmHosts: key === undefined ? undefined : this.warmHostsOf,
       loadFactor: d.loadFactor,
       loadFloor: d.loadFloor,
       boundedLoads: d.boundedLoads,

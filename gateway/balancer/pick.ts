@@ -115,7 +115,12 @@ export function pick(input: PickInput): PickResult {
     const order = input.key === undefined ? leastLoaded(input.hosts, ok) : ringOrder(input, input.key, ok);
     return { order, reason: 'unhealthy-fallback', warm: input.key !== undefined && input.isWarm(order[0]!) };
   }
-  const ok = (h: HostLoad) => h.state === 'active' && h.healthy && !input.exclude?.has(h.id);
+  // No closure when nothing is excluded (every pick but a test's): the common pick allocates none.
+  const exclude = input.exclude;
+  const ok =
+    exclude === undefined || exclude.size === 0
+      ? isEligible
+      : (h: HostLoad) => isEligible(h) && !exclude.has(h.id);
 
   if (input.key === undefined || input.addressing === 'anycast-fast') {
     return powerOfTwo(
@@ -148,6 +153,11 @@ export function pick(input: PickInput): PickResult {
     }
   }
   return decide(input, ringOrder(input, key, ok), true, cap, total, eligible, loads)!;
+}
+
+/** An active, healthy host. */
+function isEligible(h: HostLoad): boolean {
+  return h.state === 'active' && h.healthy;
 }
 
 /** One pass over the hosts: how many are eligible and their requests in flight. */
