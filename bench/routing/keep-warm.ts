@@ -123,8 +123,22 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
     hybrid('', DEFAULT_THRESHOLD_S, {}, true),
     hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
     // The same without trimming surplus copies (every copy of a wanted runtime kept): the trim's effect.
-    hybrid(', surplus copies kept', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '4h' }, false),
-    hybrid(', surplus copies idle 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
+    hybrid(
+      ', surplus copies kept',
+      GATEWAY_OWNED_THRESHOLD_S,
+      { surplusIdle: '4h', learnSurplus: false },
+      false,
+    ),
+    hybrid(
+      ', surplus copies idle 10 min',
+      GATEWAY_OWNED_THRESHOLD_S,
+      { surplusIdle: '10m', learnSurplus: false },
+      false,
+    ),
+    // Surplus copies: one global idle time (1 min, the trim before learnSurplus) against the per-runtime
+    // keep learned from the gaps between overflow episodes (the default), with a 10-min fallback too.
+    hybrid(', surplus copies idle 1 min', GATEWAY_OWNED_THRESHOLD_S, { learnSurplus: false }, false),
+    hybrid(', surplus learned, fallback 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
     hybrid(', forecast on', GATEWAY_OWNED_THRESHOLD_S, { forecast: '{ enabled: true }' }, true),
     hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
   );

@@ -183,6 +183,12 @@ const keepWarmSchema = z
       .describe(
         'A runtime the policy wants warm on more hosts than the pick sends it to (an overflow copy, the old copy after a move) loses each extra copy that has served no call for this long, while no call of it runs.',
       ),
+    learnSurplus: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Learn per runtime how long to keep its surplus copies: the gaps between its overflow episodes (calls a copy beyond the preferred ones answered) go to a histogram like the idle times', and a surplus copy is kept up to `tailPercentile` of them (plus `margin`) while `minSamples` gaps are known and at most `maxOutOfBounds` of them are past its range; `surplusIdle` otherwise.",
+      ),
     maxRuntimes: z
       .number()
       .int()
