@@ -1,3 +1,4 @@
+import { newOverflowHistory, overflowSeen, surplusKeep } from '../../gateway/lifetime/overflow-gaps.ts';
 import {
   callEnded,
   callStarted,
@@ -6,7 +7,6 @@ import {
   newHistory,
   planLifetime,
 } from '../../gateway/lifetime/policy.ts';
-import { newOverflowHistory, overflowSeen, surplusKeep } from '../../gateway/lifetime/overflow-gaps.ts';
 
 const MINUTE = 60_000;
 

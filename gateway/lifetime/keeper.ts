@@ -5,6 +5,13 @@ import type { Fleet } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
 import { COLD_CAUSES, coldCause, type LastSeen, routedColdCause } from './cold-cause.ts';
 import { callsInOrder, mergeCall } from './observations.ts';
+import {
+  newOverflowHistory,
+  type OverflowHistory,
+  overflowSeen,
+  type SurplusKeep,
+  surplusKeep,
+} from './overflow-gaps.ts';
 import { inPinWindow, type MatchedPin, minWarmFloor, nextPinWindow, type PinRule, Pins } from './pins.ts';
 import {
   callEnded,
@@ -17,13 +24,6 @@ import {
   wantsWarm,
 } from './policy.ts';
 import type { SharedKeeping } from './shared-keeping.ts';
-import {
-  newOverflowHistory,
-  type OverflowHistory,
-  overflowSeen,
-  type SurplusKeep,
-  surplusKeep,
-} from './overflow-gaps.ts';
 import { isSurplusCopy, surplusCopies } from './surplus.ts';
 
 /** The `gateway.keepWarm` settings (config/schema/gateway.ts holds their meaning and defaults). */
