@@ -327,6 +327,15 @@ export const gatewaySchema = z
       .default(4)
       .describe('The bounded-load cap never drops below this many requests in flight per host.'),
     boundedLoads: z.boolean().default(true).describe('Apply the bounded-load cap to runtime-aware picks.'),
+    // Issue 19: an overflow copy costs a cold start; a busy warm host with free executor slots costs no wait.
+    warmSlots: z
+      .number()
+      .int()
+      .min(0, 'must be ≥ 0')
+      .default(0)
+      .describe(
+        "Requests of one runtime one host runs at once (the executor's per-runtime concurrency): a runtime warm only on hosts at the bounded-load cap still goes to the first of them where fewer than this many of its requests are in flight at this gateway, instead of a cold copy on another host. `0`: off (the cap alone decides).",
+      ),
     // Popularity-aware replication (issue 15); 8 is the simulated executor's per-runtime concurrency.
     replicaCapacity: z
       .number()
