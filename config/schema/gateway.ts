@@ -187,7 +187,7 @@ const keepWarmSchema = z
       .boolean()
       .default(true)
       .describe(
-        "Learn per runtime how long to keep its surplus copies: the gaps between its overflow episodes (calls a copy beyond the preferred ones answered) go to a histogram like the idle times', and a surplus copy is kept up to `tailPercentile` of them (plus `margin`) while `minSamples` gaps are known and at most `maxOutOfBounds` of them are past its range; `surplusIdle` otherwise.",
+        "Keep a runtime's surplus copies up to `tailPercentile` (+ `margin`) of the gaps between its overflow episodes (calls a copy past the preferred ones answered), learned in a histogram like the idle times once `minSamples` gaps are known, at most `maxOutOfBounds` past its range; `surplusIdle` until then.",
       ),
     maxRuntimes: z
       .number()
@@ -334,7 +334,7 @@ export const gatewaySchema = z
       .min(0, 'must be ≥ 0')
       .default(0)
       .describe(
-        "Requests of one runtime one host runs at once (the executor's per-runtime concurrency): a runtime warm only on hosts at the bounded-load cap still goes to the first of them where fewer than this many of its requests are in flight at this gateway, instead of a cold copy on another host. `0`: off (the cap alone decides).",
+        "The executor's per-runtime concurrency: a runtime warm only on hosts at the bounded-load cap still goes to the first of them with fewer than this many of its requests in flight (from this gateway), not to a cold copy elsewhere. `0`: off (the cap alone decides).",
       ),
     // Popularity-aware replication (issue 15); 8 is the simulated executor's per-runtime concurrency.
     replicaCapacity: z
