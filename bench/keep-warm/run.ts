@@ -114,7 +114,15 @@ const fleet = fleetParts.map((part) => {
   }));
   const copies = copiesNeeded(fns, ROUTING_REPLAY);
   const withCopies = fns.map((f, i) => ({ perMinute: f.perMinute, copies: copies[i]! }));
-  const out = fleetPolicies.map((p) => simulate(withCopies, p, { spread: true }));
+  // The same with \`gateway.warmSlots: 8\` (the simulated executors' per-runtime concurrency).
+  const slotted = copiesNeeded(fns, { ...ROUTING_REPLAY, warmSlots: 8 });
+  const withSlots = fns.map((f, i) => ({ perMinute: f.perMinute, copies: slotted[i]! }));
+  const out = [
+    ...fleetPolicies.map((p) => simulate(withCopies, p, { spread: true })),
+    ...fleetPolicies.map((p) =>
+      simulate(withSlots, { ...p, name: `${p.name}, warm slots 8` }, { spread: true }),
+    ),
+  ];
   const overflowMinutes = copies.flat().filter((c) => c >= 2).length;
   return {
     part: part.name,
@@ -190,14 +198,15 @@ every minute has sub-minute idle times. A fixed keep-alive keeps every copy that
 call; the hybrid policy trims copies past the first after its surplus rule, and deletes them all
 when its plan stops wanting the runtime. Cells: cold starts of the first copy + overflow copies
 created cold (per cent of the part's invocations) · warm runtime·min ÷ the fixed 10-minute keep-alive's
-(overflow copies' share).
+(overflow copies' share). Rows ending "warm slots 8": the same with \`gateway.warmSlots: 8\` (a runtime
+stays on its warm host at the cap while it has a free slot there: only its own peak past 8 spills).
 
 | policy | ${fleet.map((p) => `${p.part} (${p.overflowMinutes} runtime·minutes with ≥ 2 copies)`).join(' | ')} |
 | --- | ${fleet.map(() => '---:').join(' | ')} |
-${fleetPolicies
+${fleet[0]!.results
   .map(
-    (v, i) =>
-      `| ${v.name} | ${fleet
+    (first, i) =>
+      `| ${first.name} | ${fleet
         .map((p) => {
           const r = p.results[i]!;
           return `${r.coldStarts} + ${r.overflowColdStarts} (${pct((r.coldStarts + r.overflowColdStarts) / r.invocations)}) · ${(r.warmMinutes / p.base.warmMinutes).toFixed(2)} (${(r.overflowMinutes / p.base.warmMinutes).toFixed(2)})`;

@@ -35,4 +35,19 @@ describe('copies a runtime needs under bounded loads', () => {
     expect(c[1]).toEqual([2]);
     expect(c[2]).toEqual([1]);
   });
+
+  it("warmSlots: the host's other load spills nothing; its own peak past the slots still does", () => {
+    const host = hostOf('hot', model.hosts);
+    const mate = Array.from({ length: 200 }, (_, i) => `q${i}`).find(
+      (id) => hostOf(id, model.hosts) === host,
+    )!;
+    const fns = [
+      { id: 'hot', perMinute: [240, 60_000], meanMs: 1_000 },
+      { id: mate, perMinute: [30, 1], meanMs: 10 },
+    ];
+    const c = copiesNeeded(fns, { ...model, warmSlots: 8 });
+    expect(c[1]).toEqual([1, 1]);
+    // 'hot' alone: 4 in flight fits its 8 slots; 1000 in flight need every host.
+    expect(c[0]).toEqual([1, model.hosts]);
+  });
 });

@@ -18,6 +18,12 @@ export interface SpillModel {
   peakZ: number;
   /** Expected calls of a runtime spilled in a minute from which it needs a second copy. */
   spillCalls: number;
+  /**
+   * `gateway.warmSlots` (0: off): a warm host at the cap keeps the runtime while fewer than this many
+   * of its requests run there, so its host's other load spills nothing of it, and its own peak needs
+   * ⌈peak ÷ max(cap, warmSlots)⌉ copies.
+   */
+  warmSlots: number;
 }
 
 /** bench:routing-keep-warm's replay and the gateway's default bounded loads. */
@@ -31,6 +37,7 @@ export const ROUTING_REPLAY: SpillModel = {
   minuteMs: 1000,
   peakZ: 2,
   spillCalls: 0.5,
+  warmSlots: 0,
 };
 
 /** A function's mean execution time from its percentiles, ms (scaled and capped as the replay draws them). */
@@ -95,8 +102,9 @@ export function copiesNeeded(
     f.perMinute.map((count, i) => {
       if (count <= 0) return 0;
       const c = mean[j]![i]!;
-      const own = Math.ceil((c + m.peakZ * Math.sqrt(c)) / caps[i]!);
-      const spilled = count * m.countScale * saturated[i]![owner[j]!]! >= m.spillCalls ? 2 : 1;
+      const own = Math.ceil((c + m.peakZ * Math.sqrt(c)) / Math.max(caps[i]!, m.warmSlots));
+      const spilled =
+        m.warmSlots === 0 && count * m.countScale * saturated[i]![owner[j]!]! >= m.spillCalls ? 2 : 1;
       return Math.min(m.hosts, Math.max(1, own, spilled));
     }),
   );
