@@ -50,6 +50,8 @@ export interface LifetimeReport {
   canPrewarm?: boolean;
   /** `local`, `elected` (this gateway is the pool's keeper) or `follower`. */
   keeper?: string;
+  /** How long its surplus (overflow) copies are kept after their last call. */
+  surplusCopies?: { idle: number; basis: string; why?: string; overflowGaps: number };
 }
 
 /** `fleetgate runtimes explain ID`. */
@@ -162,6 +164,11 @@ export function formatLifetime(r: LifetimeReport, now: number): string {
   lines.push(
     `next pre-warm   ${r.nextPrewarmAt === undefined ? '-' : at(r.nextPrewarmAt)}${r.canPrewarm ? '' : ' (no runtime fields seen yet: cannot pre-warm)'}`,
   );
+  const sc = r.surplusCopies;
+  if (sc !== undefined)
+    lines.push(
+      `surplus copies  kept ${s(sc.idle)} after their last call (${sc.basis === 'learned' ? `learned from ${sc.overflowGaps} gaps between overflow episodes` : (sc.why ?? 'fixed')})`,
+    );
   const h = r.idleTimes;
   if (h !== undefined) {
     lines.push(`idle times      ${h.total} (${h.outOfBounds} longer than the histogram)`);

@@ -184,6 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     loadFloor: options.loadFloor,
     boundedLoads: options.boundedLoads,
     warmPreference: options.warmPreference,
+    warmSlots: options.warmSlots,
     replication: {
       perHost: options.replicaCapacity,
       maxReplicas: options.maxReplicas,

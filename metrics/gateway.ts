@@ -203,7 +203,7 @@ export const GATEWAY_METRICS = {
   keepWarmTrims: {
     name: 'fleetgate_gateway_keepwarm_trims_total',
     type: 'counter',
-    help: 'Surplus copies keep-warm deleted, by host: a runtime it wants warm was warm on more hosts than the pick sends it to (an overflow copy, the old copy after a move) and that copy had served no call for `keepWarm.surplusIdle`. Also counted in fleetgate_gateway_keepwarm_deletes_total.',
+    help: 'Surplus copies keep-warm deleted, by host: a runtime it wants warm was warm on more hosts than the pick sends it to (an overflow copy, the old copy after a move) and that copy had served no call for the surplus keep-alive of its runtime (learned from its overflow gaps, `keepWarm.learnSurplus`; else `keepWarm.surplusIdle`). Also counted in fleetgate_gateway_keepwarm_deletes_total.',
     labels: ['host'],
     unit: 'runtimes',
   },

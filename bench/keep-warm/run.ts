@@ -7,6 +7,7 @@ import type { LifetimeRules } from '../../gateway/lifetime/policy.ts';
 import { DEFAULT_GATEWAY_OPTIONS } from '../../gateway/options.ts';
 import { loadTrace } from '../../load/trace-file.ts';
 import { type PolicyResult, type PolicyUnderTest, simulate } from './simulate.ts';
+import { copiesNeeded, meanDuration, ROUTING_REPLAY } from './spill.ts';
 
 const TRACE = 'traces/azure-a';
 const k = DEFAULT_GATEWAY_OPTIONS.keepWarm;
@@ -76,6 +77,60 @@ const split = parts.map((part) => {
   const out = variants.map((p) => simulate(fns, p));
   return { part: part.name, results: out, base: out[0]! };
 });
+
+// Overflow copies: each minute's copies of a runtime under the routing benchmark's bounded loads
+// (spill.ts), its calls spread over the minute; the copies past the first are kept as each policy
+// keeps them. Tuned on the first two trace hours (what bench:routing-keep-warm replays), checked on
+// minutes 240–479.
+const MIN = 60_000;
+const fleetPolicies: PolicyUnderTest[] = [
+  ...[5, 10, 20].map((m): PolicyUnderTest => ({ kind: 'fixed', name: `fixed ${m} min`, keepAliveMin: m })),
+  ...[1, 10, 240].map(
+    (m): PolicyUnderTest => ({
+      kind: 'hybrid',
+      name: `hybrid, surplus copies idle ${m === 240 ? '4 h (kept)' : `${m} min`}`,
+      rules: defaults,
+      surplus: { learn: false, idleMs: m * MIN },
+    }),
+  ),
+  ...[1, 10].map(
+    (m): PolicyUnderTest => ({
+      kind: 'hybrid',
+      name: `hybrid, surplus learned (p${defaults.tailPercentile} of overflow gaps, fallback ${m} min)`,
+      rules: defaults,
+      surplus: { learn: true, idleMs: m * MIN },
+    }),
+  ),
+];
+const fleetParts = [
+  { name: 'tune: minutes 1–120', from: 1, to: 121 },
+  { name: 'check: minutes 240–479', from: 240, to: 480 },
+];
+const fleet = fleetParts.map((part) => {
+  const fns = trace.functions.map((f) => ({
+    id: f.id,
+    perMinute: f.perMinute.slice(part.from, part.to),
+    meanMs: meanDuration(trace.durations.get(f.id), ROUTING_REPLAY),
+  }));
+  const copies = copiesNeeded(fns, ROUTING_REPLAY);
+  const withCopies = fns.map((f, i) => ({ perMinute: f.perMinute, copies: copies[i]! }));
+  // The same with \`gateway.warmSlots: 8\` (the simulated executors' per-runtime concurrency).
+  const slotted = copiesNeeded(fns, { ...ROUTING_REPLAY, warmSlots: 8 });
+  const withSlots = fns.map((f, i) => ({ perMinute: f.perMinute, copies: slotted[i]! }));
+  const out = [
+    ...fleetPolicies.map((p) => simulate(withCopies, p, { spread: true })),
+    ...fleetPolicies.map((p) =>
+      simulate(withSlots, { ...p, name: `${p.name}, warm slots 8` }, { spread: true }),
+    ),
+  ];
+  const overflowMinutes = copies.flat().filter((c) => c >= 2).length;
+  return {
+    part: part.name,
+    overflowMinutes,
+    results: out,
+    base: out.find((r) => r.name === 'fixed 10 min')!,
+  };
+});
 const base = results.find((r) => r.name === 'fixed 10 min')!;
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const rows = results.map(
@@ -130,10 +185,39 @@ ${variants
         .join(' | ')} |`,
   )
   .join('\n')}
+
+## Overflow copies (fleet model)
+
+A runtime spills to another host when its owner is at the bounded-load cap (\`bench/keep-warm/spill.ts\`:
+${ROUTING_REPLAY.hosts} hosts, c = ${ROUTING_REPLAY.loadFactor}, floor ${ROUTING_REPLAY.loadFloor}, the trace's counts × ${ROUTING_REPLAY.countScale} and execution
+times × ${ROUTING_REPLAY.durationScale} as bench:routing-keep-warm replays them, one trace minute per ${ROUTING_REPLAY.minuteMs} ms; a host is at
+its cap with the Poisson probability that its runtimes' in-flight count reaches it, and a runtime
+whose expected spilled calls in a minute reach ${ROUTING_REPLAY.spillCalls} gets a second copy, ⌈peak ÷ cap⌉ when its own peak in-flight
+exceeds the cap). A minute's calls are spread over it (k ÷ (n + 1) of the minute), so a runtime called
+every minute has sub-minute idle times. A fixed keep-alive keeps every copy that long after its last
+call; the hybrid policy trims copies past the first after its surplus rule, and deletes them all
+when its plan stops wanting the runtime. Cells: cold starts of the first copy + overflow copies
+created cold (per cent of the part's invocations) · warm runtime·min ÷ the fixed 10-minute keep-alive's
+(overflow copies' share). Rows ending "warm slots 8": the same with \`gateway.warmSlots: 8\` (a runtime
+stays on its warm host at the cap while it has a free slot there: only its own peak past 8 spills).
+
+| policy | ${fleet.map((p) => `${p.part} (${p.overflowMinutes} runtime·minutes with ≥ 2 copies)`).join(' | ')} |
+| --- | ${fleet.map(() => '---:').join(' | ')} |
+${fleet[0]!.results
+  .map(
+    (first, i) =>
+      `| ${first.name} | ${fleet
+        .map((p) => {
+          const r = p.results[i]!;
+          return `${r.coldStarts} + ${r.overflowColdStarts} (${pct((r.coldStarts + r.overflowColdStarts) / r.invocations)}) · ${(r.warmMinutes / p.base.warmMinutes).toFixed(2)} (${(r.overflowMinutes / p.base.warmMinutes).toFixed(2)})`;
+        })
+        .join(' | ')} |`,
+  )
+  .join('\n')}
 `;
 writeFileSync('bench/results/keep-warm.md', md);
 writeFileSync(
   'bench/results/keep-warm.json',
-  `${JSON.stringify({ when, trace: TRACE, results, split }, null, 2)}\n`,
+  `${JSON.stringify({ when, trace: TRACE, results, split, fleet: { model: ROUTING_REPLAY, parts: fleet } }, null, 2)}\n`,
 );
 process.stdout.write(md);

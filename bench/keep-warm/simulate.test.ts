@@ -34,3 +34,51 @@ describe('keep-warm simulation', () => {
     expect(hybrid.coldStarts).toBe(1);
   });
 });
+
+describe('keep-warm simulation with overflow copies', () => {
+  const MIN = 60_000;
+  /** Called every minute; a second copy needed every `every` minutes. */
+  function bursty(every: number, minutes: number) {
+    return [
+      {
+        perMinute: Array.from({ length: minutes }, () => 10),
+        copies: Array.from({ length: minutes }, (_, m) => (m % every === 0 ? 2 : 1)),
+      },
+    ];
+  }
+
+  it("a fixed keep-alive longer than the bursts' period keeps the overflow copy: one cold overflow copy", () => {
+    const r = simulate(
+      bursty(5, 60),
+      { kind: 'fixed', name: 'fixed 10', keepAliveMin: 10 },
+      { spread: true },
+    );
+    expect(r.coldStarts).toBe(1);
+    expect(r.overflowColdStarts).toBe(1);
+    expect(r.overflowMinutes).toBeGreaterThan(50);
+  });
+
+  it('a 1-minute surplus trim re-creates the overflow copy at every burst; the learned keep stops after minSamples gaps', () => {
+    const rules2 = { ...rules, binMs: MIN };
+    const trim = simulate(
+      bursty(5, 60),
+      { kind: 'hybrid', name: 'trim', rules: rules2, surplus: { learn: false, idleMs: MIN } },
+      { spread: true },
+    );
+    expect(trim.overflowColdStarts).toBe(12);
+    const learned = simulate(
+      bursty(5, 60),
+      { kind: 'hybrid', name: 'learned', rules: rules2, surplus: { learn: true, idleMs: MIN } },
+      { spread: true },
+    );
+    // The first burst, then one per burst until minSamples gaps are known.
+    expect(learned.overflowColdStarts).toBe(1 + rules.minSamples);
+    expect(learned.overflowMinutes).toBeGreaterThan(trim.overflowMinutes);
+  });
+
+  it('without copies the overflow counts stay 0', () => {
+    const r = simulate(periodic(3, 60), { kind: 'fixed', name: 'fixed 10', keepAliveMin: 10 });
+    expect(r.overflowColdStarts).toBe(0);
+    expect(r.overflowMinutes).toBe(0);
+  });
+});

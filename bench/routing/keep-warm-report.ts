@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultTable } from '../lib/results.ts';
 import { round } from '../lib/stats.ts';
@@ -111,6 +111,7 @@ export function writeFrontiers(
   rows: readonly KeepWarmRow[],
 ): string[] {
   const files: string[] = [];
+  mkdirSync(outDir, { recursive: true });
   for (const measure of ['client', 'servers'] as const) {
     const points = frontierPoints(workload, runs, rows, measure);
     if (points.length === 0) continue;

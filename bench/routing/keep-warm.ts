@@ -42,11 +42,12 @@ export interface KeepWarmRow {
 const DEFAULT_THRESHOLD_S = 60;
 const GATEWAY_OWNED_THRESHOLD_S = 4 * 3600;
 
-const fleetgate = (name: string, fields?: Record<string, string | number | boolean>) =>
+const fleetgate = (name: string, fields?: Record<string, string | number | boolean>, warmSlots?: number) =>
   fleetgateTarget(name, {
     addressing: 'anycast-efficient',
     boundedLoads: true,
     warmPreference: true,
+    ...(warmSlots === undefined ? {} : { warmSlots }),
     // The gateway's 30 s resync on the replay's clock: it learns of reaped runtimes as it would.
     resyncInterval: '500ms',
     ...(fields === undefined ? {} : { keepWarm: { fields, resyncInterval: '500ms' } }),
@@ -101,6 +102,16 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
       zipf: seconds === 60 || seconds === 600,
     });
   }
+  // The same spill rule (`gateway.warmSlots`) without keep-warm: what it does for the baseline alone.
+  rows.push({
+    target: withReaping(
+      fleetgate('fixed keep-alive 10 min, warm slots 8 (Fleetgate, executors reap at 10 min)', undefined, 8),
+      600,
+    ),
+    short: 'fixed keep-alive 10 min, warm slots 8',
+    series: 'fixed',
+    zipf: true,
+  });
   const owner = (thresholdSeconds: number) =>
     thresholdSeconds === DEFAULT_THRESHOLD_S
       ? `executors reap at ${span(thresholdSeconds)}`
@@ -110,9 +121,10 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
     thresholdSeconds: number,
     fields: Record<string, string | number | boolean>,
     zipf: boolean,
+    warmSlots?: number,
   ): KeepWarmRow => ({
     target: withReaping(
-      fleetgate(`Fleetgate keep-warm (hybrid${label}) · ${owner(thresholdSeconds)}`, kw(fields)),
+      fleetgate(`Fleetgate keep-warm (hybrid${label}) · ${owner(thresholdSeconds)}`, kw(fields), warmSlots),
       thresholdSeconds,
     ),
     short: `hybrid${label} · ${thresholdSeconds === DEFAULT_THRESHOLD_S ? 'executors reap at 1 min' : 'gateway owns lifetime'}`,
@@ -123,8 +135,25 @@ export function keepWarmRows(speedup: number): KeepWarmRow[] {
     hybrid('', DEFAULT_THRESHOLD_S, {}, true),
     hybrid('', GATEWAY_OWNED_THRESHOLD_S, {}, true),
     // The same without trimming surplus copies (every copy of a wanted runtime kept): the trim's effect.
-    hybrid(', surplus copies kept', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '4h' }, false),
-    hybrid(', surplus copies idle 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
+    hybrid(
+      ', surplus copies kept',
+      GATEWAY_OWNED_THRESHOLD_S,
+      { surplusIdle: '4h', learnSurplus: false },
+      false,
+    ),
+    hybrid(
+      ', surplus copies idle 10 min',
+      GATEWAY_OWNED_THRESHOLD_S,
+      { surplusIdle: '10m', learnSurplus: false },
+      false,
+    ),
+    // Surplus copies: one global idle time (1 min, the trim before learnSurplus) against the per-runtime
+    // keep learned from the gaps between overflow episodes (the default), with a 10-min fallback too.
+    hybrid(', surplus copies idle 1 min', GATEWAY_OWNED_THRESHOLD_S, { learnSurplus: false }, false),
+    hybrid(', surplus learned, fallback 10 min', GATEWAY_OWNED_THRESHOLD_S, { surplusIdle: '10m' }, false),
+    // Fewer overflow copies: a warm host at the cap takes the runtime while its 8 executor slots there
+    // are not all busy (the simulated executors' per-runtime concurrency), instead of a cold copy.
+    hybrid(', warm slots 8', GATEWAY_OWNED_THRESHOLD_S, {}, true, 8),
     hybrid(', forecast on', GATEWAY_OWNED_THRESHOLD_S, { forecast: '{ enabled: true }' }, true),
     hybrid(', fixed fallback 5 min', GATEWAY_OWNED_THRESHOLD_S, { fixedKeepAlive: '5m' }, false),
   );

@@ -150,6 +150,8 @@ export interface FleetgateVariant {
   keepWarm?: { fields: Record<string, string | number | boolean>; resyncInterval?: string };
   /** `gateway.placement.resyncInterval` without keep-warm (executors that reap within the run). */
   resyncInterval?: string;
+  /** `gateway.warmSlots` (absent: the default, off). */
+  warmSlots?: number;
 }
 
 /** Why Fleetgate's routing cannot be benchmarked yet (gateway CLI or Redis registry missing). */
@@ -185,6 +187,7 @@ export function fleetgateRoutingConfig(
     `  boundedLoads: ${variant.boundedLoads}`,
     `  warmPreference: ${variant.warmPreference}`,
     `  replicaCapacity: ${variant.replicaCapacity ?? 0}`,
+    ...(variant.warmSlots === undefined ? [] : [`  warmSlots: ${variant.warmSlots}`]),
     '  healthCheck:',
     // The same detection budget as HAProxy's `inter 500ms fall 2`.
     '    interval: 500ms',

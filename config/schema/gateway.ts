@@ -183,6 +183,12 @@ const keepWarmSchema = z
       .describe(
         'A runtime the policy wants warm on more hosts than the pick sends it to (an overflow copy, the old copy after a move) loses each extra copy that has served no call for this long, while no call of it runs.',
       ),
+    learnSurplus: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Keep a runtime's surplus copies up to `tailPercentile` (+ `margin`) of the gaps between its overflow episodes (calls a copy past the preferred ones answered), learned in a histogram like the idle times once `minSamples` gaps are known, at most `maxOutOfBounds` past its range; `surplusIdle` until then.",
+      ),
     maxRuntimes: z
       .number()
       .int()
@@ -321,6 +327,15 @@ export const gatewaySchema = z
       .default(4)
       .describe('The bounded-load cap never drops below this many requests in flight per host.'),
     boundedLoads: z.boolean().default(true).describe('Apply the bounded-load cap to runtime-aware picks.'),
+    // Issue 19: an overflow copy costs a cold start; a busy warm host with free executor slots costs no wait.
+    warmSlots: z
+      .number()
+      .int()
+      .min(0, 'must be ≥ 0')
+      .default(0)
+      .describe(
+        "The executor's per-runtime concurrency: a runtime warm only on hosts at the bounded-load cap still goes to the first of them with fewer than this many of its requests in flight (from this gateway), not to a cold copy elsewhere. `0`: off (the cap alone decides).",
+      ),
     // Popularity-aware replication (issue 15); 8 is the simulated executor's per-runtime concurrency.
     replicaCapacity: z
       .number()

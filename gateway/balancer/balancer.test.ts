@@ -95,3 +95,33 @@ describe('Balancer on the table ring', () => {
     expect(tried).toEqual(fleet.ring.candidates('hot'));
   });
 });
+
+describe('Balancer with warmSlots', () => {
+  let fleet: Fleet;
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  it('keeps a lone runtime on its warm host past the bounded-load cap until its slots there are full', () => {
+    fleet = testFleet();
+    fleet.apply(lazyHosts(HOSTS));
+    const owner = fleet.ring.candidates('hot')[0]!;
+    // A fresh placement each time, warm on the owner only (an answer teaches the host it came from).
+    const pickAll = (warmSlots: number | undefined, n: number) => {
+      const placement = new PlacementMap(1000);
+      placement.markWarm('hot', owner);
+      const balancer = testBalancer(fleet, { placement, warmSlots });
+      const held = Array.from({ length: n }, () => balancer.pick(plan)!);
+      const hosts = held.map((l) => l.host.id);
+      for (const l of held) l.release(ok);
+      return { balancer, hosts };
+    };
+    // Off: the cap (max(ceil(1.25 × (n + 1) / 4), 4) = 4 for the 5th) sends the 5th request elsewhere.
+    expect(pickAll(undefined, 5).hosts.filter((h) => h !== owner)).toHaveLength(1);
+    // 8 slots: the first 8 stay on the warm owner; the 9th spills.
+    const on = pickAll(8, 9);
+    expect(on.hosts.slice(0, 8)).toEqual(Array(8).fill(owner));
+    expect(on.hosts[8]).not.toBe(owner);
+    expect(on.balancer.runtimeLoads!.size).toBe(0);
+  });
+});

@@ -60,6 +60,8 @@ export interface BalancerDeps {
   warmPreference: boolean;
   /** open-runtimes/proxy's algorithm for keyless requests; undefined: power of two choices. */
   legacyAlgorithm: LegacyAlgorithm | undefined;
+  /** `gateway.warmSlots`: a warm host at the cap still takes the runtime below this many of its requests (0 or undefined: off). */
+  warmSlots?: number;
   /** Popularity-aware replication; undefined or `perHost` 0: off. */
   replication?: { perHost: number; maxReplicas: number; windowMs: number; tableSize: number } | undefined;
   /** Milliseconds, monotonic; the replica table's clock. */
@@ -78,7 +80,7 @@ export class Balancer {
   private legacyTurn = 0;
   /** Per-runtime demand and owner counts; undefined when replication is off. */
   private readonly replicas: ReplicaTable | undefined;
-  /** Requests in flight per runtime and host (counted only with replication on). */
+  /** Requests in flight per runtime and host (counted only with replication or `warmSlots` on). */
   readonly runtimeLoads: RuntimeLoads | undefined;
   /** Per host: requests in flight of runtimes that had more than one owner when picked. */
   readonly movable = new Map<string, number>();
@@ -95,10 +97,8 @@ export class Balancer {
 
   constructor(private readonly deps: BalancerDeps) {
     const r = deps.replication;
-    if (r !== undefined && r.perHost > 0) {
-      this.replicas = new ReplicaTable(r);
-      this.runtimeLoads = new RuntimeLoads();
-    }
+    if (r !== undefined && r.perHost > 0) this.replicas = new ReplicaTable(r);
+    if (this.replicas !== undefined || (deps.warmSlots ?? 0) > 0) this.runtimeLoads = new RuntimeLoads();
   }
 
   /** The fleet's eligible hosts and their load, which every in-flight change here updates. */
@@ -183,8 +183,14 @@ export class Balancer {
       };
     }
     this.picking = key ?? '';
+    const slots = d.warmSlots ?? 0;
+    const warmSlots =
+      key !== undefined && loads !== undefined && slots > 0 && isRuntimeWork(plan.method, plan.route)
+        ? { slots, runtimeLoadOf: (hostId: string) => loads.on(key, hostId) }
+        : undefined;
     return pick({
       replication,
+      warmSlots,
       key,
       addressing: plan.addressing,
       hosts: d.fleet.hosts,

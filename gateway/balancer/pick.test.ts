@@ -68,6 +68,26 @@ describe('pick (anycast-efficient)', () => {
     expect(r.reason).toBe('ring');
   });
 
+  it('warmSlots: a warm host at the cap still takes the runtime while it has free slots there', () => {
+    // total 12 → cap 5; the warm host has 9 in flight, of which 3 of this runtime.
+    const warmHost = pref[1]!;
+    const hosts = hostsWith({ [warmHost]: { inflight: 9 }, [pref[0]!]: { inflight: 3 } });
+    const isWarm = (id: string) => id === warmHost;
+    const free = pick(input({ hosts, isWarm, warmSlots: { slots: 4, runtimeLoadOf: () => 3 } }));
+    expect(free.order[0]).toBe(warmHost);
+    expect(free.reason).toBe('warm');
+    // Its slots full: a cold host within the cap, as without warmSlots.
+    const full = pick(input({ hosts, isWarm, warmSlots: { slots: 3, runtimeLoadOf: () => 3 } }));
+    expect(full.order[0]).toBe(pref[0]);
+    expect(full.reason).toBe('ring');
+  });
+
+  it('warmSlots: a warm host within the cap still comes before a warm host past it', () => {
+    const hosts = hostsWith({ [pref[0]!]: { inflight: 9 }, [pref[1]!]: { inflight: 3 } });
+    const r = pick(input({ hosts, isWarm: () => true, warmSlots: { slots: 8, runtimeLoadOf: () => 0 } }));
+    expect(r.order[0]).toBe(pref[1]);
+  });
+
   it('overflows to the next candidate when the first is at the cap', () => {
     const hosts = hostsWith({ [pref[0]!]: { inflight: 10 } }); // cap ceil(1.25 × 11 / 4) = 4
     const r = pick(input({ hosts }));

@@ -37,6 +37,11 @@ export interface PickInput {
   loadFloor?: number;
   /** Prefer a host where the runtime is warm when it is within the cap (default true). */
   warmPreference?: boolean;
+  /**
+   * `gateway.warmSlots`: with no warm host within the cap, the first warm host (ring order) where
+   * fewer than `slots` of the runtime's requests are in flight, before a cold host within the cap.
+   */
+  warmSlots?: { slots: number; runtimeLoadOf(hostId: string): number };
   /** Uniform in [0, 1); seeded in tests. */
   random: () => number;
   /** Hosts already tried for this request. */
@@ -218,6 +223,14 @@ function decide(
       const id = order[i]!;
       if (input.isWarm(id) && loads(id) < cap)
         return { order: moveToFront(order, i), reason: 'warm', warm: true };
+    }
+    const slots = input.warmSlots;
+    if (slots !== undefined) {
+      for (let i = 0; i < order.length; i++) {
+        const id = order[i]!;
+        if (input.isWarm(id) && slots.runtimeLoadOf(id) < slots.slots)
+          return { order: moveToFront(order, i), reason: 'warm', warm: true };
+      }
     }
   }
   let first = 0;

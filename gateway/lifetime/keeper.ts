@@ -5,6 +5,13 @@ import type { Fleet } from '../hosts/fleet.ts';
 import type { PlacementMap } from '../hosts/placement.ts';
 import { COLD_CAUSES, coldCause, type LastSeen, routedColdCause } from './cold-cause.ts';
 import { callsInOrder, mergeCall } from './observations.ts';
+import {
+  newOverflowHistory,
+  type OverflowHistory,
+  overflowSeen,
+  type SurplusKeep,
+  surplusKeep,
+} from './overflow-gaps.ts';
 import { inPinWindow, type MatchedPin, minWarmFloor, nextPinWindow, type PinRule, Pins } from './pins.ts';
 import {
   callEnded,
@@ -17,7 +24,7 @@ import {
   wantsWarm,
 } from './policy.ts';
 import type { SharedKeeping } from './shared-keeping.ts';
-import { surplusCopies } from './surplus.ts';
+import { isSurplusCopy, surplusCopies } from './surplus.ts';
 
 /** The `gateway.keepWarm` settings (config/schema/gateway.ts holds their meaning and defaults). */
 export interface KeepWarmOptions extends LifetimeRules {
@@ -35,6 +42,8 @@ export interface KeepWarmOptions extends LifetimeRules {
   sharedBatches: number;
   /** A surplus copy of a wanted runtime that served no call for this long is deleted, ms. */
   surplusIdle: number;
+  /** Learn `surplusIdle` per runtime from the gaps between its overflow episodes (overflow-gaps.ts). */
+  learnSurplus: boolean;
 }
 
 /** What the keeper works with. */
@@ -85,6 +94,8 @@ interface Tracked {
   handedFrom: string[] | undefined;
   /** Per host: when its copy last ended a call, was created or was first seen (surplus copies). */
   usedOn: Map<string, number>;
+  /** Its overflow episodes (created at its first overflow call; `learnSurplus`). */
+  overflow: OverflowHistory | undefined;
 }
 
 /** Why keep-warm deletes copies of a runtime. */
@@ -154,6 +165,7 @@ export class Keeper {
       if (host !== undefined) {
         this.deps.shared?.outbox.place(runtimeId, host, true);
         t.usedOn.set(host, ended);
+        this.overflowCall(runtimeId, t, host, now, ended);
       }
       t.plan = undefined;
       const owner = this.owner(runtimeId);
@@ -219,6 +231,7 @@ export class Keeper {
       prewarmedAt: t.prewarmedAt,
       keeper: this.deps.shared === undefined ? 'local' : this.deps.shared.leads() ? 'elected' : 'follower',
       runningElsewhereUntil: t.remoteUntil > now ? t.remoteUntil : undefined,
+      surplusCopies: { ...this.surplusKeep(t), overflowGaps: t.overflow?.gaps.total ?? 0 },
     };
   }
 
@@ -270,7 +283,10 @@ export class Keeper {
         if (warm === 1) {
           this.deps.placement.markWarm(id, host);
           const t = this.runtimes.get(id);
-          if (t !== undefined && (t.usedOn.get(host) ?? 0) < b.at) t.usedOn.set(host, b.at);
+          if (t !== undefined && (t.usedOn.get(host) ?? 0) < b.at) {
+            t.usedOn.set(host, b.at);
+            this.overflowCall(id, t, host, b.at, b.at);
+          }
         } else this.deps.placement.clear(id, host);
       }
     }
@@ -418,6 +434,7 @@ export class Keeper {
       remoteUntil: 0,
       handedFrom: undefined,
       usedOn: new Map(),
+      overflow: undefined,
     };
     this.runtimes.set(runtimeId, t);
     if (this.runtimes.size > this.deps.options.maxRuntimes) {
@@ -543,8 +560,32 @@ export class Keeper {
       lastUsed: t.usedOn,
       running: !idle,
       now,
-      surplusIdle: this.deps.options.surplusIdle,
+      surplusIdle: this.surplusKeep(t).idle,
     });
+  }
+
+  /** How long this runtime's surplus copies are kept (learned from its overflow gaps, or the fixed `surplusIdle`). */
+  private surplusKeep(t: Tracked): SurplusKeep {
+    const o = this.deps.options;
+    if (!o.learnSurplus || t.overflow === undefined)
+      return {
+        idle: o.surplusIdle,
+        basis: 'fixed',
+        why: o.learnSurplus ? 'no overflow seen' : 'learnSurplus off',
+      };
+    return surplusKeep(t.overflow, o);
+  }
+
+  /** A call of the runtime ran on `host` from `start` to `end`: an overflow episode when that copy is a surplus one. */
+  private overflowCall(runtimeId: string, t: Tracked, host: string, start: number, end: number): void {
+    if (!this.deps.options.learnSurplus) return;
+    const order = this.deps.fleet.ring
+      .candidates(runtimeId)
+      .filter((h) => this.deps.fleet.byId.get(h)?.state === 'active');
+    const keep = this.deps.replicaCount?.(runtimeId) ?? 1;
+    if (!isSurplusCopy({ warm: this.warmHosts(runtimeId), order, keep }, host)) return;
+    t.overflow ??= newOverflowHistory(this.deps.options);
+    overflowSeen(t.overflow, start, end);
   }
 
   private async remove(runtimeId: string, t: Tracked, hosts: string[], why: RemoveReason): Promise<void> {
@@ -613,6 +654,8 @@ export interface RuntimeReport {
   keeper: 'local' | 'elected' | 'follower';
   /** Until when another gateway reported a call of it running (shared keep-warm), ms. */
   runningElsewhereUntil: number | undefined;
+  /** How long its surplus copies are kept after their last call, and the overflow gaps it learned from. */
+  surplusCopies: SurplusKeep & { overflowGaps: number };
 }
 
 /** A plan with its infinite bounds as null-free JSON numbers (JSON has no Infinity). */

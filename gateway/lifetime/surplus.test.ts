@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CopiesView, surplusCopies } from './surplus.ts';
+import { type CopiesView, isSurplusCopy, surplusCopies } from './surplus.ts';
 
 const view = (over: Partial<CopiesView>): CopiesView => ({
   warm: ['a', 'b', 'c'],
@@ -58,5 +58,16 @@ describe('surplus copies of a wanted runtime', () => {
 
   it('one copy is never surplus', () => {
     expect(surplusCopies(view({ warm: ['c'] }))).toEqual([]);
+  });
+
+  it('a copy beyond the ones the pick prefers is a surplus copy (its calls are overflows)', () => {
+    const v = view({});
+    expect(isSurplusCopy(v, 'a')).toBe(false);
+    expect(isSurplusCopy(v, 'b')).toBe(true);
+    expect(isSurplusCopy({ ...v, keep: 2 }, 'b')).toBe(false);
+    // The owner is not warm: the first warm host is the preferred one; a host not yet listed as warm counts.
+    expect(isSurplusCopy({ ...v, warm: ['c'] }, 'c')).toBe(false);
+    expect(isSurplusCopy({ ...v, warm: ['c'] }, 'd')).toBe(true);
+    expect(isSurplusCopy({ ...v, warm: ['c'] }, 'b')).toBe(false);
   });
 });

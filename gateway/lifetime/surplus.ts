@@ -24,11 +24,25 @@ export interface CopiesView {
  */
 export function surplusCopies(v: CopiesView): string[] {
   if (v.running || v.warm.length <= Math.max(1, v.keep)) return [];
+  return rankedCopies(v)
+    .slice(Math.max(1, v.keep))
+    .filter((h) => {
+      const used = v.lastUsed.get(h);
+      return used !== undefined && v.now - used >= v.surplusIdle;
+    });
+}
+
+/** Warm hosts in the pick's order; a warm host the ring does not list (yet) comes last. Pure. */
+function rankedCopies(v: Pick<CopiesView, 'warm' | 'order'>): string[] {
   const warm = new Set(v.warm);
-  // Warm hosts in the pick's order; a warm host the ring does not list (yet) comes last.
-  const ranked = [...v.order.filter((h) => warm.has(h)), ...v.warm.filter((h) => !v.order.includes(h))];
-  return ranked.slice(Math.max(1, v.keep)).filter((h) => {
-    const used = v.lastUsed.get(h);
-    return used !== undefined && v.now - used >= v.surplusIdle;
-  });
+  return [...v.order.filter((h) => warm.has(h)), ...v.warm.filter((h) => !v.order.includes(h))];
+}
+
+/**
+ * Whether `host`'s copy is beyond the `keep` copies the pick prefers (`warm` counts it): a call it
+ * answered is an overflow (the bounded loads sent it past the preferred copies). Pure.
+ */
+export function isSurplusCopy(v: Pick<CopiesView, 'warm' | 'order' | 'keep'>, host: string): boolean {
+  const ranked = rankedCopies({ warm: v.warm.includes(host) ? v.warm : [...v.warm, host], order: v.order });
+  return ranked.indexOf(host) >= Math.max(1, v.keep);
 }
