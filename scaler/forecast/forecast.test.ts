@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
+import { slotNoise } from '../simulate/draw.ts';
 import { type ForecastSettings, forecastPeak } from './forecast.ts';
 import { bucketsOf, type HistoryPoint, restOfStep, toBuckets } from './history.ts';
 
@@ -217,5 +218,48 @@ describe('forecastPeak', () => {
     points.push({ t: now, value: 500 });
     const later = forecastPeak(SETTINGS, points, now + MIN, 60_000);
     expect(later.upper).not.toBe(first.upper);
+  });
+
+  describe('after a shock (a 5-minute quarantine)', () => {
+    const shift = 120 * MIN;
+    const jitter = slotNoise(5, 15_000);
+    const at = (demand: (t: number) => number, k: number) => {
+      const now = shift + k * MIN + 15_000; // k complete steps after the one the shock began
+      return forecastPeak(SETTINGS, history(demand, 0, now + 1), now, 60_000, 5 * MIN);
+    };
+
+    it('trusts the forecast again once 3 forecasts since a clean level shift scored within maxError', () => {
+      const demand = (t: number) => (t < shift ? 40 : 100) * (1 + 0.03 * jitter(t));
+      for (const k of [1, 2, 3]) {
+        const f = at(demand, k);
+        expect(f.trusted).toBe(false);
+        expect(f.afterShock).toBeNull();
+        expect(f.detail).toContain('fewer than 3 forecasts scored since: not trusted');
+      }
+      // Before the quarantine's end (k = 6, when the shift leaves the last 5 steps).
+      for (const k of [4, 5]) {
+        const f = at(demand, k);
+        expect(f.trusted).toBe(true);
+        expect(f.afterShock!.steps).toBe(k - 1);
+        expect(f.afterShock!.error).toBeLessThan(0.05);
+        expect(f.upper).toBeGreaterThan(100);
+        expect(f.detail).toMatch(/error [\d.]+ % over the \d forecasts since: trusted$/);
+      }
+    });
+
+    it('keeps it withheld while the forecasts since the shock miss by more than maxError', () => {
+      // 100 ± 3 %, then down to 10 and swinging 10 ↔ 40 each minute: each swing is within the band
+      // of changes (not a new shock), but no model forecasts it within 35 %.
+      const demand = (t: number) =>
+        t < shift ? 100 * (1 + 0.03 * jitter(t)) : Math.floor(t / MIN) % 2 === 0 ? 10 : 40;
+      for (const k of [4, 5]) {
+        const f = at(demand, k);
+        expect(f.error).toBeLessThan(0.35); // the 60-step backtest alone would trust it
+        expect(f.afterShock!.steps).toBe(k - 1);
+        expect(f.afterShock!.error).toBeGreaterThan(0.35);
+        expect(f.trusted).toBe(false);
+        expect(f.detail).toMatch(/forecasts since: not trusted$/);
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { type Buckets, bucketsOf, type HistoryPoint, restOfStep } from './history.ts';
 import { holt, type Model, type ModelRun, naive, seasonal } from './models.ts';
-import { changeBand, despike } from './shocks.ts';
+import { changeBand, despike, errorSince } from './shocks.ts';
 import { type TrendFit, trendOf } from './trend.ts';
 
 /** The forecaster's settings (the policy's `forecast` block, durations in ms). */
@@ -53,6 +53,12 @@ export interface ForecastResult {
   /** Backtest steps behind `error`. */
   samples: number;
   /**
+   * With a shock within the quarantine: the chosen model's relative error over the forecasts made
+   * since the newest one and how many were scored (null: fewer than 3 so far). Within maxError,
+   * trust returns before the quarantine ends.
+   */
+  afterShock?: { error: number; steps: number } | null;
+  /**
    * Steps ahead the peak is taken over: after the step under way when it has samples (its peak so
    * far is then the newest value the models read), else from the step under way on.
    */
@@ -64,6 +70,9 @@ export interface ForecastResult {
 
 /** Fewer backtest steps than this and the error is not known well enough to trust anything. */
 const MIN_SAMPLES = 10;
+
+/** Scored forecasts made since a shock that give trust back early when within maxError (errorSince). */
+const AFTER_SHOCK_STEPS = 3;
 
 /**
  * Forecasts the peak of a metric from `now` to `now + lead` (lead = host boot time + one interval:
@@ -79,8 +88,9 @@ const MIN_SAMPLES = 10;
  * history as its newest value and the models forecast the steps after it (a one-step-ahead forecast
  * where waiting for the step to end would make it two steps, with the larger error of two), and the
  * upper bound is never below it. The forecast is trusted only with enough history, a relative error
- * within `maxError` and no shock (see changeBand) within the last `quarantine` ms or in the step
- * under way; otherwise the caller scales on the reactive policy alone. `quantile` replaces the
+ * within `maxError` and no shock (see changeBand) within the last `quarantine` ms, unless the
+ * forecasts made since the newest shock have been scored (at least AFTER_SHOCK_STEPS of them)
+ * within `maxError` against the raw history, and none in the step under way; otherwise the caller scales on the reactive policy alone. `quantile` replaces the
  * settings' one (an adaptive quantile, adaptive.ts).
  */
 export function forecastPeak(
@@ -364,6 +374,19 @@ function compute(
   if (!ahead) return { result: empty('ForecastNoHistory', 'no model could forecast'), band: null };
   const { best, samples } = ahead;
   const error = Math.max(ahead.error, stepFit?.error ?? 0);
+  // After a shock, the quarantine lasts while the chosen model's forecasts made since it miss what
+  // really happened (the raw peaks: a spike the models do not learn from still counts).
+  const shockAt = band?.shockAt ?? null;
+  let afterShock: { error: number; steps: number } | null = null;
+  if (shockAt !== null) {
+    const targets = new Float64Array(best.forecasts.length);
+    for (let k = 0; k < targets.length; k++) {
+      let peak = Number.NEGATIVE_INFINITY;
+      for (let h = 1; h <= horizon; h++) peak = Math.max(peak, a[ahead.first + k + h]!);
+      targets[k] = peak;
+    }
+    afterShock = errorSince(best.forecasts, targets, ahead.first, shockAt, AFTER_SHOCK_STEPS);
+  }
   // No rise forecast (the point, raised by the error the model made in nine backtest steps out of
   // ten when that is positive, at or under the highest peak of the backtest window; a model that
   // lags a ramp, as naive does, forecasts the rise through that error): the bound is capped at that
@@ -376,12 +399,17 @@ function compute(
   const capped = best.centre <= seen && bound > seen;
   const upper = capped ? Math.max(0, seen) : bound;
   const shock = band?.shock ?? null;
-  const trusted = error <= settings.maxError && Number.isFinite(upper) && shock === null;
+  const recovered = afterShock !== null && afterShock.error <= settings.maxError;
+  const trusted = error <= settings.maxError && Number.isFinite(upper) && (shock === null || recovered);
+  const since =
+    afterShock === null
+      ? `fewer than ${AFTER_SHOCK_STEPS} forecasts scored since`
+      : `error ${pct(afterShock.error)} over the ${afterShock.steps} forecasts since`;
   const why =
     error > settings.maxError
       ? `> bound ${pct(settings.maxError)}: not trusted`
       : shock !== null
-        ? `≤ bound ${pct(settings.maxError)}, but a change of ${fmt(shock)} within the last ${fmt(quarantine / 1000)}s is beyond ${fmt(band!.bound)}: not trusted`
+        ? `≤ bound ${pct(settings.maxError)}; a change of ${fmt(shock)} within the last ${fmt(quarantine / 1000)}s is beyond ${fmt(band!.bound)}, ${since}${recovered ? ': trusted' : ': not trusted'}`
         : `≤ bound ${pct(settings.maxError)}: trusted`;
   const result: ForecastResult = {
     trusted,
@@ -397,6 +425,9 @@ function compute(
     error: round(error),
     coverage: round(best.coverage),
     samples,
+    ...(shockAt === null
+      ? {}
+      : { afterShock: afterShock && { error: round(afterShock.error), steps: afterShock.steps } }),
     horizonSteps: horizon,
     current: partial,
     detail: `${best.model}: peak ${fmt(upper)} (${fmt(best.point)} + ${fmt(best.margin)}${capped ? `, capped at ${fmt(seen)}, the highest peak of the last ${minute.windowSteps} steps: no rise forecast` : ''}) over the next ${fmt(lead / 1000)}s${minute.trend ? `; trend ${fmt(minute.trend.slope)}/step over ${minute.trend.steps} steps (t ${fmt(minute.trend.t)})` : ''}${partial === null ? '' : ` (the step under way: ${fmt(partial)} so far, up to ${fmt(currentUpper)}; forecast ${horizon} step(s) past it)`}; error ${pct(error)} over ${samples} steps ${why}`,
@@ -409,6 +440,8 @@ interface Fit {
   best: Scored;
   error: number;
   samples: number;
+  /** The history index of the window's first forecast origin (best.forecasts[0]). */
+  first: number;
 }
 
 /**
@@ -450,7 +483,8 @@ function backtest(
   if (!best) return null;
   const mean = w.target.reduce((s, v) => s + v, 0) / w.samples;
   const error = mean > 0 ? best.mae / mean : best.mae > 0 ? Number.POSITIVE_INFINITY : 0;
-  return { best, error, samples: w.samples };
+  const first = minute.c.length - horizon - w.samples;
+  return { best, error, samples: w.samples, first };
 }
 
 /**
@@ -521,6 +555,8 @@ interface Scored {
    */
   centre: number;
   coverage: number;
+  /** Its forecasts of the backtest window (origin by origin). */
+  forecasts: Float64Array;
 }
 
 /** A model's forecasts of the backtest window scored against what happened, both ways (score). */
@@ -574,6 +610,7 @@ function finish(j: Judged, point: number): Scored {
     point,
     centre: relative ? point * Math.max(1, j.lowFactor) : point + Math.max(0, j.low),
     coverage: chosen.coverage,
+    forecasts: j.forecasts,
   };
 }
 

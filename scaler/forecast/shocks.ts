@@ -6,7 +6,9 @@
  * deviation among them, and at least `floor`. A change in the last `recent` steps outside the band
  * is a shock ("has the history ever moved like this?"), and the forecast stays untrusted until it
  * has left them (callers pass the scale-down window, so after a step change the reactive window
- * decides, as without a forecast). Model-free on purpose: a model fitted to the history cannot
+ * decides, as without a forecast) or until its forecasts made since the newest shock have been
+ * scored within the error bound (errorSince): a clean level shift, which the models follow within
+ * a few steps, gets its trust back early; one they keep missing stays with the reactive policy. Model-free on purpose: a model fitted to the history cannot
  * judge its own blind spots. Periodic bursts are in the history, so they are not shocks.
  */
 export function changeBand(
@@ -15,15 +17,46 @@ export function changeBand(
   recent: number,
   floor: number,
   minSamples: number,
-): { median: number; bound: number; shock: number | null } | null {
+): { median: number; bound: number; shock: number | null; shockAt: number | null } | null {
+  const start = Math.max(1, first);
   const changes: number[] = [];
-  for (let j = Math.max(1, first); j < a.length; j++) changes.push(a[j]! - a[j - 1]!);
+  for (let j = start; j < a.length; j++) changes.push(a[j]! - a[j - 1]!);
   const older = changes.slice(0, Math.max(0, changes.length - recent)).sort((x, y) => x - y);
   if (older.length < minSamples) return null;
   const median = older[older.length >> 1]!;
   const bound = Math.max(Math.abs(older[0]! - median), Math.abs(older.at(-1)! - median), floor);
-  const shock = changes.slice(older.length).find((c) => Math.abs(c - median) > bound) ?? null;
-  return { median, bound, shock };
+  // The newest shock: trust returns only once the forecast has been scored after the last of them.
+  let shockAt: number | null = null;
+  for (let k = older.length; k < changes.length; k++) {
+    if (Math.abs(changes[k]! - median) > bound) shockAt = start + k;
+  }
+  const shock = shockAt === null ? null : a[shockAt]! - a[shockAt - 1]!;
+  return { median, bound, shock, shockAt };
+}
+
+/**
+ * The relative error of forecasts made at or after a shock (origin `shockAt` on, the first step
+ * at the new level), against what really happened: mean |target − forecast| ÷ mean target over
+ * the origins whose targets are known. `forecasts[k]` and `targets[k]` belong to origin `first + k`.
+ * With fewer than `minSteps` such origins it is null: not yet measured.
+ */
+export function errorSince(
+  forecasts: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  first: number,
+  shockAt: number,
+  minSteps: number,
+): { error: number; steps: number } | null {
+  let abs = 0;
+  let sum = 0;
+  let steps = 0;
+  for (let k = Math.max(0, shockAt - first); k < targets.length; k++) {
+    abs += Math.abs(targets[k]! - forecasts[k]!);
+    sum += targets[k]!;
+    steps++;
+  }
+  if (steps < minSteps) return null;
+  return { error: sum > 0 ? abs / sum : abs > 0 ? Number.POSITIVE_INFINITY : 0, steps };
 }
 
 /**

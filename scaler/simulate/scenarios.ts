@@ -1,6 +1,6 @@
-import { seededRandom } from '../../lib/random.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { MetricReading } from '../types.ts';
+import { slotNoise } from './draw.ts';
 import type { SimulationInput } from './run.ts';
 import { SEASONAL_SCENARIOS } from './seasonal.ts';
 
@@ -43,15 +43,10 @@ export interface Scenario {
 const S = 1_000;
 const MIN = 60 * S;
 
+/** `around` ± `amplitude` uniform jitter, one draw per (seed, second): the same whatever ran first. */
 function noise(seed: number, around: number, amplitude: number): (t: number) => number {
-  const rand = seededRandom(seed);
-  // One draw per simulated second, memoised so the same second always reads the same value.
-  const values = new Map<number, number>();
-  return (t) => {
-    const key = Math.floor(t / S);
-    if (!values.has(key)) values.set(key, around * (1 + amplitude * (2 * rand() - 1)));
-    return values.get(key)!;
-  };
+  const draw = slotNoise(seed, S);
+  return (t) => around * (1 + amplitude * draw(t));
 }
 
 const within = (t: number, from: number, to: number) => t >= from && t < to;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lib/random.ts';
+import { slotNoise } from './draw.ts';
 import type { Scenario } from './scenarios.ts';
 
 const MIN = 60_000;
@@ -9,9 +9,7 @@ const DAY = 24 * HOUR;
  * Noise that depends on the minute alone (not on the order of calls), so the history before t = 0
  * and the run read the same values: a fresh seeded draw per (seed, minute), uniform in [−1, 1).
  */
-function minuteNoise(seed: number): (t: number) => number {
-  return (t) => 2 * seededRandom((seed * 1_000_003) ^ Math.floor(t / MIN))() - 1;
-}
+const minuteNoise = (seed: number) => slotNoise(seed, MIN);
 
 /** A daily cycle: 0 at 04:00, 1 at 16:00 (a raised cosine), for t in ms since midnight UTC. */
 function diurnal(t: number): number {
