@@ -11,6 +11,11 @@ export interface FleetgateGatewaySpec {
   logLevel?: string;
   /** Checkout to run `bin/fleetgate.js` from (another commit, for before/after runs); default: this one. */
   checkout?: string;
+  /**
+   * Run the checkout's compiled `dist/cli/entry.js` (what the image and the npm package run, built by
+   * `npm run build`) instead of its TypeScript sources through tsx.
+   */
+  compiled?: boolean;
 }
 
 /** Why the Fleetgate gateway cannot be benchmarked yet, or undefined when it can. */
@@ -37,7 +42,8 @@ export async function startFleetgateGateway(
     OPR_PROXY_EXECUTOR_SECRET: spec.executorSecret,
     FLEETGATE_LOG_LEVEL: spec.logLevel ?? 'warn',
   };
-  const proc = startProcess('fleetgate-gateway', process.execPath, ['bin/fleetgate.js', 'gateway'], {
+  const entry = spec.compiled ? 'dist/cli/entry.js' : 'bin/fleetgate.js';
+  const proc = startProcess('fleetgate-gateway', process.execPath, [entry, 'gateway'], {
     cpus,
     env,
     cwd: spec.checkout,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   // Proxy alone on CPU 0; wrk and the backend share CPU 1, the same for every target.
   const proxyCpus = pin ? '0' : undefined;
   const loadCpus = pin ? '1' : undefined;
+  // --compiled: Fleetgate and the Node floor as plain JavaScript (dist/, as shipped), not through tsx.
+  const compiled = args.extra.get('compiled') === 'true';
   const runDir = mkdtempSync(join(tmpdir(), 'fleetgate-bench-overhead-'));
 
   const notes: string[] = [];
@@ -59,7 +62,12 @@ async function main(): Promise<void> {
             name: args.extra.get('baseline-name') ?? `Fleetgate (${baselineDir})`,
             checkout: resolve(baselineDir),
           };
-    for (const target of overheadTargets(baseline)) {
+    if (compiled) {
+      // What the image and the npm package run: this checkout's dist/ (and the baseline's, if any).
+      for (const dir of [process.cwd(), ...(baseline ? [baseline.checkout] : [])])
+        execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, stdio: 'inherit' });
+    }
+    for (const target of overheadTargets(baseline, compiled)) {
       const reason = target.unavailable();
       if (reason) {
         skipped.push({ target: target.name, reason });
@@ -176,7 +184,7 @@ async function main(): Promise<void> {
     ],
   };
   const tables = [table];
-  const fleetgate = 'Fleetgate';
+  const fleetgate = compiled ? 'Fleetgate, compiled' : 'Fleetgate';
   if (names.includes(fleetgate)) {
     const ratioRows: (string | number | null)[][] = [];
     for (const peer of names.filter((n) => n !== fleetgate)) {

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import ts from 'typescript';
 import { freePort } from '../../lib/free-port.ts';
 import { type FleetgateGatewaySpec, fleetgateAvailable, startFleetgateGateway } from '../lib/fleetgate.ts';
 import { haproxyOverheadConfig, nginxOverheadConfig, startHaproxy, startNginx } from '../lib/peers.ts';
@@ -26,6 +27,21 @@ export function startNodeScript(name: string, script: string, args: string[], cp
   return startProcess(name, process.execPath, ['--import', 'tsx', script, ...args], { cpus });
 }
 
+/**
+ * A one-file Node script of ours compiled to plain JavaScript (TypeScript's `transpileModule`) and
+ * run with node alone: the compiled counterpart of `startNodeScript`. The output goes to `.tmp/` in
+ * this checkout, so its imports resolve from the checkout's node_modules.
+ */
+export function startCompiledScript(name: string, script: string, args: string[], cpus?: string): Tracked {
+  const out = join('.tmp', 'bench-compiled', basename(script).replace(/\.ts$/, '.mjs'));
+  mkdirSync(dirname(out), { recursive: true });
+  const { outputText } = ts.transpileModule(readFileSync(script, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  writeFileSync(out, outputText);
+  return startProcess(name, process.execPath, [out, ...args], { cpus });
+}
+
 /** The gateway secret every overhead target is started with. */
 export const SECRET = 'bench-gateway-secret';
 
@@ -44,16 +60,17 @@ export function gatewayEnv(port: number, backendPort: number): NodeJS.ProcessEnv
   };
 }
 
-/** A Fleetgate gateway target, from this checkout or (`checkout`) another commit's. */
-function fleetgateTarget(name: string, checkout: string | undefined): OverheadTarget {
+/** A Fleetgate gateway target, from this checkout or (`checkout`) another commit's; `compiled`: its dist/. */
+function fleetgateTarget(name: string, checkout: string | undefined, compiled: boolean): OverheadTarget {
+  const entry = compiled ? 'dist/cli/entry.js' : 'bin/fleetgate.js';
   return {
     name,
     unavailable: () =>
-      checkout === undefined
+      checkout === undefined && !compiled
         ? fleetgateAvailable()
-        : existsSync(join(checkout, 'bin/fleetgate.js'))
+        : existsSync(join(checkout ?? '.', entry))
           ? undefined
-          : `no bin/fleetgate.js in ${checkout}`,
+          : `no ${entry} in ${checkout ?? 'this checkout'}${compiled ? ' (npm run build)' : ''}`,
     async start({ runDir, backendPort, proxyCpus }) {
       const port = await freePort();
       const spec: FleetgateGatewaySpec = {
@@ -63,6 +80,7 @@ function fleetgateTarget(name: string, checkout: string | undefined): OverheadTa
         executors: [`127.0.0.1:${backendPort}`],
         logLevel: 'warn',
         checkout,
+        compiled,
       };
       const proxy = await startFleetgateGateway(join(runDir, `fleetgate-${port}`), spec, proxyCpus);
       return { port, proxy, headers: { Authorization: `Bearer ${SECRET}` } };
@@ -73,9 +91,14 @@ function fleetgateTarget(name: string, checkout: string | undefined): OverheadTa
 /**
  * The targets of the overhead benchmark (docs/benchmarks.md), the Node floor included, in round
  * order. `baseline`: a checkout of an earlier commit (with node_modules), run as a second Fleetgate
- * beside this one, for a before/after comparison in the same rounds.
+ * beside this one, for a before/after comparison in the same rounds. `compiled`: Fleetgate and the
+ * Node floor run as plain JavaScript (Fleetgate's dist/, as shipped) instead of through tsx.
  */
-export function overheadTargets(baseline?: { name: string; checkout: string }): OverheadTarget[] {
+export function overheadTargets(
+  baseline?: { name: string; checkout: string },
+  compiled = false,
+): OverheadTarget[] {
+  const suffix = compiled ? ', compiled' : '';
   return [
     {
       name: 'direct',
@@ -84,14 +107,14 @@ export function overheadTargets(baseline?: { name: string; checkout: string }): 
         return { port: backendPort, proxy: undefined, headers: {} };
       },
     },
-    fleetgateTarget('Fleetgate', undefined),
-    ...(baseline ? [fleetgateTarget(baseline.name, baseline.checkout)] : []),
+    fleetgateTarget(`Fleetgate${suffix}`, undefined, compiled),
+    ...(baseline ? [fleetgateTarget(`${baseline.name}${suffix}`, baseline.checkout, compiled)] : []),
     {
-      name: 'node floor (node:http + undici)',
+      name: `node floor (node:http + undici${suffix})`,
       unavailable: () => undefined,
       async start({ backendPort, proxyCpus }) {
         const port = await freePort();
-        const proxy = startNodeScript(
+        const proxy = (compiled ? startCompiledScript : startNodeScript)(
           'node-floor',
           'bench/overhead/node-floor.ts',
           [String(port), String(backendPort)],
