@@ -41,6 +41,8 @@ describe('keep-warm: overflow copies kept while their bursts recur (2 executors,
           surplusIdle: SURPLUS_IDLE,
           minSamples: 3,
           handoff: false,
+          // The runtime itself stays wanted, so only its overflow copy can go: what the test watches.
+          pins: [{ pattern: 'surge', alwaysWarm: true, maxIdle: undefined, minWarm: 0, windows: [] }],
         },
       },
     });
